@@ -1,0 +1,62 @@
+"""The one place AWS clients are built: cached per process, thread-safe, with bounded retries.
+
+The SDK reads AWS_ENDPOINT_URL itself, so the same code talks to AWS or to the local stack.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_stepfunctions import SFNClient
+
+_build_lock = threading.Lock()
+
+# The SDK's debug logs print whole request and response bodies, which carry callers' contact details.
+for _name in ("botocore", "boto3", "urllib3"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
+
+# Short timeouts: an intake waits on these calls while a caller is on the line.
+_CONFIG = Config(
+    connect_timeout=2,
+    read_timeout=5,
+    retries={"mode": "standard", "max_attempts": 3},
+)
+
+
+@cache
+def _client(service: str) -> Any:
+    # boto3's default session is not thread-safe while clients are being created.
+    with _build_lock:
+        return boto3.session.Session().client(service, config=_CONFIG)  # type: ignore[call-overload]
+
+
+def dynamodb() -> DynamoDBClient:
+    """DynamoDB low-level client (cheaper to create than the resource API)."""
+    client: DynamoDBClient = _client("dynamodb")
+    return client
+
+
+def sns() -> SNSClient:
+    """SNS client."""
+    client: SNSClient = _client("sns")
+    return client
+
+
+def stepfunctions() -> SFNClient:
+    """Step Functions client."""
+    client: SFNClient = _client("stepfunctions")
+    return client
+
+
+def reset() -> None:
+    """Forget cached clients (tests that change the endpoint or credentials)."""
+    _client.cache_clear()

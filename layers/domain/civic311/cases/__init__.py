@@ -1,0 +1,1 @@
+"""Cases: service requests from every channel, their intake and their life until closed."""

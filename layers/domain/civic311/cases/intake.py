@@ -1,0 +1,163 @@
+"""Intake: turn a request from any channel into a stored case with a running workflow.
+
+One write per request (plus the idempotency record when the client sent a key), so a retried
+POST never makes a second case and the normal path stays within three DynamoDB calls.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
+
+from civic311 import clock
+from civic311.cases.models import NewRequest, Receipt, ServiceRequest, Status
+from civic311.catalog import Catalog, Language, ServiceType
+from civic311.errors import DependencyUnavailable
+from civic311.store.requests import DuplicateId, RequestStore
+
+logger = Logger(child=True)
+
+_ID_ATTEMPTS = 5
+# Keys arrive with retries for a day at most (phone systems and apps retry within minutes).
+_IDEMPOTENCY_SECONDS = 24 * 3600
+
+
+class Workflow(Protocol):
+    def start(self, request: ServiceRequest) -> bool: ...
+
+
+def new_request_id() -> str:
+    """Ten digits: easy to read back over the phone, in English or Spanish."""
+    return str(10**9 + secrets.randbelow(9 * 10**9))
+
+
+def expected_notice(service: ServiceType, language: Language) -> str:
+    """What the resident is told to expect, in their language."""
+    hours = service.sla_hours
+    if hours < 48:
+        span = {"en": f"{hours} hours", "es": f"{hours} horas"}[language]
+    else:
+        days = round(hours / 24)
+        span = {"en": f"{days} days", "es": f"{days} días"}[language]
+    department = service.name(language)
+    return {
+        "en": f"{department}: we aim to respond within {span}.",
+        "es": f"{department}: buscamos responder en un plazo de {span}.",
+    }[language]
+
+
+class Intake:
+    """Validates, stores and starts the workflow for new requests."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        store: RequestStore,
+        workflow: Workflow,
+        idempotency_table: str | None,
+        clock_now: Callable[[], datetime] = clock.now,
+        id_factory: Callable[[], str] = new_request_id,
+    ) -> None:
+        self.catalog = catalog
+        self.store = store
+        self.workflow = workflow
+        self.clock_now = clock_now
+        self.id_factory = id_factory
+        self._idempotency_config: IdempotencyConfig | None = None
+        self._submit_once = self._idempotent(self._submit, idempotency_table) if idempotency_table else None
+
+    def bind_lambda_context(self, lambda_context: Any) -> None:
+        """Let idempotency records expire with the invocation's remaining time, as powertools expects."""
+        if self._idempotency_config is not None:
+            self._idempotency_config.register_lambda_context(lambda_context)
+
+    def submit(self, request: NewRequest) -> Receipt:
+        """Create the request (once per idempotency key) and return what the caller may see."""
+        service = self.catalog.get(request.service_code)
+        service.check_answers(request.attributes)
+        if request.idempotency_key and self._submit_once is not None:
+            receipt: Receipt = self._submit_once(new_request=request)
+            return receipt
+        return self._submit(new_request=request)
+
+    def _submit(self, new_request: NewRequest) -> Receipt:
+        service = self.catalog.get(new_request.service_code)
+        attributes = service.check_answers(new_request.attributes)
+        language: Language = new_request.language or "en"
+        moment = self.clock_now()
+        notice = expected_notice(service, language)
+        for _ in range(_ID_ATTEMPTS):
+            request = ServiceRequest(
+                service_request_id=self.id_factory(),
+                token=uuid.uuid4().hex,
+                service_code=service.service_code,
+                status=Status.OPEN,
+                status_notes=None,
+                description=new_request.description or None,
+                attributes=attributes,
+                place=new_request.place,
+                media_url=new_request.media_url,
+                channel=new_request.channel,
+                source=new_request.source,
+                language=language,
+                requested_at=moment,
+                updated_at=moment,
+                expected_at=moment + timedelta(hours=service.sla_hours),
+                agency_responsible=self.catalog.department_name(service),
+                service_notice=notice,
+                contact=None if new_request.contact is None or new_request.contact.is_empty() else new_request.contact,
+            )
+            try:
+                self.store.create(request)
+                break
+            except DuplicateId:
+                continue
+        else:
+            raise DependencyUnavailable("could not allocate a request id; please retry")
+        if not self.workflow.start(request):
+            # Stored and flagged pending: the sweeper starts the workflow, so the caller still gets an id.
+            logger.warning("workflow not started yet", extra={"service_request_id": request.service_request_id})
+        logger.info(
+            "request created",
+            extra={
+                "service_request_id": request.service_request_id,
+                "service_code": request.service_code,
+                "channel": request.channel.value,
+            },
+        )
+        return Receipt(
+            service_request_id=request.service_request_id,
+            token=request.token,
+            service_notice=request.service_notice,
+            account_id=request.contact.account_id if request.contact else None,
+        )
+
+    def _idempotent(self, function: Callable[..., Receipt], table_name: str) -> Callable[..., Receipt]:
+        persistence = DynamoDBPersistenceLayer(table_name=table_name)
+        config = IdempotencyConfig(
+            # The key is the client's own key, scoped to the channel and client so two apps cannot collide.
+            event_key_jmespath="[channel, source, idempotency_key]",
+            # Reusing a key for a different request is an error, not a silent replay.
+            payload_validation_jmespath="[service_code, place, description, attributes]",
+            expires_after_seconds=_IDEMPOTENCY_SECONDS,
+            raise_on_no_idempotency_key=True,
+        )
+        self._idempotency_config = config
+        wrapped: Callable[..., Any] = idempotent_function(
+            data_keyword_argument="new_request",
+            persistence_store=persistence,
+            config=config,
+            output_serializer=PydanticSerializer(Receipt),
+        )(function)
+        return wrapped

@@ -1,0 +1,145 @@
+"""Service request models. `Contact` is personal data: it is stored, never shown in public answers or logs."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from civic311.catalog import Language
+
+MAX_DESCRIPTION = 4000
+
+_PHONE_DIGITS = re.compile(r"\d")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class Channel(StrEnum):
+    """How a request reached 311."""
+
+    OPEN311 = "open311"
+    WEB = "web"
+    PHONE = "phone"
+    DIVERSION = "911-divert"
+    STAFF = "staff"
+
+
+class Status(StrEnum):
+    """Open311 knows two states; the detail lives in status notes."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+def _normalise_phone(value: str) -> str:
+    digits = "".join(_PHONE_DIGITS.findall(value))
+    if len(digits) == 10:
+        digits = "1" + digits
+    if not 11 <= len(digits) <= 15:
+        raise ValueError("phone must have 10 digits (US) or be in international form")
+    return "+" + digits
+
+
+def _check_email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError("email is not an address")
+    return value.lower()
+
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(_normalise_phone)]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_check_email)]
+AttributeAnswers = dict[str, str | list[str]]
+
+
+class Place(BaseModel):
+    """Where the issue is: coordinates, an address as the caller said it, or a city address id."""
+
+    model_config = ConfigDict(frozen=True)
+
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    long: float | None = Field(default=None, ge=-180, le=180)
+    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    address_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    zipcode: Annotated[str, StringConstraints(pattern=r"^\d{5}(-\d{4})?$")] | None = None
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> Place:
+        if (self.lat is None) != (self.long is None):
+            raise ValueError("lat and long must be given together")
+        if self.lat is None and not self.address and not self.address_id:
+            raise ValueError("a location is required: lat and long, address_string or address_id")
+        return self
+
+    @property
+    def has_point(self) -> bool:
+        return self.lat is not None and self.long is not None
+
+
+class Contact(BaseModel):
+    """The caller's details, kept only to call back or notify: personal data."""
+
+    model_config = ConfigDict(frozen=True)
+
+    first_name: ShortText | None = None
+    last_name: ShortText | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    device_id: ShortText | None = None
+    account_id: ShortText | None = None
+    notify: bool = Field(default=False, description="The caller agreed to be told about progress.")
+
+    def is_empty(self) -> bool:
+        return not any(self.model_dump(exclude={"notify"}, exclude_none=True).values())
+
+
+class NewRequest(BaseModel):
+    """A request as any channel hands it to intake."""
+
+    model_config = ConfigDict(frozen=True)
+
+    service_code: str
+    place: Place
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_DESCRIPTION)] | None = None
+    attributes: AttributeAnswers = Field(default_factory=dict)
+    media_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2000)] | None = None
+    contact: Contact | None = None
+    language: Language | None = None
+    channel: Channel
+    source: str | None = Field(default=None, description="Which client or line it came through, for audit.")
+    idempotency_key: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+
+
+class Receipt(BaseModel):
+    """What intake answers: enough to track the request, nothing personal."""
+
+    service_request_id: str
+    token: str
+    service_notice: str | None = None
+    account_id: str | None = None
+
+
+class ServiceRequest(BaseModel):
+    """A stored service request."""
+
+    service_request_id: str
+    token: str
+    service_code: str
+    status: Status = Status.OPEN
+    status_notes: str | None = None
+    description: str | None = None
+    attributes: AttributeAnswers = Field(default_factory=dict)
+    place: Place
+    media_url: str | None = None
+    channel: Channel
+    source: str | None = None
+    language: Language = "en"
+    requested_at: datetime
+    updated_at: datetime
+    expected_at: datetime | None = None
+    agency_responsible: str | None = None
+    service_notice: str | None = None
+    contact: Contact | None = None

@@ -1,0 +1,27 @@
+"""Typed environment, one model per function role, validated once at cold start."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class _Settings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    stage: str = "local"
+
+
+class Open311Settings(_Settings):
+    """Open311 API: reads and writes requests, checks API keys, starts workflows."""
+
+    service_requests_table: str
+    contact_retention_days: int = 180
+    api_clients_table: str
+    idempotency_table: str
+    call_workflow_arn: str
+
+
+class WorkflowSettings(_Settings):
+    """Call-workflow steps."""
+
+    service_requests_table: str

@@ -1,0 +1,88 @@
+"""Open311 API clients: keys are stored only as SHA-256 digests, one item per client, revocable.
+
+API keys are random 256-bit tokens, so a fast hash is enough: there is nothing to brute-force.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+
+from pydantic import BaseModel
+
+from civic311 import aws
+from civic311.clock import now, to_storage
+from civic311.store.dynamo import from_item, to_item, to_value
+
+# A revoked key stops working within this many seconds on every warm function.
+_CACHE_SECONDS = 60.0
+
+
+class ApiClient(BaseModel):
+    """A registered Open311 client application."""
+
+    client_id: str
+    name: str
+    active: bool = True
+
+
+def key_digest(api_key: str) -> str:
+    """The stored form of an API key."""
+    return hashlib.sha256(api_key.encode("utf-8")).hexdigest()
+
+
+def new_api_key() -> str:
+    """A fresh random API key to hand to a client once."""
+    return secrets.token_urlsafe(32)
+
+
+class ApiClientStore:
+    """Looks up API keys, with a short per-process cache so intake stays at its call budget."""
+
+    def __init__(self, table_name: str) -> None:
+        self.table_name = table_name
+        self._cache: dict[str, tuple[float, ApiClient | None]] = {}
+        self._lock = threading.Lock()
+
+    def authenticate(self, api_key: str) -> ApiClient | None:
+        """The active client owning this key, or None."""
+        digest = key_digest(api_key)
+        with self._lock:
+            cached = self._cache.get(digest)
+        if cached and time.monotonic() - cached[0] < _CACHE_SECONDS:
+            return cached[1]
+        response = aws.dynamodb().get_item(TableName=self.table_name, Key={"key_digest": to_value(digest)})
+        item = response.get("Item")
+        client = ApiClient.model_validate(from_item(item)) if item else None
+        if client is not None and not client.active:
+            client = None
+        with self._lock:
+            self._cache[digest] = (time.monotonic(), client)
+        return client
+
+    def register(self, client_id: str, name: str, api_key: str) -> None:
+        """Store a client under its key's digest (admin tooling and the local stack's demo client)."""
+        aws.dynamodb().put_item(
+            TableName=self.table_name,
+            Item=to_item(
+                {
+                    "key_digest": key_digest(api_key),
+                    "client_id": client_id,
+                    "name": name,
+                    "active": True,
+                    "created_at": to_storage(now()),
+                }
+            ),
+        )
+
+    def revoke(self, api_key: str) -> None:
+        """Mark a key revoked; it keeps its record for audit."""
+        aws.dynamodb().update_item(
+            TableName=self.table_name,
+            Key={"key_digest": to_value(key_digest(api_key))},
+            UpdateExpression="SET active = :no, revoked_at = :at",
+            ConditionExpression="attribute_exists(key_digest)",
+            ExpressionAttributeValues={":no": to_value(False), ":at": to_value(to_storage(now()))},
+        )

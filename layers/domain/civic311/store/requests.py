@@ -1,0 +1,294 @@
+"""The service-requests table: one item per request, keyed for the queries Open311 and staff make.
+
+Keys (single table):
+  pk = REQ#<id>, sk = REQ                               the request (never any contact details)
+  pk = REQ#<id>, sk = CONTACT                           the caller's contact details, expiring by TTL
+  gsi1pk = REQ#<yyyy-mm>, gsi1sk = <requested_at>#<id>   ByPeriod: newest-first listings by month
+  gsi2pk = CODE#<service_code>, gsi2sk = <requested_at>#<id>   ByServiceCode
+  token                                                   ByToken (sparse, Open311 tokens)
+  pending_workflow = PENDING, requested_at               PendingWorkflow (sparse): no workflow yet
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from itertools import islice
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from civic311 import aws
+from civic311.cases.models import Contact, ServiceRequest, Status
+from civic311.clock import to_storage
+from civic311.store.dynamo import from_item, to_item, to_value
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, QueryInputTypeDef
+
+REQUEST_SK = "REQ"
+CONTACT_SK = "CONTACT"
+BY_PERIOD = "ByPeriod"
+BY_SERVICE_CODE = "ByServiceCode"
+BY_TOKEN = "ByToken"  # noqa: S105 - an index name, not a secret
+PENDING_WORKFLOW = "PendingWorkflow"
+_PENDING = "PENDING"
+_STORAGE_ONLY = ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "pending_workflow", "execution_arn", "task_token")
+_BATCH_GET_LIMIT = 100
+
+
+class DuplicateId(Exception):
+    """The generated id is taken already (astronomically rare); intake draws another."""
+
+
+@dataclass(frozen=True)
+class RequestFilter:
+    """A listing: requested between start and end, optionally by codes and statuses, newest first."""
+
+    start: datetime
+    end: datetime
+    service_codes: tuple[str, ...] = ()
+    statuses: tuple[Status, ...] = ()
+
+
+def _request_pk(request_id: str) -> str:
+    return f"REQ#{request_id}"
+
+
+def _key(request_id: str) -> dict[str, AttributeValueTypeDef]:
+    return {"pk": to_value(_request_pk(request_id)), "sk": to_value(REQUEST_SK)}
+
+
+def _month(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m")
+
+
+def _months_newest_first(start: datetime, end: datetime) -> list[str]:
+    year, month = end.astimezone(UTC).year, end.astimezone(UTC).month
+    first = _month(start)
+    months: list[str] = []
+    while True:
+        label = f"{year:04d}-{month:02d}"
+        months.append(label)
+        if label <= first:
+            return months
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+
+
+class RequestStore:
+    """Reads and writes service requests."""
+
+    def __init__(self, table_name: str, contact_retention_days: int = 180) -> None:
+        self.table_name = table_name
+        self.contact_retention = timedelta(days=contact_retention_days)
+
+    def create(self, request: ServiceRequest) -> None:
+        """Store a new request (and its contact details apart, with an expiry); raise DuplicateId if the id exists."""
+        stored_at = to_storage(request.requested_at)
+        item = request.model_dump(mode="json", exclude_none=True, exclude={"contact"})
+        item |= {
+            "pk": _request_pk(request.service_request_id),
+            "sk": REQUEST_SK,
+            "gsi1pk": f"REQ#{_month(request.requested_at)}",
+            "gsi1sk": f"{stored_at}#{request.service_request_id}",
+            "gsi2pk": f"CODE#{request.service_code}",
+            "gsi2sk": f"{stored_at}#{request.service_request_id}",
+            "requested_at": stored_at,
+            "updated_at": to_storage(request.updated_at),
+            # Cleared by the workflow's first step; until then the sweeper may (re)start it.
+            "pending_workflow": _PENDING,
+        }
+        if request.expected_at:
+            item["expected_at"] = to_storage(request.expected_at)
+        if request.contact is None:
+            try:
+                aws.dynamodb().put_item(
+                    TableName=self.table_name, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
+                )
+            except ClientError as error:
+                if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                    raise DuplicateId(request.service_request_id) from error
+                raise
+            return
+        contact = {
+            "pk": item["pk"],
+            "sk": CONTACT_SK,
+            "contact": request.contact.model_dump(mode="json", exclude_none=True),
+            # TTL removes contact details after the retention period; the request itself stays.
+            "expires_at": int((request.requested_at + self.contact_retention).timestamp()),
+        }
+        try:
+            aws.dynamodb().transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.table_name,
+                            "Item": to_item(item),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {"Put": {"TableName": self.table_name, "Item": to_item(contact)}},
+                ]
+            )
+        except ClientError as error:
+            reasons = error.response.get("CancellationReasons", [])
+            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                raise DuplicateId(request.service_request_id) from error
+            raise
+
+    def get_contact(self, request_id: str) -> Contact | None:
+        """The caller's contact details, if given and not yet expired (for dispatch and notifications only)."""
+        response = aws.dynamodb().get_item(
+            TableName=self.table_name,
+            Key={"pk": to_value(_request_pk(request_id)), "sk": to_value(CONTACT_SK)},
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return Contact.model_validate(from_item(item)["contact"]) if item else None
+
+    def workflow_started(self, request_id: str, execution_arn: str) -> None:
+        """Record the running workflow and take the request off the pending list."""
+        aws.dynamodb().update_item(
+            TableName=self.table_name,
+            Key=_key(request_id),
+            UpdateExpression="SET execution_arn = :arn REMOVE pending_workflow",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":arn": to_value(execution_arn)},
+        )
+
+    def await_resolution(self, request_id: str, task_token: str) -> None:
+        """Keep the workflow's task token on the request so a staff resolution can resume it."""
+        aws.dynamodb().update_item(
+            TableName=self.table_name,
+            Key=_key(request_id),
+            UpdateExpression="SET task_token = :token",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":token": to_value(task_token)},
+        )
+
+    def close(self, request_id: str, note: str, at: datetime) -> None:
+        """Close the request with its final note."""
+        aws.dynamodb().update_item(
+            TableName=self.table_name,
+            Key=_key(request_id),
+            UpdateExpression="SET #status = :closed, status_notes = :note, updated_at = :at REMOVE task_token",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":closed": to_value(Status.CLOSED.value),
+                ":note": to_value(note),
+                ":at": to_value(to_storage(at)),
+            },
+        )
+
+    def pending_workflows(self, older_than: datetime, limit: int = 100) -> list[str]:
+        """Ids of requests whose workflow has not confirmed its start since before `older_than`."""
+        response = aws.dynamodb().query(
+            TableName=self.table_name,
+            IndexName=PENDING_WORKFLOW,
+            KeyConditionExpression="pending_workflow = :pending AND requested_at < :before",
+            ExpressionAttributeValues={
+                ":pending": to_value(_PENDING),
+                ":before": to_value(to_storage(older_than)),
+            },
+            Limit=limit,
+        )
+        return [from_item(item)["service_request_id"] for item in response.get("Items", [])]
+
+    def get(self, request_id: str) -> ServiceRequest | None:
+        """The request with this id, or None."""
+        response = aws.dynamodb().get_item(
+            TableName=self.table_name,
+            Key=_key(request_id),
+        )
+        item = response.get("Item")
+        return _to_request(from_item(item)) if item else None
+
+    def get_many(self, request_ids: Iterable[str]) -> list[ServiceRequest]:
+        """The requests among these ids that exist, in the order asked."""
+        wanted = list(dict.fromkeys(request_ids))
+        found: dict[str, ServiceRequest] = {}
+        for start in range(0, len(wanted), _BATCH_GET_LIMIT):
+            keys = [
+                {"pk": to_value(_request_pk(request_id)), "sk": to_value(REQUEST_SK)}
+                for request_id in wanted[start : start + _BATCH_GET_LIMIT]
+            ]
+            pending: dict[str, Any] = {self.table_name: {"Keys": keys}}
+            while pending:
+                response = aws.dynamodb().batch_get_item(RequestItems=pending)
+                for item in response["Responses"].get(self.table_name, []):
+                    request = _to_request(from_item(item))
+                    found[request.service_request_id] = request
+                pending = dict(response.get("UnprocessedKeys") or {})
+        return [found[request_id] for request_id in wanted if request_id in found]
+
+    def find_by_token(self, token: str) -> ServiceRequest | None:
+        """The request a token was issued for, or None."""
+        response = aws.dynamodb().query(
+            TableName=self.table_name,
+            IndexName=BY_TOKEN,
+            KeyConditionExpression="#token = :token",
+            ExpressionAttributeNames={"#token": "token"},
+            ExpressionAttributeValues={":token": to_value(token)},
+            Limit=1,
+        )
+        items = response.get("Items", [])
+        return self.get(from_item(items[0])["service_request_id"]) if items else None
+
+    def search(self, query: RequestFilter, limit: int) -> list[ServiceRequest]:
+        """Up to `limit` requests matching the filter, newest first."""
+        if query.service_codes:
+            streams = [self._by_code(code, query, limit) for code in dict.fromkeys(query.service_codes)]
+            merged = sorted(
+                (request for stream in streams for request in islice(stream, limit)),
+                key=lambda request: (request.requested_at, request.service_request_id),
+                reverse=True,
+            )
+            return merged[:limit]
+        return list(islice(self._by_period(query, limit), limit))
+
+    def _by_period(self, query: RequestFilter, limit: int) -> Iterator[ServiceRequest]:
+        for month in _months_newest_first(query.start, query.end):
+            yield from self._query(BY_PERIOD, "gsi1pk", f"REQ#{month}", "gsi1sk", query, limit)
+
+    def _by_code(self, code: str, query: RequestFilter, limit: int) -> Iterator[ServiceRequest]:
+        yield from self._query(BY_SERVICE_CODE, "gsi2pk", f"CODE#{code}", "gsi2sk", query, limit)
+
+    def _query(
+        self, index: str, pk_name: str, pk_value: str, sk_name: str, query: RequestFilter, limit: int
+    ) -> Iterator[ServiceRequest]:
+        request: QueryInputTypeDef = {
+            "TableName": self.table_name,
+            "IndexName": index,
+            "KeyConditionExpression": "#pk = :pk AND #sk BETWEEN :start AND :end",
+            "ExpressionAttributeNames": {"#pk": pk_name, "#sk": sk_name},
+            "ExpressionAttributeValues": {
+                ":pk": to_value(pk_value),
+                ":start": to_value(to_storage(query.start)),
+                # '~' sorts after '#', so requests at exactly `end` are included.
+                ":end": to_value(to_storage(query.end) + "~"),
+            },
+            "ScanIndexForward": False,
+            # Pages no larger than what the caller can use; more pages follow only if filters drop items.
+            "Limit": limit,
+        }
+        if query.statuses:
+            names = {f":status{n}": to_value(status.value) for n, status in enumerate(query.statuses)}
+            request["FilterExpression"] = f"#status IN ({', '.join(names)})"
+            request["ExpressionAttributeNames"] = {"#pk": pk_name, "#sk": sk_name, "#status": "status"}
+            request["ExpressionAttributeValues"] = {**request["ExpressionAttributeValues"], **names}
+        while True:
+            response = aws.dynamodb().query(**request)
+            for item in response.get("Items", []):
+                yield _to_request(from_item(item))
+            last_key = response.get("LastEvaluatedKey")
+            if not last_key:
+                return
+            request["ExclusiveStartKey"] = last_key
+
+
+def _to_request(item: dict[str, Any]) -> ServiceRequest:
+    for key in _STORAGE_ONLY:
+        item.pop(key, None)
+    return ServiceRequest.model_validate(item)
