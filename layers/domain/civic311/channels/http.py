@@ -1,0 +1,142 @@
+"""The one place where errors become HTTP answers, for every API function.
+
+Open311 paths answer in the spec's error shape ({code, description} list, JSON or XML);
+every other path answers {"message", "errors"} in JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+
+from civic311.channels.open311.formats import CONTENT_TYPES, respond
+from civic311.channels.open311.models import Error
+from civic311.errors import (
+    Civic311Error,
+    Conflict,
+    DependencyUnavailable,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+)
+
+logger = Logger(child=True)
+
+JSON = "application/json; charset=utf-8"
+
+HTTP_STATUS: dict[type[Exception], int] = {
+    InvalidInput: 400,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    IdempotencyAlreadyInProgressError: 409,
+    IdempotencyValidationError: 422,
+    RequestValidationError: 422,
+    DependencyUnavailable: 503,
+}
+
+OPEN311_PREFIX = "/open311/"
+
+
+class RestApi(APIGatewayRestResolver):
+    """Our REST resolver: a '.' in a route is a literal dot (Open311's 'services/<code>.<fmt>')."""
+
+    @staticmethod
+    def _compile_regex(rule: str, base_regex: str = "^{}/*$") -> re.Pattern[str]:
+        literal_dots = "".join(
+            part if part.startswith("<") else part.replace(".", r"\.") for part in re.split(r"(<\w+>)", rule)
+        )
+        compiled: re.Pattern[str] = APIGatewayRestResolver._compile_regex(literal_dots, base_regex)
+        return compiled
+
+
+def http_status(error: Exception) -> int:
+    """The status for an error: the nearest mapped class in its hierarchy, else 500."""
+    for cls in type(error).__mro__:
+        if cls in HTTP_STATUS:
+            return HTTP_STATUS[cls]
+    return 500
+
+
+def messages(error: Exception) -> list[str]:
+    """What to tell the caller: safe, specific, never a stack trace or personal data."""
+    if isinstance(error, RequestValidationError):
+        return [_describe_validation(detail) for detail in error.errors()]
+    if isinstance(error, IdempotencyValidationError):
+        return ["Idempotency-Key was already used for a different request"]
+    if isinstance(error, IdempotencyAlreadyInProgressError):
+        return ["a request with this Idempotency-Key is still being processed; retry in a moment"]
+    if isinstance(error, Civic311Error):
+        return error.details or [error.message]
+    return ["internal error; the request was not completed, please retry"]
+
+
+def _describe_validation(detail: Any) -> str:
+    location = ".".join(str(part) for part in detail.get("loc", ()) if part != "body" or len(detail["loc"]) == 1)
+    return f"{location}: {detail.get('msg', 'invalid')}" if location else str(detail.get("msg", "invalid"))
+
+
+def _open311_format(path: str) -> str:
+    return "xml" if path.endswith(".xml") else "json"
+
+
+def error_response(app: APIGatewayRestResolver, error: Exception) -> Response[str]:
+    """Render an error for the current request."""
+    status = http_status(error)
+    if status >= 500:
+        logger.exception("request failed", extra={"status": status})
+    path = app.current_event.path
+    if path.startswith(OPEN311_PREFIX):
+        # The spec knows 400/403/404 for client errors; validation failures are plain 400s there.
+        status = 400 if status == 422 else status
+        fmt = _open311_format(path)
+        errors = [Error(code=status, description=text) for text in messages(error)]
+        if fmt == "xml":
+            return respond("xml", errors, root="errors", item="error", status_code=status)
+        return Response(
+            status_code=status,
+            content_type=CONTENT_TYPES["json"],
+            body=json.dumps([error.model_dump() for error in errors], ensure_ascii=False),
+        )
+    texts = messages(error)
+    return Response(
+        status_code=status,
+        content_type=JSON,
+        body=json.dumps({"message": texts[0], "errors": texts}, ensure_ascii=False),
+    )
+
+
+def install_error_handling(app: APIGatewayRestResolver) -> None:
+    """Map every error, including unexpected ones and unknown paths, to a clear answer."""
+
+    @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
+    def _any_error(error: Exception) -> Response[str]:
+        return error_response(app, error)
+
+    @app.not_found
+    def _not_found(_: Exception) -> Response[str]:
+        return error_response(
+            app, NotFound(f"no such resource: {app.current_event.http_method} {app.current_event.path}")
+        )
+
+
+def public_base_url(event: APIGatewayProxyEvent) -> str:
+    """The URL clients used to reach this API, stage prefix included (none on a custom domain or locally)."""
+    host = event.headers.get("host") or event.request_context.domain_name
+    scheme = event.headers.get("x-forwarded-proto", "https")
+    # requestContext.path carries the stage prefix when called through the execute-api URL.
+    full_path = event.request_context.path or event.path
+    prefix = full_path[: len(full_path) - len(event.path)] if full_path.endswith(event.path) else ""
+    return f"{scheme}://{host}{prefix}"

@@ -1,0 +1,84 @@
+"""The OpenAPI document for the whole HTTP API, generated from every channel's routes and models."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler.openapi.models import Server
+
+from civic311.channels.http import RestApi
+from civic311.channels.open311 import models as open311_wire
+from civic311.channels.open311.routes import PREFIX as OPEN311_PREFIX
+from civic311.channels.open311.routes import Open311Context
+from civic311.channels.open311.routes import build_router as open311_router
+
+TITLE = "civic311 API"
+VERSION = "1.0.0"
+DESCRIPTION = (
+    "Tucson 311 non-emergency services. Open311 GeoReport v2 at /open311/v2/ (JSON and XML). "
+    "If someone is in danger right now, call 911."
+)
+
+
+def documented_app() -> RestApi:
+    """A resolver holding every route of the API, used only to describe it."""
+    app = RestApi(enable_validation=True)
+    app.include_router(open311_router(Open311Context(settings=None)))
+    return app
+
+
+def _form_body(operation: dict[str, Any], components: dict[str, Any]) -> None:
+    # Open311 POST bodies are parsed by hand (empty fields mean absent, attribute[code] keys),
+    # so the body schema is added here from the same pydantic model.
+    schema = open311_wire.RequestForm.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.setdefault("schemas", {})["Open311RequestForm"] = {
+        key: value for key, value in schema.items() if key != "$defs"
+    }
+    reference = {"$ref": "#/components/schemas/Open311RequestForm"}
+    operation["requestBody"] = {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {"schema": reference},
+            "application/json": {"schema": reference},
+        },
+    }
+    operation.setdefault("parameters", []).append(
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "description": "Retries with the same key create one request.",
+            "schema": {"type": "string", "maxLength": 128},
+        }
+    )
+
+
+def openapi_document(server_url: str = "/") -> dict[str, Any]:
+    """The OpenAPI 3 document as a dict."""
+    app = documented_app()
+    document: dict[str, Any] = app.get_openapi_schema(
+        title=TITLE, version=VERSION, description=DESCRIPTION, servers=[Server(url=server_url)]
+    ).model_dump(mode="json", by_alias=True, exclude_none=True)
+    components = document.setdefault("components", {})
+    post = document["paths"].get(f"{OPEN311_PREFIX}/requests.{{fmt}}", {}).get("post")
+    if post is not None:
+        _form_body(post, components)
+    return document
+
+
+def swagger_page(document: dict[str, Any]) -> str:
+    """Swagger UI for the document, with its script and stylesheet inline: no CDN, no validator badge."""
+    from importlib import resources
+
+    folder = resources.files("aws_lambda_powertools.event_handler.openapi.swagger_ui")
+    script = folder.joinpath("swagger-ui-bundle.min.js").read_text(encoding="utf-8")
+    style = folder.joinpath("swagger-ui.min.css").read_text(encoding="utf-8")
+    # "</" inside a <script> would end it early; JSON allows the escaped form.
+    spec = json.dumps(document).replace("</", "<\\/")
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>civic311 API</title>"
+        f"<style>{style}</style></head><body><div id='swagger-ui'></div><script>{script}</script>"
+        "<script>SwaggerUIBundle({dom_id: '#swagger-ui', spec: " + spec + ", validatorUrl: null, "
+        "deepLinking: true, presets: [SwaggerUIBundle.presets.apis]});</script></body></html>"
+    )
