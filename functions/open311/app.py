@@ -1,0 +1,25 @@
+"""Open311 GeoReport v2 API function."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import CORSConfig
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from civic311.channels.http import RestApi, install_error_handling
+from civic311.channels.open311.routes import Open311Context, build_router
+from civic311.settings import Open311Settings
+
+logger = Logger()
+context = Open311Context(Open311Settings())
+# Open311 is a public API for third-party apps, including browser-based ones.
+app = RestApi(enable_validation=True, cors=CORSConfig(allow_origin="*", max_age=600))
+install_error_handling(app)
+app.include_router(build_router(context))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+def handler(event: dict[str, Any], lambda_context: LambdaContext) -> dict[str, Any]:
+    context.intake.bind_lambda_context(lambda_context)
+    return app.resolve(event, lambda_context)

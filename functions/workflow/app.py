@@ -1,0 +1,17 @@
+"""Call-workflow task function: Step Functions invokes it with the step to run."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from civic311.settings import WorkflowSettings
+from civic311.workflow.steps import WorkflowSteps
+
+logger = Logger()
+steps = WorkflowSteps(WorkflowSettings())
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], lambda_context: LambdaContext) -> dict[str, Any]:
+    return steps.run(event)
