@@ -1,0 +1,96 @@
+"""`make run`: start the local stack in the foreground; Ctrl-C or SIGTERM stops it cleanly."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from local_stack.stack import REPO_ROOT, LocalStack, StackConfig
+
+# Moto tokens last an hour; refresh the demo staff token well before that.
+TOKEN_REFRESH_SECONDS = 45 * 60
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m local_stack", description=__doc__)
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("PORT", "3000")),
+        help="HTTP API port (default 3000, or $PORT; 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--aws-port",
+        type=int,
+        default=int(os.environ.get("AWS_PORT", "3001")),
+        help="AWS endpoint port (default 3001, or $AWS_PORT; 0 picks a free one)",
+    )
+    parser.add_argument("--outputs", type=Path, default=REPO_ROOT / ".local" / "outputs.json")
+    parser.add_argument("--no-demo-requests", action="store_true", help="start with no demo requests")
+    args = parser.parse_args(argv)
+
+    stack = LocalStack(
+        StackConfig(port=args.port, aws_port=args.aws_port, seed_demo_requests=not args.no_demo_requests)
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        info = stack.start()
+        stack.write_outputs(args.outputs)
+        print(summary(info, args.outputs, stack), flush=True)
+        while not stop.wait(TOKEN_REFRESH_SECONDS):
+            stack.info["staff_token"] = stack.staff_token()
+            stack.write_outputs(args.outputs)
+    finally:
+        stack.stop()
+        print("civic311 local stack stopped.", flush=True)
+    return 0
+
+
+def summary(info: dict[str, Any], outputs_path: Path, stack: LocalStack) -> str:
+    assert stack.provisioner is not None
+    provisioner = stack.provisioner
+    counts: dict[str, int] = {}
+    for logical_id in provisioner.created:
+        kind = provisioner.template.resources[logical_id]["Type"]
+        counts[kind] = counts.get(kind, 0) + 1
+    lines = [
+        "civic311 local stack is running (state is in memory: it is gone when you stop it).",
+        "",
+        f"  HTTP API       {info['api_url']}",
+        f"  Open311        {info['api_url']}/open311/v2/services.json",
+        f"  API docs       {info['api_url']}/swagger   (OpenAPI: {info['api_url']}/openapi.json)",
+        f"  AWS endpoint   {info['aws_endpoint']}   region {info['region']}",
+        f"  Outputs        {outputs_path}",
+        "",
+        "Created from template.yaml:",
+        *(f"  {count:3d} x {kind}" for kind, count in sorted(counts.items())),
+    ]
+    if provisioner.skipped:
+        lines += [
+            "Declared but not emulated locally:",
+            *(f"       {name} ({kind})" for name, kind in sorted(provisioner.skipped.items())),
+        ]
+    lines += [
+        "",
+        "Try:",
+        f"  curl -s {info['api_url']}/open311/v2/services.json",
+        f"  curl -s -X POST {info['api_url']}/open311/v2/requests.json \\",
+        f"       -d api_key={info['open311_api_key']} -d service_code=pothole -d lat=32.2216 -d long=-110.9262 \\",
+        "       -d 'description=Pothole in the bike lane'",
+        f"  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --endpoint-url {info['aws_endpoint']} "
+        f"--region {info['region']} dynamodb list-tables",
+        "",
+        "The demo Open311 api_key and a staff bearer token are in the outputs file. Ctrl-C stops.",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""The embedded AWS endpoint: moto's server on 127.0.0.1, with Lambda invokes routed to our handlers.
+
+moto runs Lambda code in Docker; we have no Docker, so the seam below replaces moto's
+`LambdaFunction.invoke` with a call into the in-process runtime. moto is pinned, and
+tests/integration/test_lambda_seam.py fails if a moto upgrade moves or reshapes this method.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import requests
+from moto.awslambda import models as lambda_models
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from local_stack.lambda_runtime import LambdaRuntime
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+Middleware = Callable[[WsgiApp], WsgiApp]
+
+SEAM_SIGNATURE = ("self", "body", "request_headers", "response_headers")
+
+
+def check_seam() -> None:
+    """Fail loudly if moto's Lambda invoke is no longer the method we replace."""
+    invoke = getattr(lambda_models.LambdaFunction, "invoke", None)
+    if invoke is None:
+        raise RuntimeError("moto.awslambda.models.LambdaFunction.invoke is gone: the Lambda seam needs updating")
+    parameters = tuple(inspect.signature(invoke).parameters)
+    if parameters != SEAM_SIGNATURE:
+        raise RuntimeError(f"moto's LambdaFunction.invoke{parameters} changed shape: the Lambda seam needs updating")
+
+
+def install_lambda_seam(runtime: LambdaRuntime) -> None:
+    """Route every moto Lambda invoke (SDK, CLI, Step Functions, SNS) to the in-process runtime."""
+    check_seam()
+
+    def invoke(self: Any, body: str | bytes | None, request_headers: Any, response_headers: Any) -> bytes:
+        event = json.loads(body) if body else {}
+        if request_headers.get("x-amz-invocation-type") == "Event":
+            # Asynchronous invocation: accepted now, run in the background like the Lambda service.
+            threading.Thread(target=runtime.invoke, args=(self.function_name, event), daemon=True).start()
+            return b""
+        result = runtime.invoke(self.function_name, event)
+        if result.failed:
+            response_headers["x-amz-function-error"] = "Unhandled"
+        return result.payload
+
+    lambda_models.LambdaFunction.invoke = invoke  # type: ignore[method-assign]
+
+
+class AwsEndpoint:
+    """moto's server in a background thread; any AWS SDK or the AWS CLI can point at `url`."""
+
+    def __init__(self, port: int = 0, middleware: Iterable[Middleware] = ()) -> None:
+        # Silence per-request access logs; the local stack prints its own summary.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        app: WsgiApp = DomainDispatcherApplication(create_backend_app)
+        for wrap in middleware:
+            app = wrap(app)
+        self._server: BaseWSGIServer = make_server(
+            "127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler
+        )
+        self._thread = threading.Thread(target=self._server.serve_forever, name="aws-endpoint", daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_port)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        # Step Functions tasks call back into the endpoint on this port.
+        os.environ["MOTO_PORT"] = str(self.port)
+        self._thread.start()
+        response = requests.post(
+            f"{self.url}/moto-api/config",
+            json={"stepfunctions": {"execute_state_machine": True}},
+            timeout=10,
+        )
+        response.raise_for_status()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)

@@ -1,0 +1,264 @@
+"""A small API Gateway: HTTP requests become REST API proxy events for the template's routes.
+
+Routing, the event shape, the Cognito user-pool authorizer and the error answers follow API Gateway's
+REST API: the most specific route wins, unknown routes get 403 "Missing Authentication Token", a bad
+token gets 401, and a failed function gets 502.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from local_stack.lambda_runtime import LambdaRuntime
+from local_stack.provision import Route
+from local_stack.template import ACCOUNT_ID
+
+STAGE_API_ID = "local"
+
+# Verifies a bearer token for an authorizer name; returns the claims or None when refused.
+TokenVerifier = Callable[[str, str], dict[str, Any] | None]
+
+
+@dataclass
+class CompiledRoute:
+    route: Route
+    pattern: re.Pattern[str]
+    parameters: tuple[str, ...]
+    specificity: tuple[int, int, int]
+
+
+def compile_route(route: Route) -> CompiledRoute:
+    """Turn a template path (/a/{id}/{proxy+}) into a matcher and a priority."""
+    regex = "^"
+    parameters: list[str] = []
+    literal = 0
+    segments = [segment for segment in route.path.split("/") if segment]
+    for segment in segments:
+        match = re.fullmatch(r"\{([A-Za-z0-9_]+)(\+?)\}", segment)
+        if match is None:
+            regex += "/" + re.escape(segment)
+            literal += 1
+        elif match.group(2):
+            regex += "/(?P<" + match.group(1) + ">.+)"
+            parameters.append(match.group(1))
+        else:
+            regex += "/(?P<" + match.group(1) + ">[^/]+)"
+            parameters.append(match.group(1))
+    regex += "/?$" if segments else "/$"
+    greedy = int(route.path.endswith("+}"))
+    return CompiledRoute(route, re.compile(regex), tuple(parameters), (literal, -greedy, int(route.method != "ANY")))
+
+
+class Gateway:
+    """Serves the template's API routes on 127.0.0.1:port."""
+
+    def __init__(
+        self,
+        routes: list[Route],
+        runtime: LambdaRuntime,
+        verify_token: TokenVerifier,
+        port: int = 3000,
+        stage: str = "local",
+    ) -> None:
+        self.routes = sorted((compile_route(route) for route in routes), key=lambda c: c.specificity, reverse=True)
+        self.runtime = runtime
+        self.verify_token = verify_token
+        self.stage = stage
+        handler = self._handler_class()
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+
+    def match(self, method: str, path: str) -> tuple[CompiledRoute, dict[str, str]] | None:
+        for compiled in self.routes:
+            if compiled.route.method not in (method, "ANY"):
+                continue
+            found = compiled.pattern.match(path)
+            if found:
+                return compiled, {name: unquote(value) for name, value in found.groupdict().items()}
+        return None
+
+    def build_event(
+        self,
+        method: str,
+        raw_path: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        source_ip: str,
+        compiled: CompiledRoute,
+        path_parameters: dict[str, str],
+        claims: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        """A REST API (payload 1.0) proxy event, as API Gateway sends it to Lambda."""
+        split = urlsplit(raw_path)
+        path = unquote(split.path)
+        single_headers: dict[str, str] = {}
+        multi_headers: dict[str, list[str]] = {}
+        for name, value in headers:
+            single_headers[name] = value
+            multi_headers.setdefault(name, []).append(value)
+        pairs = parse_qsl(split.query, keep_blank_values=True)
+        query = dict(pairs)
+        multi_query: dict[str, list[str]] = {}
+        for name, value in pairs:
+            multi_query.setdefault(name, []).append(value)
+        try:
+            text_body: str | None = body.decode("utf-8") if body else None
+            encoded = False
+        except UnicodeDecodeError:
+            text_body, encoded = base64.b64encode(body).decode("ascii"), True
+        now = datetime.now(UTC)
+        request_context: dict[str, Any] = {
+            "accountId": ACCOUNT_ID,
+            "apiId": STAGE_API_ID,
+            "domainName": single_headers.get("Host", f"127.0.0.1:{self.port}"),
+            "domainPrefix": "127",
+            "extendedRequestId": uuid.uuid4().hex[:16],
+            "httpMethod": method,
+            "identity": {
+                "accessKey": None,
+                "accountId": None,
+                "caller": None,
+                "cognitoAuthenticationProvider": None,
+                "cognitoAuthenticationType": None,
+                "cognitoIdentityId": None,
+                "cognitoIdentityPoolId": None,
+                "principalOrgId": None,
+                "sourceIp": source_ip,
+                "user": None,
+                "userAgent": single_headers.get("User-Agent"),
+                "userArn": None,
+            },
+            "path": path,
+            "protocol": "HTTP/1.1",
+            "requestId": str(uuid.uuid4()),
+            "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "requestTimeEpoch": int(now.timestamp() * 1000),
+            "resourceId": "local",
+            "resourcePath": compiled.route.path,
+            "stage": self.stage,
+        }
+        if claims is not None:
+            request_context["authorizer"] = {"claims": claims}
+        return {
+            "resource": compiled.route.path,
+            "path": path,
+            "httpMethod": method,
+            "headers": single_headers or None,
+            "multiValueHeaders": multi_headers or None,
+            "queryStringParameters": query or None,
+            "multiValueQueryStringParameters": multi_query or None,
+            "pathParameters": path_parameters or None,
+            "stageVariables": None,
+            "requestContext": request_context,
+            "body": text_body,
+            "isBase64Encoded": encoded,
+        }
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            server_version = "civic311-local-gateway"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return  # access logs would drown the stack's own output
+
+            def _answer(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+                self.send_response(status)
+                for name, value in headers:
+                    if name.lower() not in ("content-length", "connection"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
+            def _json(self, status: int, message: str) -> None:
+                body = json.dumps({"message": message}).encode()
+                self._answer(status, [("Content-Type", "application/json"), ("x-amzn-ErrorType", "local")], body)
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                path = unquote(urlsplit(self.path).path)
+                matched = gateway.match(self.command, path)
+                if matched is None:
+                    self._json(403, "Missing Authentication Token")
+                    return
+                compiled, parameters = matched
+                claims = None
+                if compiled.route.authorizer:
+                    token = self.headers.get("Authorization", "")
+                    token = token[7:] if token.lower().startswith("bearer ") else token
+                    claims = gateway.verify_token(compiled.route.authorizer, token.strip()) if token else None
+                    if claims is None:
+                        self._json(401, "Unauthorized")
+                        return
+                # API Gateway adds these; handlers use them to build their own public URLs.
+                headers = [
+                    *self.headers.items(),
+                    ("X-Forwarded-For", self.client_address[0]),
+                    ("X-Forwarded-Port", str(gateway.port)),
+                    ("X-Forwarded-Proto", "http"),
+                ]
+                event = gateway.build_event(
+                    self.command,
+                    self.path,
+                    headers,
+                    body,
+                    self.client_address[0],
+                    compiled,
+                    parameters,
+                    claims,
+                )
+                result = gateway.runtime.invoke(compiled.route.function_name, event)
+                self._respond(result.payload, result.failed)
+
+            def _respond(self, payload: bytes, failed: bool) -> None:
+                try:
+                    answer = json.loads(payload) if not failed else None
+                    status = int(answer["statusCode"]) if answer else 502
+                except (ValueError, KeyError, TypeError):
+                    answer, status = None, 502
+                if answer is None:
+                    self._json(502, "Internal server error")
+                    return
+                headers: list[tuple[str, str]] = [(k, str(v)) for k, v in (answer.get("headers") or {}).items()]
+                for name, values in (answer.get("multiValueHeaders") or {}).items():
+                    headers.extend((name, str(value)) for value in values if (name, str(value)) not in headers)
+                raw = answer.get("body") or ""
+                body = base64.b64decode(raw) if answer.get("isBase64Encoded") else str(raw).encode("utf-8")
+                headers.append(("x-amzn-RequestId", str(uuid.uuid4())))
+                self._answer(status, headers, body)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
+
+        return Handler

@@ -1,0 +1,165 @@
+"""Runs our Lambda handlers in-process, each with its own environment, as the Lambda service would.
+
+A function's module is imported once (its cold start) with the function's environment variables in
+place, so settings read at import see their own values; warm invokes then call the handler directly.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from local_stack.template import ACCOUNT_ID, REGION
+
+
+@dataclass
+class FunctionSpec:
+    """What the template says about one function."""
+
+    logical_id: str
+    name: str
+    code_dir: Path
+    handler: str
+    environment: dict[str, str]
+    timeout_seconds: int = 3
+    memory_mb: int = 128
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.name}"
+
+
+class LambdaContext:
+    """The context object handed to handlers (the attributes powertools and our code read)."""
+
+    def __init__(self, spec: FunctionSpec) -> None:
+        self.function_name = spec.name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = spec.arn
+        self.memory_limit_in_mb = spec.memory_mb
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{spec.name}"
+        self.log_stream_name = f"local/{self.aws_request_id}"
+        self._deadline = time.monotonic() + spec.timeout_seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+@dataclass
+class InvokeResult:
+    payload: bytes
+    error_type: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.error_type is not None
+
+
+@dataclass
+class _Loaded:
+    module: ModuleType
+    handler: Callable[[Any, Any], Any]
+
+
+@dataclass
+class LambdaRuntime:
+    """The in-process Lambda service for the functions of one template."""
+
+    functions: dict[str, FunctionSpec] = field(default_factory=dict)
+    _loaded: dict[str, _Loaded] = field(default_factory=dict)
+    _import_lock: threading.Lock = field(default_factory=threading.Lock)
+    invocations: list[tuple[str, float]] = field(default_factory=list)
+
+    def register(self, spec: FunctionSpec) -> None:
+        self.functions[spec.name] = spec
+
+    def spec_for(self, name_or_arn: str) -> FunctionSpec:
+        name = name_or_arn.split(":function:")[-1].split(":")[0]
+        try:
+            return self.functions[name]
+        except KeyError:
+            raise KeyError(f"no function named {name} in the template") from None
+
+    def invoke(self, name_or_arn: str, event: Any) -> InvokeResult:
+        """Invoke synchronously; a handler exception becomes a Lambda-style error payload."""
+        spec = self.spec_for(name_or_arn)
+        loaded = self._load(spec)
+        started = time.perf_counter()
+        try:
+            result = loaded.handler(event, LambdaContext(spec))
+            payload = json.dumps(result, default=str).encode("utf-8")
+            return InvokeResult(payload=payload)
+        except Exception as error:
+            body = {
+                "errorMessage": str(error),
+                "errorType": type(error).__name__,
+                "stackTrace": traceback.format_exception(error)[-5:],
+            }
+            return InvokeResult(payload=json.dumps(body).encode("utf-8"), error_type=type(error).__name__)
+        finally:
+            self.invocations.append((spec.name, time.perf_counter() - started))
+
+    def cold_start(self, name: str) -> float:
+        """Load a function now (if not yet) and return how long its import took, in seconds."""
+        spec = self.spec_for(name)
+        started = time.perf_counter()
+        self._load(spec)
+        return time.perf_counter() - started
+
+    def _load(self, spec: FunctionSpec) -> _Loaded:
+        loaded = self._loaded.get(spec.name)
+        if loaded is not None:
+            return loaded
+        with self._import_lock:
+            loaded = self._loaded.get(spec.name)
+            if loaded is None:
+                loaded = _import_handler(spec)
+                self._loaded[spec.name] = loaded
+        return loaded
+
+
+@contextmanager
+def _environment(variables: dict[str, str]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _import_handler(spec: FunctionSpec) -> _Loaded:
+    module_name, _, attribute = spec.handler.rpartition(".")
+    path = spec.code_dir / (module_name.replace(".", "/") + ".py")
+    # Every function has an app.py: give each its own module name so they do not shadow each other.
+    unique = f"civic311_function_{spec.logical_id}"
+    module_spec = importlib.util.spec_from_file_location(unique, path)
+    if module_spec is None or module_spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(module_spec)
+    lambda_variables = {
+        "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+    }
+    with _environment(spec.environment | lambda_variables):
+        sys.modules[unique] = module
+        module_spec.loader.exec_module(module)
+    return _Loaded(module=module, handler=getattr(module, attribute))

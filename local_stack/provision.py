@@ -1,0 +1,456 @@
+"""Creates the template's resources on the embedded endpoint, in dependency order, the way CloudFormation would.
+
+Each resource is created the first time something needs its name or an attribute, so references
+(Ref, GetAtt, Sub) resolve to what the endpoint really created.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+from local_stack.lambda_runtime import FunctionSpec, LambdaRuntime
+from local_stack.template import ACCOUNT_ID, REGION, Resolver, Template, resolve
+
+
+@dataclass
+class Created:
+    """A provisioned resource: what Ref returns and what GetAtt can read."""
+
+    ref: str
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Route:
+    """One API route from a function's Api event."""
+
+    method: str
+    path: str
+    function_name: str
+    authorizer: str | None
+
+
+@dataclass
+class Authorizer:
+    """A Cognito user-pool authorizer: tokens must come from this pool."""
+
+    name: str
+    user_pool_id: str
+
+
+class Provisioner:
+    """Builds every resource of the template on the endpoint and records what it made."""
+
+    def __init__(self, template: Template, runtime: LambdaRuntime, endpoint_url: str) -> None:
+        self.template = template
+        self.runtime = runtime
+        self.endpoint_url = endpoint_url
+        self.created: dict[str, Created] = {}
+        self.skipped: dict[str, str] = {}
+        self.routes: list[Route] = []
+        self.authorizers: dict[str, Authorizer] = {}
+        self.default_authorizer: str | None = None
+        self._in_progress: set[str] = set()
+        self._lock = threading.RLock()
+        self._clients: dict[str, Any] = {}
+        self.resolver = Resolver(template, physical=self.ref, attribute=self.attribute)
+        self._builders: dict[str, Callable[[str, dict[str, Any]], Created]] = {
+            "AWS::KMS::Key": self._kms_key,
+            "AWS::KMS::Alias": self._kms_alias,
+            "AWS::DynamoDB::Table": self._table,
+            "AWS::SNS::Topic": self._topic,
+            "AWS::SNS::Subscription": self._subscription,
+            "AWS::SNS::TopicPolicy": self._noop,
+            "AWS::SQS::Queue": self._queue,
+            "AWS::SQS::QueuePolicy": self._noop,
+            "AWS::Logs::LogGroup": self._log_group,
+            "AWS::Cognito::UserPool": self._user_pool,
+            "AWS::Cognito::UserPoolClient": self._user_pool_client,
+            "AWS::Cognito::UserPoolGroup": self._user_pool_group,
+            "AWS::Serverless::LayerVersion": self._layer,
+            "AWS::Serverless::Function": self._function,
+            "AWS::Serverless::StateMachine": self._state_machine,
+            "AWS::Serverless::Api": self._api,
+            "AWS::CloudWatch::Alarm": self._alarm,
+        }
+
+    # ------------------------------------------------------------------ public
+
+    def provision_all(self) -> None:
+        for logical_id in self.template.resources:
+            self.ensure(logical_id)
+
+    def outputs(self, api_url: str) -> dict[str, str]:
+        """Every template Output, resolved; outputs built on the REST API resolve to the local gateway."""
+        resolved: dict[str, str] = {}
+        api_ids = set(self.template.of_type("AWS::Serverless::Api"))
+        for name, output in self.template.body.get("Outputs", {}).items():
+            value = output["Value"]
+            if _mentions(value, api_ids):
+                resolved[name] = api_url
+            else:
+                resolved[name] = str(resolve(value, self.resolver))
+        return resolved
+
+    def ensure(self, logical_id: str) -> Created:
+        with self._lock:
+            if logical_id in self.created:
+                return self.created[logical_id]
+            resources = self.template.resources
+            if logical_id not in resources:
+                raise KeyError(f"{logical_id} is not a resource of the template (or its condition is false)")
+            if logical_id in self._in_progress:
+                raise RuntimeError(f"circular reference through {logical_id}")
+            self._in_progress.add(logical_id)
+            try:
+                resource = resources[logical_id]
+                builder = self._builders.get(resource["Type"])
+                if builder is None:
+                    self.skipped[logical_id] = resource["Type"]
+                    created = Created(ref=f"{self.template.stack_name}-{logical_id}")
+                else:
+                    created = builder(logical_id, resource)
+                self.created[logical_id] = created
+                return created
+            finally:
+                self._in_progress.discard(logical_id)
+
+    def ref(self, logical_id: str) -> str:
+        return self.ensure(logical_id).ref
+
+    def attribute(self, logical_id: str, name: str) -> str:
+        created = self.ensure(logical_id)
+        if name not in created.attributes:
+            raise KeyError(f"{logical_id} has no attribute {name} locally")
+        return created.attributes[name]
+
+    # ------------------------------------------------------------------ helpers
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            session: Any = boto3.session.Session()
+            self._clients[service] = session.client(service, region_name=REGION, endpoint_url=self.endpoint_url)
+        return self._clients[service]
+
+    def _properties(self, resource: dict[str, Any]) -> dict[str, Any]:
+        properties: dict[str, Any] = resolve(resource.get("Properties", {}), self.resolver)
+        return properties
+
+    def _name(self, logical_id: str) -> str:
+        return f"{self.template.stack_name}-{logical_id}"
+
+    def _arn(self, service: str, resource: str) -> str:
+        return f"arn:aws:{service}:{REGION}:{ACCOUNT_ID}:{resource}"
+
+    # ------------------------------------------------------------------ builders
+
+    def _noop(self, logical_id: str, resource: dict[str, Any]) -> Created:
+        self._properties(resource)  # still resolve, so dependencies exist
+        return Created(ref=self._name(logical_id))
+
+    def _kms_key(self, logical_id: str, resource: dict[str, Any]) -> Created:
+        properties = self._properties(resource)
+        kms = self.client("kms")
+        request = {"Description": properties.get("Description", logical_id)}
+        if properties.get("KeyPolicy"):
+            request["Policy"] = json.dumps(properties["KeyPolicy"])
+        metadata = kms.create_key(**request)["KeyMetadata"]
+        if properties.get("EnableKeyRotation"):
+            kms.enable_key_rotation(KeyId=metadata["KeyId"])
+        return Created(ref=metadata["KeyId"], attributes={"Arn": metadata["Arn"], "KeyId": metadata["KeyId"]})
+
+    def _kms_alias(self, logical_id: str, resource: dict[str, Any]) -> Created:
+        properties = self._properties(resource)
+        self.client("kms").create_alias(AliasName=properties["AliasName"], TargetKeyId=properties["TargetKeyId"])
+        return Created(ref=properties["AliasName"])
+
+    def _table(self, logical_id: str, resource: dict[str, Any]) -> Created:
+        properties = self._properties(resource)
+        name = properties.get("TableName") or self._name(logical_id)
+        request: dict[str, Any] = {
+            "TableName": name,
+            "AttributeDefinitions": properties["AttributeDefinitions"],
+            "KeySchema": properties["KeySchema"],
+            "BillingMode": properties.get("BillingMode", "PROVISIONED"),
+        }
+        for key in (
+            "GlobalSecondaryIndexes",
+            "LocalSecondaryIndexes",
+            "ProvisionedThroughput",
+            "Tags",
+            "DeletionProtectionEnabled",
+            "TableClass",
+        ):
+            if key in properties:
+                request[key] = properties[key]
+        for index in request.get("GlobalSecondaryIndexes", []):
+            index.pop("ContributorInsightsSpecification", None)
+        if "SSESpecification" in properties:
+            sse = dict(properties["SSESpecification"])
+            sse["Enabled"] = sse.pop("SSEEnabled", False)
+            request["SSESpecification"] = sse
+        stream = properties.get("StreamSpecification")
+        if stream:
+            request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
+        dynamodb = self.client("dynamodb")
+        description = dynamodb.create_table(**request)["TableDescription"]
+        ttl = properties.get("TimeToLiveSpecification")
+        if ttl:
+            dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+        recovery = properties.get("PointInTimeRecoverySpecification")
+        if recovery:
+            dynamodb.update_continuous_backups(TableName=name, PointInTimeRecoverySpecification=recovery)
+        attributes = {"Arn": description["TableArn"]}
+        if description.get("LatestStreamArn"):
+            attributes["StreamArn"] = description["LatestStreamArn"]
+        return Created(ref=name, attributes=attributes)
+
+    def _topic(self, logical_id: str, resource: dict[str, Any]) -> Created:
+        properties = self._properties(resource)
+        name = properties.get("TopicName") or self._name(logical_id)
+        attributes = {
+            key: str(properties[key])
+            for key in ("DisplayName", "KmsMasterKeyId", "FifoTopic", "ContentBasedDeduplication")
+            if key in properties
+        }
+        arn = self.client("sns").create_topic(Name=name, Attributes=attributes)["TopicArn"]
+        for subscription in properties.get("Subscription", []):
+            self.client("sns").subscribe(
+                TopicArn=arn, Protocol=subscription["Protocol"], Endpoint=subscription["Endpoint"]
+            )
+        return Created(ref=arn, attributes={"TopicArn": arn, "TopicName": name})
+
+    def _subscription(self, logical_id: str, resource: dict[str, Any]) -> Created:
+        properties = self._properties(resource)
+        attributes: dict[str, str] = {}
+        for key in ("FilterPolicy", "RedrivePolicy"):
+            if key in properties:
+                attributes[key] = json.dumps(properties[key])
+        for key in ("RawMessageDelivery", "FilterPolicyScope"):
+            if key in properties:
+                attributes[key] = str(properties[key]).lower() if key == "RawMessageDelivery" else properties[key]
+        arn = self.client("sns").subscribe(
+            TopicArn=properties["TopicArn"],
+            Protocol=properties["Protocol"],
+            Endpoint=properties["Endpoint"],
+            Attributes=attributes,
+            ReturnSubscriptionArn=True,
+        )["SubscriptionArn"]
+        return Created(ref=arn)
+
+    def _queue(self, logical_id: str, resource: dict[str, Any]) -> Created:
+        properties = self._properties(resource)
+        name = properties.get("QueueName") or self._name(logical_id)
+        attributes: dict[str, str] = {}
+        for key, value in properties.items():
+            if key in ("QueueName", "Tags"):
+                continue
+            attributes[key] = (
+                json.dumps(value)
+                if isinstance(value, dict)
+                else str(value).lower()
+                if isinstance(value, bool)
+                else str(value)
+            )
+        sqs = self.client("sqs")
+        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        return Created(ref=url, attributes={"Arn": arn, "QueueName": name, "QueueUrl": url})
+
+    def _log_group(self, logical_id: str, resource: dict[str, Any]) -> Created:
+        properties = self._properties(resource)
+        name = properties.get("LogGroupName") or f"/{self.template.stack_name}/{logical_id}"
+        logs = self.client("logs")
+        logs.create_log_group(logGroupName=name)
+        if "RetentionInDays" in properties:
+            logs.put_retention_policy(logGroupName=name, retentionInDays=int(properties["RetentionInDays"]))
+        return Created(ref=name, attributes={"Arn": self._arn("logs", f"log-group:{name}:*")})
+
+    def _user_pool(self, logical_id: str, resource: dict[str, Any]) -> Created:
+        properties = self._properties(resource)
+        request = {
+            key: value
+            for key, value in properties.items()
+            if key
+            in (
+                "Policies",
+                "AutoVerifiedAttributes",
+                "UsernameAttributes",
+                "MfaConfiguration",
+                "AdminCreateUserConfig",
+                "Schema",
+            )
+        }
+        pool = self.client("cognito-idp").create_user_pool(
+            PoolName=properties.get("UserPoolName") or self._name(logical_id), **request
+        )["UserPool"]
+        provider = f"cognito-idp.{REGION}.amazonaws.com/{pool['Id']}"
+        return Created(
+            ref=pool["Id"],
+            attributes={
+                "Arn": pool["Arn"],
+                "ProviderName": provider,
+                "ProviderURL": f"https://{provider}",
+                "UserPoolId": pool["Id"],
+            },
+        )
+
+    def _user_pool_client(self, logical_id: str, resource: dict[str, Any]) -> Created:
+        properties = self._properties(resource)
+        request = {
+            key: value
+            for key, value in properties.items()
+            if key
+            in (
+                "ClientName",
+                "GenerateSecret",
+                "ExplicitAuthFlows",
+                "PreventUserExistenceErrors",
+                "IdTokenValidity",
+                "AccessTokenValidity",
+                "RefreshTokenValidity",
+                "TokenValidityUnits",
+            )
+        }
+        request.setdefault("ClientName", logical_id)
+        client = self.client("cognito-idp").create_user_pool_client(UserPoolId=properties["UserPoolId"], **request)[
+            "UserPoolClient"
+        ]
+        return Created(ref=client["ClientId"], attributes={"ClientId": client["ClientId"]})
+
+    def _user_pool_group(self, logical_id: str, resource: dict[str, Any]) -> Created:
+        properties = self._properties(resource)
+        self.client("cognito-idp").create_group(
+            GroupName=properties["GroupName"],
+            UserPoolId=properties["UserPoolId"],
+            Description=properties.get("Description", ""),
+        )
+        return Created(ref=properties["GroupName"])
+
+    def _layer(self, logical_id: str, resource: dict[str, Any]) -> Created:
+        # Layers are on the in-process runtime's import path already.
+        return Created(ref=self._arn("lambda", f"layer:{self._name(logical_id)}:1"))
+
+    def _function(self, logical_id: str, resource: dict[str, Any]) -> Created:
+        properties = self._properties(resource)
+        name = properties.get("FunctionName") or self._name(logical_id)
+        environment = {key: str(value) for key, value in properties.get("Environment", {}).get("Variables", {}).items()}
+        spec = FunctionSpec(
+            logical_id=logical_id,
+            name=name,
+            code_dir=self.template.root / properties["CodeUri"],
+            handler=properties["Handler"],
+            environment=environment,
+            timeout_seconds=int(properties.get("Timeout", 3)),
+            memory_mb=int(properties.get("MemorySize", 128)),
+        )
+        self.runtime.register(spec)
+        archive = io.BytesIO()
+        with zipfile.ZipFile(archive, "w") as bundle:
+            bundle.writestr("README.txt", "Runs in-process in the local stack; see local_stack/lambda_runtime.py")
+        arn = self.client("lambda").create_function(
+            FunctionName=name,
+            Runtime=properties.get("Runtime", "python3.12"),
+            Role=self._execution_role(),
+            Handler=properties["Handler"],
+            Code={"ZipFile": archive.getvalue()},
+            Timeout=spec.timeout_seconds,
+            MemorySize=spec.memory_mb,
+            Environment={"Variables": environment},
+        )["FunctionArn"]
+        for event_name, event in properties.get("Events", {}).items():
+            self._function_event(logical_id, name, event_name, event)
+        return Created(ref=name, attributes={"Arn": arn})
+
+    def _function_event(self, logical_id: str, function_name: str, event_name: str, event: dict[str, Any]) -> None:
+        if event["Type"] == "Api":
+            event_properties = event["Properties"]
+            auth = event_properties.get("Auth", {}).get("Authorizer")
+            self.routes.append(
+                Route(
+                    method=event_properties["Method"].upper(),
+                    path=event_properties["Path"],
+                    function_name=function_name,
+                    authorizer=None if auth in (None, "NONE") else auth,
+                )
+            )
+        else:
+            self.skipped[f"{logical_id}.{event_name}"] = f"event {event['Type']}"
+
+    def _execution_role(self) -> str:
+        name = f"{self.template.stack_name}-functions"
+        iam = self.client("iam")
+        try:
+            return str(iam.get_role(RoleName=name)["Role"]["Arn"])
+        except iam.exceptions.NoSuchEntityException:
+            policy = {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "lambda.amazonaws.com"}}
+                ],
+            }
+            return str(iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(policy))["Role"]["Arn"])
+
+    def _state_machine(self, logical_id: str, resource: dict[str, Any]) -> Created:
+        properties = self._properties(resource)
+        if "DefinitionUri" in properties:
+            text = (self.template.root / properties["DefinitionUri"]).read_text(encoding="utf-8")
+        else:
+            text = json.dumps(properties["Definition"])
+        for name, value in properties.get("DefinitionSubstitutions", {}).items():
+            text = text.replace("${" + name + "}", str(value))
+        json.loads(text)  # a substitution that breaks the JSON should fail here, not at execution time
+        name = properties.get("Name") or self._name(logical_id)
+        arn = self.client("stepfunctions").create_state_machine(
+            name=name, definition=text, roleArn=self._execution_role(), type=properties.get("Type", "STANDARD")
+        )["stateMachineArn"]
+        return Created(ref=arn, attributes={"Arn": arn, "Name": name})
+
+    def _api(self, logical_id: str, resource: dict[str, Any]) -> Created:
+        properties = self._properties(resource)
+        auth = properties.get("Auth", {})
+        for name, spec in auth.get("Authorizers", {}).items():
+            if "UserPoolArn" in spec:
+                self.authorizers[name] = Authorizer(name=name, user_pool_id=str(spec["UserPoolArn"]).split("/")[-1])
+        default = auth.get("DefaultAuthorizer")
+        self.default_authorizer = None if default in (None, "NONE") else default
+        return Created(ref="local", attributes={"RootResourceId": "root"})
+
+    def _alarm(self, logical_id: str, resource: dict[str, Any]) -> Created:
+        properties = self._properties(resource)
+        request = {key: value for key, value in properties.items() if key not in ("Tags",)}
+        request.setdefault("AlarmName", self._name(logical_id))
+        self.client("cloudwatch").put_metric_alarm(**request)
+        return Created(
+            ref=request["AlarmName"], attributes={"Arn": self._arn("cloudwatch", f"alarm:{request['AlarmName']}")}
+        )
+
+
+def _mentions(value: Any, logical_ids: set[str]) -> bool:
+    """Whether an intrinsic expression refers to any of these resources."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key == "Ref" and inner in logical_ids:
+                return True
+            if (
+                key == "Fn::GetAtt"
+                and (inner[0] if isinstance(inner, list) else str(inner).split(".")[0]) in logical_ids
+            ):
+                return True
+            if key == "Fn::Sub":
+                text = inner if isinstance(inner, str) else inner[0]
+                if any("${" + logical_id in text for logical_id in logical_ids):
+                    return True
+            if _mentions(inner, logical_ids):
+                return True
+    if isinstance(value, list):
+        return any(_mentions(inner, logical_ids) for inner in value)
+    return False

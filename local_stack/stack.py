@@ -1,0 +1,160 @@
+"""Starts and stops the whole local stack: endpoint, resources from template.yaml, functions, gateway, seed data."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from local_stack.auth import CognitoVerifier
+from local_stack.aws_endpoint import AwsEndpoint, install_lambda_seam
+from local_stack.gateway import Gateway
+from local_stack.lambda_runtime import LambdaRuntime
+from local_stack.provision import Provisioner
+from local_stack.template import REGION, Template
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEMO_STAFF_EMAIL = "demo.staff@civic311.local"
+# Credentials for the embedded endpoint only; it accepts any.
+LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+
+
+@dataclass
+class StackConfig:
+    port: int = 3000
+    aws_port: int = 3001
+    stage: str = "local"
+    stack_name: str = "civic311-local"
+    template_path: Path = REPO_ROOT / "template.yaml"
+    seed_demo_requests: bool = True
+
+
+@dataclass
+class LocalStack:
+    """The running system. `start()` returns what outputs.json holds."""
+
+    config: StackConfig = field(default_factory=StackConfig)
+    runtime: LambdaRuntime = field(default_factory=LambdaRuntime)
+    endpoint: AwsEndpoint | None = None
+    gateway: Gateway | None = None
+    provisioner: Provisioner | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+    _staff_password: str = field(default_factory=lambda: "Demo-" + secrets.token_urlsafe(12) + "9!")
+
+    def start(self) -> dict[str, Any]:
+        self.endpoint = AwsEndpoint(port=self.config.aws_port)
+        self._point_sdk_at(self.endpoint.url)
+        self.endpoint.start()
+        install_lambda_seam(self.runtime)
+        template = Template(self.config.template_path, {"Stage": self.config.stage}, self.config.stack_name)
+        self._add_layers_to_path(template)
+        self.provisioner = Provisioner(template, self.runtime, self.endpoint.url)
+        self.provisioner.provision_all()
+        verifier = CognitoVerifier(self.endpoint.url, self.provisioner.authorizers)
+        self.gateway = Gateway(
+            self.provisioner.routes, self.runtime, verifier, port=self.config.port, stage=self.config.stage
+        )
+        self.gateway.start()
+        outputs = self.provisioner.outputs(api_url=self.gateway.url)
+        api_key = self._register_demo_client(outputs)
+        self.info = {
+            "api_url": self.gateway.url,
+            "aws_endpoint": self.endpoint.url,
+            "region": REGION,
+            "outputs": outputs,
+            "open311_api_key": api_key,
+            "staff_token": self.staff_token(),
+            "staff_username": DEMO_STAFF_EMAIL,
+            "staff_password": self._staff_password,
+        }
+        if self.config.seed_demo_requests:
+            from local_stack.seed import post_demo_requests
+
+            post_demo_requests(self.gateway.url, api_key)
+        return self.info
+
+    def stop(self) -> None:
+        if self.gateway:
+            self.gateway.stop()
+        if self.endpoint:
+            self.endpoint.stop()
+
+    def write_outputs(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(self.info, indent=2) + "\n", encoding="utf-8")
+        temporary.replace(path)
+
+    def staff_token(self) -> str:
+        """A fresh ID token for the demo staff member (created with every group on first use)."""
+        assert self.provisioner is not None
+        pools = self.provisioner.template.of_type("AWS::Cognito::UserPool")
+        clients = self.provisioner.template.of_type("AWS::Cognito::UserPoolClient")
+        if not pools or not clients:
+            return ""
+        pool_id = self.provisioner.ref(next(iter(pools)))
+        client_id = self.provisioner.ref(next(iter(clients)))
+        cognito = self.provisioner.client("cognito-idp")
+        with _demo_user_lock:
+            try:
+                cognito.admin_get_user(UserPoolId=pool_id, Username=DEMO_STAFF_EMAIL)
+            except cognito.exceptions.UserNotFoundException:
+                cognito.admin_create_user(
+                    UserPoolId=pool_id,
+                    Username=DEMO_STAFF_EMAIL,
+                    UserAttributes=[
+                        {"Name": "email", "Value": DEMO_STAFF_EMAIL},
+                        {"Name": "email_verified", "Value": "true"},
+                    ],
+                    MessageAction="SUPPRESS",
+                )
+                cognito.admin_set_user_password(
+                    UserPoolId=pool_id, Username=DEMO_STAFF_EMAIL, Password=self._staff_password, Permanent=True
+                )
+                for group_id in self.provisioner.template.of_type("AWS::Cognito::UserPoolGroup"):
+                    cognito.admin_add_user_to_group(
+                        UserPoolId=pool_id, Username=DEMO_STAFF_EMAIL, GroupName=self.provisioner.ref(group_id)
+                    )
+        result = cognito.initiate_auth(
+            ClientId=client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": DEMO_STAFF_EMAIL, "PASSWORD": self._staff_password},
+        )
+        return str(result["AuthenticationResult"]["IdToken"])
+
+    def _register_demo_client(self, outputs: dict[str, str]) -> str:
+        from civic311.store.api_clients import ApiClientStore, new_api_key
+
+        api_key = new_api_key()
+        table = outputs.get("ApiClientsTableName")
+        if table:
+            ApiClientStore(table).register(client_id="demo-client", name="Local demo client", api_key=api_key)
+        return api_key
+
+    @staticmethod
+    def _point_sdk_at(endpoint_url: str) -> None:
+        # Every SDK client in this process (local stack and in-process functions) talks to the endpoint.
+        os.environ.update(LOCAL_CREDENTIALS)
+        os.environ["AWS_ENDPOINT_URL"] = endpoint_url
+        os.environ["AWS_DEFAULT_REGION"] = REGION
+        os.environ["AWS_REGION"] = REGION
+        os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+        boto3.setup_default_session()
+
+    @staticmethod
+    def _add_layers_to_path(template: Template) -> None:
+        # Lambda puts a Python layer's code on the import path; so does the local runtime.
+        for layer in template.of_type("AWS::Serverless::LayerVersion").values():
+            path = str((template.root / layer["Properties"]["ContentUri"]).resolve())
+            if path not in sys.path:
+                sys.path.insert(0, path)
+
+
+_demo_user_lock = threading.Lock()
