@@ -11,6 +11,7 @@ import pytest
 
 from civic311.catalog import load_catalog
 from civic311.store.api_clients import ApiClientStore
+from civic311.store.requests import RequestStore
 from tests.support import InProcessStack, api_event, form, load_event
 
 API_KEY = "test-key-0123456789abcdefghijklmnopqrstuv"
@@ -44,7 +45,10 @@ def body(answer: dict[str, Any]) -> Any:
 
 
 def content_type(answer: dict[str, Any]) -> str:
-    headers = {**(answer.get("headers") or {}), **{k: v[-1] for k, v in (answer.get("multiValueHeaders") or {}).items()}}
+    headers = {
+        **(answer.get("headers") or {}),
+        **{k: v[-1] for k, v in (answer.get("multiValueHeaders") or {}).items()},
+    }
     return str(headers["Content-Type"])
 
 
@@ -226,11 +230,16 @@ def test_attribute_value_outside_its_list_is_400(stack: InProcessStack) -> None:
 
 
 def test_multivalue_attribute_takes_repeated_brackets(stack: InProcessStack) -> None:
-    fields = f"{form(pothole(service_code='illegal-dumping'))}&attribute%5Bitems%5D%5B%5D=tires&attribute%5Bitems%5D%5B%5D=furniture"
+    repeated = "attribute%5Bitems%5D%5B%5D=tires&attribute%5Bitems%5D%5B%5D=furniture"
+    fields = f"{form(pothole(service_code='illegal-dumping'))}&{repeated}"
     event = api_event(
         "POST", "/open311/v2/requests.json", body=fields, headers={"Content-Type": "application/x-www-form-urlencoded"}
     )
-    assert stack.call("Open311Function", event)["statusCode"] == 200
+    answer = stack.call("Open311Function", event)
+    assert answer["statusCode"] == 200
+    stored = RequestStore(stack.output("ServiceRequestsTableName")).get(body(answer)[0]["service_request_id"])
+    assert stored is not None
+    assert stored.attributes == {"items": ["tires", "furniture"]}
 
 
 def test_description_over_4000_characters_is_400(stack: InProcessStack) -> None:
@@ -305,7 +314,13 @@ def test_contact_details_never_appear_in_answers_or_logs(
 def test_search_by_ids_overrides_other_filters(stack: InProcessStack) -> None:
     ids = [body(post(stack, pothole()))[0]["service_request_id"] for _ in range(2)]
     found = body(
-        get(stack, "/open311/v2/requests.json", service_request_id=",".join(ids), service_code="graffiti", status="closed")
+        get(
+            stack,
+            "/open311/v2/requests.json",
+            service_request_id=",".join(ids),
+            service_code="graffiti",
+            status="closed",
+        )
     )
     assert sorted(r["service_request_id"] for r in found) == sorted(ids)
 
@@ -362,8 +377,6 @@ def test_the_sample_search_event_answers(stack: InProcessStack) -> None:
 
 
 def test_contact_details_are_stored_apart_with_an_expiry(stack: InProcessStack) -> None:
-    from civic311.store.requests import RequestStore
-
     request_id = body(post(stack, pothole(phone="(520) 555-0123", email="Resident@Example.org")))[0][
         "service_request_id"
     ]

@@ -1,0 +1,87 @@
+"""The local stack, started once for the integration tests as `make run` starts it (a separate process)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.support import REPO
+
+START_TIMEOUT = 90
+
+
+@dataclass
+class RunningStack:
+    """What a test needs to talk to the running stack."""
+
+    info: dict[str, Any]
+    process: subprocess.Popen[str]
+    log_path: Path
+
+    @property
+    def api(self) -> str:
+        return str(self.info["api_url"])
+
+    @property
+    def endpoint(self) -> str:
+        return str(self.info["aws_endpoint"])
+
+    @property
+    def api_key(self) -> str:
+        return str(self.info["open311_api_key"])
+
+    def output(self, name: str) -> str:
+        return str(self.info["outputs"][name])
+
+    def client(self, service: str) -> Any:
+        session: Any = boto3.session.Session(
+            aws_access_key_id="local", aws_secret_access_key="local", region_name=self.info["region"]
+        )
+        return session.client(service, endpoint_url=self.endpoint)
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    folder = tmp_path_factory.mktemp("local-stack")
+    outputs = folder / "outputs.json"
+    log_path = folder / "stack.log"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    with log_path.open("w", encoding="utf-8") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "local_stack", "--port", "0", "--aws-port", "0", "--outputs", str(outputs)],
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=environment,
+        )
+    deadline = time.monotonic() + START_TIMEOUT
+    while not outputs.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"local stack did not start:\n{log_path.read_text(encoding='utf-8')[-5000:]}")
+        time.sleep(0.2)
+    stack = RunningStack(json.loads(outputs.read_text(encoding="utf-8")), process, log_path)
+    yield stack
+    process.send_signal(signal.SIGTERM)
+    try:
+        code = process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail("local stack did not stop on SIGTERM")
+    assert code == 0, stack.log()[-3000:]
+    assert "civic311 local stack stopped." in stack.log()

@@ -1,0 +1,134 @@
+"""The local stack builds exactly what template.yaml declares and serves it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import requests
+
+from local_stack.template import Template
+from tests.integration.conftest import RunningStack
+from tests.support import REPO, TEMPLATE
+
+
+def declared(resource_type: str) -> dict[str, dict]:  # type: ignore[type-arg]
+    return Template(TEMPLATE, {"Stage": "local"}, "civic311-local").of_type(resource_type)
+
+
+def test_outputs_file_has_every_template_output_resolved(local_stack: RunningStack) -> None:
+    info = local_stack.info
+    assert set(info) >= {"api_url", "aws_endpoint", "region", "outputs", "open311_api_key", "staff_token"}
+    template_outputs = Template(TEMPLATE, {"Stage": "local"}, "x").body["Outputs"]
+    assert set(info["outputs"]) == set(template_outputs)
+    assert all(isinstance(value, str) and value for value in info["outputs"].values())
+    assert info["outputs"]["ApiUrl"] == info["api_url"]
+    assert info["outputs"]["CallWorkflowArn"].startswith("arn:aws:states:")
+
+
+def test_tables_are_exactly_the_declared_ones(local_stack: RunningStack) -> None:
+    names = local_stack.client("dynamodb").list_tables()["TableNames"]
+    expected = {local_stack.output(f"{logical_id}Name") for logical_id in declared("AWS::DynamoDB::Table")}
+    assert set(names) == expected
+
+
+def test_aws_cli_lists_exactly_the_declared_tables(local_stack: RunningStack) -> None:
+    aws = shutil.which("aws", path=str(REPO / ".venv-tools" / "bin")) or shutil.which("aws")
+    if aws is None:
+        pytest.fail("the AWS CLI is part of the tools virtualenv (requirements-tools.txt); run make install")
+    result = subprocess.run(
+        [
+            aws,
+            "--endpoint-url",
+            local_stack.endpoint,
+            "--region",
+            local_stack.info["region"],
+            "--output",
+            "json",
+            "dynamodb",
+            "list-tables",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        env={"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "PATH": "/usr/bin:/bin"},
+    )
+    expected = {local_stack.output(f"{logical_id}Name") for logical_id in declared("AWS::DynamoDB::Table")}
+    assert set(json.loads(result.stdout)["TableNames"]) == expected
+
+
+@pytest.mark.parametrize("logical_id", sorted(declared("AWS::DynamoDB::Table")))
+def test_table_keys_indexes_and_ttl_match_the_template(local_stack: RunningStack, logical_id: str) -> None:
+    properties = declared("AWS::DynamoDB::Table")[logical_id]["Properties"]
+    dynamodb = local_stack.client("dynamodb")
+    name = local_stack.output(f"{logical_id}Name")
+    table = dynamodb.describe_table(TableName=name)["Table"]
+    assert table["KeySchema"] == properties["KeySchema"]
+    assert {(a["AttributeName"], a["AttributeType"]) for a in table["AttributeDefinitions"]} == {
+        (a["AttributeName"], a["AttributeType"]) for a in properties["AttributeDefinitions"]
+    }
+    live_indexes = {i["IndexName"]: (i["KeySchema"], i["Projection"]) for i in table.get("GlobalSecondaryIndexes", [])}
+    declared_indexes = {
+        i["IndexName"]: (i["KeySchema"], i["Projection"]) for i in properties.get("GlobalSecondaryIndexes", [])
+    }
+    assert live_indexes == declared_indexes
+    ttl = dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+    if "TimeToLiveSpecification" in properties:
+        assert ttl["TimeToLiveStatus"] == "ENABLED"
+        assert ttl["AttributeName"] == properties["TimeToLiveSpecification"]["AttributeName"]
+    else:
+        assert ttl["TimeToLiveStatus"] == "DISABLED"
+
+
+def test_topics_state_machine_and_functions_exist(local_stack: RunningStack) -> None:
+    topics = {t["TopicArn"] for t in local_stack.client("sns").list_topics()["Topics"]}
+    assert {local_stack.output("EmergencyAlertTopicArn"), local_stack.output("CaseEventsTopicArn")} <= topics
+    machine = local_stack.client("stepfunctions").describe_state_machine(
+        stateMachineArn=local_stack.output("CallWorkflowArn")
+    )
+    definition = json.loads(machine["definition"])
+    assert local_stack.output("WorkflowFunctionArn") in json.dumps(definition)
+    assert "${" not in machine["definition"]
+    functions = {f["FunctionArn"] for f in local_stack.client("lambda").list_functions()["Functions"]}
+    for logical_id in declared("AWS::Serverless::Function"):
+        assert local_stack.output(f"{logical_id}Arn") in functions
+
+
+def test_unknown_route_answers_like_api_gateway(local_stack: RunningStack) -> None:
+    answer = requests.get(f"{local_stack.api}/no/such/route", timeout=10)
+    assert answer.status_code == 403
+    assert answer.json() == {"message": "Missing Authentication Token"}
+
+
+def test_every_api_route_of_the_template_is_served(local_stack: RunningStack) -> None:
+    for function in declared("AWS::Serverless::Function").values():
+        for event in function["Properties"].get("Events", {}).values():
+            if event["Type"] != "Api":
+                continue
+            path = event["Properties"]["Path"].replace("{proxy+}", "services.json")
+            method = event["Properties"]["Method"].upper()
+            answer = requests.request("GET" if method == "ANY" else method, f"{local_stack.api}{path}", timeout=30)
+            assert answer.status_code == 200, (path, answer.text[:300])
+
+
+def test_openapi_document_and_swagger_ui_are_served_without_a_cdn(local_stack: RunningStack) -> None:
+    document = requests.get(f"{local_stack.api}/openapi.json", timeout=30).json()
+    assert document["openapi"].startswith("3.")
+    assert "/open311/v2/requests.{fmt}" in document["paths"]
+    assert document["servers"][0]["url"] == local_stack.api
+    page = requests.get(f"{local_stack.api}/swagger", timeout=30)
+    assert page.status_code == 200
+    assert "SwaggerUIBundle" in page.text
+    assert "https://" not in page.text.split("<script>")[0]
+    assert "unpkg.com" not in page.text
+    assert "cdn.jsdelivr" not in page.text
+
+
+def test_outputs_written_by_make_run_are_git_ignored() -> None:
+    ignored = subprocess.run(["git", "check-ignore", "-q", ".local/outputs.json"], cwd=REPO, check=False)
+    assert ignored.returncode == 0
+    assert Path(REPO / ".gitignore").read_text(encoding="utf-8").count(".local/") == 1
