@@ -1,0 +1,1 @@
+"""civic311 domain package shared by the Lambda functions through the domain layer."""
