@@ -90,7 +90,7 @@ def test_jurisdiction_is_immutable() -> None:
     assert isinstance(jurisdiction, Jurisdiction)
 
 
-def test_concurrent_first_lookups_agree() -> None:
+def test_concurrent_lookups_agree() -> None:
     results: list[str] = []
     threads = [
         threading.Thread(target=lambda: results.append(locate_jurisdiction(32.2217, -110.9747).id))
