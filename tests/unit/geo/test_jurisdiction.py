@@ -17,7 +17,6 @@ TUCSON_POINTS = {
     "Reid Park": (32.2100, -110.9220),
     "Tucson Mall": (32.2880, -110.9746),
     "Park Place mall": (32.2215, -110.8660),
-    "Pima Community College West Campus": (32.2270, -111.0160),
 }
 
 
