@@ -1,0 +1,1 @@
+"""civic311 domain package: cases, triage, escalation, routing and their data access."""
