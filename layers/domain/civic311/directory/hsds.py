@@ -11,12 +11,22 @@ from datetime import date, datetime
 from typing import Annotated, Literal, Self
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationInfo,
+    model_validator,
+)
 
 SERVICE_CODE_TAXONOMY = "civic311 service codes"
 DEPARTMENT_TAXONOMY = "civic311 departments"
 ELIGIBILITY_TAXONOMY = "civic311 eligibility"
 SHELTER_CODE = "shelter"
+# Validation context key: the UTC offset (hours) every schedule must be written in, when the caller knows it.
+UTC_OFFSET_CONTEXT = "utc_offset_hours"
 BED_UNIT = "bed"
 
 WEEKDAYS: tuple[str, ...] = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -269,7 +279,7 @@ class Schedule(HsdsModel):
     notes: str | None = None
 
     @model_validator(mode="after")
-    def _rules(self) -> Self:
+    def _rules(self, info: ValidationInfo) -> Self:
         self._check_byday()
         # Recurrences the referral engine cannot evaluate are refused rather than silently misread.
         for name in ("byweekno", "bymonthday", "byyearday", "count"):
@@ -284,6 +294,13 @@ class Schedule(HsdsModel):
         if self.dtstart and self.until and self.until < self.dtstart:
             raise RuleError("until", "is before dtstart")
         self._check_window()
+        expected = (info.context or {}).get(UTC_OFFSET_CONTEXT)
+        if expected is not None and self.utc_offset_minutes() != round(expected * 60):
+            # HSDS reads times without an offset as UTC, which would shift every opening by hours.
+            raise RuleError(
+                "timezone",
+                f"must be {expected:g} (local time), or write that offset on opens_at and closes_at",
+            )
         return self
 
     def _check_byday(self) -> None:
