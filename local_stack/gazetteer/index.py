@@ -165,9 +165,7 @@ def load() -> Gazetteer:
         PostalCode(code=doc["code"], lonlat=(doc["long"], doc["lat"]), place=doc["place"])
         for doc in postal_doc["postal_codes"]
     ]
-    g = Gazetteer(
-        projection=projection, grid=grid, streets=streets, landmarks=landmarks, postal_codes=postal_codes
-    )
+    g = Gazetteer(projection=projection, grid=grid, streets=streets, landmarks=landmarks, postal_codes=postal_codes)
     for name in (grid.east_west_baseline, *grid.north_south_baseline):
         g.street_named(name)  # fail at load, not mid-search, if a baseline street is missing
     _index_crossings(g)

@@ -80,8 +80,7 @@ def search_text(
         found = [
             r
             for r in found
-            if west <= r.place["Geometry"]["Point"][0] <= east
-            and south <= r.place["Geometry"]["Point"][1] <= north
+            if west <= r.place["Geometry"]["Point"][0] <= east and south <= r.place["Geometry"]["Point"][1] <= north
         ]
     return [r.as_text_result() for r in _rank(found, max_results)]
 
@@ -116,9 +115,7 @@ def search_position(lon: float, lat: float, max_results: int = 1) -> list[dict[s
     else:
         ordered = ([address] if address else []) + corner_results
     for r in ordered[:limit]:
-        results.append(
-            {"Place": r.place, "Distance": round(_meters(r.place, lon, lat), 1), "PlaceId": r.place_id}
-        )
+        results.append({"Place": r.place, "Distance": round(_meters(r.place, lon, lat), 1), "PlaceId": r.place_id})
     return results
 
 
@@ -195,26 +192,20 @@ def _landmarks(g: Gazetteer, query: Query, bias: tuple[float, float] | None, spa
             number=number,
             postal_hint=landmark.postal_code,
         )
-        found.append(
-            _Result(score, _bias_meters(bias, landmark.lonlat), place, _place_id(["p", landmark.name]))
-        )
+        found.append(_Result(score, _bias_meters(bias, landmark.lonlat), place, _place_id(["p", landmark.name])))
     return found
 
 
 def _streets(g: Gazetteer, query: Query, bias: tuple[float, float] | None) -> list[_Result]:
     if len(query.parts) != 1 or query.address is not None:
         return []
-    return [
-        _street_result(g, s, score * STREET_ONLY_WEIGHT, bias) for s, score in _match_streets(g, query.text)
-    ]
+    return [_street_result(g, s, score * STREET_ONLY_WEIGHT, bias) for s, score in _match_streets(g, query.text)]
 
 
 def _postal_code(g: Gazetteer, code: str, bias: tuple[float, float] | None) -> list[_Result]:
     for postal in g.postal_codes:
         if postal.code == code:
-            place = _place(
-                g, postal.lonlat, "", categories=["PostalCodeType"], interpolated=False, postal_hint=code
-            )
+            place = _place(g, postal.lonlat, "", categories=["PostalCodeType"], interpolated=False, postal_hint=code)
             return [_Result(1.0, _bias_meters(bias, postal.lonlat), place, _place_id(["z", code]))]
     return []
 
@@ -297,9 +288,7 @@ def _corner_result(
     return _Result(relevance, _bias_meters(bias, lonlat), place, _place_id(key))
 
 
-def _street_result(
-    g: Gazetteer, street: Street, relevance: float, bias: tuple[float, float] | None
-) -> _Result:
+def _street_result(g: Gazetteer, street: Street, relevance: float, bias: tuple[float, float] | None) -> _Result:
     if bias is not None:
         lonlat, _ = nearest_on(street, g, bias[0], bias[1])
     else:

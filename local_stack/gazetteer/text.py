@@ -76,9 +76,7 @@ _COUNTRY = r"(?:usa|us|united states(?: of america)?|eeuu)"
 _ZIP = r"(8[56]\d{3})(?:-\d{4})?"
 
 # Tail forms: ", Tucson", "Tucson AZ", "AZ 85701", ", USA" and their combinations.
-_TAIL_WITH_COMMA = re.compile(
-    rf",\s*(?:{_LOCALITY})\b(?:[\s,]*{_STATE}\b)?(?:[\s,]*{_ZIP})?(?:[\s,]*{_COUNTRY})?\s*$"
-)
+_TAIL_WITH_COMMA = re.compile(rf",\s*(?:{_LOCALITY})\b(?:[\s,]*{_STATE}\b)?(?:[\s,]*{_ZIP})?(?:[\s,]*{_COUNTRY})?\s*$")
 _TAIL_CITY_STATE = re.compile(rf"\s(?:{_LOCALITY})[\s,]+{_STATE}\b(?:[\s,]*{_ZIP})?(?:[\s,]*{_COUNTRY})?\s*$")
 _TAIL_STATE = re.compile(rf"[\s,]+{_STATE}\b(?:[\s,]*{_ZIP})?(?:[\s,]*{_COUNTRY})?\s*$")
 _TAIL_ZIP = re.compile(rf"[\s,]+{_ZIP}(?:[\s,]*{_COUNTRY})?\s*$")

@@ -71,9 +71,7 @@ def test_a_service_needs_exactly_one_service_code_term(shelter: dict[str, Any]) 
 
 
 def test_a_shelter_needs_a_bed_capacity(shelter: dict[str, Any]) -> None:
-    hours = [
-        {**shelter["capacities"][0], "unit": {"id": shelter["capacities"][0]["unit"]["id"], "name": "hour"}}
-    ]
+    hours = [{**shelter["capacities"][0], "unit": {"id": shelter["capacities"][0]["unit"]["id"], "name": "hour"}}]
 
     with pytest.raises(ValidationError) as raised:
         Service.model_validate({**shelter, "capacities": hours})

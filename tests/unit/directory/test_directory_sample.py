@@ -45,9 +45,7 @@ def test_every_social_code_has_active_resources(resources: list[Resource], code:
 
 
 @pytest.mark.parametrize("code", DESK_CODES)
-def test_every_police_and_city_code_has_a_desk_of_the_catalog_department(
-    resources: list[Resource], code: str
-) -> None:
+def test_every_police_and_city_code_has_a_desk_of_the_catalog_department(resources: list[Resource], code: str) -> None:
     desks = [r for r in resources if r.service_code == code]
     assert desks
     assert {r.department_id for r in desks} == {DEPARTMENT_OF[code]}
@@ -104,9 +102,7 @@ def test_food_hours_cover_weekdays_evenings_saturday_and_sunday(resources: list[
 
 
 def test_a_service_keeps_its_own_hours_in_a_building_it_shares(resources: list[Resource]) -> None:
-    pantry = next(
-        r for r in resources if r.name == "Emergency food boxes" and "Northside" in (r.location_name or "")
-    )
+    pantry = next(r for r in resources if r.name == "Emergency food boxes" and "Northside" in (r.location_name or ""))
     seniors = by_name(resources, "Senior food boxes")
 
     assert seniors.id != pantry.id
@@ -138,9 +134,7 @@ def test_physical_sites_are_in_tucson_with_arizona_zip_codes(resources: list[Res
 
 
 def test_sites_are_spread_across_the_city(resources: list[Resource]) -> None:
-    points = [
-        (r.latitude, r.longitude) for r in resources if r.latitude is not None and r.longitude is not None
-    ]
+    points = [(r.latitude, r.longitude) for r in resources if r.latitude is not None and r.longitude is not None]
     assert any(lat < 32.20 for lat, _ in points)  # south side
     assert any(lat > 32.26 for lat, _ in points)  # north, along Oracle
     assert any(long > -110.86 for _, long in points)  # east, Wilmot to Kolb
@@ -158,9 +152,7 @@ def test_a_temporarily_closed_service_stays_listed_with_its_status(resources: li
     assert any(r.status == "temporarily closed" for r in resources)
 
 
-def test_the_validate_command_prints_the_counts(
-    sample_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_the_validate_command_prints_the_counts(sample_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(sample_path)]) == 0
     out = capsys.readouterr().out
     assert re.fullmatch(r"OK: \d+ organizations, \d+ services, \d+ resources\n", out)

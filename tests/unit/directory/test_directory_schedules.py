@@ -70,9 +70,7 @@ def test_midnight_closing_written_00_00_means_the_end_of_the_day() -> None:
 
 
 def test_monthly_ordinals_keep_which_weeks_of_the_month() -> None:
-    [window] = schedule_windows(
-        schedule(freq="MONTHLY", byday="2WE,4WE", opens_at="09:00", closes_at="11:00")
-    )
+    [window] = schedule_windows(schedule(freq="MONTHLY", byday="2WE,4WE", opens_at="09:00", closes_at="11:00"))
 
     assert window.days == ("WE",)
     assert window.weeks_of_month == (2, 4)

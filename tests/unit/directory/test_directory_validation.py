@@ -120,9 +120,7 @@ def test_an_id_reused_for_a_different_kind_of_record_is_refused(
 def test_opens_at_25_00_is_refused(copy: Path, edit: Editor) -> None:
     edit(
         MESQUITE,
-        lambda doc: doc["services"][0]["service_at_locations"][1]["location"]["schedules"][0].update(
-            opens_at="25:00"
-        ),
+        lambda doc: doc["services"][0]["service_at_locations"][1]["location"]["schedules"][0].update(opens_at="25:00"),
     )
 
     issue = only(refused(copy), "services[0].service_at_locations[1].location.schedules[0].opens_at")
@@ -169,9 +167,7 @@ def test_a_shelter_spanning_two_sites_is_refused(copy: Path, edit: Editor) -> No
 
 
 def test_copies_of_a_shared_location_must_be_identical(copy: Path, edit: Editor) -> None:
-    edit(
-        MESQUITE, lambda doc: doc["services"][1]["service_at_locations"][0]["location"].update(name="Renamed")
-    )
+    edit(MESQUITE, lambda doc: doc["services"][1]["service_at_locations"][0]["location"].update(name="Renamed"))
 
     issue = only(refused(copy), "services[1].service_at_locations[0].location.id")
 
@@ -207,9 +203,7 @@ def test_a_term_copy_must_match_the_taxonomy_file(copy: Path, edit: Editor) -> N
 
 
 def test_coordinates_outside_the_city_are_refused(copy: Path, edit: Editor) -> None:
-    edit(
-        BREAD, lambda doc: doc["services"][0]["service_at_locations"][0]["location"].update(longitude=110.966)
-    )
+    edit(BREAD, lambda doc: doc["services"][0]["service_at_locations"][0]["location"].update(longitude=110.966))
 
     issue = only(refused(copy), "services[0].service_at_locations[0].location.latitude")
 

@@ -43,9 +43,7 @@ def test_a_point_far_from_any_known_road_gives_nothing() -> None:
 def test_concurrent_searches_agree() -> None:
     labels: list[str] = []
     threads = [
-        threading.Thread(
-            target=lambda: labels.append(search_position(-110.9443, 32.2365)[0]["Place"]["Label"])
-        )
+        threading.Thread(target=lambda: labels.append(search_position(-110.9443, 32.2365)[0]["Place"]["Label"]))
         for _ in range(6)
     ]
     for thread in threads:

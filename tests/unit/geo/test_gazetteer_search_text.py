@@ -224,6 +224,4 @@ def test_spanish_language_uses_the_spanish_landmark_name() -> None:
 
 def test_place_summary_flags_estimated_positions() -> None:
     assert place_summary(_top("1400 E Lester St")).endswith("(approximate)")
-    assert (
-        place_summary(_top("Speedway and Campbell")) == "E Speedway Blvd & N Campbell Ave, Tucson, AZ 85719"
-    )
+    assert place_summary(_top("Speedway and Campbell")) == "E Speedway Blvd & N Campbell Ave, Tucson, AZ 85719"

@@ -92,8 +92,7 @@ def test_jurisdiction_is_immutable() -> None:
 def test_concurrent_lookups_agree() -> None:
     results: list[str] = []
     threads = [
-        threading.Thread(target=lambda: results.append(locate_jurisdiction(32.2217, -110.9747).id))
-        for _ in range(8)
+        threading.Thread(target=lambda: results.append(locate_jurisdiction(32.2217, -110.9747).id)) for _ in range(8)
     ]
     for thread in threads:
         thread.start()

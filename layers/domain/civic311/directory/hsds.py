@@ -91,9 +91,7 @@ def _datetime(value: str) -> str:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(
-            f"must be a date-time such as 2026-11-28T18:00:00.000-07:00, got {value!r}"
-        ) from None
+        raise ValueError(f"must be a date-time such as 2026-11-28T18:00:00.000-07:00, got {value!r}") from None
     if parsed.tzinfo is None:
         raise ValueError(f"must include a UTC offset or Z, got {value!r}")
     return value
@@ -309,9 +307,7 @@ class Schedule(HsdsModel):
         bad = [part for part in parts if not pattern.match(part)]
         if bad:
             example = '"MO,TU,WE,TH,FR"' if self.freq == "WEEKLY" else '"2WE,4WE" or "-1FR"'
-            raise RuleError(
-                "byday", f"has {', '.join(map(repr, bad))}; for {self.freq} write days like {example}"
-            )
+            raise RuleError("byday", f"has {', '.join(map(repr, bad))}; for {self.freq} write days like {example}")
         if len(set(parts)) != len(parts):
             raise RuleError("byday", "repeats a day")
 
@@ -323,9 +319,7 @@ class Schedule(HsdsModel):
         if opens_tz is not None and self.timezone is not None and opens_tz != round(self.timezone * 60):
             raise RuleError("timezone", "disagrees with the offset written on opens_at and closes_at")
         if opens == closes:
-            raise RuleError(
-                "closes_at", "equals opens_at; for 24 hours write opens_at 00:00 and closes_at 23:59"
-            )
+            raise RuleError("closes_at", "equals opens_at; for 24 hours write opens_at 00:00 and closes_at 23:59")
         # Closing earlier than opening means the window runs past midnight, which only makes sense for
         # night hours; a morning opening with an earlier close is far more likely a typo.
         if closes < opens and not (opens >= 12 * 3600 and closes <= 12 * 3600):
@@ -418,13 +412,9 @@ class Location(HsdsModel):
             if self.longitude is None:
                 raise RuleError("longitude", "is required for a physical location")
             if not any(address.address_type == "physical" for address in self.addresses):
-                raise RuleError(
-                    "addresses", "a physical location needs an address with address_type 'physical'"
-                )
+                raise RuleError("addresses", "a physical location needs an address with address_type 'physical'")
         elif (self.latitude is None) != (self.longitude is None):
-            raise RuleError(
-                "longitude" if self.longitude is None else "latitude", "give both coordinates or neither"
-            )
+            raise RuleError("longitude" if self.longitude is None else "latitude", "give both coordinates or neither")
         if self.location_type == "virtual" and self.url is None:
             raise RuleError("url", "a virtual location needs the url where people reach the service")
         return self
@@ -484,11 +474,7 @@ class Service(HsdsModel):
 
     @model_validator(mode="after")
     def _rules(self) -> Self:
-        if (
-            self.minimum_age is not None
-            and self.maximum_age is not None
-            and self.maximum_age < self.minimum_age
-        ):
+        if self.minimum_age is not None and self.maximum_age is not None and self.maximum_age < self.minimum_age:
             raise RuleError("maximum_age", f"{self.maximum_age} is below minimum_age {self.minimum_age}")
         codes = self.terms(SERVICE_CODE_TAXONOMY)
         if len(codes) != 1:
@@ -505,8 +491,7 @@ class Service(HsdsModel):
         return [
             attribute.taxonomy_term
             for attribute in self.attributes
-            if attribute.taxonomy_term.taxonomy == taxonomy
-            and (link_type is None or attribute.link_type == link_type)
+            if attribute.taxonomy_term.taxonomy == taxonomy and (link_type is None or attribute.link_type == link_type)
         ]
 
     @property

@@ -319,9 +319,7 @@ class _Checker:
         try:
             doc = json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
         except json.JSONDecodeError as error:
-            self.add(
-                relative, "-", "-", f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
-            )
+            self.add(relative, "-", "-", f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}")
             return None
         except ValueError as error:
             self.add(relative, "-", "-", f"invalid JSON: {error}")
@@ -420,18 +418,12 @@ class _Checker:
                     self.add_at(relative, (*at, "code"), "is required for civic311 taxonomies")
                     continue
                 if (parent.name, term.code) in seen_codes:
-                    self.add_at(
-                        relative, (*at, "code"), f"code {term.code!r} is used twice in {parent.name!r}"
-                    )
+                    self.add_at(relative, (*at, "code"), f"code {term.code!r} is used twice in {parent.name!r}")
                 seen_codes.add((parent.name, term.code))
             if parent.name == SERVICE_CODE_TAXONOMY and term.code not in self.catalog.groups:
-                self.add_at(
-                    relative, (*at, "code"), f"unknown service code {term.code!r}: not in the service catalog"
-                )
+                self.add_at(relative, (*at, "code"), f"unknown service code {term.code!r}: not in the service catalog")
             if parent.name == DEPARTMENT_TAXONOMY and term.code not in self.catalog.department_ids:
-                self.add_at(
-                    relative, (*at, "code"), f"unknown department {term.code!r}: not in the service catalog"
-                )
+                self.add_at(relative, (*at, "code"), f"unknown department {term.code!r}: not in the service catalog")
         return taxonomy
 
     def _load_organizations(
@@ -446,9 +438,7 @@ class _Checker:
         for path in paths:
             relative = path.relative_to(self.root).as_posix()
             if path.suffix != ".json" or not _SLUG.match(path.stem):
-                self.add(
-                    relative, "-", "-", "organization files must be named <slug>.json (lower-case, hyphens)"
-                )
+                self.add(relative, "-", "-", "organization files must be named <slug>.json (lower-case, hyphens)")
                 continue
             raw = self.read_json(relative, "organization")
             if raw is not None:
@@ -510,29 +500,22 @@ class _Checker:
             else:
                 where = f"{first.file} at {_json_path(first.parts)}"
                 if first.kind != kind:
-                    self.add_at(
-                        file, (*parts, "id"), f"duplicate id: already used by a {first.kind} in {where}"
-                    )
+                    self.add_at(file, (*parts, "id"), f"duplicate id: already used by a {first.kind} in {where}")
                 elif kind in _SHARED_KINDS:
                     if content != first.content:
                         self.add_at(
                             file,
                             (*parts, "id"),
-                            f"this {kind} is also embedded in {where} with different content;"
-                            " copies must be identical",
+                            f"this {kind} is also embedded in {where} with different content; copies must be identical",
                         )
                 elif not reference:
-                    self.add_at(
-                        file, (*parts, "id"), f"duplicate id: already used by another {kind} in {where}"
-                    )
+                    self.add_at(file, (*parts, "id"), f"duplicate id: already used by another {kind} in {where}")
                 # Everything inside a repeated copy was met in the first copy already.
                 return
         for key, value in node.items():
             if isinstance(value, dict | list):
                 kind_inside = _KIND_BY_KEY.get(key, key)
-                self._walk_ids(
-                    file, value, kind_inside, (*parts, key), seen, reference=key in _REFERENCE_KEYS
-                )
+                self._walk_ids(file, value, kind_inside, (*parts, key), seen, reference=key in _REFERENCE_KEYS)
 
     def _check_service(
         self,
@@ -545,9 +528,7 @@ class _Checker:
     ) -> None:
         at: PathParts = ("services", index)
         if org is not None and service.organization_id not in (None, org.id):
-            self.add_at(
-                file, (*at, "organization_id"), "differs from the id of the organization it is embedded in"
-            )
+            self.add_at(file, (*at, "organization_id"), "differs from the id of the organization it is embedded in")
         self._check_terms(file, at, service, terms)
         code = service.service_code
         group = self.catalog.groups.get(code)
@@ -567,8 +548,7 @@ class _Checker:
                 self.add_at(
                     file,
                     (*at, "attributes"),
-                    f"department {term.code!r} does not handle {code!r};"
-                    f" the catalog assigns it to {expected!r}",
+                    f"department {term.code!r} does not handle {code!r}; the catalog assigns it to {expected!r}",
                 )
         if code == SHELTER_CODE and len(service.service_at_locations) > 1:
             # Capacity is reported per service: one service over several sites would share one count.
@@ -580,9 +560,7 @@ class _Checker:
         for sal_index, sal in enumerate(service.service_at_locations):
             self._check_site(file, (*at, "service_at_locations", sal_index), service, sal, manifest)
 
-    def _check_terms(
-        self, file: str, at: PathParts, service: Service, terms: dict[str, TaxonomyTerm] | None
-    ) -> None:
+    def _check_terms(self, file: str, at: PathParts, service: Service, terms: dict[str, TaxonomyTerm] | None) -> None:
         for index, attribute in enumerate(service.attributes):
             term = attribute.taxonomy_term
             term_at = (*at, "attributes", index, "taxonomy_term")
@@ -625,12 +603,7 @@ class _Checker:
         location = sal.location
         bounds = manifest.bounds
         latitude, longitude = location.latitude, location.longitude
-        if (
-            bounds
-            and latitude is not None
-            and longitude is not None
-            and not bounds.contains(latitude, longitude)
-        ):
+        if bounds and latitude is not None and longitude is not None and not bounds.contains(latitude, longitude):
             self.add_at(
                 file,
                 (*at, "location", "latitude"),
@@ -782,10 +755,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"refused: {len(error.issues)} problem(s)", file=sys.stderr)
         return 1
     resources = sum(1 for _ in iter_resources(package))
-    print(
-        f"OK: {len(package.organizations)} organizations, {package.service_count} services,"
-        f" {resources} resources"
-    )
+    print(f"OK: {len(package.organizations)} organizations, {package.service_count} services, {resources} resources")
     if package.manifest.sample:
         print(f"NOTICE: {package.manifest.notice}", file=sys.stderr)
     return 0

@@ -154,10 +154,6 @@ def is_around_the_clock(windows: tuple[Window, ...]) -> bool:
     full = [
         w
         for w in windows
-        if w.opens == 0
-        and w.closes == MINUTES_PER_DAY
-        and not w.weeks_of_month
-        and not w.starts_on
-        and not w.ends_on
+        if w.opens == 0 and w.closes == MINUTES_PER_DAY and not w.weeks_of_month and not w.starts_on and not w.ends_on
     ]
     return {day for w in full for day in w.days} == set(WEEKDAYS)
