@@ -72,6 +72,11 @@ def summary(info: dict[str, Any], outputs_path: Path, stack: LocalStack) -> str:
         "Created from template.yaml:",
         *(f"  {count:3d} x {kind}" for kind, count in sorted(counts.items())),
     ]
+    if provisioner.schedules:
+        lines += [
+            "Schedules run locally:",
+            *(f"       {s.function_name} every {s.every_seconds} s" for s in provisioner.schedules),
+        ]
     if provisioner.skipped:
         lines += [
             "Declared but not emulated locally:",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import threading
 import zipfile
 from collections.abc import Callable
@@ -39,6 +40,27 @@ class Route:
 
 
 @dataclass
+class Schedule:
+    """A function the template runs on a fixed rate (EventBridge schedule)."""
+
+    function_name: str
+    rule_name: str
+    every_seconds: int
+
+
+_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+def rate_seconds(expression: str) -> int | None:
+    """Seconds between runs for a rate() expression; None for cron() (not run locally)."""
+    match = _RATE.match(expression.strip())
+    if match is None:
+        return None
+    return int(match.group(1)) * _UNIT_SECONDS[match.group(2).rstrip("s")]
+
+
+@dataclass
 class Authorizer:
     """A Cognito user-pool authorizer: tokens must come from this pool."""
 
@@ -56,6 +78,7 @@ class Provisioner:
         self.created: dict[str, Created] = {}
         self.skipped: dict[str, str] = {}
         self.routes: list[Route] = []
+        self.schedules: list[Schedule] = []
         self.authorizers: dict[str, Authorizer] = {}
         self.default_authorizer: str | None = None
         self._in_progress: set[str] = set()
@@ -382,6 +405,13 @@ class Provisioner:
                     authorizer=None if auth in (None, "NONE") else auth,
                 )
             )
+        elif event["Type"] in ("Schedule", "ScheduleV2"):
+            expression = event["Properties"]["Schedule" if event["Type"] == "Schedule" else "ScheduleExpression"]
+            every = rate_seconds(expression)
+            if every is None:
+                self.skipped[f"{logical_id}.{event_name}"] = f"schedule {expression}"
+            else:
+                self.schedules.append(Schedule(function_name, f"{logical_id}{event_name}", every))
         else:
             self.skipped[f"{logical_id}.{event_name}"] = f"event {event['Type']}"
 

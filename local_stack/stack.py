@@ -18,6 +18,7 @@ from local_stack.aws_endpoint import AwsEndpoint, install_lambda_seam
 from local_stack.gateway import Gateway
 from local_stack.lambda_runtime import LambdaRuntime
 from local_stack.provision import Provisioner
+from local_stack.scheduler import Scheduler
 from local_stack.template import REGION, Template
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +46,7 @@ class LocalStack:
     endpoint: AwsEndpoint | None = None
     gateway: Gateway | None = None
     provisioner: Provisioner | None = None
+    scheduler: Scheduler | None = None
     info: dict[str, Any] = field(default_factory=dict)
     _staff_password: str = field(default_factory=lambda: "Demo-" + secrets.token_urlsafe(12) + "9!")
 
@@ -62,6 +64,8 @@ class LocalStack:
             self.provisioner.routes, self.runtime, verifier, port=self.config.port, stage=self.config.stage
         )
         self.gateway.start()
+        self.scheduler = Scheduler(self.provisioner.schedules, self.runtime)
+        self.scheduler.start()
         outputs = self.provisioner.outputs(api_url=self.gateway.url)
         api_key = self._register_demo_client(outputs)
         self.info = {
@@ -81,6 +85,8 @@ class LocalStack:
         return self.info
 
     def stop(self) -> None:
+        if self.scheduler:
+            self.scheduler.stop()
         if self.gateway:
             self.gateway.stop()
         if self.endpoint:

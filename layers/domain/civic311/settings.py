@@ -17,6 +17,7 @@ class Open311Settings(_Settings):
     service_requests_table: str
     contact_retention_days: int = 180
     api_clients_table: str
+    emergency_alert_topic_arn: str
     idempotency_table: str
     call_workflow_arn: str
 
@@ -25,3 +26,11 @@ class WorkflowSettings(_Settings):
     """Call-workflow steps."""
 
     service_requests_table: str
+
+
+class SweeperSettings(_Settings):
+    """Scheduled sweeper: pending alerts and unstarted workflows."""
+
+    service_requests_table: str
+    emergency_alert_topic_arn: str
+    call_workflow_arn: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -113,6 +113,27 @@ class NewRequest(BaseModel):
     idempotency_key: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
 
 
+class Screening(BaseModel):
+    """What triage found in the description, kept for staff to see why (never shown to the public)."""
+
+    emergency: bool
+    crisis: bool
+    suggested_code: str
+    language: Language
+    signals: list[str] = Field(default_factory=list)
+
+
+class AlertState(BaseModel):
+    """Where the request's 911 alert stands: pending until SNS has accepted it."""
+
+    status: Literal["pending", "delivered"]
+    kind: Literal["screened", "staff-escalation", "diversion"]
+    message_id: str | None = None
+    delivered_at: datetime | None = None
+    reason: str | None = None
+    escalated_by: str | None = None
+
+
 class Receipt(BaseModel):
     """What intake answers: enough to track the request, nothing personal."""
 
@@ -120,6 +141,7 @@ class Receipt(BaseModel):
     token: str
     service_notice: str | None = None
     account_id: str | None = None
+    emergency: bool = False
 
 
 class ServiceRequest(BaseModel):
@@ -143,3 +165,9 @@ class ServiceRequest(BaseModel):
     agency_responsible: str | None = None
     service_notice: str | None = None
     contact: Contact | None = None
+    screening: Screening | None = None
+    alert: AlertState | None = None
+
+    @property
+    def emergency(self) -> bool:
+        return self.alert is not None

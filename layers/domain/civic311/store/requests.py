@@ -7,6 +7,7 @@ Keys (single table):
   gsi2pk = CODE#<service_code>, gsi2sk = <requested_at>#<id>   ByServiceCode
   token                                                   ByToken (sparse, Open311 tokens)
   pending_workflow = PENDING, requested_at               PendingWorkflow (sparse): no workflow yet
+  pending_alert = PENDING, requested_at                  PendingAlert (sparse): a 911 alert not yet accepted by SNS
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from civic311 import aws
-from civic311.cases.models import Contact, ServiceRequest, Status
+from civic311.cases.models import AlertState, Contact, ServiceRequest, Status
 from civic311.clock import to_storage
+from civic311.errors import Conflict, NotFound
 from civic311.store.dynamo import from_item, to_item, to_value
 
 if TYPE_CHECKING:
@@ -33,8 +35,20 @@ BY_PERIOD = "ByPeriod"
 BY_SERVICE_CODE = "ByServiceCode"
 BY_TOKEN = "ByToken"  # noqa: S105 - an index name, not a secret
 PENDING_WORKFLOW = "PendingWorkflow"
+PENDING_ALERT = "PendingAlert"
 _PENDING = "PENDING"
-_STORAGE_ONLY = ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "pending_workflow", "execution_arn", "task_token")
+_STORAGE_ONLY = (
+    "pk",
+    "sk",
+    "gsi1pk",
+    "gsi1sk",
+    "gsi2pk",
+    "gsi2sk",
+    "pending_workflow",
+    "pending_alert",
+    "execution_arn",
+    "task_token",
+)
 _BATCH_GET_LIMIT = 100
 
 
@@ -99,6 +113,9 @@ class RequestStore:
             # Cleared by the workflow's first step; until then the sweeper may (re)start it.
             "pending_workflow": _PENDING,
         }
+        if request.alert is not None and request.alert.status == "pending":
+            # Cleared only once SNS has accepted the alert; the sweeper and the workflow keep trying until then.
+            item["pending_alert"] = _PENDING
         if request.expected_at:
             item["expected_at"] = to_storage(request.expected_at)
         if request.contact is None:
@@ -184,10 +201,18 @@ class RequestStore:
 
     def pending_workflows(self, older_than: datetime, limit: int = 100) -> list[str]:
         """Ids of requests whose workflow has not confirmed its start since before `older_than`."""
+        return self._pending(PENDING_WORKFLOW, "pending_workflow", older_than, limit)
+
+    def pending_alerts(self, older_than: datetime, limit: int = 100) -> list[str]:
+        """Ids of requests whose 911 alert SNS has not accepted yet, requested before `older_than`."""
+        return self._pending(PENDING_ALERT, "pending_alert", older_than, limit)
+
+    def _pending(self, index: str, attribute: str, older_than: datetime, limit: int) -> list[str]:
         response = aws.dynamodb().query(
             TableName=self.table_name,
-            IndexName=PENDING_WORKFLOW,
-            KeyConditionExpression="pending_workflow = :pending AND requested_at < :before",
+            IndexName=index,
+            KeyConditionExpression="#pending = :pending AND requested_at < :before",
+            ExpressionAttributeNames={"#pending": attribute},
             ExpressionAttributeValues={
                 ":pending": to_value(_PENDING),
                 ":before": to_value(to_storage(older_than)),
@@ -195,6 +220,51 @@ class RequestStore:
             Limit=limit,
         )
         return [from_item(item)["service_request_id"] for item in response.get("Items", [])]
+
+    def alert_delivered(self, request_id: str, message_id: str, at: datetime) -> None:
+        """Record that SNS accepted the request's alert and take it off the pending list."""
+        aws.dynamodb().update_item(
+            TableName=self.table_name,
+            Key=_key(request_id),
+            UpdateExpression=(
+                "SET alert.#status = :delivered, alert.message_id = :message, alert.delivered_at = :at "
+                "REMOVE pending_alert"
+            ),
+            ConditionExpression="attribute_exists(alert)",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":delivered": to_value("delivered"),
+                ":message": to_value(message_id),
+                ":at": to_value(to_storage(at)),
+            },
+        )
+
+    def escalate(self, request_id: str, alert: AlertState, notice: str, at: datetime) -> ServiceRequest:
+        """Turn an existing request into a 911 escalation; Conflict if it already is one."""
+        try:
+            response = aws.dynamodb().update_item(
+                TableName=self.table_name,
+                Key=_key(request_id),
+                UpdateExpression=(
+                    "SET alert = :alert, pending_alert = :pending, service_notice = :notice, updated_at = :at"
+                ),
+                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(alert)",
+                ExpressionAttributeValues={
+                    ":alert": to_value(alert.model_dump(mode="json", exclude_none=True)),
+                    ":pending": to_value(_PENDING),
+                    ":notice": to_value(notice),
+                    ":at": to_value(to_storage(at)),
+                },
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            if "Item" not in error.response:
+                raise NotFound(f"service request {request_id} does not exist") from None
+            raise Conflict(f"service request {request_id} is already escalated to 911") from None
+        return _to_request(from_item(response["Attributes"]))
 
     def get(self, request_id: str) -> ServiceRequest | None:
         """The request with this id, or None."""

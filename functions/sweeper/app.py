@@ -1,0 +1,27 @@
+"""Scheduled sweeper: deliver 911 alerts SNS refused at intake and start workflows that never started."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from civic311.escalation.alerts import AlertPublisher
+from civic311.escalation.service import Escalation
+from civic311.settings import SweeperSettings
+from civic311.store.requests import RequestStore
+from civic311.workflow.starter import WorkflowStarter
+from civic311.workflow.sweeper import Sweeper
+
+logger = Logger()
+settings = SweeperSettings()
+store = RequestStore(settings.service_requests_table)
+sweeper = Sweeper(
+    store=store,
+    escalation=Escalation(store, AlertPublisher(settings.emergency_alert_topic_arn)),
+    starter=WorkflowStarter(settings.call_workflow_arn),
+)
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], lambda_context: LambdaContext) -> dict[str, Any]:
+    return sweeper.sweep().model_dump()

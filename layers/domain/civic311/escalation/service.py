@@ -1,0 +1,118 @@
+"""Escalation: send the 911 alert inside the call that found the emergency, and make sure it is delivered.
+
+Intake publishes at once (with retries). If SNS still refuses, the request keeps its pending_alert flag:
+the workflow's EnsureAlert step and the scheduled sweeper publish again until SNS accepts it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from aws_lambda_powertools import Logger
+from botocore.exceptions import BotoCoreError, ClientError
+
+from civic311 import clock, metrics
+from civic311.cases.models import AlertState, Contact, ServiceRequest
+from civic311.catalog import Language
+from civic311.errors import DependencyUnavailable, NotFound
+from civic311.escalation.alerts import AlertLocation, AlertPublisher, EmergencyAlert
+from civic311.store.requests import RequestStore
+
+logger = Logger(child=True)
+
+EMERGENCY_NOTICE: dict[Language, str] = {
+    "en": (
+        "If someone is in danger right now, call 911. This report reads like an emergency, "
+        "so 311 has sent it to 911 dispatch."
+    ),
+    "es": (
+        "Si alguien está en peligro ahora mismo, llame al 911. Este reporte parece una emergencia, "
+        "así que 311 lo envió al despacho del 911."
+    ),
+}
+CRISIS_NOTICE: dict[Language, str] = {
+    "en": "If you are struggling, you can call or text 988 any time, in English or Spanish.",
+    "es": "Si está pasando por un momento difícil, puede llamar o enviar un texto al 988 a cualquier hora, en español.",
+}
+
+
+def alert_for(request: ServiceRequest, contact: Contact | None) -> EmergencyAlert:
+    """The alert dispatch receives for a request (with the callback number, for dispatch only)."""
+    if request.alert is None:
+        raise ValueError(f"request {request.service_request_id} is not an emergency")
+    screening = request.screening
+    return EmergencyAlert(
+        alert_id=request.service_request_id,
+        kind=request.alert.kind,
+        service_request_id=request.service_request_id,
+        service_code=request.service_code,
+        channel=request.channel.value,
+        language=request.language,
+        location=AlertLocation(lat=request.place.lat, long=request.place.long, address=request.place.address),
+        callback_number=contact.phone if contact else None,
+        description=request.description,
+        signals=screening.signals if screening else [],
+        crisis=screening.crisis if screening else False,
+        reported_at=clock.to_local_iso(request.requested_at),
+        escalated_by=request.alert.escalated_by,
+        reason=request.alert.reason,
+    )
+
+
+class Escalation:
+    """Publishes alerts and records their delivery on the request."""
+
+    def __init__(
+        self, store: RequestStore, publisher: AlertPublisher, clock_now: Callable[[], datetime] = clock.now
+    ) -> None:
+        self.store = store
+        self.publisher = publisher
+        self.clock_now = clock_now
+
+    def send(self, request: ServiceRequest, contact: Contact | None) -> bool:
+        """Publish the alert now; False if it is still pending (it will be retried), never an exception."""
+        alert = alert_for(request, contact)
+        try:
+            message_id = self.publisher.publish(alert)
+        except DependencyUnavailable:
+            metrics.count("EmergencyAlertPublishFailed", channel=request.channel.value)
+            logger.error(
+                "emergency alert pending after retries", extra={"service_request_id": request.service_request_id}
+            )
+            return False
+        metrics.count("EmergencyAlertsSent", channel=request.channel.value, kind=alert.kind)
+        self._record(request.service_request_id, message_id)
+        return True
+
+    def ensure_delivered(self, request_id: str) -> str:
+        """Deliver a pending alert (workflow step and sweeper); raises DependencyUnavailable so callers retry."""
+        request = self.store.get(request_id)
+        if request is None:
+            raise NotFound(f"service request {request_id} does not exist")
+        if request.alert is None:
+            return "none"
+        if request.alert.status == "delivered":
+            return "delivered"
+        message_id = self.publisher.publish(alert_for(request, self.store.get_contact(request_id)))
+        metrics.count("EmergencyAlertsSent", channel=request.channel.value, kind=request.alert.kind)
+        self._record(request_id, message_id)
+        return "delivered"
+
+    def escalate(self, request_id: str, reason: str, staff_id: str) -> tuple[ServiceRequest, bool]:
+        """A call-taker turns a 311 request into a 911 escalation; returns it and whether the alert went out."""
+        state = AlertState(status="pending", kind="staff-escalation", reason=reason, escalated_by=staff_id)
+        current = self.store.get(request_id)
+        if current is None:
+            raise NotFound(f"service request {request_id} does not exist")
+        request = self.store.escalate(request_id, state, EMERGENCY_NOTICE[current.language], self.clock_now())
+        metrics.count("Escalations", channel=request.channel.value, service_code=request.service_code)
+        return request, self.send(request, self.store.get_contact(request_id))
+
+    def _record(self, request_id: str, message_id: str) -> None:
+        try:
+            self.store.alert_delivered(request_id, message_id, self.clock_now())
+        except (ClientError, BotoCoreError):
+            # SNS has the alert; only the bookkeeping failed. The sweeper may send it again, which
+            # dispatch recognises by alert_id: a repeat is better than a loss.
+            logger.exception("alert delivered but not recorded", extra={"service_request_id": request_id})
