@@ -1,0 +1,136 @@
+"""Both directions between 911 and 311, for signed-in staff.
+
+POST /v1/requests/{id}/escalate: a call-taker turns a 311 request into a 911 escalation, with a reason.
+POST /v1/diversions: 911 hands a non-emergency to 311, which creates a request on channel 911-divert.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+
+from civic311 import metrics
+from civic311.cases.intake import Intake
+from civic311.cases.models import MAX_DESCRIPTION, Channel, Contact, NewRequest, Place
+from civic311.channels.auth import require_group
+from civic311.escalation.service import Escalation
+
+TAG = "911 and 311 (staff)"
+ESCALATING_GROUPS = ("staff", "supervisor", "dispatcher")
+DIVERTING_GROUPS = ("dispatcher", "staff", "supervisor")
+
+
+class EscalationRequest(BaseModel):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)] = Field(
+        description="Why this needs 911, in the call-taker's words."
+    )
+
+
+class EscalationAnswer(BaseModel):
+    service_request_id: str
+    alert_status: Literal["pending", "delivered"] = Field(
+        description="delivered: SNS accepted the alert; pending: it is retried every minute until it is."
+    )
+    escalated_by: str
+
+
+class Diversion(BaseModel):
+    """A non-emergency handed over by a 911 dispatcher."""
+
+    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=MAX_DESCRIPTION)]
+    service_code: str | None = Field(default=None, description="If omitted, triage picks the best code.")
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    long: float | None = Field(default=None, ge=-180, le=180)
+    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    callback_number: str | None = Field(default=None, description="Caller's number, for 311 to call back.")
+    language: Literal["en", "es"] | None = None
+    dispatch_reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = Field(
+        default=None, description="The 911 center's incident number, for the audit trail."
+    )
+
+    @model_validator(mode="after")
+    def _located(self) -> Diversion:
+        if (self.lat is None) != (self.long is None):
+            raise ValueError("lat and long must be given together")
+        if self.lat is None and not self.address:
+            raise ValueError("a location is required: lat and long, or address")
+        return self
+
+
+class DiversionAnswer(BaseModel):
+    service_request_id: str
+    token: str
+    service_code: str
+    emergency: bool = Field(description="True if 311's own screening still found an emergency and alerted 911.")
+
+
+class EscalationContext:
+    """Dependencies of the escalation routes."""
+
+    def __init__(self, escalation: Escalation | None, intake: Intake | None) -> None:
+        self._escalation = escalation
+        self._intake = intake
+
+    @property
+    def escalation(self) -> Escalation:
+        if self._escalation is None:
+            raise RuntimeError("escalation is not configured in this function")
+        return self._escalation
+
+    @property
+    def intake(self) -> Intake:
+        if self._intake is None:
+            raise RuntimeError("intake is not configured in this function")
+        return self._intake
+
+
+def build_router(context: EscalationContext) -> Router:
+    router = Router()  # type: ignore[no-untyped-call]
+
+    def event() -> APIGatewayProxyEvent:
+        return APIGatewayProxyEvent(router.current_event.raw_event)
+
+    @router.post("/v1/requests/<service_request_id>/escalate", tags=[TAG], summary="Escalate a request to 911")
+    def escalate(
+        service_request_id: Annotated[str, Path(description="The 311 request id.")],
+        body: Annotated[EscalationRequest, Body()],
+    ) -> EscalationAnswer:
+        member = require_group(event(), ESCALATING_GROUPS)
+        request, delivered = context.escalation.escalate(service_request_id, body.reason, member.staff_id)
+        return EscalationAnswer(
+            service_request_id=request.service_request_id,
+            alert_status="delivered" if delivered else "pending",
+            escalated_by=member.staff_id,
+        )
+
+    @router.post("/v1/diversions", tags=[TAG], summary="911 hands a non-emergency to 311")
+    def divert(body: Annotated[Diversion, Body()]) -> Response[DiversionAnswer]:
+        member = require_group(event(), DIVERTING_GROUPS)
+        intake = context.intake
+        service_code = body.service_code or intake.suggest_code(body.description, body.language)
+        receipt = intake.submit(
+            NewRequest(
+                service_code=service_code,
+                place=Place(lat=body.lat, long=body.long, address=body.address),
+                description=body.description,
+                contact=Contact(phone=body.callback_number) if body.callback_number else None,
+                language=body.language,
+                channel=Channel.DIVERSION,
+                source=f"911:{body.dispatch_reference or 'unreferenced'}:{member.staff_id}",
+            )
+        )
+        metrics.count("Diversions", channel=Channel.DIVERSION.value, service_code=service_code)
+        answer = DiversionAnswer(
+            service_request_id=receipt.service_request_id,
+            token=receipt.token,
+            service_code=service_code,
+            emergency=receipt.emergency,
+        )
+        return Response(status_code=201, body=answer, content_type="application/json")
+
+    return router
