@@ -9,6 +9,7 @@ against botocore's own model of the operations, so bad input fails here as it wo
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 import threading
@@ -20,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from local_stack.aws_endpoint import Middleware, WsgiApp
+
+logger = logging.getLogger(__name__)
 
 SERVICE = "location"
 # POST /places/v0/indexes/{IndexName}/search/{text|position}, as the service model's requestUri says.
@@ -102,6 +105,11 @@ class LocationEmulator:
         except _Refusal as refusal:
             status, body = refusal.status, refusal.body
             headers = [("x-amzn-ErrorType", refusal.code)]
+        except Exception:
+            # A fault of the emulator: answer as the service does, so SDKs report it (and retry) as usual.
+            logger.exception("place search failed in the emulator")
+            status, body = 500, {"message": "the local place-index emulator failed; see the stack's log"}
+            headers = [("x-amzn-ErrorType", "InternalServerException")]
         payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
         start_response(
             f"{status} {_REASONS[status]}",
@@ -334,4 +342,4 @@ def _read_body(environ: dict[str, Any]) -> bytes:
     return bytes(stream.read()) if environ.get("wsgi.input_terminated") else b""
 
 
-_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found"}
+_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 500: "Internal Server Error"}

@@ -254,3 +254,19 @@ def test_requests_the_emulator_does_not_answer_are_handed_on(
     answer = http.open(path, method=method, data=body)
     assert answer.get_json() == {"answeredBy": "moto"}
     assert [(p.method, p.path, p.body) for p in places.behind.received[before:]] == [(method, path, body)]
+
+
+def test_a_fault_in_the_emulator_is_an_internal_server_exception(monkeypatch: pytest.MonkeyPatch) -> None:
+    indexes = PlaceIndexes()
+    indexes.register(PlaceIndex("broken-places", "Esri"))
+
+    def broken(*_: Any, **__: Any) -> list[dict[str, Any]]:
+        raise RuntimeError("gazetteer data is damaged")
+
+    monkeypatch.setattr("local_stack.gazetteer.search_text", broken)
+    answer = _post(
+        Client(LocationEmulator(lambda environ, start: [], indexes)), TEXT_PATH.format("broken-places"), {"Text": "x"}
+    )
+    assert answer.status_code == 500
+    assert answer.headers["x-amzn-ErrorType"] == "InternalServerException"
+    assert "message" in answer.get_json()
