@@ -91,6 +91,15 @@ def summary(info: dict[str, Any], outputs_path: Path, stack: LocalStack) -> str:
         "       -d 'description=Pothole in the bike lane'",
         f"  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --endpoint-url {info['aws_endpoint']} "
         f"--region {info['region']} dynamodb list-tables",
+    ]
+    for index_name in stack.place_indexes.names():
+        # Place-index searches are answered from the offline Tucson gazetteer (local_stack/location.py).
+        lines += [
+            "  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DISABLE_HOST_PREFIX_INJECTION=true \\",
+            f"       aws --endpoint-url {info['aws_endpoint']} --region {info['region']} location \\",
+            f"       search-place-index-for-text --index-name {index_name} --text 'Speedway and Campbell'",
+        ]
+    lines += [
         "",
         "The demo Open311 api_key and a staff bearer token are in the outputs file. Ctrl-C stops.",
     ]

@@ -13,11 +13,13 @@ import threading
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 
 from local_stack.lambda_runtime import FunctionSpec, LambdaRuntime
+from local_stack.location import PlaceIndex, PlaceIndexes
 from local_stack.template import ACCOUNT_ID, REGION, Resolver, Template, resolve
 
 
@@ -71,10 +73,18 @@ class Authorizer:
 class Provisioner:
     """Builds every resource of the template on the endpoint and records what it made."""
 
-    def __init__(self, template: Template, runtime: LambdaRuntime, endpoint_url: str) -> None:
+    def __init__(
+        self,
+        template: Template,
+        runtime: LambdaRuntime,
+        endpoint_url: str | None,
+        place_indexes: PlaceIndexes | None = None,
+    ) -> None:
         self.template = template
         self.runtime = runtime
         self.endpoint_url = endpoint_url
+        # moto has no Amazon Location: place indexes live here, for the endpoint's emulator to serve.
+        self.place_indexes = place_indexes if place_indexes is not None else PlaceIndexes()
         self.created: dict[str, Created] = {}
         self.skipped: dict[str, str] = {}
         self.routes: list[Route] = []
@@ -103,6 +113,7 @@ class Provisioner:
             "AWS::Serverless::StateMachine": self._state_machine,
             "AWS::Serverless::Api": self._api,
             "AWS::CloudWatch::Alarm": self._alarm,
+            "AWS::Location::PlaceIndex": self._place_index,
         }
 
     # ------------------------------------------------------------------ public
@@ -461,6 +472,18 @@ class Provisioner:
         self.client("cloudwatch").put_metric_alarm(**request)
         return Created(
             ref=request["AlarmName"], attributes={"Arn": self._arn("cloudwatch", f"alarm:{request['AlarmName']}")}
+        )
+
+    def _place_index(self, logical_id: str, resource: dict[str, Any]) -> Created:
+        properties = self._properties(resource)
+        name = properties.get("IndexName") or self._name(logical_id)
+        intended_use = properties.get("DataSourceConfiguration", {}).get("IntendedUse", "SingleUse")
+        self.place_indexes.register(PlaceIndex(name, properties["DataSource"], intended_use))
+        arn = self._arn("geo", f"place-index/{name}")
+        created_at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        return Created(
+            ref=name,
+            attributes={"Arn": arn, "IndexArn": arn, "CreateTime": created_at, "UpdateTime": created_at},
         )
 
 

@@ -17,6 +17,7 @@ from local_stack.auth import CognitoVerifier
 from local_stack.aws_endpoint import AwsEndpoint, install_lambda_seam
 from local_stack.gateway import Gateway
 from local_stack.lambda_runtime import LambdaRuntime
+from local_stack.location import PlaceIndexes, location_middleware
 from local_stack.provision import Provisioner
 from local_stack.scheduler import Scheduler
 from local_stack.template import REGION, Template
@@ -25,6 +26,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_STAFF_EMAIL = "demo.staff@civic311.local"
 # Credentials for the embedded endpoint only; it accepts any.
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+# Some operations (Amazon Location's searches among them) put a prefix such as "places." before the
+# endpoint's host name; "places.127.0.0.1" resolves nowhere, so SDKs aimed at the endpoint must not.
+LOCAL_SDK_SETTINGS = {"AWS_DISABLE_HOST_PREFIX_INJECTION": "true"}
 
 
 @dataclass
@@ -47,17 +51,18 @@ class LocalStack:
     gateway: Gateway | None = None
     provisioner: Provisioner | None = None
     scheduler: Scheduler | None = None
+    place_indexes: PlaceIndexes = field(default_factory=PlaceIndexes)
     info: dict[str, Any] = field(default_factory=dict)
     _staff_password: str = field(default_factory=lambda: "Demo-" + secrets.token_urlsafe(12) + "9!")
 
     def start(self) -> dict[str, Any]:
-        self.endpoint = AwsEndpoint(port=self.config.aws_port)
+        self.endpoint = AwsEndpoint(port=self.config.aws_port, middleware=[location_middleware(self.place_indexes)])
         self._point_sdk_at(self.endpoint.url)
         self.endpoint.start()
         install_lambda_seam(self.runtime)
         template = Template(self.config.template_path, {"Stage": self.config.stage}, self.config.stack_name)
         self._add_layers_to_path(template)
-        self.provisioner = Provisioner(template, self.runtime, self.endpoint.url)
+        self.provisioner = Provisioner(template, self.runtime, self.endpoint.url, self.place_indexes)
         self.provisioner.provision_all()
         verifier = CognitoVerifier(self.endpoint.url, self.provisioner.authorizers)
         self.gateway = Gateway(
@@ -148,6 +153,7 @@ class LocalStack:
     def _point_sdk_at(endpoint_url: str) -> None:
         # Every SDK client in this process (local stack and in-process functions) talks to the endpoint.
         os.environ.update(LOCAL_CREDENTIALS)
+        os.environ.update(LOCAL_SDK_SETTINGS)
         os.environ["AWS_ENDPOINT_URL"] = endpoint_url
         os.environ["AWS_DEFAULT_REGION"] = REGION
         os.environ["AWS_REGION"] = REGION

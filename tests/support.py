@@ -5,18 +5,22 @@ from __future__ import annotations
 import copy
 import json
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from moto import mock_aws
+from werkzeug.serving import make_server
 
 from civic311 import aws
 from local_stack.lambda_runtime import LambdaRuntime
+from local_stack.location import LocationEmulator, PlaceIndexes
 from local_stack.provision import Provisioner
+from local_stack.stack import LOCAL_SDK_SETTINGS
 from local_stack.template import Template
 
 REPO = Path(__file__).resolve().parent.parent
@@ -90,18 +94,16 @@ _TEST_ENVIRONMENT = {
 
 
 @contextmanager
-def in_process_stack(stack_name: str = "civic311-test") -> Iterator[InProcessStack]:
-    """Every resource of template.yaml on moto's mocks (no server); state lives until the block ends."""
-    saved = {name: os.environ.get(name) for name in [*_TEST_ENVIRONMENT, "AWS_ENDPOINT_URL"]}
-    os.environ.update(_TEST_ENVIRONMENT)
-    os.environ.pop("AWS_ENDPOINT_URL", None)
+def scoped_environment(variables: dict[str, str], remove: Iterable[str] = ()) -> Iterator[None]:
+    """Set (and unset) environment variables for a block, with fresh AWS clients inside and after it."""
+    names = [*variables, *remove]
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.update(variables)
+    for name in remove:
+        os.environ.pop(name, None)
     aws.reset()
     try:
-        with mock_aws():
-            runtime = LambdaRuntime()
-            provisioner = Provisioner(Template(TEMPLATE, {"Stage": "local"}, stack_name), runtime, None)
-            provisioner.provision_all()
-            yield InProcessStack(provisioner, runtime)
+        yield
     finally:
         aws.reset()
         for name, value in saved.items():
@@ -109,3 +111,81 @@ def in_process_stack(stack_name: str = "civic311-test") -> Iterator[InProcessSta
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@contextmanager
+def in_process_stack(stack_name: str = "civic311-test") -> Iterator[InProcessStack]:
+    """Every resource of template.yaml on moto's mocks (no server); state lives until the block ends."""
+    with scoped_environment(_TEST_ENVIRONMENT, remove=["AWS_ENDPOINT_URL"]), mock_aws():
+        runtime = LambdaRuntime()
+        provisioner = Provisioner(Template(TEMPLATE, {"Stage": "local"}, stack_name), runtime, None)
+        provisioner.provision_all()
+        yield InProcessStack(provisioner, runtime)
+
+
+@dataclass
+class PassedOn:
+    """A request the emulator handed to the app behind it, as that app received it."""
+
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class BehindTheEmulator:
+    """Stands in for moto: records every request it is handed and answers 200."""
+
+    received: list[PassedOn] = field(default_factory=list)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        headers = {
+            key[5:].replace("_", "-").lower(): str(value) for key, value in environ.items() if key.startswith("HTTP_")
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["content-type"] = environ["CONTENT_TYPE"]
+        self.received.append(
+            PassedOn(
+                method=environ["REQUEST_METHOD"],
+                path=environ["PATH_INFO"],
+                query=environ.get("QUERY_STRING", ""),
+                headers=headers,
+                body=environ["wsgi.input"].read(length) if length else b"",
+            )
+        )
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b'{"answeredBy": "moto"}']
+
+
+@dataclass
+class PlacesEndpoint:
+    """The Amazon Location emulator on a local port, with a recorder standing in for moto behind it."""
+
+    url: str
+    index_name: str
+    indexes: PlaceIndexes
+    behind: BehindTheEmulator
+    app: LocationEmulator
+
+
+@contextmanager
+def places_endpoint(stack_name: str = "civic311-test") -> Iterator[PlacesEndpoint]:
+    """The template's place index served over HTTP; SDK clients built inside the block talk to it."""
+    provisioner = Provisioner(Template(TEMPLATE, {"Stage": "local"}, stack_name), LambdaRuntime(), None)
+    index_name = provisioner.ref("PlaceIndex")  # registers the index as the local stack does
+    behind = BehindTheEmulator()
+    app = LocationEmulator(behind, provisioner.place_indexes)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="places-endpoint", daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    try:
+        with scoped_environment(_TEST_ENVIRONMENT | LOCAL_SDK_SETTINGS | {"AWS_ENDPOINT_URL": url}):
+            yield PlacesEndpoint(url, index_name, provisioner.place_indexes, behind, app)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

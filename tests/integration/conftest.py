@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,7 +16,9 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 
+from local_stack.stack import LOCAL_CREDENTIALS, LOCAL_SDK_SETTINGS
 from tests.support import REPO
 
 START_TIMEOUT = 90
@@ -48,10 +51,31 @@ class RunningStack:
         session: Any = boto3.session.Session(
             aws_access_key_id="local", aws_secret_access_key="local", region_name=self.info["region"]
         )
-        return session.client(service, endpoint_url=self.endpoint)
+        # As the stack's own clients: no host prefix ("places.") in front of a local address.
+        return session.client(service, endpoint_url=self.endpoint, config=Config(inject_host_prefix=False))
+
+    def aws_cli(self, *arguments: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run the AWS CLI against the stack's endpoint, with its JSON output."""
+        command = [aws_cli(), "--endpoint-url", self.endpoint, "--region", self.info["region"], "--output", "json"]
+        return subprocess.run(
+            [*command, *arguments],
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=60,
+            env={**LOCAL_CREDENTIALS, **LOCAL_SDK_SETTINGS, "PATH": "/usr/bin:/bin"},
+        )
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def aws_cli() -> str:
+    """The AWS CLI from the tools virtualenv (requirements-tools.txt), else from PATH."""
+    found = shutil.which("aws", path=str(REPO / ".venv-tools" / "bin")) or shutil.which("aws")
+    if found is None:
+        pytest.fail("the AWS CLI is part of the tools virtualenv (requirements-tools.txt); run make install")
+    return found
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -36,27 +35,7 @@ def test_tables_are_exactly_the_declared_ones(local_stack: RunningStack) -> None
 
 
 def test_aws_cli_lists_exactly_the_declared_tables(local_stack: RunningStack) -> None:
-    aws = shutil.which("aws", path=str(REPO / ".venv-tools" / "bin")) or shutil.which("aws")
-    if aws is None:
-        pytest.fail("the AWS CLI is part of the tools virtualenv (requirements-tools.txt); run make install")
-    result = subprocess.run(
-        [
-            aws,
-            "--endpoint-url",
-            local_stack.endpoint,
-            "--region",
-            local_stack.info["region"],
-            "--output",
-            "json",
-            "dynamodb",
-            "list-tables",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-        env={"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "PATH": "/usr/bin:/bin"},
-    )
+    result = local_stack.aws_cli("dynamodb", "list-tables")
     expected = {local_stack.output(f"{logical_id}Name") for logical_id in declared("AWS::DynamoDB::Table")}
     assert set(json.loads(result.stdout)["TableNames"]) == expected
 

@@ -15,6 +15,7 @@ from botocore.config import Config
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_location import LocationServiceClient
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_stepfunctions import SFNClient
 
@@ -42,6 +43,12 @@ def _client(service: str) -> Any:
 def dynamodb() -> DynamoDBClient:
     """DynamoDB low-level client (cheaper to create than the resource API)."""
     client: DynamoDBClient = _client("dynamodb")
+    return client
+
+
+def location() -> LocationServiceClient:
+    """Amazon Location client (place-index searches)."""
+    client: LocationServiceClient = _client("location")
     return client
 
 
