@@ -134,6 +134,21 @@ class AlertState(BaseModel):
     escalated_by: str | None = None
 
 
+UpdateStatus = Literal["open", "in_progress", "action_scheduled", "referred", "duplicate", "closed"]
+
+
+class RequestUpdate(BaseModel):
+    """One step in a request's life, as residents see it (FixMyStreet-style service request updates)."""
+
+    update_id: str
+    service_request_id: str
+    status: UpdateStatus
+    description: str = Field(max_length=MAX_DESCRIPTION)
+    updated_at: datetime
+    author: str = Field(description="'311' for the system, or the staff member's id.")
+    public: bool = True
+
+
 class Receipt(BaseModel):
     """What intake answers: enough to track the request, nothing personal."""
 

@@ -8,6 +8,7 @@ Keys (single table):
   token                                                   ByToken (sparse, Open311 tokens)
   pending_workflow = PENDING, requested_at               PendingWorkflow (sparse): no workflow yet
   pending_alert = PENDING, requested_at                  PendingAlert (sparse): a 911 alert not yet accepted by SNS
+  pk = REQ#<id>, sk = UPD#<at>#<update_id>             an update; gsi1pk = UPD#<yyyy-mm> lists updates by time
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from civic311 import aws
-from civic311.cases.models import AlertState, Contact, ServiceRequest, Status
+from civic311.cases.models import AlertState, Contact, RequestUpdate, ServiceRequest, Status
 from civic311.clock import to_storage
 from civic311.errors import Conflict, NotFound
 from civic311.store.dynamo import from_item, to_item, to_value
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, QueryInputTypeDef
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, QueryInputTypeDef, UpdateTypeDef
 
 REQUEST_SK = "REQ"
 CONTACT_SK = "CONTACT"
@@ -153,6 +154,86 @@ class RequestStore:
             if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
                 raise DuplicateId(request.service_request_id) from error
             raise
+
+    def add_update(self, update: RequestUpdate, *, close: bool = False) -> None:
+        """Record an update; a public one becomes the request's status note, and `close` closes it."""
+        at = to_storage(update.updated_at)
+        item = update.model_dump(mode="json") | {
+            "pk": _request_pk(update.service_request_id),
+            "sk": f"UPD#{at}#{update.update_id}",
+            "updated_at": at,
+        }
+        if update.public:
+            item |= {"gsi1pk": f"UPD#{_month(update.updated_at)}", "gsi1sk": f"{at}#{update.update_id}"}
+        sets = ["updated_at = :at"]
+        removes: list[str] = []
+        values: dict[str, AttributeValueTypeDef] = {":at": to_value(at)}
+        names: dict[str, str] = {}
+        if update.public:
+            sets.append("status_notes = :note")
+            values[":note"] = to_value(update.description)
+        if close:
+            sets.append("#status = :closed")
+            values[":closed"] = to_value(Status.CLOSED.value)
+            names["#status"] = "status"
+            removes += ["task_token", "open_cell"]
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        request_update: UpdateTypeDef = {
+            "TableName": self.table_name,
+            "Key": _key(update.service_request_id),
+            "UpdateExpression": expression,
+            "ConditionExpression": "attribute_exists(pk)",
+            "ExpressionAttributeValues": values,
+        }
+        if names:
+            request_update["ExpressionAttributeNames"] = names
+        try:
+            aws.dynamodb().transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": self.table_name, "Item": to_item(item)}},
+                    {"Update": request_update},
+                ]
+            )
+        except ClientError as error:
+            reasons = error.response.get("CancellationReasons", [])
+            if len(reasons) > 1 and reasons[1].get("Code") == "ConditionalCheckFailed":
+                raise NotFound(f"service request {update.service_request_id} does not exist") from error
+            raise
+
+    def updates_for(self, request_id: str) -> list[RequestUpdate]:
+        """A request's updates, oldest first."""
+        response = aws.dynamodb().query(
+            TableName=self.table_name,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :updates)",
+            ExpressionAttributeValues={":pk": to_value(_request_pk(request_id)), ":updates": to_value("UPD#")},
+        )
+        return [_to_update(from_item(item)) for item in response.get("Items", [])]
+
+    def updates_between(self, start: datetime, end: datetime, limit: int) -> list[RequestUpdate]:
+        """Public updates made between start and end, newest first."""
+        found: list[RequestUpdate] = []
+        for month in _months_newest_first(start, end):
+            request: QueryInputTypeDef = {
+                "TableName": self.table_name,
+                "IndexName": BY_PERIOD,
+                "KeyConditionExpression": "gsi1pk = :pk AND gsi1sk BETWEEN :start AND :end",
+                "ExpressionAttributeValues": {
+                    ":pk": to_value(f"UPD#{month}"),
+                    ":start": to_value(to_storage(start)),
+                    ":end": to_value(to_storage(end) + "~"),
+                },
+                "ScanIndexForward": False,
+                "Limit": limit,
+            }
+            while len(found) < limit:
+                response = aws.dynamodb().query(**request)
+                found += [_to_update(from_item(item)) for item in response.get("Items", [])]
+                if "LastEvaluatedKey" not in response:
+                    break
+                request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            if len(found) >= limit:
+                break
+        return found[:limit]
 
     def get_contact(self, request_id: str) -> Contact | None:
         """The caller's contact details, if given and not yet expired (for dispatch and notifications only)."""
@@ -356,6 +437,12 @@ class RequestStore:
             if not last_key:
                 return
             request["ExclusiveStartKey"] = last_key
+
+
+def _to_update(item: dict[str, Any]) -> RequestUpdate:
+    for key in ("pk", "sk", "gsi1pk", "gsi1sk"):
+        item.pop(key, None)
+    return RequestUpdate.model_validate(item)
 
 
 def _to_request(item: dict[str, Any]) -> ServiceRequest:
