@@ -1,0 +1,1 @@
+"""civic311 domain package: the business rules shared by every Lambda."""

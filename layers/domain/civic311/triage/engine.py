@@ -1,0 +1,284 @@
+"""The triage engine: rule hits, then negation, tense and resolution, then the decision."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from civic311.triage.language import detect_language, normalise_hint
+from civic311.triage.lexicon import Combo, Entry, RuleSet, load_rules
+from civic311.triage.model import TriageResult
+from civic311.triage.normalize import Doc, tokenize
+from civic311.triage.patterns import Hit, Matcher
+from civic311.triage.places import location_mask
+from civic311.triage.typos import TypoCorrector
+
+# Words allowed between a negator and the cue it cancels: "no one is hurt", "nadie salió herido".
+NEGATION_WINDOW = 4
+# How far (in words, same sentence) a time phrase can reach a cue.
+TIME_WINDOW = 10
+# A present-time phrase this close to a cue keeps it live even if the text also says the danger passed.
+PRESENT_GUARD = 3
+# Longer texts are cut here; intake forms stop well before, so this only bounds hostile input.
+MAX_CHARS = 20_000
+# Cap on the combinations tried for one proximity combo, so a pathological text cannot blow up.
+MAX_COMBO_TRIES = 2_000
+
+LIVE, NEGATED, PAST, RESOLVED = "live", "negated", "past-tense", "resolved"
+_CUE_KINDS = frozenset({"danger", "component", "crisis", "crisis-imminent"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """Modifier hits of one description, grouped by what they do."""
+
+    negators: tuple[Hit, ...]
+    barriers: frozenset[int]
+    past: tuple[Hit, ...]
+    present: tuple[Hit, ...]
+    resolved: tuple[Hit, ...]
+    safety: tuple[Hit, ...]
+
+
+def _distance(a: Hit, b: Hit) -> int:
+    if a.end <= b.start:
+        return b.start - a.end
+    if b.end <= a.start:
+        return a.start - b.end
+    return 0
+
+
+def _overlaps(a: Hit, b: Hit) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _drop_shadowed(mine: Sequence[Hit], theirs: Sequence[Hit]) -> tuple[Hit, ...]:
+    """Drop hits covered by a longer hit of the opposite kind ("since yesterday" is not "yesterday")."""
+    return tuple(
+        h for h in mine
+        if not any(_overlaps(h, o) and (o.end - o.start) > (h.end - h.start) for o in theirs)
+    )
+
+
+class TriageEngine:
+    """Compiled rules plus the decision procedure; safe to share between threads."""
+
+    def __init__(self, rules: RuleSet) -> None:
+        self._rules = rules
+        self._matcher = Matcher(rules.patterns)
+        self._typos = TypoCorrector(rules.typo_terms, rules.known_words)
+        self._precedence = {code: i for i, code in enumerate(rules.emergency_code_precedence)}
+
+    # ----------------------------------------------------------------- preparation
+    def _prepare(self, description: str) -> tuple[Doc, list[bool], list[tuple[int, str]]]:
+        doc = tokenize(description[:MAX_CHARS], self._rules.rewrites)
+        mask = location_mask(doc, self._rules.gazetteer)
+        signals: list[tuple[int, str]] = []
+        tokens = list(doc.tokens)
+        for i, token in enumerate(tokens):
+            if mask[i]:
+                continue
+            fixed = self._typos.correct(token)
+            if fixed is not None and fixed != token:
+                tokens[i] = fixed
+                signals.append((i, f"typo:{fixed}"))
+        return replace(doc, tokens=tuple(tokens)), mask, signals
+
+    def _context(self, by_kind: dict[str, list[Hit]]) -> _Context:
+        uncertain = by_kind.get("uncertain", [])
+        negators = tuple(
+            h for h in by_kind.get("negator", []) if not any(_overlaps(h, u) for u in uncertain)
+        )
+        past = by_kind.get("past-time", [])
+        present = by_kind.get("present-time", [])
+        barriers = frozenset(i for h in by_kind.get("barrier", []) for i in range(h.start, h.end))
+        return _Context(
+            negators=negators,
+            barriers=barriers,
+            past=_drop_shadowed(past, present),
+            present=_drop_shadowed(present, past),
+            resolved=tuple(by_kind.get("resolved", [])),
+            safety=tuple(by_kind.get("safety", [])),
+        )
+
+    # ----------------------------------------------------------------- hit status
+    def _negated(self, hit: Hit, doc: Doc, ctx: _Context) -> bool:
+        for neg in ctx.negators:
+            if neg.end > hit.start or hit.start - neg.end > NEGATION_WINDOW:
+                continue
+            if doc.clause[neg.end - 1] != doc.clause[hit.start]:
+                continue
+            if any(i in ctx.barriers for i in range(neg.end, hit.start)):
+                continue
+            return True
+        return False
+
+    @staticmethod
+    def _nearest(spans: Iterable[Hit], hit: Hit, doc: Doc) -> int | None:
+        best: int | None = None
+        for span in spans:
+            if doc.sentence[span.start] != doc.sentence[hit.start]:
+                continue
+            d = _distance(span, hit)
+            if d <= TIME_WINDOW and (best is None or d < best):
+                best = d
+        return best
+
+    def _is_past(self, hit: Hit, doc: Doc, ctx: _Context) -> bool:
+        past = self._nearest(ctx.past, hit, doc)
+        if past is None:
+            return False
+        present = self._nearest(ctx.present, hit, doc)
+        return present is None or past < present
+
+    def _is_resolved(self, group: str | None, hit: Hit, doc: Doc, ctx: _Context) -> bool:
+        if group is None:
+            return False
+        for res in ctx.resolved:
+            if group in self._rules.entries[res.entry_id].resolves:
+                present = self._nearest(ctx.present, hit, doc)
+                return present is None or present > PRESENT_GUARD
+        return False
+
+    def _status(self, hit: Hit, entry: Entry, doc: Doc, ctx: _Context) -> str:
+        if self._negated(hit, doc, ctx):
+            return NEGATED
+        if self._is_past(hit, doc, ctx):
+            return PAST
+        if entry.kind != "component" and self._is_resolved(entry.group, hit, doc, ctx):
+            return RESOLVED
+        return LIVE
+
+    # ----------------------------------------------------------------- combos
+    @staticmethod
+    def _combo_hits(combo: Combo, live: dict[str, list[Hit]]) -> list[Hit] | None:
+        choices = [[h for component in group for h in live.get(component, ())] for group in combo.all_of]
+        if not all(choices):
+            return None
+        if combo.within is None:
+            return [c[0] for c in choices]
+        for tries, pick in enumerate(itertools.product(*choices)):
+            if tries >= MAX_COMBO_TRIES:
+                break
+            if max(h.end for h in pick) - min(h.start for h in pick) <= combo.within:
+                return list(pick)
+        return None
+
+    # ----------------------------------------------------------------- decision
+    def triage(self, description: str, language: str | None = None) -> TriageResult:
+        """Decide emergency, crisis, service code and language for one description."""
+        rules = self._rules
+        doc, mask, signals = self._prepare(description)
+        by_kind: dict[str, list[Hit]] = {}
+        masked_any = False
+        for hit in self._matcher.find(doc.tokens, doc.sentence):
+            if any(mask[hit.start:hit.end]):
+                masked_any = True
+                continue
+            by_kind.setdefault(rules.entries[hit.entry_id].kind, []).append(hit)
+        if masked_any:
+            signals.append((0, "place-name-ignored"))
+
+        benign = by_kind.get("benign", [])
+        ctx = self._context(by_kind)
+        live: dict[str, list[Hit]] = {}
+        fired: list[tuple[int, str, str, str]] = []  # position, id, kind, service code
+        for kind in _CUE_KINDS:
+            for hit in by_kind.get(kind, ()):
+                shadow = next((b for b in benign if _overlaps(b, hit)), None)
+                if shadow is not None:
+                    signals.append((hit.start, f"idiom:{shadow.entry_id}"))
+                    continue
+                entry = rules.entries[hit.entry_id]
+                status = self._status(hit, entry, doc, ctx)
+                if status != LIVE:
+                    signals.append((hit.start, f"{status}:{entry.id}"))
+                    continue
+                live.setdefault(entry.id, []).append(hit)
+                if kind != "component":
+                    fired.append((hit.start, entry.id, kind, entry.service_code or "other"))
+
+        no_plan = bool(ctx.safety)
+        for combo in rules.combos:
+            picked = self._combo_hits(combo, live)
+            if picked is None:
+                continue
+            start = min(h.start for h in picked)
+            anchor = Hit(combo.id, start, max(h.end for h in picked))
+            if combo.kind == "crisis-imminent" and no_plan:
+                signals.append((start, f"no-plan:{combo.id}"))
+                continue
+            if self._is_resolved(combo.group, anchor, doc, ctx):
+                signals.append((start, f"{RESOLVED}:{combo.id}"))
+                continue
+            fired.append((start, combo.id, combo.kind, combo.service_code))
+
+        emergency_items = [f for f in fired if f[2] in {"danger", "crisis-imminent"}]
+        emergency = bool(emergency_items)
+        crisis = any(f[2] in {"crisis", "crisis-imminent"} for f in fired)
+        signals.extend((pos, ident) for pos, ident, _, _ in fired)
+
+        if emergency:
+            service_code = min(
+                (f[3] for f in emergency_items), key=lambda code: self._precedence.get(code, len(self._precedence))
+            )
+        elif crisis:
+            service_code = "mental-health"
+        else:
+            service_code, cue_signals = self._service_code(by_kind.get("service-cue", []))
+            signals.extend(cue_signals)
+
+        hint = normalise_hint(language)
+        detected = hint or detect_language(
+            description[:MAX_CHARS], doc.tokens, mask, rules.stopwords, rules.accent_cues
+        )
+        ordered = [s for _, s in sorted(signals, key=lambda item: item[0])]
+        return TriageResult(
+            emergency=emergency,
+            crisis=crisis,
+            service_code=service_code,
+            language=detected,
+            signals=list(dict.fromkeys(ordered)),
+        )
+
+    def _service_code(self, hits: Sequence[Hit]) -> tuple[str, list[tuple[int, str]]]:
+        """Weighted vote of service cues, each cue counted once; ties go to the code mentioned first."""
+        first_seen: dict[str, int] = {}
+        for hit in sorted(hits, key=lambda h: h.start):
+            first_seen.setdefault(hit.entry_id, hit.start)
+        scores: dict[str, float] = {}
+        first_code: dict[str, int] = {}
+        for entry_id, position in first_seen.items():
+            entry = self._rules.entries[entry_id]
+            code = entry.service_code or "other"
+            scores[code] = scores.get(code, 0.0) + entry.weight
+            first_code[code] = min(first_code.get(code, position), position)
+        if not scores or max(scores.values()) <= 0:
+            return "other", []
+        best = max(scores, key=lambda code: (scores[code], -first_code[code]))
+        used = [
+            (position, f"cue:{entry_id}") for entry_id, position in first_seen.items()
+            if self._rules.entries[entry_id].service_code == best
+        ]
+        return best, used
+
+
+_engine: TriageEngine | None = None
+_engine_lock = threading.Lock()
+
+
+def get_engine() -> TriageEngine:
+    """The shared engine, built on first use so importing the package stays cheap."""
+    global _engine
+    if _engine is None:
+        with _engine_lock:
+            if _engine is None:
+                _engine = TriageEngine(load_rules())
+    return _engine
+
+
+def triage(description: str, language: str | None = None) -> TriageResult:
+    """Triage one description with the shared engine."""
+    return get_engine().triage(description, language)
