@@ -25,8 +25,17 @@ PRESENT_GUARD = 3
 MAX_CHARS = 20_000
 # Cap on the combinations tried for one proximity combo, so a pathological text cannot blow up.
 MAX_COMBO_TRIES = 2_000
+SERVICE_VOTES_PER_ENTRY = 2
 
-LIVE, NEGATED, PAST, RESOLVED = "live", "negated", "past-tense", "resolved"
+# Distress is a state: "panic attacks every night since the shooting last month" is still a crisis, so only a
+# time phrase right next to a crisis cue ("suicidal two years ago") can put it in the past.
+CRISIS_TIME_WINDOW = 2
+# A question about what to do "if" something happens reaches further than a plain negator.
+HYPOTHETICAL_WINDOW = 10
+
+LIVE, NEGATED, PAST, HABITUAL, HYPOTHETICAL, RESOLVED, NOT_NOW = (
+    "live", "negated", "past-tense", "habitual", "hypothetical", "resolved", "not-now"
+)
 _CUE_KINDS = frozenset({"danger", "component", "crisis", "crisis-imminent"})
 
 
@@ -37,6 +46,8 @@ class _Context:
     negators: tuple[Hit, ...]
     barriers: frozenset[int]
     past: tuple[Hit, ...]
+    habitual: tuple[Hit, ...]
+    hypothetical: tuple[Hit, ...]
     present: tuple[Hit, ...]
     resolved: tuple[Hit, ...]
     safety: tuple[Hit, ...]
@@ -92,13 +103,16 @@ class TriageEngine:
             h for h in by_kind.get("negator", []) if not any(_overlaps(h, u) for u in uncertain)
         )
         past = by_kind.get("past-time", [])
+        habitual = by_kind.get("habitual", [])
         present = by_kind.get("present-time", [])
         barriers = frozenset(i for h in by_kind.get("barrier", []) for i in range(h.start, h.end))
         return _Context(
             negators=negators,
             barriers=barriers,
             past=_drop_shadowed(past, present),
-            present=_drop_shadowed(present, past),
+            habitual=_drop_shadowed(habitual, present),
+            hypothetical=tuple(by_kind.get("hypothetical", [])),
+            present=_drop_shadowed(_drop_shadowed(present, past), habitual),
             resolved=tuple(by_kind.get("resolved", [])),
             safety=tuple(by_kind.get("safety", [])),
         )
@@ -116,22 +130,36 @@ class TriageEngine:
         return False
 
     @staticmethod
-    def _nearest(spans: Iterable[Hit], hit: Hit, doc: Doc) -> int | None:
+    def _nearest(spans: Iterable[Hit], hit: Hit, doc: Doc, window: int = TIME_WINDOW) -> int | None:
         best: int | None = None
         for span in spans:
             if doc.sentence[span.start] != doc.sentence[hit.start]:
                 continue
             d = _distance(span, hit)
-            if d <= TIME_WINDOW and (best is None or d < best):
+            if d <= window and (best is None or d < best):
                 best = d
         return best
 
-    def _is_past(self, hit: Hit, doc: Doc, ctx: _Context) -> bool:
-        past = self._nearest(ctx.past, hit, doc)
-        if past is None:
-            return False
+    def _time_status(self, hit: Hit, entry: Entry, doc: Doc, ctx: _Context) -> str:
+        """The nearest time phrase decides; with none, the event is taken as happening now (escalate)."""
         present = self._nearest(ctx.present, hit, doc)
-        return present is None or past < present
+        if entry.kind == "crisis":
+            distance = self._nearest(ctx.past, hit, doc, CRISIS_TIME_WINDOW)
+            return PAST if distance is not None and (present is None or distance < present) else LIVE
+        for spans, status in ((ctx.past, PAST), (ctx.habitual, HABITUAL)):
+            distance = self._nearest(spans, hit, doc)
+            if distance is not None and (present is None or distance < present):
+                return status
+        if entry.needs_present and present is None:
+            return NOT_NOW
+        return LIVE
+
+    def _hypothetical(self, hit: Hit, doc: Doc, ctx: _Context) -> bool:
+        return any(
+            h.end <= hit.start and hit.start - h.end <= HYPOTHETICAL_WINDOW
+            and doc.sentence[h.start] == doc.sentence[hit.start]
+            for h in ctx.hypothetical
+        )
 
     def _is_resolved(self, group: str | None, hit: Hit, doc: Doc, ctx: _Context) -> bool:
         if group is None:
@@ -145,8 +173,11 @@ class TriageEngine:
     def _status(self, hit: Hit, entry: Entry, doc: Doc, ctx: _Context) -> str:
         if self._negated(hit, doc, ctx):
             return NEGATED
-        if self._is_past(hit, doc, ctx):
-            return PAST
+        if self._hypothetical(hit, doc, ctx):
+            return HYPOTHETICAL
+        time_status = self._time_status(hit, entry, doc, ctx)
+        if time_status != LIVE:
+            return time_status
         if entry.kind != "component" and self._is_resolved(entry.group, hit, doc, ctx):
             return RESOLVED
         return LIVE
@@ -189,12 +220,15 @@ class TriageEngine:
             for hit in by_kind.get(kind, ()):
                 shadow = next((b for b in benign if _overlaps(b, hit)), None)
                 if shadow is not None:
-                    signals.append((hit.start, f"idiom:{shadow.entry_id}"))
+                    if kind != "component":
+                        signals.append((hit.start, f"idiom:{shadow.entry_id}"))
                     continue
                 entry = rules.entries[hit.entry_id]
                 status = self._status(hit, entry, doc, ctx)
                 if status != LIVE:
-                    signals.append((hit.start, f"{status}:{entry.id}"))
+                    # Components are building blocks; reporting each suppressed one would bury the real reasons.
+                    if kind != "component":
+                        signals.append((hit.start, f"{status}:{entry.id}"))
                     continue
                 live.setdefault(entry.id, []).append(hit)
                 if kind != "component":
@@ -227,7 +261,7 @@ class TriageEngine:
         elif crisis:
             service_code = "mental-health"
         else:
-            service_code, cue_signals = self._service_code(by_kind.get("service-cue", []))
+            service_code, cue_signals = self._service_code(by_kind.get("service-cue", []), doc.tokens)
             signals.extend(cue_signals)
 
         hint = normalise_hint(language)
@@ -243,17 +277,28 @@ class TriageEngine:
             signals=list(dict.fromkeys(ordered)),
         )
 
-    def _service_code(self, hits: Sequence[Hit]) -> tuple[str, list[tuple[int, str]]]:
-        """Weighted vote of service cues, each cue counted once; ties go to the code mentioned first."""
+    def _service_code(self, hits: Sequence[Hit], tokens: Sequence[str]) -> tuple[str, list[tuple[int, str]]]:
+        """Weighted vote of service cues; ties go to the code mentioned first.
+
+        An entry votes once per distinct phrase it matched, at most SERVICE_VOTES_PER_ENTRY times, so two
+        different signs of one problem outweigh one stray word without a repeated word running away.
+        """
         first_seen: dict[str, int] = {}
+        phrases: dict[str, set[tuple[str, ...]]] = {}
+        last_end: dict[str, int] = {}
         for hit in sorted(hits, key=lambda h: h.start):
+            if hit.start < last_end.get(hit.entry_id, -1):
+                continue  # an overlapping second phrase of the same entry is the same evidence
+            last_end[hit.entry_id] = hit.end
             first_seen.setdefault(hit.entry_id, hit.start)
+            phrases.setdefault(hit.entry_id, set()).add(tuple(tokens[hit.start:hit.end]))
         scores: dict[str, float] = {}
         first_code: dict[str, int] = {}
         for entry_id, position in first_seen.items():
             entry = self._rules.entries[entry_id]
             code = entry.service_code or "other"
-            scores[code] = scores.get(code, 0.0) + entry.weight
+            votes = min(len(phrases[entry_id]), SERVICE_VOTES_PER_ENTRY)
+            scores[code] = scores.get(code, 0.0) + entry.weight * votes
             first_code[code] = min(first_code.get(code, position), position)
         if not scores or max(scores.values()) <= 0:
             return "other", []

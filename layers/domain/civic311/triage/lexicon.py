@@ -23,6 +23,8 @@ ENTRY_KINDS = frozenset({
     "negator",          # "no", "nobody", "nadie": cancels a cue just after it
     "barrier",          # "if", "but": stops a negator reaching past it
     "past-time",        # "last week", "ayer": the event is over
+    "habitual",         # "every night", "todas las noches": a pattern, not something happening this minute
+    "hypothetical",     # "what should I do if", "qué hago si": asking ahead, nothing is happening
     "present-time",     # "right now", "ahorita", "just now": the event is happening
     "uncertain",        # "not sure if he is breathing": treat as present, never as negated
     "resolved",         # "long gone", "ya se fueron": the danger has passed
@@ -44,6 +46,7 @@ class Entry:
     group: str | None
     weight: float
     resolves: frozenset[str]
+    needs_present: bool
     patterns: tuple[str, ...]
 
 
@@ -102,6 +105,7 @@ def _entry(raw: Mapping[str, Any], source: str) -> Entry:
         group=raw.get("group"),
         weight=float(raw.get("weight", 1.0)),
         resolves=frozenset(raw.get("resolves", ())),
+        needs_present=bool(raw.get("needs_present", False)),
         patterns=patterns,
     )
 
