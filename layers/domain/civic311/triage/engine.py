@@ -25,7 +25,7 @@ PRESENT_GUARD = 3
 MAX_CHARS = 20_000
 # Cap on the combinations tried for one proximity combo, so a pathological text cannot blow up.
 MAX_COMBO_TRIES = 2_000
-SERVICE_VOTES_PER_ENTRY = 2
+VOTES_PER_ENTRY = 2
 
 # Distress is a state: "panic attacks every night since the shooting last month" is still a crisis, so only a
 # time phrase right next to a crisis cue ("suicidal two years ago") can put it in the past.
@@ -36,7 +36,7 @@ HYPOTHETICAL_WINDOW = 10
 LIVE, NEGATED, PAST, HABITUAL, HYPOTHETICAL, RESOLVED, NOT_NOW = (
     "live", "negated", "past-tense", "habitual", "hypothetical", "resolved", "not-now"
 )
-_CUE_KINDS = frozenset({"danger", "component", "crisis", "crisis-imminent"})
+_CUE_KINDS = frozenset({"danger", "component", "risk", "crisis", "crisis-imminent"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,8 +231,14 @@ class TriageEngine:
                         signals.append((hit.start, f"{status}:{entry.id}"))
                     continue
                 live.setdefault(entry.id, []).append(hit)
-                if kind != "component":
+                if kind not in {"component", "risk"}:
                     fired.append((hit.start, entry.id, kind, entry.service_code or "other"))
+
+        risk_hits = [h for h in by_kind.get("risk", ()) if h in live.get(h.entry_id, ())]
+        risk_score, risk_start = self._vote(risk_hits, doc.tokens).get("risk", (0.0, 0))
+        if risk_score >= rules.risk_threshold:
+            signals.extend((h.start, f"risk:{h.entry_id}") for h in risk_hits)
+            fired.append((risk_start, "risk-score", "danger", "other"))
 
         no_plan = bool(ctx.safety)
         for combo in rules.combos:
@@ -277,11 +283,11 @@ class TriageEngine:
             signals=list(dict.fromkeys(ordered)),
         )
 
-    def _service_code(self, hits: Sequence[Hit], tokens: Sequence[str]) -> tuple[str, list[tuple[int, str]]]:
-        """Weighted vote of service cues; ties go to the code mentioned first.
+    def _vote(self, hits: Sequence[Hit], tokens: Sequence[str]) -> dict[str, tuple[float, int]]:
+        """Weighted votes per service code (risk entries vote under "risk"), with where each was first seen.
 
-        An entry votes once per distinct phrase it matched, at most SERVICE_VOTES_PER_ENTRY times, so two
-        different signs of one problem outweigh one stray word without a repeated word running away.
+        An entry votes once per distinct phrase it matched, at most VOTES_PER_ENTRY times, so two different
+        signs of one problem outweigh one stray word without a repeated word running away.
         """
         first_seen: dict[str, int] = {}
         phrases: dict[str, set[tuple[str, ...]]] = {}
@@ -296,16 +302,21 @@ class TriageEngine:
         first_code: dict[str, int] = {}
         for entry_id, position in first_seen.items():
             entry = self._rules.entries[entry_id]
-            code = entry.service_code or "other"
-            votes = min(len(phrases[entry_id]), SERVICE_VOTES_PER_ENTRY)
+            code = "risk" if entry.kind == "risk" else entry.service_code or "other"
+            votes = min(len(phrases[entry_id]), VOTES_PER_ENTRY)
             scores[code] = scores.get(code, 0.0) + entry.weight * votes
             first_code[code] = min(first_code.get(code, position), position)
-        if not scores or max(scores.values()) <= 0:
+        return {code: (score, first_code[code]) for code, score in scores.items()}
+
+    def _service_code(self, hits: Sequence[Hit], tokens: Sequence[str]) -> tuple[str, list[tuple[int, str]]]:
+        """The best-voted service code; ties go to the code mentioned first; no positive vote means "other"."""
+        votes = self._vote(hits, tokens)
+        if not votes or max(score for score, _ in votes.values()) <= 0:
             return "other", []
-        best = max(scores, key=lambda code: (scores[code], -first_code[code]))
+        best = max(votes, key=lambda code: (votes[code][0], -votes[code][1]))
         used = [
-            (position, f"cue:{entry_id}") for entry_id, position in first_seen.items()
-            if self._rules.entries[entry_id].service_code == best
+            (hit.start, f"cue:{hit.entry_id}") for hit in hits
+            if (self._rules.entries[hit.entry_id].service_code or "other") == best
         ]
         return best, used
 

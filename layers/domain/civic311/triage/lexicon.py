@@ -18,6 +18,7 @@ RULE_FILES = ("context.json", "danger.json", "crisis.json", "services.json")
 ENTRY_KINDS = frozenset({
     "danger",           # on its own: call 911 now
     "component",        # only counts inside a combo
+    "risk",             # a weak danger sign; enough different ones together (risk_threshold) mean 911
     "crisis",           # mental-health distress, not imminent
     "crisis-imminent",  # self-harm in progress or with plan and means: 911 and crisis
     "negator",          # "no", "nobody", "nadie": cancels a cue just after it
@@ -72,6 +73,7 @@ class RuleSet:
     patterns: tuple[Pattern, ...]
     rewrites: Mapping[str, tuple[str, ...]]
     emergency_code_precedence: tuple[str, ...]
+    risk_threshold: float
     gazetteer: Gazetteer
     stopwords: Mapping[str, frozenset[str]]
     accent_cues: str
@@ -137,6 +139,7 @@ def load_rules() -> RuleSet:
     classes: dict[str, frozenset[str]] = {}
     rewrites: dict[str, tuple[str, ...]] = {}
     precedence: tuple[str, ...] = ()
+    risk_threshold = float("inf")
     for name, document in iter_rule_documents():
         for class_name, members in document.get("word_classes", {}).items():
             classes[class_name] = _words(members)
@@ -144,6 +147,8 @@ def load_rules() -> RuleSet:
             rewrites[fold(raw_token)] = tuple(fold(replacement).replace("'", "").split())
         if "emergency_code_precedence" in document:
             precedence = tuple(document["emergency_code_precedence"])
+        if "risk_threshold" in document:
+            risk_threshold = float(document["risk_threshold"])
         for raw in document.get("entries", ()):
             if raw["id"] in entries:
                 raise ValueError(f"{name}: duplicate entry id {raw['id']!r}")
@@ -189,6 +194,7 @@ def load_rules() -> RuleSet:
         patterns=patterns,
         rewrites=rewrites,
         emergency_code_precedence=precedence,
+        risk_threshold=risk_threshold,
         gazetteer=gazetteer,
         stopwords=stopwords,
         accent_cues=language["spanish_characters"],
