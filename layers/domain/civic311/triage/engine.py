@@ -213,20 +213,18 @@ class TriageEngine:
             signals.append((0, "place-name-ignored"))
 
         benign = by_kind.get("benign", [])
+        signals.extend((b.start, f"idiom:{b.entry_id}") for b in benign)
         ctx = self._context(by_kind)
         live: dict[str, list[Hit]] = {}
         fired: list[tuple[int, str, str, str]] = []  # position, id, kind, service code
         for kind in _CUE_KINDS:
             for hit in by_kind.get(kind, ()):
-                shadow = next((b for b in benign if _overlaps(b, hit)), None)
-                if shadow is not None:
-                    if kind != "component":
-                        signals.append((hit.start, f"idiom:{shadow.entry_id}"))
+                if any(_overlaps(b, hit) and b.end - b.start >= hit.end - hit.start for b in benign):
                     continue
                 entry = rules.entries[hit.entry_id]
                 status = self._status(hit, entry, doc, ctx)
                 if status != LIVE:
-                    # Components are building blocks; reporting each suppressed one would bury the real reasons.
+                    # Components are building blocks; reporting each one suppressed would bury the reasons.
                     if kind != "component":
                         signals.append((hit.start, f"{status}:{entry.id}"))
                     continue
@@ -261,9 +259,8 @@ class TriageEngine:
         signals.extend((pos, ident) for pos, ident, _, _ in fired)
 
         if emergency:
-            service_code = min(
-                (f[3] for f in emergency_items), key=lambda code: self._precedence.get(code, len(self._precedence))
-            )
+            rank = self._precedence
+            service_code = min((f[3] for f in emergency_items), key=lambda code: rank.get(code, len(rank)))
         elif crisis:
             service_code = "mental-health"
         else:
@@ -309,7 +306,7 @@ class TriageEngine:
         return {code: (score, first_code[code]) for code, score in scores.items()}
 
     def _service_code(self, hits: Sequence[Hit], tokens: Sequence[str]) -> tuple[str, list[tuple[int, str]]]:
-        """The best-voted service code; ties go to the code mentioned first; no positive vote means "other"."""
+        """The best-voted code; ties go to the code mentioned first; no positive vote means "other"."""
         votes = self._vote(hits, tokens)
         if not votes or max(score for score, _ in votes.values()) <= 0:
             return "other", []

@@ -1,4 +1,4 @@
-"""Measure triage against labelled JSONL files; `python -m civic311.triage.evaluation [FILE ...] [--verbose]`."""
+"""Measure triage on labelled JSONL files: `python -m civic311.triage.evaluation [FILE ...] [--verbose]`."""
 
 from __future__ import annotations
 
@@ -130,17 +130,14 @@ def metrics_by_slice(outcomes: Sequence[Outcome]) -> dict[str, Metrics]:
 
 def shortfalls(m: Metrics) -> list[str]:
     """Targets this slice misses; a slice with nothing to measure misses nothing."""
-    missed: list[str] = []
-    checks = (
-        ("emergency recall", m.emergency_recall.value, lambda v: v >= RECALL_TARGET),
-        ("false escalations", m.false_escalation.value, lambda v: v <= FALSE_ESCALATION_LIMIT),
-        ("crisis recall", m.crisis_recall.value, lambda v: v >= CRISIS_RECALL_TARGET),
-        ("code accuracy", m.code_accuracy.value, lambda v: v >= CODE_ACCURACY_TARGET),
+    floors = (
+        ("emergency recall", m.emergency_recall.value, RECALL_TARGET),
+        ("false escalations", None if m.false_escalation.value is None else -m.false_escalation.value,
+         -FALSE_ESCALATION_LIMIT),
+        ("crisis recall", m.crisis_recall.value, CRISIS_RECALL_TARGET),
+        ("code accuracy", m.code_accuracy.value, CODE_ACCURACY_TARGET),
     )
-    for name, value, ok in checks:
-        if value is not None and not ok(value):
-            missed.append(name)
-    return missed
+    return [name for name, value, floor in floors if value is not None and value < floor]
 
 
 def format_table(title: str, by_slice: dict[str, Metrics]) -> str:

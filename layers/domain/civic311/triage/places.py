@@ -1,4 +1,4 @@
-"""Find street names, cross streets and addresses so words like "Fire Station Rd" or "Grant" never act as cues."""
+"""Find street names, cross streets and addresses, so "Fire Station Rd" or "Grant" never act as cues."""
 
 from __future__ import annotations
 
@@ -48,10 +48,10 @@ def location_mask(doc: Doc, gaz: Gazetteer) -> list[bool]:
         token = tokens[j]
         if token in gaz.function_words or doc.clause[j] != doc.clause[min(j + 1, n - 1)]:
             return False
-        # On a typed form a street name is capitalised; a phone transcript is all lowercase and gets no such hint.
+        # A typed form capitalises street names; an all-lowercase phone transcript gives no such hint.
         return doc.all_lowercase or doc.capitalized[j] or token in gaz.street_heads or _is_number(token)
 
-    # "<name words> Rd": walk back over the name; ambiguous suffixes ("way", "circle") need a capital or a number.
+    # "<name words> Rd": walk back over the name; "way", "circle" and the like need a capital or a number.
     for i, token in enumerate(tokens):
         if token not in gaz.suffixes or i == 0:
             continue
