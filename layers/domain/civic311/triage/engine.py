@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import itertools
 import threading
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from civic311.triage.language import detect_language, normalise_hint
 from civic311.triage.lexicon import Combo, Entry, RuleSet, load_rules
@@ -25,6 +26,8 @@ PRESENT_GUARD = 3
 MAX_CHARS = 20_000
 # Cap on the combinations tried for one proximity combo, so a pathological text cannot blow up.
 MAX_COMBO_TRIES = 2_000
+# Live hits kept per combo component or risk entry; more add nothing but time on repetitive texts.
+MAX_LIVE_HITS = 8
 VOTES_PER_ENTRY = 2
 
 # Distress is a state: "panic attacks every night since the shooting last month" is still a crisis, so only a
@@ -39,16 +42,33 @@ LIVE, NEGATED, PAST, HABITUAL, HYPOTHETICAL, RESOLVED, NOT_NOW = (
 _CUE_KINDS = frozenset({"danger", "component", "risk", "crisis", "crisis-imminent"})
 
 
-@dataclass(frozen=True, slots=True)
-class _Context:
+class _Spans:
+    """Hits sorted by start, so the ones near a position are found by bisection rather than a scan."""
+
+    def __init__(self, hits: Iterable[Hit]) -> None:
+        self.hits = sorted(hits, key=lambda h: h.start)
+        self._starts = [h.start for h in self.hits]
+        self._longest = max((h.end - h.start for h in self.hits), default=0)
+
+    def __bool__(self) -> bool:
+        return bool(self.hits)
+
+    def between(self, lo: int, hi: int) -> list[Hit]:
+        """Hits that overlap [lo, hi)."""
+        first = bisect_left(self._starts, lo - self._longest)
+        last = bisect_right(self._starts, hi)
+        return [h for h in self.hits[first:last] if h.end > lo and h.start < hi]
+
+
+class _Context(NamedTuple):
     """Modifier hits of one description, grouped by what they do."""
 
-    negators: tuple[Hit, ...]
+    negators: _Spans
     barriers: frozenset[int]
-    past: tuple[Hit, ...]
-    habitual: tuple[Hit, ...]
-    hypothetical: tuple[Hit, ...]
-    present: tuple[Hit, ...]
+    past: _Spans
+    habitual: _Spans
+    hypothetical: _Spans
+    present: _Spans
     resolved: tuple[Hit, ...]
     safety: tuple[Hit, ...]
 
@@ -78,7 +98,7 @@ class TriageEngine:
 
     def __init__(self, rules: RuleSet) -> None:
         self._rules = rules
-        self._matcher = Matcher(rules.patterns)
+        self._matcher = Matcher(rules.patterns, frozenset().union(*rules.stopwords.values()))
         self._typos = TypoCorrector(rules.typo_terms, rules.known_words)
         self._precedence = {code: i for i, code in enumerate(rules.emergency_code_precedence)}
 
@@ -87,15 +107,16 @@ class TriageEngine:
         doc = tokenize(description[:MAX_CHARS], self._rules.rewrites)
         mask = location_mask(doc, self._rules.gazetteer)
         signals: list[tuple[int, str]] = []
+        fixes = {token: self._typos.correct(token) for token in set(doc.tokens)}
+        if not any(fixes.values()):
+            return doc, mask, signals
         tokens = list(doc.tokens)
         for i, token in enumerate(tokens):
-            if mask[i]:
-                continue
-            fixed = self._typos.correct(token)
-            if fixed is not None and fixed != token:
+            fixed = fixes[token]
+            if fixed is not None and not mask[i]:
                 tokens[i] = fixed
                 signals.append((i, f"typo:{fixed}"))
-        return replace(doc, tokens=tuple(tokens)), mask, signals
+        return doc._replace(tokens=tuple(tokens)), mask, signals
 
     def _context(self, by_kind: dict[str, list[Hit]]) -> _Context:
         uncertain = by_kind.get("uncertain", [])
@@ -107,20 +128,20 @@ class TriageEngine:
         present = by_kind.get("present-time", [])
         barriers = frozenset(i for h in by_kind.get("barrier", []) for i in range(h.start, h.end))
         return _Context(
-            negators=negators,
+            negators=_Spans(negators),
             barriers=barriers,
-            past=_drop_shadowed(past, present),
-            habitual=_drop_shadowed(habitual, present),
-            hypothetical=tuple(by_kind.get("hypothetical", [])),
-            present=_drop_shadowed(_drop_shadowed(present, past), habitual),
+            past=_Spans(_drop_shadowed(past, present)),
+            habitual=_Spans(_drop_shadowed(habitual, present)),
+            hypothetical=_Spans(by_kind.get("hypothetical", [])),
+            present=_Spans(_drop_shadowed(_drop_shadowed(present, past), habitual)),
             resolved=tuple(by_kind.get("resolved", [])),
             safety=tuple(by_kind.get("safety", [])),
         )
 
     # ----------------------------------------------------------------- hit status
     def _negated(self, hit: Hit, doc: Doc, ctx: _Context) -> bool:
-        for neg in ctx.negators:
-            if neg.end > hit.start or hit.start - neg.end > NEGATION_WINDOW:
+        for neg in ctx.negators.between(hit.start - NEGATION_WINDOW, hit.start):
+            if neg.end > hit.start:
                 continue
             if doc.clause[neg.end - 1] != doc.clause[hit.start]:
                 continue
@@ -130,9 +151,9 @@ class TriageEngine:
         return False
 
     @staticmethod
-    def _nearest(spans: Iterable[Hit], hit: Hit, doc: Doc, window: int = TIME_WINDOW) -> int | None:
+    def _nearest(spans: _Spans, hit: Hit, doc: Doc, window: int = TIME_WINDOW) -> int | None:
         best: int | None = None
-        for span in spans:
+        for span in spans.between(hit.start - window, hit.end + window):
             if doc.sentence[span.start] != doc.sentence[hit.start]:
                 continue
             d = _distance(span, hit)
@@ -156,9 +177,8 @@ class TriageEngine:
 
     def _hypothetical(self, hit: Hit, doc: Doc, ctx: _Context) -> bool:
         return any(
-            h.end <= hit.start and hit.start - h.end <= HYPOTHETICAL_WINDOW
-            and doc.sentence[h.start] == doc.sentence[hit.start]
-            for h in ctx.hypothetical
+            h.end <= hit.start and doc.sentence[h.start] == doc.sentence[hit.start]
+            for h in ctx.hypothetical.between(hit.start - HYPOTHETICAL_WINDOW, hit.start)
         )
 
     def _is_resolved(self, group: str | None, hit: Hit, doc: Doc, ctx: _Context) -> bool:
@@ -212,14 +232,17 @@ class TriageEngine:
         if masked_any:
             signals.append((0, "place-name-ignored"))
 
-        benign = by_kind.get("benign", [])
-        signals.extend((b.start, f"idiom:{b.entry_id}") for b in benign)
+        benign = _Spans(by_kind.get("benign", []))
+        signals.extend((b.start, f"idiom:{b.entry_id}") for b in benign.hits)
         ctx = self._context(by_kind)
         live: dict[str, list[Hit]] = {}
         fired: list[tuple[int, str, str, str]] = []  # position, id, kind, service code
         for kind in _CUE_KINDS:
+            keep = MAX_LIVE_HITS if kind in {"component", "risk"} else 1
             for hit in by_kind.get(kind, ()):
-                if any(_overlaps(b, hit) and b.end - b.start >= hit.end - hit.start for b in benign):
+                if len(live.get(hit.entry_id, ())) >= keep:
+                    continue
+                if any(b.end - b.start >= hit.end - hit.start for b in benign.between(hit.start, hit.end)):
                     continue
                 entry = rules.entries[hit.entry_id]
                 status = self._status(hit, entry, doc, ctx)
@@ -232,7 +255,9 @@ class TriageEngine:
                 if kind not in {"component", "risk"}:
                     fired.append((hit.start, entry.id, kind, entry.service_code or "other"))
 
-        risk_hits = [h for h in by_kind.get("risk", ()) if h in live.get(h.entry_id, ())]
+        risk_hits = [
+            h for entry_id, hits in live.items() if rules.entries[entry_id].kind == "risk" for h in hits
+        ]
         risk_score, risk_start = self._vote(risk_hits, doc.tokens).get("risk", (0.0, 0))
         if risk_score >= rules.risk_threshold:
             signals.extend((h.start, f"risk:{h.entry_id}") for h in risk_hits)

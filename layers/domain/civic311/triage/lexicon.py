@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from importlib import resources
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from civic311.triage.normalize import fold
-from civic311.triage.patterns import Pattern, compile_pattern
+from civic311.triage.patterns import Element, Pattern, compile_pattern
 from civic311.triage.places import Gazetteer
 
 RULE_FILES = ("context.json", "danger.json", "crisis.json", "services.json")
@@ -36,8 +35,7 @@ ENTRY_KINDS = frozenset({
 COMBO_KINDS = frozenset({"danger", "crisis-imminent"})
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """One reviewed rule: an id, what kind of evidence it is, and why it exists."""
 
     id: str
@@ -51,8 +49,7 @@ class Entry:
     patterns: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Combo:
+class Combo(NamedTuple):
     """Fires when every group of component ids has a live hit (within `within` words, if set)."""
 
     id: str
@@ -64,8 +61,7 @@ class Combo:
     within: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class RuleSet:
+class RuleSet(NamedTuple):
     """Everything the engine needs, compiled once."""
 
     entries: Mapping[str, Entry]
@@ -161,8 +157,11 @@ def load_rules() -> RuleSet:
                 if component not in entries:
                     raise ValueError(f"combo {combo.id!r} refers to unknown entry {component!r}")
 
+    memo: dict[str, Element] = {}
     patterns = tuple(
-        compile_pattern(entry.id, source, classes) for entry in entries.values() for source in entry.patterns
+        compile_pattern(entry.id, source, classes, memo)
+        for entry in entries.values()
+        for source in entry.patterns
     )
     places = _read("places.json")
     gazetteer = Gazetteer(
@@ -179,12 +178,11 @@ def load_rules() -> RuleSet:
     )
     language = _read("language.json")
     typos = _read("typos.json")
-    pattern_words = {
-        word for pattern in patterns for element in pattern.elements for word in element.words
-    }
+    distinct = {id(element): element for pattern in patterns for element in pattern.elements}
+    pattern_words = frozenset().union(*(element.words for element in distinct.values()))
     stopwords = {lang: _words(words) for lang, words in language["stopwords"].items()}
     known = (
-        frozenset(pattern_words)
+        pattern_words
         | frozenset().union(*stopwords.values())
         | _words(typos["real_words"])
     )

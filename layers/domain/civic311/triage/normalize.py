@@ -5,23 +5,31 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Apostrophes are kept inside words so contractions can be rewritten ("od'd") or joined ("don't" -> "dont").
-_TOKEN_RE = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*|[.!?;,:&\n]")
+_TOKEN_RE = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z0-9]+)*|[.!?;,:&\n]")
 _SENTENCE_END = frozenset({".", "!", "?", ";", "\n"})
 _CLAUSE_END = frozenset({",", ":"})
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
+_APOSTROPHES = ("\u2019", "\u2018", "`", "\u00b4")
+
+
+def _strip_accents(text: str) -> str:
+    for mark in _APOSTROPHES:
+        if mark in text:
+            text = text.replace(mark, "'")
+    if text.isascii():
+        return text
+    # Decomposing then dropping what is not ASCII removes accents (á -> a, ñ -> n) and stray symbols alike.
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 
 
 def fold(text: str) -> str:
     """Lowercase and strip accents; Spanish keeps its meaning because rules are folded the same way."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    return _strip_accents(text).lower()
 
 
-@dataclass(frozen=True, slots=True)
-class Doc:
+class Doc(NamedTuple):
     """Word tokens of one description plus where each clause and sentence starts."""
 
     tokens: tuple[str, ...]
@@ -33,27 +41,30 @@ class Doc:
 
 def tokenize(text: str, rewrites: Mapping[str, Sequence[str]]) -> Doc:
     """Split folded text into words; punctuation only advances clause/sentence counters."""
-    stripped = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
-    stripped = "".join(ch for ch in stripped if not unicodedata.combining(ch))
     tokens: list[str] = []
     caps: list[bool] = []
     clauses: list[int] = []
     sentences: list[int] = []
     clause = sentence = 0
-    for match in _TOKEN_RE.finditer(stripped.lower()):
-        raw = match.group()
-        if raw in _SENTENCE_END:
-            sentence += 1
-            clause += 1
-            continue
-        if raw in _CLAUSE_END:
-            clause += 1
-            continue
-        start = match.start()
-        is_cap = stripped[start].isupper()
+    for original in _TOKEN_RE.findall(_strip_accents(text)):
+        if len(original) == 1 and not original.isalnum():
+            if original in _SENTENCE_END:
+                sentence += 1
+                clause += 1
+                continue
+            if original in _CLAUSE_END:
+                clause += 1
+                continue
+        raw = original.lower()
+        is_cap = original[0].isupper()
         replacement = rewrites.get(raw)
-        words = list(replacement) if replacement is not None else [raw.replace("'", "")]
-        for word in words:
+        if replacement is None:
+            tokens.append(raw.replace("'", "") if "'" in raw else raw)
+            caps.append(is_cap)
+            clauses.append(clause)
+            sentences.append(sentence)
+            continue
+        for word in replacement:
             tokens.append(word)
             caps.append(is_cap)
             clauses.append(clause)

@@ -11,15 +11,15 @@ Pattern syntax, one element per space-separated item:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 class PatternError(ValueError):
     """A rule pattern that cannot be compiled."""
 
 
-@dataclass(frozen=True, slots=True)
-class Element:
+# NamedTuples, not dataclasses: thousands are built at load and hits on every call, and tuples are cheap.
+class Element(NamedTuple):
     """One position of a pattern."""
 
     words: frozenset[str] = frozenset()
@@ -32,9 +32,9 @@ class Element:
     def accepts(self, token: str) -> bool:
         if token in self.words:
             return True
-        if any(token.startswith(p) for p in self.prefixes):
+        if self.prefixes and token.startswith(self.prefixes):
             return True
-        if any(token.endswith(s) for s in self.suffixes):
+        if self.suffixes and token.endswith(self.suffixes):
             return True
         if self.numbers and token.isdigit():
             value = int(token)
@@ -42,17 +42,34 @@ class Element:
         return False
 
 
-@dataclass(frozen=True, slots=True)
-class Pattern:
+class Pattern(NamedTuple):
     """A compiled pattern that belongs to one rule entry."""
 
     entry_id: str
     source: str
     elements: tuple[Element, ...]
 
+    def anchors(self, common: frozenset[str], memo: dict[int, tuple[int, int]] | None = None
+                ) -> tuple[frozenset[str], ...]:
+        """Word sets a match must draw from, rarest first, so absent words rule a pattern out cheaply."""
+        plain = [
+            e.words for e in self.elements[1:]
+            if not (e.gap or e.optional or e.prefixes or e.suffixes or e.numbers)
+        ]
+        if len(plain) < 2:
+            return tuple(plain)
+        scores = {} if memo is None else memo
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+        def rarity(words: frozenset[str]) -> tuple[int, int]:
+            key = id(words)
+            if key not in scores:
+                scores[key] = (len(words & common), len(words))
+            return scores[key]
+
+        return tuple(sorted(plain, key=rarity))
+
+
+class Hit(NamedTuple):
     """A pattern matched tokens[start:end]."""
 
     entry_id: str
@@ -78,10 +95,20 @@ def _compile_alternative(alt: str, element_words: set[str], prefixes: list[str],
         raise PatternError(f"bad alternative {alt!r} in {source!r}")
 
 
-def compile_pattern(entry_id: str, source: str, classes: Mapping[str, frozenset[str]]) -> Pattern:
-    """Compile one already-folded pattern string."""
+def compile_pattern(entry_id: str, source: str, classes: Mapping[str, frozenset[str]],
+                    memo: dict[str, Element] | None = None) -> Pattern:
+    """Compile one already-folded pattern string; `memo` shares identical elements between patterns."""
     elements: list[Element] = []
     for item in source.split():
+        if memo is not None and item in memo:
+            elements.append(memo[item])
+            continue
+        if item.isalnum():
+            element = Element(frozenset((item,)))
+            if memo is not None:
+                memo[item] = element
+            elements.append(element)
+            continue
         if item.startswith("~"):
             if not item[1:].isdigit():
                 raise PatternError(f"bad gap {item!r} in {source!r}")
@@ -89,6 +116,12 @@ def compile_pattern(entry_id: str, source: str, classes: Mapping[str, frozenset[
             continue
         optional = item.endswith("?")
         body = item[:-1] if optional else item
+        if body.startswith("@") and "|" not in body and body[1:] in classes:
+            element = Element(classes[body[1:]], optional=optional)
+            if memo is not None:
+                memo[item] = element
+            elements.append(element)
+            continue
         words: set[str] = set()
         prefixes: list[str] = []
         suffixes: list[str] = []
@@ -100,7 +133,10 @@ def compile_pattern(entry_id: str, source: str, classes: Mapping[str, frozenset[
                 words.update(classes[alt[1:]])
             else:
                 _compile_alternative(alt, words, prefixes, suffixes, numbers, source)
-        elements.append(Element(frozenset(words), tuple(prefixes), tuple(suffixes), tuple(numbers), optional))
+        element = Element(frozenset(words), tuple(prefixes), tuple(suffixes), tuple(numbers), optional)
+        if memo is not None:
+            memo[item] = element
+        elements.append(element)
     if not elements or elements[0].gap or elements[0].optional:
         raise PatternError(f"pattern must start with a required word: {source!r}")
     if elements[-1].gap:
@@ -133,40 +169,53 @@ def _match_from(elements: tuple[Element, ...], k: int, tokens: tuple[str, ...], 
     return -1
 
 
-@dataclass
 class Matcher:
-    """Indexes patterns by their first element so each token only tries the patterns that can start there."""
+    """Finds every pattern hit in one pass over the tokens.
 
-    patterns: Iterable[Pattern]
-    _exact: dict[str, list[Pattern]] = field(default_factory=dict, init=False)
-    _prefix: dict[str, list[Pattern]] = field(default_factory=dict, init=False)
-    _suffix: dict[str, list[Pattern]] = field(default_factory=dict, init=False)
-    _numeric: list[Pattern] = field(default_factory=list, init=False)
-    _prefix_lengths: tuple[int, ...] = field(default=(), init=False)
-    _suffix_lengths: tuple[int, ...] = field(default=(), init=False)
-    _cache: dict[str, tuple[Pattern, ...]] = field(default_factory=dict, init=False)
+    Patterns are indexed by their first element, and each also names the rarest plain-word set it needs
+    ("anchor"); a pattern whose anchor words are all absent from the text is never tried.
+    """
 
     _CACHE_LIMIT = 50_000
 
-    def __post_init__(self) -> None:
-        for pattern in self.patterns:
+    def __init__(self, patterns: Iterable[Pattern], common_words: frozenset[str] = frozenset()) -> None:
+        self._patterns: list[tuple[str, tuple[Element, ...]]] = []
+        self._exact: dict[str, list[int]] = {}
+        self._prefix: dict[str, list[int]] = {}
+        self._suffix: dict[str, list[int]] = {}
+        self._numeric: list[int] = []
+        self._by_anchor: dict[str, list[int]] = {}
+        self._anchor_sets: list[tuple[frozenset[str], ...]] = []
+        unanchored: set[int] = set()
+        rarity: dict[int, tuple[int, int]] = {}
+        for index, pattern in enumerate(patterns):
+            self._patterns.append((pattern.entry_id, pattern.elements))
             first = pattern.elements[0]
             for word in first.words:
-                self._exact.setdefault(word, []).append(pattern)
+                self._exact.setdefault(word, []).append(index)
             for prefix in first.prefixes:
-                self._prefix.setdefault(prefix, []).append(pattern)
+                self._prefix.setdefault(prefix, []).append(index)
             for suffix in first.suffixes:
-                self._suffix.setdefault(suffix, []).append(pattern)
+                self._suffix.setdefault(suffix, []).append(index)
             if first.numbers:
-                self._numeric.append(pattern)
+                self._numeric.append(index)
+            anchors = pattern.anchors(common_words, rarity)
+            self._anchor_sets.append(anchors[1:])
+            if anchors:
+                for word in anchors[0]:
+                    self._by_anchor.setdefault(word, []).append(index)
+            else:
+                unanchored.add(index)
+        self._unanchored = frozenset(unanchored)
         self._prefix_lengths = tuple(sorted({len(p) for p in self._prefix}))
         self._suffix_lengths = tuple(sorted({len(s) for s in self._suffix}))
+        self._cache: dict[str, tuple[int, ...]] = {}
 
-    def _candidates(self, token: str) -> tuple[Pattern, ...]:
+    def _candidates(self, token: str) -> tuple[int, ...]:
         cached = self._cache.get(token)
         if cached is not None:
             return cached
-        found: list[Pattern] = list(self._exact.get(token, ()))
+        found: list[int] = list(self._exact.get(token, ()))
         for length in self._prefix_lengths:
             if length <= len(token):
                 found.extend(self._prefix.get(token[:length], ()))
@@ -182,12 +231,34 @@ class Matcher:
 
     def find(self, tokens: tuple[str, ...], sentence: tuple[int, ...]) -> list[Hit]:
         """Every (pattern entry, start) that matches, keeping the longest match per entry and start."""
+        present = frozenset(tokens)
+        anchored: set[int] = set()
+        for token in present:
+            found = self._by_anchor.get(token)
+            if found:
+                anchored.update(found)
+        anchor_sets = self._anchor_sets
+        viable = set(self._unanchored)
+        for index in anchored:
+            others = anchor_sets[index]
+            if not others or all(not words.isdisjoint(present) for words in others):
+                viable.add(index)
         hits: dict[tuple[str, int], int] = {}
+        patterns = self._patterns
+        per_token: dict[str, list[int]] = {}
         for i, token in enumerate(tokens):
-            for pattern in self._candidates(token):
-                end = _match_from(pattern.elements, 0, tokens, i, sentence, sentence[i])
+            candidates = per_token.get(token)
+            if candidates is None:
+                candidates = per_token[token] = [k for k in self._candidates(token) if k in viable]
+            for index in candidates:
+                entry_id, elements = patterns[index]
+                # The index guarantees the first element accepts this token.
+                if len(elements) == 1:
+                    end = i + 1
+                else:
+                    end = _match_from(elements, 1, tokens, i + 1, sentence, sentence[i])
                 if end > i:
-                    key = (pattern.entry_id, i)
+                    key = (entry_id, i)
                     if hits.get(key, -1) < end:
                         hits[key] = end
         return [Hit(entry_id, start, end) for (entry_id, start), end in hits.items()]

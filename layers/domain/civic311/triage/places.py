@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from civic311.triage.normalize import Doc
 
 _MAX_NAME_WORDS = 3
 
 
-@dataclass(frozen=True, slots=True)
-class Gazetteer:
+class Gazetteer(NamedTuple):
     """Street vocabulary from places.json."""
 
     suffixes: frozenset[str]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from itertools import groupby
 
 
@@ -44,20 +43,21 @@ def allowed_distance(term: str) -> int:
     return 0
 
 
-@dataclass
 class TypoCorrector:
     """Maps an unknown token to the one danger term it is a slip of, or to nothing."""
 
-    terms: Iterable[str]
-    known_words: frozenset[str]
-    _by_squeeze: dict[str, str] = field(default_factory=dict, init=False)
-    _by_deletion: dict[str, set[str]] = field(default_factory=dict, init=False)
-    _cache: dict[str, str | None] = field(default_factory=dict, init=False)
-
     _CACHE_LIMIT = 50_000
 
-    def __post_init__(self) -> None:
-        for term in self.terms:
+    def __init__(self, terms: Iterable[str], known_words: frozenset[str]) -> None:
+        self._known = known_words
+        self._by_squeeze: dict[str, str] = {}
+        self._by_deletion: dict[str, set[str]] = {}
+        self._cache: dict[str, str | None] = {}
+        terms = list(terms)
+        fuzzy = [t for t in terms if allowed_distance(t)]
+        self._min_len = min((len(t) - allowed_distance(t) for t in fuzzy), default=0)
+        self._max_len = max((len(t) + allowed_distance(t) for t in fuzzy), default=0)
+        for term in terms:
             self._by_squeeze.setdefault(squeeze(term), term)
             budget = allowed_distance(term)
             if not budget:
@@ -70,15 +70,14 @@ class TypoCorrector:
 
     def correct(self, token: str) -> str | None:
         """The danger term this token was meant to be, if the slip is small enough."""
-        if token in self.known_words or len(token) < 3 or not token.isalpha():
+        if token in self._known or len(token) < 3 or not token.isalpha():
             return None
         if token in self._cache:
             return self._cache[token]
         result = self._by_squeeze.get(squeeze(token))
-        if result is None and len(token) >= 5:
+        if result is None and self._min_len <= len(token) <= self._max_len:
+            # Terms carry their two-letter deletions, so one token-side deletion covers the allowed slips.
             keys = {token} | _deletions(token)
-            if len(token) >= 9:
-                keys |= {d2 for d1 in _deletions(token) for d2 in _deletions(d1)}
             candidates = {term for key in keys for term in self._by_deletion.get(key, ())}
             scored = sorted(
                 (edit_distance(token, term, allowed_distance(term)), term) for term in candidates
