@@ -26,13 +26,9 @@ def normalise_hint(hint: str | None) -> Language | None:
 def detect_language(raw: str, tokens: Sequence[str], masked: Sequence[bool],
                     stopwords: Mapping[str, frozenset[str]], spanish_characters: str) -> Language:
     """Count each language's function words outside place names; ties go to English."""
-    english = spanish = 0.0
-    for token, is_place in zip(tokens, masked, strict=True):
-        if is_place:
-            continue
-        if token in stopwords["es"]:
-            spanish += 1
-        if token in stopwords["en"]:
-            english += 1
-    spanish += _CHARACTER_WEIGHT * sum(1 for ch in raw if ch in spanish_characters)
+    words = [token for token, is_place in zip(tokens, masked, strict=True) if not is_place]
+    english = float(sum(1 for token in words if token in stopwords["en"]))
+    spanish = float(sum(1 for token in words if token in stopwords["es"]))
+    if not raw.isascii():
+        spanish += _CHARACTER_WEIGHT * sum(1 for ch in raw if ch in spanish_characters)
     return "es" if spanish > english else "en"

@@ -51,8 +51,9 @@ def location_mask(doc: Doc, gaz: Gazetteer) -> list[bool]:
         return doc.all_lowercase or doc.capitalized[j] or token in gaz.street_heads or _is_number(token)
 
     # "<name words> Rd": walk back over the name; "way", "circle" and the like need a capital or a number.
-    for i, token in enumerate(tokens):
-        if token not in gaz.suffixes or i == 0:
+    for i in [k for k, t in enumerate(tokens) if t in gaz.suffixes]:
+        token = tokens[i]
+        if i == 0:
             continue
         if token in gaz.ambiguous_suffixes and not (doc.capitalized[i] or _is_number(tokens[i - 1])):
             continue
@@ -69,15 +70,15 @@ def location_mask(doc: Doc, gaz: Gazetteer) -> list[bool]:
                 j -= 1
 
     # "1400 E Lester" / "2200 E Drachman": a house number, a direction and a name.
-    for i in range(n - 2):
-        if tokens[i].isdigit() and len(tokens[i]) >= 3 and tokens[i + 1] in gaz.directions:
+    for i in [k for k, t in enumerate(tokens[:-2]) if t.isdigit()]:
+        if len(tokens[i]) >= 3 and tokens[i + 1] in gaz.directions:
             length = _street_at(tokens, i + 2, gaz) or 1
             for k in range(i, min(n, i + 2 + length)):
                 mask[k] = True
 
     # Cross streets: "Speedway and Campbell", "la Park y la 36", "Grant & Alvernon".
-    for i, token in enumerate(tokens):
-        if token not in gaz.joiners or i == 0:
+    for i in [k for k, t in enumerate(tokens) if t in gaz.joiners]:
+        if i == 0:
             continue
         left_start = i - 1
         if left_start >= 1 and f"{tokens[i - 2]} {tokens[i - 1]}" in gaz.streets:
@@ -94,16 +95,15 @@ def location_mask(doc: Doc, gaz: Gazetteer) -> list[bool]:
                 mask[left_start - 1] = True
 
     # "Calle Marte", "Camino Seco": the street type comes first in Spanish names.
-    for i, token in enumerate(tokens[:-1]):
-        if token in gaz.leading_types and (doc.capitalized[i + 1] or _street_at(tokens, i + 1, gaz)):
+    for i in [k for k, t in enumerate(tokens[:-1]) if t in gaz.leading_types]:
+        if doc.capitalized[i + 1] or _street_at(tokens, i + 1, gaz):
             mask[i] = mask[i + 1] = True
             if i + 2 < n and doc.capitalized[i + 2] and tokens[i + 2] not in gaz.function_words:
                 mask[i + 2] = True
 
     # "on Grant", "off Ajo", "en la Valencia", "por la Stone".
-    for i, token in enumerate(tokens):
-        if token not in gaz.location_prepositions:
-            continue
+    for i in [k for k, t in enumerate(tokens) if t in gaz.location_prepositions]:
+        token = tokens[i]
         j = i + 1
         if j < n and tokens[j] in gaz.articles and token in {"en", "por", "de", "cerca"}:
             j += 1
