@@ -156,6 +156,8 @@ class TriageEngine:
         for span in spans.between(hit.start - window, hit.end + window):
             if doc.sentence[span.start] != doc.sentence[hit.start]:
                 continue
+            if hit.start <= span.start and span.end <= hit.end:
+                continue  # a time phrase inside the cue is part of what it means ("tonight is her last night")
             d = _distance(span, hit)
             if d <= window and (best is None or d < best):
                 best = d
