@@ -98,8 +98,17 @@ class TriageEngine:
 
     def __init__(self, rules: RuleSet) -> None:
         self._rules = rules
-        self._matcher = Matcher(rules.patterns, frozenset().union(*rules.stopwords.values()))
+        # Barrier words are single words and very frequent; a set lookup is cheaper than a pattern hit each.
+        barrier_ids = {e.id for e in rules.entries.values() if e.kind == "barrier"}
+        self._barrier_words = frozenset(
+            p.source for p in rules.patterns if p.entry_id in barrier_ids and " " not in p.source
+        )
+        matched = [
+            p for p in rules.patterns if not (p.entry_id in barrier_ids and p.source in self._barrier_words)
+        ]
+        self._matcher = Matcher(matched, frozenset().union(*rules.stopwords.values()))
         self._typos = TypoCorrector(rules.typo_terms, rules.known_words)
+        self._kind_of = {entry.id: entry.kind for entry in rules.entries.values()}
         self._precedence = {code: i for i, code in enumerate(rules.emergency_code_precedence)}
 
     # ----------------------------------------------------------------- preparation
@@ -118,7 +127,7 @@ class TriageEngine:
                 signals.append((i, f"typo:{fixed}"))
         return doc._replace(tokens=tuple(tokens)), mask, signals
 
-    def _context(self, by_kind: dict[str, list[Hit]]) -> _Context:
+    def _context(self, by_kind: dict[str, list[Hit]], doc: Doc) -> _Context:
         uncertain = by_kind.get("uncertain", [])
         negators = tuple(
             h for h in by_kind.get("negator", []) if not any(_overlaps(h, u) for u in uncertain)
@@ -127,6 +136,7 @@ class TriageEngine:
         habitual = by_kind.get("habitual", [])
         present = by_kind.get("present-time", [])
         barriers = frozenset(i for h in by_kind.get("barrier", []) for i in range(h.start, h.end))
+        barriers |= frozenset(i for i, token in enumerate(doc.tokens) if token in self._barrier_words)
         return _Context(
             negators=_Spans(negators),
             barriers=barriers,
@@ -157,7 +167,7 @@ class TriageEngine:
             if doc.sentence[span.start] != doc.sentence[hit.start]:
                 continue
             if hit.start <= span.start and span.end <= hit.end:
-                continue  # a time phrase inside the cue is part of what it means ("tonight is her last night")
+                continue  # a time phrase inside the cue belongs to it ("tonight is her last night")
             d = _distance(span, hit)
             if d <= window and (best is None or d < best):
                 best = d
@@ -226,17 +236,19 @@ class TriageEngine:
         doc, mask, signals = self._prepare(description)
         by_kind: dict[str, list[Hit]] = {}
         masked_any = False
+        has_places = any(mask)
+        kind_of = self._kind_of
         for hit in self._matcher.find(doc.tokens, doc.sentence):
-            if any(mask[hit.start:hit.end]):
+            if has_places and any(mask[hit.start:hit.end]):
                 masked_any = True
                 continue
-            by_kind.setdefault(rules.entries[hit.entry_id].kind, []).append(hit)
+            by_kind.setdefault(kind_of[hit.entry_id], []).append(hit)
         if masked_any:
             signals.append((0, "place-name-ignored"))
 
         benign = _Spans(by_kind.get("benign", []))
         signals.extend((b.start, f"idiom:{b.entry_id}") for b in benign.hits)
-        ctx = self._context(by_kind)
+        ctx = self._context(by_kind, doc)
         live: dict[str, list[Hit]] = {}
         fired: list[tuple[int, str, str, str]] = []  # position, id, kind, service code
         for kind in _CUE_KINDS:
