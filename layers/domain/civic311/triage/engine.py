@@ -161,13 +161,15 @@ class TriageEngine:
         return False
 
     @staticmethod
-    def _nearest(spans: _Spans, hit: Hit, doc: Doc, window: int = TIME_WINDOW) -> int | None:
+    def _nearest(
+        spans: _Spans, hit: Hit, doc: Doc, window: int = TIME_WINDOW, inside: bool = True
+    ) -> int | None:
         best: int | None = None
         for span in spans.between(hit.start - window, hit.end + window):
             if doc.sentence[span.start] != doc.sentence[hit.start]:
                 continue
-            if hit.start <= span.start and span.end <= hit.end:
-                continue  # a time phrase inside the cue belongs to it ("tonight is her last night")
+            if not inside and hit.start <= span.start and span.end <= hit.end:
+                continue  # a past phrase inside the cue belongs to it ("tonight is her last night")
             d = _distance(span, hit)
             if d <= window and (best is None or d < best):
                 best = d
@@ -177,10 +179,10 @@ class TriageEngine:
         """The nearest time phrase decides; with none, the event is taken as happening now (escalate)."""
         present = self._nearest(ctx.present, hit, doc)
         if entry.kind == "crisis":
-            distance = self._nearest(ctx.past, hit, doc, CRISIS_TIME_WINDOW)
+            distance = self._nearest(ctx.past, hit, doc, CRISIS_TIME_WINDOW, inside=False)
             return PAST if distance is not None and (present is None or distance < present) else LIVE
         for spans, status in ((ctx.past, PAST), (ctx.habitual, HABITUAL)):
-            distance = self._nearest(spans, hit, doc)
+            distance = self._nearest(spans, hit, doc, inside=False)
             if distance is not None and (present is None or distance < present):
                 return status
         if entry.needs_present and present is None:
