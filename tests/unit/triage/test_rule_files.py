@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from importlib import resources
 from typing import Any
@@ -78,3 +79,35 @@ def test_danger_entries_carry_a_group_for_resolution_and_a_code() -> None:
 def test_malformed_patterns_are_rejected(bad: str) -> None:
     with pytest.raises(PatternError):
         compile_pattern("x", bad, {})
+
+
+# Words that usually finish a phrase; after an alternation they often mean someone wrote "going off|beeping"
+# expecting a phrase alternative. The patterns below were reviewed and really mean word-by-word alternatives.
+_PHRASE_TAILS = {
+    "off", "behind", "up", "down", "out", "sign", "light", "earth", "fuerza", "respirar", "working",
+}
+_REVIEWED = {
+    "kicked|threw|put me|us|him|her|them out",
+    "motorcycle|bike|man|rider|cyclist down",
+    "cant get it|him|her off",
+    "rolled|fell off ~3 couch|bed|table|counter|changing",
+    "hasnt|havent|wont|doesnt ~2 get|gotten out of bed",
+    "im|so|completely|totally|feel|feeling ~1 burned|burnt out",
+    "i am ~1 burned|burnt out",
+    "kicked me|us out",
+    "locked us|me out",
+    "blown|blew up ~4 mailbox|car|window",
+    "walk|walks|walking up to ~3 car|it|window ~8 leave|leaves|minute",
+    "ac ~2 not working",
+}
+
+
+def test_no_alternative_is_silently_meant_as_a_phrase() -> None:
+    suspicious = []
+    for entry in _entries():
+        for pattern in entry.get("en", []) + entry.get("es", []):
+            items = pattern.split()
+            pairs = itertools.pairwise(items)
+            if any("|" in a and b in _PHRASE_TAILS for a, b in pairs) and pattern not in _REVIEWED:
+                suspicious.append(f"{entry['id']}: {pattern}")
+    assert suspicious == []
