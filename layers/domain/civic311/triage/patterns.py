@@ -13,6 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
+# First elements with more words than this are indexed as a set rather than word by word.
+_LARGE_SET = 12
+
 
 class PatternError(ValueError):
     """A rule pattern that cannot be compiled."""
@@ -28,6 +31,7 @@ class Element(NamedTuple):
     numbers: tuple[tuple[int, int], ...] = ()
     optional: bool = False
     gap: int = 0
+    plain: bool = False  # required and made of whole words only, so usable as an anchor
 
     def accepts(self, token: str) -> bool:
         if token in self.words:
@@ -52,10 +56,7 @@ class Pattern(NamedTuple):
     def anchors(self, common: frozenset[str], memo: dict[int, tuple[int, int]] | None = None
                 ) -> tuple[frozenset[str], ...]:
         """Word sets a match must draw from, rarest first, so absent words rule a pattern out cheaply."""
-        plain = [
-            e.words for e in self.elements[1:]
-            if not (e.gap or e.optional or e.prefixes or e.suffixes or e.numbers)
-        ]
+        plain = [e.words for e in self.elements[1:] if e.plain]
         if len(plain) < 2:
             return tuple(plain)
         scores = {} if memo is None else memo
@@ -104,7 +105,7 @@ def compile_pattern(entry_id: str, source: str, classes: Mapping[str, frozenset[
             elements.append(memo[item])
             continue
         if item.isalnum():
-            element = Element(frozenset((item,)))
+            element = Element(frozenset((item,)), plain=True)
             if memo is not None:
                 memo[item] = element
             elements.append(element)
@@ -112,12 +113,15 @@ def compile_pattern(entry_id: str, source: str, classes: Mapping[str, frozenset[
         if item.startswith("~"):
             if not item[1:].isdigit():
                 raise PatternError(f"bad gap {item!r} in {source!r}")
-            elements.append(Element(gap=int(item[1:])))
+            element = Element(gap=int(item[1:]))
+            if memo is not None:
+                memo[item] = element
+            elements.append(element)
             continue
         optional = item.endswith("?")
         body = item[:-1] if optional else item
         if body.startswith("@") and "|" not in body and body[1:] in classes:
-            element = Element(classes[body[1:]], optional=optional)
+            element = Element(classes[body[1:]], optional=optional, plain=not optional)
             if memo is not None:
                 memo[item] = element
             elements.append(element)
@@ -127,13 +131,18 @@ def compile_pattern(entry_id: str, source: str, classes: Mapping[str, frozenset[
         suffixes: list[str] = []
         numbers: list[tuple[int, int]] = []
         for alt in body.split("|"):
-            if alt.startswith("@"):
+            if alt.isalnum():
+                words.add(alt)
+            elif alt.startswith("@"):
                 if alt[1:] not in classes:
                     raise PatternError(f"unknown word class {alt!r} in {source!r}")
                 words.update(classes[alt[1:]])
             else:
                 _compile_alternative(alt, words, prefixes, suffixes, numbers, source)
-        element = Element(frozenset(words), tuple(prefixes), tuple(suffixes), tuple(numbers), optional)
+        plain = not (optional or prefixes or suffixes or numbers)
+        element = Element(
+            frozenset(words), tuple(prefixes), tuple(suffixes), tuple(numbers), optional, 0, plain
+        )
         if memo is not None:
             memo[item] = element
         elements.append(element)
@@ -188,11 +197,17 @@ class Matcher:
         self._anchor_sets: list[tuple[frozenset[str], ...]] = []
         unanchored: set[int] = set()
         rarity: dict[int, tuple[int, int]] = {}
+        # Word classes (@person...) open many patterns; indexing each member word would dominate start-up.
+        big: dict[int, tuple[frozenset[str], list[int]]] = {}
+        big_anchor: dict[int, tuple[frozenset[str], list[int]]] = {}
         for index, pattern in enumerate(patterns):
             self._patterns.append((pattern.entry_id, pattern.elements))
             first = pattern.elements[0]
-            for word in first.words:
-                self._exact.setdefault(word, []).append(index)
+            if len(first.words) > _LARGE_SET:
+                big.setdefault(id(first.words), (first.words, []))[1].append(index)
+            else:
+                for word in first.words:
+                    self._exact.setdefault(word, []).append(index)
             for prefix in first.prefixes:
                 self._prefix.setdefault(prefix, []).append(index)
             for suffix in first.suffixes:
@@ -201,12 +216,16 @@ class Matcher:
                 self._numeric.append(index)
             anchors = pattern.anchors(common_words, rarity)
             self._anchor_sets.append(anchors[1:])
-            if anchors:
+            if not anchors:
+                unanchored.add(index)
+            elif len(anchors[0]) > _LARGE_SET:
+                big_anchor.setdefault(id(anchors[0]), (anchors[0], []))[1].append(index)
+            else:
                 for word in anchors[0]:
                     self._by_anchor.setdefault(word, []).append(index)
-            else:
-                unanchored.add(index)
         self._unanchored = frozenset(unanchored)
+        self._large = tuple((words, tuple(indexes)) for words, indexes in big.values())
+        self._large_anchors = tuple((words, tuple(indexes)) for words, indexes in big_anchor.values())
         self._prefix_lengths = tuple(sorted({len(p) for p in self._prefix}))
         self._suffix_lengths = tuple(sorted({len(s) for s in self._suffix}))
         self._cache: dict[str, tuple[int, ...]] = {}
@@ -216,6 +235,9 @@ class Matcher:
         if cached is not None:
             return cached
         found: list[int] = list(self._exact.get(token, ()))
+        for words, indexes in self._large:
+            if token in words:
+                found.extend(indexes)
         for length in self._prefix_lengths:
             if length <= len(token):
                 found.extend(self._prefix.get(token[:length], ()))
@@ -237,6 +259,9 @@ class Matcher:
             found = self._by_anchor.get(token)
             if found:
                 anchored.update(found)
+        for words, indexes in self._large_anchors:
+            if not words.isdisjoint(present):
+                anchored.update(indexes)
         anchor_sets = self._anchor_sets
         viable = set(self._unanchored)
         for index in anchored:
