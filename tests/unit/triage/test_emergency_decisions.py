@@ -19,6 +19,8 @@ NOT_EMERGENCIES = [
     ("he was bleeding last week but he's fine now, we need groceries", "food"),
     ("fender bender at the light, no one is hurt, just blocking a lane", "traffic-parking"),
     ("nobody is breathing down my neck, I just need help with the electric bill", "vouchers"),
+    ("can I get some help with the water bill this month", "vouchers"),
+    ("my stepdad kicked me and my brother out, we need a shelter bed", "shelter"),
     ("hay un perro muerto en la calle", "animal"),
     ("ayer me robaron la bicicleta, ya no hay nadie", "property-crime-report"),
     ("hubo un choque la semana pasada, nadie salió herido, el semáforo sigue apagado", "traffic-parking"),
