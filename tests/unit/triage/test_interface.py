@@ -76,3 +76,20 @@ def test_import_and_first_call_stay_well_inside_a_loose_sanity_bound() -> None:
         env={"PYTHONPATH": str(DOMAIN)},
     )
     assert float(out.stdout) < 1.0
+
+
+def test_results_do_not_depend_on_the_hash_seed() -> None:
+    code = (
+        "from civic311.triage import triage\n"
+        "texts = ['no one is hurt but the car is on fire', 'pothole and trash, dog barking all night',\n"
+        "         'mi papá se cayó y no responde', 'he was bleeding last week, now he needs food']\n"
+        "print([triage(t).model_dump() for t in texts])\n"
+    )
+    outputs = {
+        subprocess.run(  # noqa: S603 our own interpreter running a fixed snippet
+            [sys.executable, "-c", code], check=True, capture_output=True, text=True,
+            env={"PYTHONPATH": str(DOMAIN), "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1

@@ -28,6 +28,7 @@ MAX_CHARS = 20_000
 MAX_COMBO_TRIES = 2_000
 # Live hits kept per combo component or risk entry; more add nothing but time on repetitive texts.
 MAX_LIVE_HITS = 8
+# Distinct phrases of one entry that count towards a vote; more is repetition, not new evidence.
 VOTES_PER_ENTRY = 2
 
 # Distress is a state: "panic attacks every night since the shooting last month" is still a crisis, so only a
@@ -39,7 +40,8 @@ HYPOTHETICAL_WINDOW = 10
 LIVE, NEGATED, PAST, HABITUAL, HYPOTHETICAL, RESOLVED, NOT_NOW = (
     "live", "negated", "past-tense", "habitual", "hypothetical", "resolved", "not-now"
 )
-_CUE_KINDS = frozenset({"danger", "component", "risk", "crisis", "crisis-imminent"})
+# A tuple, not a set: the order hits are judged in must not depend on hash seeds.
+_CUE_KINDS = ("danger", "crisis-imminent", "crisis", "component", "risk")
 
 
 class _Spans:
@@ -49,9 +51,6 @@ class _Spans:
         self.hits = sorted(hits, key=lambda h: h.start)
         self._starts = [h.start for h in self.hits]
         self._longest = max((h.end - h.start for h in self.hits), default=0)
-
-    def __bool__(self) -> bool:
-        return bool(self.hits)
 
     def between(self, lo: int, hi: int) -> list[Hit]:
         """Hits that overlap [lo, hi)."""
