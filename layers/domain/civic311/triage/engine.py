@@ -1,0 +1,377 @@
+"""The triage engine: rule hits, then negation, tense and resolution, then the decision."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+from civic311.triage.language import detect_language, normalise_hint
+from civic311.triage.lexicon import Combo, Entry, RuleSet, load_rules
+from civic311.triage.model import TriageResult
+from civic311.triage.normalize import Doc, tokenize
+from civic311.triage.patterns import Hit, Matcher
+from civic311.triage.places import location_mask
+from civic311.triage.typos import TypoCorrector
+
+# Words allowed between a negator and the cue it cancels: "no one is hurt", "nadie salió herido".
+NEGATION_WINDOW = 4
+# How far (in words, same sentence) a time phrase can reach a cue.
+TIME_WINDOW = 10
+# A present-time phrase this close to a cue keeps it live even if the text also says the danger passed.
+PRESENT_GUARD = 3
+# Longer texts are cut here; intake forms stop well before, so this only bounds hostile input.
+MAX_CHARS = 20_000
+# Cap on the combinations tried for one proximity combo, so a pathological text cannot blow up.
+MAX_COMBO_TRIES = 2_000
+# Live hits kept per combo component or risk entry; more add nothing but time on repetitive texts.
+MAX_LIVE_HITS = 8
+# Distinct phrases of one entry that count towards a vote; more is repetition, not new evidence.
+VOTES_PER_ENTRY = 2
+
+# Distress is a state: "panic attacks every night since the shooting last month" is still a crisis, so only a
+# time phrase right next to a crisis cue ("suicidal two years ago") can put it in the past.
+CRISIS_TIME_WINDOW = 2
+# A question about what to do "if" something happens reaches further than a plain negator.
+HYPOTHETICAL_WINDOW = 10
+
+LIVE, NEGATED, PAST, HABITUAL, HYPOTHETICAL, RESOLVED, NOT_NOW = (
+    "live", "negated", "past-tense", "habitual", "hypothetical", "resolved", "not-now"
+)
+# A tuple, not a set: the order hits are judged in must not depend on hash seeds.
+_CUE_KINDS = ("danger", "crisis-imminent", "crisis", "component", "risk")
+
+
+class _Spans:
+    """Hits sorted by start, so the ones near a position are found by bisection rather than a scan."""
+
+    def __init__(self, hits: Iterable[Hit]) -> None:
+        self.hits = sorted(hits, key=lambda h: h.start)
+        self._starts = [h.start for h in self.hits]
+        self._longest = max((h.end - h.start for h in self.hits), default=0)
+
+    def between(self, lo: int, hi: int) -> list[Hit]:
+        """Hits that overlap [lo, hi)."""
+        first = bisect_left(self._starts, lo - self._longest)
+        last = bisect_right(self._starts, hi)
+        return [h for h in self.hits[first:last] if h.end > lo and h.start < hi]
+
+
+class _Context(NamedTuple):
+    """Modifier hits of one description, grouped by what they do."""
+
+    negators: _Spans
+    barriers: frozenset[int]
+    past: _Spans
+    habitual: _Spans
+    hypothetical: _Spans
+    present: _Spans
+    resolved: tuple[Hit, ...]
+    safety: tuple[Hit, ...]
+
+
+def _distance(a: Hit, b: Hit) -> int:
+    if a.end <= b.start:
+        return b.start - a.end
+    if b.end <= a.start:
+        return a.start - b.end
+    return 0
+
+
+def _overlaps(a: Hit, b: Hit) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _drop_shadowed(mine: Sequence[Hit], theirs: Sequence[Hit]) -> tuple[Hit, ...]:
+    """Drop hits covered by a longer hit of the opposite kind ("since yesterday" is not "yesterday")."""
+    return tuple(
+        h for h in mine
+        if not any(_overlaps(h, o) and (o.end - o.start) > (h.end - h.start) for o in theirs)
+    )
+
+
+class TriageEngine:
+    """Compiled rules plus the decision procedure; safe to share between threads."""
+
+    def __init__(self, rules: RuleSet) -> None:
+        self._rules = rules
+        # Barrier words are single words and very frequent; a set lookup is cheaper than a pattern hit each.
+        barrier_ids = {e.id for e in rules.entries.values() if e.kind == "barrier"}
+        self._barrier_words = frozenset(
+            p.source for p in rules.patterns if p.entry_id in barrier_ids and " " not in p.source
+        )
+        matched = [
+            p for p in rules.patterns if not (p.entry_id in barrier_ids and p.source in self._barrier_words)
+        ]
+        self._matcher = Matcher(matched, frozenset().union(*rules.stopwords.values()))
+        self._typos = TypoCorrector(rules.typo_terms, rules.known_words)
+        self._kind_of = {entry.id: entry.kind for entry in rules.entries.values()}
+        self._precedence = {code: i for i, code in enumerate(rules.emergency_code_precedence)}
+
+    # ----------------------------------------------------------------- preparation
+    def _prepare(self, description: str) -> tuple[Doc, list[bool], list[tuple[int, str]]]:
+        doc = tokenize(description[:MAX_CHARS], self._rules.rewrites)
+        mask = location_mask(doc, self._rules.gazetteer)
+        signals: list[tuple[int, str]] = []
+        fixes = {token: self._typos.correct(token) for token in set(doc.tokens)}
+        if not any(fixes.values()):
+            return doc, mask, signals
+        tokens = list(doc.tokens)
+        for i, token in enumerate(tokens):
+            fixed = fixes[token]
+            if fixed is not None and not mask[i]:
+                tokens[i] = fixed
+                signals.append((i, f"typo:{fixed}"))
+        return doc._replace(tokens=tuple(tokens)), mask, signals
+
+    def _context(self, by_kind: dict[str, list[Hit]], doc: Doc) -> _Context:
+        uncertain = by_kind.get("uncertain", [])
+        negators = tuple(
+            h for h in by_kind.get("negator", []) if not any(_overlaps(h, u) for u in uncertain)
+        )
+        past = by_kind.get("past-time", [])
+        habitual = by_kind.get("habitual", [])
+        present = by_kind.get("present-time", [])
+        barriers = frozenset(i for h in by_kind.get("barrier", []) for i in range(h.start, h.end))
+        barriers |= frozenset(i for i, token in enumerate(doc.tokens) if token in self._barrier_words)
+        return _Context(
+            negators=_Spans(negators),
+            barriers=barriers,
+            past=_Spans(_drop_shadowed(past, present)),
+            habitual=_Spans(_drop_shadowed(habitual, present)),
+            hypothetical=_Spans(by_kind.get("hypothetical", [])),
+            present=_Spans(_drop_shadowed(_drop_shadowed(present, past), habitual)),
+            resolved=tuple(by_kind.get("resolved", [])),
+            safety=tuple(by_kind.get("safety", [])),
+        )
+
+    # ----------------------------------------------------------------- hit status
+    def _negated(self, hit: Hit, doc: Doc, ctx: _Context) -> bool:
+        for neg in ctx.negators.between(hit.start - NEGATION_WINDOW, hit.start):
+            if neg.end > hit.start:
+                continue
+            if doc.clause[neg.end - 1] != doc.clause[hit.start]:
+                continue
+            if any(i in ctx.barriers for i in range(neg.end, hit.start)):
+                continue
+            return True
+        return False
+
+    @staticmethod
+    def _nearest(
+        spans: _Spans, hit: Hit, doc: Doc, window: int = TIME_WINDOW, inside: bool = True
+    ) -> int | None:
+        best: int | None = None
+        for span in spans.between(hit.start - window, hit.end + window):
+            if doc.sentence[span.start] != doc.sentence[hit.start]:
+                continue
+            if not inside and hit.start <= span.start and span.end <= hit.end:
+                continue  # a past phrase inside the cue belongs to it ("tonight is her last night")
+            d = _distance(span, hit)
+            if d <= window and (best is None or d < best):
+                best = d
+        return best
+
+    def _time_status(self, hit: Hit, entry: Entry, doc: Doc, ctx: _Context) -> str:
+        """The nearest time phrase decides; with none, the event is taken as happening now (escalate)."""
+        present = self._nearest(ctx.present, hit, doc)
+        if entry.kind == "crisis":
+            distance = self._nearest(ctx.past, hit, doc, CRISIS_TIME_WINDOW, inside=False)
+            return PAST if distance is not None and (present is None or distance < present) else LIVE
+        for spans, status in ((ctx.past, PAST), (ctx.habitual, HABITUAL)):
+            distance = self._nearest(spans, hit, doc, inside=False)
+            if distance is not None and (present is None or distance < present):
+                return status
+        if entry.needs_present and present is None:
+            return NOT_NOW
+        return LIVE
+
+    def _hypothetical(self, hit: Hit, doc: Doc, ctx: _Context) -> bool:
+        return any(
+            h.end <= hit.start and doc.sentence[h.start] == doc.sentence[hit.start]
+            for h in ctx.hypothetical.between(hit.start - HYPOTHETICAL_WINDOW, hit.start)
+        )
+
+    def _is_resolved(self, group: str | None, hit: Hit, doc: Doc, ctx: _Context) -> bool:
+        if group is None:
+            return False
+        for res in ctx.resolved:
+            if group in self._rules.entries[res.entry_id].resolves:
+                present = self._nearest(ctx.present, hit, doc)
+                return present is None or present > PRESENT_GUARD
+        return False
+
+    def _status(self, hit: Hit, entry: Entry, doc: Doc, ctx: _Context) -> str:
+        if self._negated(hit, doc, ctx):
+            return NEGATED
+        if self._hypothetical(hit, doc, ctx):
+            return HYPOTHETICAL
+        time_status = self._time_status(hit, entry, doc, ctx)
+        if time_status != LIVE:
+            return time_status
+        if entry.kind != "component" and self._is_resolved(entry.group, hit, doc, ctx):
+            return RESOLVED
+        return LIVE
+
+    # ----------------------------------------------------------------- combos
+    @staticmethod
+    def _combo_hits(combo: Combo, live: dict[str, list[Hit]]) -> list[Hit] | None:
+        choices = [[h for component in group for h in live.get(component, ())] for group in combo.all_of]
+        if not all(choices):
+            return None
+        if combo.within is None:
+            return [c[0] for c in choices]
+        for tries, pick in enumerate(itertools.product(*choices)):
+            if tries >= MAX_COMBO_TRIES:
+                break
+            if max(h.end for h in pick) - min(h.start for h in pick) <= combo.within:
+                return list(pick)
+        return None
+
+    # ----------------------------------------------------------------- decision
+    def triage(self, description: str, language: str | None = None) -> TriageResult:
+        """Decide emergency, crisis, service code and language for one description."""
+        rules = self._rules
+        doc, mask, signals = self._prepare(description)
+        by_kind: dict[str, list[Hit]] = {}
+        masked_any = False
+        has_places = any(mask)
+        kind_of = self._kind_of
+        for hit in self._matcher.find(doc.tokens, doc.sentence):
+            if has_places and any(mask[hit.start:hit.end]):
+                masked_any = True
+                continue
+            by_kind.setdefault(kind_of[hit.entry_id], []).append(hit)
+        if masked_any:
+            signals.append((0, "place-name-ignored"))
+
+        benign = _Spans(by_kind.get("benign", []))
+        signals.extend((b.start, f"idiom:{b.entry_id}") for b in benign.hits)
+        ctx = self._context(by_kind, doc)
+        live: dict[str, list[Hit]] = {}
+        fired: list[tuple[int, str, str, str]] = []  # position, id, kind, service code
+        for kind in _CUE_KINDS:
+            keep = MAX_LIVE_HITS if kind in {"component", "risk"} else 1
+            for hit in by_kind.get(kind, ()):
+                if len(live.get(hit.entry_id, ())) >= keep:
+                    continue
+                if any(b.end - b.start >= hit.end - hit.start for b in benign.between(hit.start, hit.end)):
+                    continue
+                entry = rules.entries[hit.entry_id]
+                status = self._status(hit, entry, doc, ctx)
+                if status != LIVE:
+                    # Components are building blocks; reporting each one suppressed would bury the reasons.
+                    if kind != "component":
+                        signals.append((hit.start, f"{status}:{entry.id}"))
+                    continue
+                live.setdefault(entry.id, []).append(hit)
+                if kind not in {"component", "risk"}:
+                    fired.append((hit.start, entry.id, kind, entry.service_code or "other"))
+
+        risk_hits = [
+            h for entry_id, hits in live.items() if rules.entries[entry_id].kind == "risk" for h in hits
+        ]
+        risk_score, risk_start = self._vote(risk_hits, doc.tokens).get("risk", (0.0, 0))
+        if risk_score >= rules.risk_threshold:
+            signals.extend((h.start, f"risk:{h.entry_id}") for h in risk_hits)
+            fired.append((risk_start, "risk-score", "danger", "other"))
+
+        no_plan = bool(ctx.safety)
+        for combo in rules.combos:
+            picked = self._combo_hits(combo, live)
+            if picked is None:
+                continue
+            start = min(h.start for h in picked)
+            anchor = Hit(combo.id, start, max(h.end for h in picked))
+            if combo.kind == "crisis-imminent" and no_plan:
+                signals.append((start, f"no-plan:{combo.id}"))
+                continue
+            if self._is_resolved(combo.group, anchor, doc, ctx):
+                signals.append((start, f"{RESOLVED}:{combo.id}"))
+                continue
+            fired.append((start, combo.id, combo.kind, combo.service_code))
+
+        emergency_items = [f for f in fired if f[2] in {"danger", "crisis-imminent"}]
+        emergency = bool(emergency_items)
+        crisis = any(f[2] in {"crisis", "crisis-imminent"} for f in fired)
+        signals.extend((pos, ident) for pos, ident, _, _ in fired)
+
+        if emergency:
+            rank = self._precedence
+            service_code = min((f[3] for f in emergency_items), key=lambda code: rank.get(code, len(rank)))
+        elif crisis:
+            service_code = "mental-health"
+        else:
+            service_code, cue_signals = self._service_code(by_kind.get("service-cue", []), doc.tokens)
+            signals.extend(cue_signals)
+
+        hint = normalise_hint(language)
+        detected = hint or detect_language(
+            description[:MAX_CHARS], doc.tokens, mask, rules.stopwords, rules.accent_cues
+        )
+        ordered = [s for _, s in sorted(signals, key=lambda item: item[0])]
+        return TriageResult(
+            emergency=emergency,
+            crisis=crisis,
+            service_code=service_code,
+            language=detected,
+            signals=list(dict.fromkeys(ordered)),
+        )
+
+    def _vote(self, hits: Sequence[Hit], tokens: Sequence[str]) -> dict[str, tuple[float, int]]:
+        """Weighted votes per service code (risk entries vote under "risk"), with where each was first seen.
+
+        An entry votes once per distinct phrase it matched, at most VOTES_PER_ENTRY times, so two different
+        signs of one problem outweigh one stray word without a repeated word running away.
+        """
+        first_seen: dict[str, int] = {}
+        phrases: dict[str, set[tuple[str, ...]]] = {}
+        last_end: dict[str, int] = {}
+        for hit in sorted(hits, key=lambda h: h.start):
+            if hit.start < last_end.get(hit.entry_id, -1):
+                continue  # an overlapping second phrase of the same entry is the same evidence
+            last_end[hit.entry_id] = hit.end
+            first_seen.setdefault(hit.entry_id, hit.start)
+            phrases.setdefault(hit.entry_id, set()).add(tuple(tokens[hit.start:hit.end]))
+        scores: dict[str, float] = {}
+        first_code: dict[str, int] = {}
+        for entry_id, position in first_seen.items():
+            entry = self._rules.entries[entry_id]
+            code = "risk" if entry.kind == "risk" else entry.service_code or "other"
+            votes = min(len(phrases[entry_id]), VOTES_PER_ENTRY)
+            scores[code] = scores.get(code, 0.0) + entry.weight * votes
+            first_code[code] = min(first_code.get(code, position), position)
+        return {code: (score, first_code[code]) for code, score in scores.items()}
+
+    def _service_code(self, hits: Sequence[Hit], tokens: Sequence[str]) -> tuple[str, list[tuple[int, str]]]:
+        """The best-voted code; ties go to the code mentioned first; no positive vote means "other"."""
+        votes = self._vote(hits, tokens)
+        if not votes or max(score for score, _ in votes.values()) <= 0:
+            return "other", []
+        best = max(votes, key=lambda code: (votes[code][0], -votes[code][1]))
+        used = [
+            (hit.start, f"cue:{hit.entry_id}") for hit in hits
+            if (self._rules.entries[hit.entry_id].service_code or "other") == best
+        ]
+        return best, used
+
+
+_engine: TriageEngine | None = None
+_engine_lock = threading.Lock()
+
+
+def get_engine() -> TriageEngine:
+    """The shared engine, built on first use so importing the package stays cheap."""
+    global _engine
+    if _engine is None:
+        with _engine_lock:
+            if _engine is None:
+                _engine = TriageEngine(load_rules())
+    return _engine
+
+
+def triage(description: str, language: str | None = None) -> TriageResult:
+    """Triage one description with the shared engine."""
+    return get_engine().triage(description, language)

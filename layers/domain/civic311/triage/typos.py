@@ -1,0 +1,89 @@
+"""Bounded typo tolerance for a short list of key danger words ("unconcious", "amblance", "gunn")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import groupby
+
+
+def squeeze(word: str) -> str:
+    """Collapse doubled letters, so "gunn" and "gun" or "bleeeding" and "bleding" compare equal."""
+    return "".join(ch for ch, _ in groupby(word))
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance (a swap of neighbours counts once), cut off above limit."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def allowed_distance(term: str) -> int:
+    """Longer words tolerate more slips; words under six letters only tolerate doubled letters."""
+    if len(term) >= 10:
+        return 2
+    if len(term) >= 6:
+        return 1
+    return 0
+
+
+class TypoCorrector:
+    """Maps an unknown token to the one danger term it is a slip of, or to nothing."""
+
+    _CACHE_LIMIT = 50_000
+
+    def __init__(self, terms: Iterable[str], known_words: frozenset[str]) -> None:
+        self._known = known_words
+        self._by_squeeze: dict[str, str] = {}
+        self._by_deletion: dict[str, set[str]] = {}
+        self._cache: dict[str, str | None] = {}
+        terms = list(terms)
+        fuzzy = [t for t in terms if allowed_distance(t)]
+        self._min_len = min((len(t) - allowed_distance(t) for t in fuzzy), default=0)
+        self._max_len = max((len(t) + allowed_distance(t) for t in fuzzy), default=0)
+        for term in terms:
+            self._by_squeeze.setdefault(squeeze(term), term)
+            budget = allowed_distance(term)
+            if not budget:
+                continue
+            keys = {term} | _deletions(term)
+            if budget >= 2:
+                keys |= {d2 for d1 in _deletions(term) for d2 in _deletions(d1)}
+            for key in keys:
+                self._by_deletion.setdefault(key, set()).add(term)
+
+    def correct(self, token: str) -> str | None:
+        """The danger term this token was meant to be, if the slip is small enough."""
+        if token in self._known or len(token) < 3 or not token.isalpha():
+            return None
+        if token in self._cache:
+            return self._cache[token]
+        result = self._by_squeeze.get(squeeze(token))
+        if result is None and self._min_len <= len(token) <= self._max_len:
+            # Terms carry their two-letter deletions, so one token-side deletion covers the allowed slips.
+            keys = {token} | _deletions(token)
+            candidates = {term for key in keys for term in self._by_deletion.get(key, ())}
+            scored = sorted(
+                (edit_distance(token, term, allowed_distance(term)), term) for term in candidates
+            )
+            if scored and scored[0][0] <= allowed_distance(scored[0][1]):
+                result = scored[0][1]
+        if len(self._cache) < self._CACHE_LIMIT:
+            self._cache[token] = result
+        return result

@@ -1,0 +1,54 @@
+"""Mental-health distress goes to 988; intent with a plan or means also goes to 911."""
+
+from __future__ import annotations
+
+import pytest
+
+from civic311.triage import triage
+
+NOT_IMMINENT = [
+    "I feel hopeless and I can't cope anymore, I just need someone to talk to",
+    "sometimes I think everyone would be better off without me, but I have no plan",
+    "my brother has schizophrenia and stopped taking his meds, he's not violent",
+    "I keep having panic attacks at night",
+    "estoy muy deprimida, ya no aguanto, pero no me voy a hacer nada",
+    "mi hijo se está cortando los brazos, ahorita está en la escuela y está bien",
+]
+
+IMMINENT = [
+    "I have my pills counted out and I'm going to take them all tonight",
+    "my son locked himself in the bathroom with a knife and says he wants to die",
+    "she's standing on the edge of the overpass and says she's going to jump",
+    "I just swallowed a whole bottle of sleeping pills",
+    "estoy en el puente y me voy a aventar",
+    "mi esposo tiene una pistola y dice que se va a matar",
+]
+
+
+@pytest.mark.parametrize("text", NOT_IMMINENT)
+def test_distress_without_plan_or_means_is_a_crisis_for_988_not_911(text: str) -> None:
+    result = triage(text)
+    decision = (result.crisis, result.emergency, result.service_code)
+    assert decision == (True, False, "mental-health"), result.signals
+
+
+@pytest.mark.parametrize("text", IMMINENT)
+def test_suicide_with_plan_means_or_act_is_both_crisis_and_emergency(text: str) -> None:
+    result = triage(text)
+    decision = (result.crisis, result.emergency, result.service_code)
+    assert decision == (True, True, "mental-health"), result.signals
+
+
+def test_saying_you_are_not_suicidal_does_not_raise_a_crisis() -> None:
+    result = triage("I'm not suicidal or anything, I just lost my apartment and need a bed tonight")
+    assert (result.crisis, result.service_code) == (False, "shelter")
+
+
+def test_a_support_group_question_is_mental_health_but_not_a_crisis() -> None:
+    result = triage("where are the support groups for families of people in addiction recovery")
+    assert (result.crisis, result.emergency, result.service_code) == (False, False, "mental-health")
+
+
+def test_an_accidental_overdose_is_an_emergency_without_a_crisis() -> None:
+    result = triage("my roommate took too many of her back pain pills and won't stay awake")
+    assert (result.emergency, result.crisis) == (True, False)

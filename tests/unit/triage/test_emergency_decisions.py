@@ -1,0 +1,105 @@
+"""Scary words without present danger stay calm; real danger escalates, in English and Spanish."""
+
+from __future__ import annotations
+
+import pytest
+
+from civic311.triage import triage
+
+NOT_EMERGENCIES = [
+    ("the fire hydrant is leaking on our corner", "water-leak"),
+    ("my neighbor's music is killing me, it's 2am", "noise"),
+    ("someone stole my bike last week from the rack", "property-crime-report"),
+    ("there was a fire here last month, the burned house is still boarded up", "other"),
+    ("a dead dog on the road by the school", "animal"),
+    ("the streetlight out front keeps flickering", "streetlight"),
+    ("I'm dying to know when the pothole on Kolb gets fixed", "pothole"),
+    ("we were shooting hoops at the park and the court lights are out", "streetlight"),
+    ("drug needles in the park by the playground", "illegal-dumping"),
+    ("he was bleeding last week but he's fine now, we need groceries", "food"),
+    ("fender bender at the light, no one is hurt, just blocking a lane", "traffic-parking"),
+    ("nobody is breathing down my neck, I just need help with the electric bill", "vouchers"),
+    ("can I get some help with the water bill this month", "vouchers"),
+    ("my stepdad kicked me and my brother out, we need a shelter bed", "shelter"),
+    ("hay un perro muerto en la calle", "animal"),
+    ("ayer me robaron la bicicleta, ya no hay nadie", "property-crime-report"),
+    ("hubo un choque la semana pasada, nadie salió herido, el semáforo sigue apagado", "traffic-parking"),
+    ("no hay heridos, solo un bache enorme en la calle", "pothole"),
+    ("hace dos días se metieron a mi carro y se llevaron mis herramientas", "property-crime-report"),
+    ("el vecino tiene la música tan fuerte que me está matando", "noise"),
+]
+
+EMERGENCIES = [
+    "my dad is not breathing",
+    "she collapsed in the kitchen and is unconscious",
+    "my husband has chest pain and his left arm is numb",
+    "her face is drooping on one side and her speech is slurred",
+    "there's a lot of blood, he cut his leg and it won't stop bleeding",
+    "my friend overdosed and he's turning blue",
+    "the baby is choking on a grape",
+    "my son is having a seizure right now",
+    "smoke is pouring out of the apartment next door",
+    "I smell gas really strong in the hallway",
+    "car crash on Speedway, the driver is trapped and bleeding",
+    "a man is waving a gun at people at the bus stop",
+    "someone is breaking into my house right now",
+    "a pit bull is attacking a kid on our street",
+    "I have a rope ready and I'm going to kill myself tonight",
+    "the power line came down and it's sparking on the sidewalk",
+    "there's a toddler locked in a hot car in the parking lot",
+    "a kid fell in the pool and isn't breathing",
+    "mi papá se cayó y no responde",
+    "huele a gas en toda la casa",
+    "está echando chispas el cable de la luz",
+    "alguien está tratando de meterse a mi casa ahorita",
+    "un hombre con una pistola está amenazando a la gente",
+    "mi mamá tiene dolor en el pecho y no puede respirar",
+    "hay humo saliendo del techo de la casa de al lado",
+    "se está ahogando un niño en la alberca",
+]
+
+
+@pytest.mark.parametrize(("text", "code"), NOT_EMERGENCIES)
+def test_scary_words_without_present_danger_are_not_emergencies(text: str, code: str) -> None:
+    result = triage(text)
+    assert not result.emergency, result.signals
+    assert result.service_code == code, result.signals
+
+
+@pytest.mark.parametrize("text", EMERGENCIES)
+def test_present_danger_is_an_emergency(text: str) -> None:
+    assert triage(text).emergency
+
+
+def test_fire_hydrant_leak_is_not_an_emergency() -> None:
+    result = triage("The fire hydrant is leaking on the corner of Euclid and 6th")
+    assert (result.emergency, result.service_code) == (False, "water-leak")
+
+
+def test_sparking_streetlight_is_an_emergency_but_flickering_is_not() -> None:
+    assert triage("the streetlight on my corner is sparking").emergency
+    assert not triage("the streetlight on my corner is flickering").emergency
+
+
+def test_dead_animal_is_animal_care_not_911() -> None:
+    result = triage("dead coyote in the road, looks like it got hit by a car")
+    assert (result.emergency, result.service_code) == (False, "animal")
+
+
+def test_crash_is_only_an_emergency_when_someone_is_hurt() -> None:
+    assert not triage("minor crash at Grant and Swan, nobody is hurt").emergency
+    assert triage("crash at Grant and Swan, a woman is hurt and can't get out").emergency
+
+
+def test_break_in_in_progress_is_an_emergency_but_a_finished_one_is_a_report() -> None:
+    now = triage("somebody broke in and is still inside my house right now")
+    later = triage("somebody broke into my garage while we were away, they're long gone, need a report")
+    assert now.emergency
+    assert now.service_code == "suspicious-activity"
+    assert (later.emergency, later.service_code) == (False, "property-crime-report")
+
+
+def test_emergency_service_code_is_the_best_fit() -> None:
+    assert triage("a dog is mauling a man and won't let go").service_code == "animal"
+    assert triage("car flipped on Oracle, the driver isn't moving").service_code == "traffic-parking"
+    assert triage("a man with a knife is threatening my neighbor").service_code == "other"

@@ -1,0 +1,95 @@
+"""The public interface other code imports: frozen result, lazy shared engine, safe under threads."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from civic311.triage import TriageResult, triage
+
+DOMAIN = Path(__file__).resolve().parents[3] / "layers" / "domain"
+
+
+def test_result_has_exactly_the_agreed_fields_and_is_frozen() -> None:
+    result = triage("pothole on 22nd street")
+    assert set(TriageResult.model_fields) == {"emergency", "crisis", "service_code", "language", "signals"}
+    with pytest.raises(ValidationError):
+        result.emergency = True  # type: ignore[misc]
+
+
+def test_result_language_only_allows_english_or_spanish() -> None:
+    with pytest.raises(ValidationError):
+        TriageResult(emergency=False, crisis=False, service_code="other", language="fr",  # type: ignore[arg-type]
+                     signals=[])
+
+
+def test_importing_does_not_build_the_engine_until_first_use() -> None:
+    code = (
+        "import civic311.triage.engine as e\n"
+        "assert e._engine is None\n"
+        "from civic311.triage import triage\n"
+        "triage('pothole')\n"
+        "assert e._engine is not None\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, env={"PYTHONPATH": str(DOMAIN)})  # noqa: S603 fixed code
+
+
+def test_concurrent_calls_agree_with_sequential_calls() -> None:
+    texts = [
+        "my dad is not breathing", "pothole on 22nd street", "hay un perro muerto en la calle",
+        "the fire hydrant is leaking", "I feel hopeless", "someone stole my bike last week",
+    ] * 20
+    expected = [triage(t) for t in texts]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(triage, texts)) == expected
+
+
+def test_performance_stays_well_inside_a_loose_sanity_bound() -> None:
+    """Not a benchmark: the real budget (<2 ms per 4,000-character call) is measured separately."""
+    text = ("So I'm at Speedway and Campbell, the streetlight has been out for a week and there's trash "
+            "dumped by the wash, and last night someone was yelling but nobody got hurt. ") * 25
+    text = text[:4000]
+    triage(text)
+    start = time.perf_counter()
+    for _ in range(20):
+        triage(text)
+    per_call = (time.perf_counter() - start) / 20
+    assert per_call < 0.05
+
+
+def test_import_and_first_call_stay_well_inside_a_loose_sanity_bound() -> None:
+    code = (
+        "import time, pydantic\n"
+        "t = time.perf_counter()\n"
+        "from civic311.triage import triage\n"
+        "triage('my dad is not breathing')\n"
+        "print(time.perf_counter() - t)\n"
+    )
+    out = subprocess.run(  # noqa: S603 our own interpreter running a fixed snippet
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True,
+        env={"PYTHONPATH": str(DOMAIN)},
+    )
+    assert float(out.stdout) < 1.0
+
+
+def test_results_do_not_depend_on_the_hash_seed() -> None:
+    code = (
+        "from civic311.triage import triage\n"
+        "texts = ['no one is hurt but the car is on fire', 'pothole and trash, dog barking all night',\n"
+        "         'mi papá se cayó y no responde', 'he was bleeding last week, now he needs food']\n"
+        "print([triage(t).model_dump() for t in texts])\n"
+    )
+    outputs = {
+        subprocess.run(  # noqa: S603 our own interpreter running a fixed snippet
+            [sys.executable, "-c", code], check=True, capture_output=True, text=True,
+            env={"PYTHONPATH": str(DOMAIN), "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1

@@ -1,0 +1,81 @@
+"""Negation, past time, habits, questions and resolution switch cues off; present time keeps them on."""
+
+from __future__ import annotations
+
+import pytest
+
+from civic311.triage import triage
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no one is injured",
+        "he is not bleeding",
+        "nobody got hurt in the crash",
+        "nadie está herido",
+        "no hay heridos en el choque",
+        "there's no fire and no smoke, just a burnt smell from the toaster earlier",
+    ],
+)
+def test_negated_danger_is_not_an_emergency(text: str) -> None:
+    result = triage(text)
+    assert not result.emergency, result.signals
+    assert any(s.startswith("negated:") for s in result.signals)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he was bleeding last night but he's fine",
+        "someone got stabbed here last year",
+        "there was a shooting on this corner last month",
+        "ayer hubo un incendio en el lote, ya lo apagaron",
+        "la semana pasada un perro atacó a mi hijo, ya está bien",
+        "hace dos días hubo una balacera en mi calle",
+    ],
+)
+def test_danger_that_already_happened_is_not_an_emergency(text: str) -> None:
+    result = triage(text)
+    assert not result.emergency, result.signals
+    assert any(s.startswith(("past-tense:", "resolved:")) for s in result.signals)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a motorcycle just got hit and the rider is bleeding",
+        "he was stabbed a few minutes ago and is still bleeding",
+        "last week it was the dog next door but right now a different dog is attacking my son",
+        "acaba de chocar un carro y hay un señor sangrando",
+        "ahorita mismo están golpeando a un señor",
+    ],
+)
+def test_present_or_just_now_danger_is_an_emergency(text: str) -> None:
+    assert triage(text).emergency
+
+
+def test_uncertainty_is_not_negation() -> None:
+    assert triage("I'm not sure if he's breathing").emergency
+    assert triage("hay humo saliendo de la casa, no sé si hay alguien adentro").emergency
+
+
+def test_a_what_if_question_is_not_an_emergency() -> None:
+    result = triage("what should I do if I smell gas in my house? just want to be prepared")
+    assert not result.emergency
+    assert "hypothetical:gas-leak" in result.signals
+
+
+def test_a_nightly_pattern_is_a_complaint_not_an_emergency() -> None:
+    result = triage("los vecinos se pelean a gritos todas las noches y no dejan dormir")
+    assert (result.emergency, result.service_code) == (False, "noise")
+
+
+def test_a_gone_suspect_turns_a_break_in_into_a_report() -> None:
+    result = triage("Came home, found the back door pried open, whoever did it is long gone, need a report")
+    assert (result.emergency, result.service_code) == (False, "property-crime-report")
+
+
+def test_a_break_in_word_alone_needs_a_present_sign() -> None:
+    assert not triage("someone broke into my storage unit, I need a report for insurance").emergency
+    assert triage("somebody broke in and they are still in the house").emergency

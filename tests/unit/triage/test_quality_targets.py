@@ -1,0 +1,106 @@
+"""The labelled sets must meet the product targets; the metric helpers must count what they claim."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from civic311.triage import TriageResult, triage
+from civic311.triage.evaluation import (
+    DEFAULT_FILE,
+    Outcome,
+    Row,
+    format_table,
+    load_rows,
+    main,
+    metrics,
+    metrics_by_slice,
+    run,
+    shortfalls,
+)
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "triage"
+TUNING_SETS = ["dev.jsonl", "challenge.jsonl", "regressions.jsonl"]
+
+
+@pytest.mark.parametrize("name", TUNING_SETS)
+def test_labelled_set_meets_every_target_in_every_language(name: str) -> None:
+    outcomes = run(load_rows(DATA / name), triage)
+    by_slice = metrics_by_slice(outcomes)
+    missed = [o for o in outcomes if o.missed]
+    report = "\n".join(f"{o.missed} {o.row.text} {o.result.signals}" for o in missed)
+    for slice_name, m in by_slice.items():
+        assert not shortfalls(m), f"{name} [{slice_name}] misses {shortfalls(m)}\n{report}"
+
+
+def test_challenge_set_has_the_promised_shape() -> None:
+    rows = load_rows(DATA / "challenge.jsonl")
+    spanish = sum(r.language == "es" for r in rows) / len(rows)
+    calm_codes = [r.service_code for r in rows if not r.emergency]
+    assert len(rows) >= 200
+    assert 0.25 <= spanish <= 0.32
+    assert sum(r.emergency for r in rows) >= 40
+    assert sum(r.crisis for r in rows) >= 10
+    assert all(calm_codes.count(code) >= 8 for code in set(calm_codes))
+    assert len(set(calm_codes)) == 17
+
+
+def test_holdout_estimate_set_is_large_enough_to_mean_something() -> None:
+    assert len(load_rows(DATA / "holdout_estimate.jsonl")) >= 80
+
+
+def test_default_evaluation_file_is_the_dev_set() -> None:
+    assert DEFAULT_FILE == DATA / "dev.jsonl"
+
+
+def _outcome(emergency: bool, crisis: bool, code: str, predicted: TriageResult) -> Outcome:
+    return Outcome(Row("text", "en", emergency, crisis, code), predicted)
+
+
+def _result(emergency: bool, crisis: bool = False, code: str = "other") -> TriageResult:
+    return TriageResult(emergency=emergency, crisis=crisis, service_code=code, language="en", signals=[])
+
+
+def test_metrics_count_recall_false_escalation_crisis_and_code_accuracy() -> None:
+    outcomes = [
+        _outcome(True, False, "other", _result(True)),
+        _outcome(True, False, "other", _result(False)),
+        _outcome(False, True, "mental-health", _result(False, True, "mental-health")),
+        _outcome(False, False, "pothole", _result(True, code="pothole")),
+        _outcome(False, False, "noise", _result(False, code="animal")),
+    ]
+    m = metrics(outcomes)
+    assert (m.emergency_recall.hits, m.emergency_recall.total) == (1, 2)
+    assert (m.false_escalation.hits, m.false_escalation.total) == (1, 3)
+    assert (m.crisis_recall.hits, m.crisis_recall.total) == (1, 1)
+    assert (m.code_accuracy.hits, m.code_accuracy.total) == (2, 3)
+    assert shortfalls(m) == ["emergency recall", "false escalations", "code accuracy"]
+
+
+def test_a_slice_with_no_rows_of_a_kind_misses_no_target() -> None:
+    m = metrics([_outcome(False, False, "noise", _result(False, code="noise"))])
+    assert m.emergency_recall.value is None
+    assert m.crisis_recall.value is None
+    assert shortfalls(m) == []
+    assert "n/a" in format_table("t", {"en": m, "es": m, "all": m})
+
+
+def test_cli_exits_non_zero_when_a_target_is_missed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"text": "pothole on 22nd street", "language": "en", "emergency": true, "crisis": false,'
+        ' "service_code": "pothole"}\n',
+        encoding="utf-8",
+    )
+    assert main([str(bad), "--verbose"]) == 1
+    printed = capsys.readouterr().out
+    assert "missed emergency" in printed
+    assert "signals:" in printed
+
+
+def test_cli_exits_zero_on_the_dev_set(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 0
+    assert "dev.jsonl" in capsys.readouterr().out
