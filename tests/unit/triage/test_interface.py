@@ -25,8 +25,13 @@ def test_result_has_exactly_the_agreed_fields_and_is_frozen() -> None:
 
 def test_result_language_only_allows_english_or_spanish() -> None:
     with pytest.raises(ValidationError):
-        TriageResult(emergency=False, crisis=False, service_code="other", language="fr",  # type: ignore[arg-type]
-                     signals=[])
+        TriageResult(
+            emergency=False,
+            crisis=False,
+            service_code="other",
+            language="fr",  # type: ignore[arg-type]
+            signals=[],
+        )
 
 
 def test_importing_does_not_build_the_engine_until_first_use() -> None:
@@ -37,13 +42,17 @@ def test_importing_does_not_build_the_engine_until_first_use() -> None:
         "triage('pothole')\n"
         "assert e._engine is not None\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, env={"PYTHONPATH": str(DOMAIN)})  # noqa: S603 fixed code
+    subprocess.run([sys.executable, "-c", code], check=True, env={"PYTHONPATH": str(DOMAIN)})
 
 
 def test_concurrent_calls_agree_with_sequential_calls() -> None:
     texts = [
-        "my dad is not breathing", "pothole on 22nd street", "hay un perro muerto en la calle",
-        "the fire hydrant is leaking", "I feel hopeless", "someone stole my bike last week",
+        "my dad is not breathing",
+        "pothole on 22nd street",
+        "hay un perro muerto en la calle",
+        "the fire hydrant is leaking",
+        "I feel hopeless",
+        "someone stole my bike last week",
     ] * 20
     expected = [triage(t) for t in texts]
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -52,8 +61,10 @@ def test_concurrent_calls_agree_with_sequential_calls() -> None:
 
 def test_performance_stays_well_inside_a_loose_sanity_bound() -> None:
     """Not a benchmark: the real budget (<2 ms per 4,000-character call) is measured separately."""
-    text = ("So I'm at Speedway and Campbell, the streetlight has been out for a week and there's trash "
-            "dumped by the wash, and last night someone was yelling but nobody got hurt. ") * 25
+    text = (
+        "So I'm at Speedway and Campbell, the streetlight has been out for a week and there's trash "
+        "dumped by the wash, and last night someone was yelling but nobody got hurt. "
+    ) * 25
     text = text[:4000]
     triage(text)
     start = time.perf_counter()
@@ -71,8 +82,11 @@ def test_import_and_first_call_stay_well_inside_a_loose_sanity_bound() -> None:
         "triage('my dad is not breathing')\n"
         "print(time.perf_counter() - t)\n"
     )
-    out = subprocess.run(  # noqa: S603 our own interpreter running a fixed snippet
-        [sys.executable, "-c", code], check=True, capture_output=True, text=True,
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        check=True,
+        capture_output=True,
+        text=True,
         env={"PYTHONPATH": str(DOMAIN)},
     )
     assert float(out.stdout) < 1.0
@@ -86,8 +100,11 @@ def test_results_do_not_depend_on_the_hash_seed() -> None:
         "print([triage(t).model_dump() for t in texts])\n"
     )
     outputs = {
-        subprocess.run(  # noqa: S603 our own interpreter running a fixed snippet
-            [sys.executable, "-c", code], check=True, capture_output=True, text=True,
+        subprocess.run(
+            [sys.executable, "-c", code],
+            check=True,
+            capture_output=True,
+            text=True,
             env={"PYTHONPATH": str(DOMAIN), "PYTHONHASHSEED": seed},
         ).stdout
         for seed in ("1", "2", "3")

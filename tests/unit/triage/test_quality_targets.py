@@ -86,9 +86,7 @@ def test_a_slice_with_no_rows_of_a_kind_misses_no_target() -> None:
     assert "n/a" in format_table("t", {"en": m, "es": m, "all": m})
 
 
-def test_cli_exits_non_zero_when_a_target_is_missed(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_cli_exits_non_zero_when_a_target_is_missed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text(
         '{"text": "pothole on 22nd street", "language": "en", "emergency": true, "crisis": false,'

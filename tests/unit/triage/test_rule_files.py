@@ -28,8 +28,15 @@ def _combos() -> list[dict[str, Any]]:
 
 def test_every_rule_file_ships_inside_the_package() -> None:
     names = {p.name for p in resources.files("civic311.triage").joinpath("rules").iterdir()}
-    assert {"context.json", "danger.json", "crisis.json", "services.json", "places.json", "language.json",
-            "typos.json"} <= names
+    assert {
+        "context.json",
+        "danger.json",
+        "crisis.json",
+        "services.json",
+        "places.json",
+        "language.json",
+        "typos.json",
+    } <= names
 
 
 def test_every_service_code_in_the_rules_exists_in_the_catalog() -> None:
@@ -84,7 +91,17 @@ def test_malformed_patterns_are_rejected(bad: str) -> None:
 # Words that usually finish a phrase; after an alternation they often mean someone wrote "going off|beeping"
 # expecting a phrase alternative. The patterns below were reviewed and really mean word-by-word alternatives.
 _PHRASE_TAILS = {
-    "off", "behind", "up", "down", "out", "sign", "light", "earth", "fuerza", "respirar", "working",
+    "off",
+    "behind",
+    "up",
+    "down",
+    "out",
+    "sign",
+    "light",
+    "earth",
+    "fuerza",
+    "respirar",
+    "working",
 }
 _REVIEWED = {
     "kicked|threw|put me|us|him|her|them out",

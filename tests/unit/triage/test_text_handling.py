@@ -53,8 +53,10 @@ def test_location_first_transcript_still_finds_the_emergency() -> None:
 
 
 def test_run_on_phone_transcript_without_punctuation_is_read_whole() -> None:
-    text = ("hi yes so um my grandma she lives with us and she was fine this morning but now her face looks "
-            "weird like one side is drooping and she cant lift her arm")
+    text = (
+        "hi yes so um my grandma she lives with us and she was fine this morning but now her face looks "
+        "weird like one side is drooping and she cant lift her arm"
+    )
     assert triage(text).emergency
 
 

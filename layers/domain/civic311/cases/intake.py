@@ -1,7 +1,9 @@
-"""Intake: turn a request from any channel into a stored case with a running workflow.
+"""Intake: turn a request from any channel into a screened, stored case with a running workflow.
 
-One write per request (plus the idempotency record when the client sent a key), so a retried
-POST never makes a second case and the normal path stays within three DynamoDB calls.
+Every intake runs triage. An emergency is stored, its 911 alert is published inside this call (before
+and independent of the workflow), and the resident is told to call 911. One write per request (plus
+the idempotency record when the client sent a key), so a retried POST never makes a second case and
+the normal path stays within three DynamoDB calls.
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 
-from civic311 import clock
-from civic311.cases.models import NewRequest, Receipt, ServiceRequest, Status
+from civic311 import clock, metrics
+from civic311.cases.models import AlertState, Channel, NewRequest, Receipt, Screening, ServiceRequest, Status
 from civic311.catalog import Catalog, Language, ServiceType
 from civic311.errors import DependencyUnavailable
+from civic311.escalation.service import CRISIS_NOTICE, EMERGENCY_NOTICE, Escalation
 from civic311.store.requests import DuplicateId, RequestStore
+from civic311.triage import TriageResult, triage
 
 logger = Logger(child=True)
 
@@ -35,6 +39,9 @@ _IDEMPOTENCY_SECONDS = 24 * 3600
 
 class Workflow(Protocol):
     def start(self, request: ServiceRequest) -> bool: ...
+
+
+Screen = Callable[[str, Language | None], TriageResult]
 
 
 def new_request_id() -> str:
@@ -66,12 +73,16 @@ class Intake:
         store: RequestStore,
         workflow: Workflow,
         idempotency_table: str | None,
+        escalation: Escalation | None = None,
+        screen: Screen = triage,
         clock_now: Callable[[], datetime] = clock.now,
         id_factory: Callable[[], str] = new_request_id,
     ) -> None:
         self.catalog = catalog
         self.store = store
         self.workflow = workflow
+        self.escalation = escalation
+        self.screen = screen
         self.clock_now = clock_now
         self.id_factory = id_factory
         self._idempotency_config: IdempotencyConfig | None = None
@@ -81,6 +92,10 @@ class Intake:
         """Let idempotency records expire with the invocation's remaining time, as powertools expects."""
         if self._idempotency_config is not None:
             self._idempotency_config.register_lambda_context(lambda_context)
+
+    def suggest_code(self, description: str, language: Language | None = None) -> str:
+        """The catalog code triage finds best for a description (for channels where the caller did not choose)."""
+        return self.screen(description, language).service_code
 
     def submit(self, request: NewRequest) -> Receipt:
         """Create the request (once per idempotency key) and return what the caller may see."""
@@ -94,9 +109,25 @@ class Intake:
     def _submit(self, new_request: NewRequest) -> Receipt:
         service = self.catalog.get(new_request.service_code)
         attributes = service.check_answers(new_request.attributes)
-        language: Language = new_request.language or "en"
+        found = self.screen(new_request.description or "", new_request.language)
+        language: Language = new_request.language or found.language
+        screening = Screening(
+            emergency=found.emergency,
+            crisis=found.crisis,
+            suggested_code=found.service_code,
+            language=found.language,
+            signals=list(found.signals),
+        )
         moment = self.clock_now()
-        notice = expected_notice(service, language)
+        alert = None
+        if screening.emergency:
+            kind = "diversion" if new_request.channel == Channel.DIVERSION else "screened"
+            alert = AlertState(status="pending", kind=kind)
+            notice = EMERGENCY_NOTICE[language]
+        elif screening.crisis:
+            notice = f"{expected_notice(service, language)} {CRISIS_NOTICE[language]}"
+        else:
+            notice = expected_notice(service, language)
         for _ in range(_ID_ATTEMPTS):
             request = ServiceRequest(
                 service_request_id=self.id_factory(),
@@ -117,6 +148,8 @@ class Intake:
                 agency_responsible=self.catalog.department_name(service),
                 service_notice=notice,
                 contact=None if new_request.contact is None or new_request.contact.is_empty() else new_request.contact,
+                screening=screening,
+                alert=alert,
             )
             try:
                 self.store.create(request)
@@ -125,6 +158,12 @@ class Intake:
                 continue
         else:
             raise DependencyUnavailable("could not allocate a request id; please retry")
+        metrics.count("Intakes", channel=request.channel.value, service_code=request.service_code)
+        if request.alert is not None:
+            metrics.count("Escalations", channel=request.channel.value, service_code=request.service_code)
+            if self.escalation is not None:
+                # Inside the intake call and before the workflow: the alert must not wait for anything.
+                self.escalation.send(request, request.contact)
         if not self.workflow.start(request):
             # Stored and flagged pending: the sweeper starts the workflow, so the caller still gets an id.
             logger.warning("workflow not started yet", extra={"service_request_id": request.service_request_id})
@@ -134,6 +173,8 @@ class Intake:
                 "service_request_id": request.service_request_id,
                 "service_code": request.service_code,
                 "channel": request.channel.value,
+                "emergency": request.alert is not None,
+                "signals": screening.signals,
             },
         )
         return Receipt(
@@ -141,6 +182,7 @@ class Intake:
             token=request.token,
             service_notice=request.service_notice,
             account_id=request.contact.account_id if request.contact else None,
+            emergency=request.alert is not None,
         )
 
     def _idempotent(self, function: Callable[..., Receipt], table_name: str) -> Callable[..., Receipt]:

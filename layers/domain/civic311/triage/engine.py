@@ -38,7 +38,13 @@ CRISIS_TIME_WINDOW = 2
 HYPOTHETICAL_WINDOW = 10
 
 LIVE, NEGATED, PAST, HABITUAL, HYPOTHETICAL, RESOLVED, NOT_NOW = (
-    "live", "negated", "past-tense", "habitual", "hypothetical", "resolved", "not-now"
+    "live",
+    "negated",
+    "past-tense",
+    "habitual",
+    "hypothetical",
+    "resolved",
+    "not-now",
 )
 # A tuple, not a set: the order hits are judged in must not depend on hash seeds.
 _CUE_KINDS = ("danger", "crisis-imminent", "crisis", "component", "risk")
@@ -86,10 +92,7 @@ def _overlaps(a: Hit, b: Hit) -> bool:
 
 def _drop_shadowed(mine: Sequence[Hit], theirs: Sequence[Hit]) -> tuple[Hit, ...]:
     """Drop hits covered by a longer hit of the opposite kind ("since yesterday" is not "yesterday")."""
-    return tuple(
-        h for h in mine
-        if not any(_overlaps(h, o) and (o.end - o.start) > (h.end - h.start) for o in theirs)
-    )
+    return tuple(h for h in mine if not any(_overlaps(h, o) and (o.end - o.start) > (h.end - h.start) for o in theirs))
 
 
 class TriageEngine:
@@ -102,9 +105,7 @@ class TriageEngine:
         self._barrier_words = frozenset(
             p.source for p in rules.patterns if p.entry_id in barrier_ids and " " not in p.source
         )
-        matched = [
-            p for p in rules.patterns if not (p.entry_id in barrier_ids and p.source in self._barrier_words)
-        ]
+        matched = [p for p in rules.patterns if not (p.entry_id in barrier_ids and p.source in self._barrier_words)]
         self._matcher = Matcher(matched, frozenset().union(*rules.stopwords.values()))
         self._typos = TypoCorrector(rules.typo_terms, rules.known_words)
         self._kind_of = {entry.id: entry.kind for entry in rules.entries.values()}
@@ -128,9 +129,7 @@ class TriageEngine:
 
     def _context(self, by_kind: dict[str, list[Hit]], doc: Doc) -> _Context:
         uncertain = by_kind.get("uncertain", [])
-        negators = tuple(
-            h for h in by_kind.get("negator", []) if not any(_overlaps(h, u) for u in uncertain)
-        )
+        negators = tuple(h for h in by_kind.get("negator", []) if not any(_overlaps(h, u) for u in uncertain))
         past = by_kind.get("past-time", [])
         habitual = by_kind.get("habitual", [])
         present = by_kind.get("present-time", [])
@@ -160,9 +159,7 @@ class TriageEngine:
         return False
 
     @staticmethod
-    def _nearest(
-        spans: _Spans, hit: Hit, doc: Doc, window: int = TIME_WINDOW, inside: bool = True
-    ) -> int | None:
+    def _nearest(spans: _Spans, hit: Hit, doc: Doc, window: int = TIME_WINDOW, inside: bool = True) -> int | None:
         best: int | None = None
         for span in spans.between(hit.start - window, hit.end + window):
             if doc.sentence[span.start] != doc.sentence[hit.start]:
@@ -240,7 +237,7 @@ class TriageEngine:
         has_places = any(mask)
         kind_of = self._kind_of
         for hit in self._matcher.find(doc.tokens, doc.sentence):
-            if has_places and any(mask[hit.start:hit.end]):
+            if has_places and any(mask[hit.start : hit.end]):
                 masked_any = True
                 continue
             by_kind.setdefault(kind_of[hit.entry_id], []).append(hit)
@@ -270,9 +267,7 @@ class TriageEngine:
                 if kind not in {"component", "risk"}:
                     fired.append((hit.start, entry.id, kind, entry.service_code or "other"))
 
-        risk_hits = [
-            h for entry_id, hits in live.items() if rules.entries[entry_id].kind == "risk" for h in hits
-        ]
+        risk_hits = [h for entry_id, hits in live.items() if rules.entries[entry_id].kind == "risk" for h in hits]
         risk_score, risk_start = self._vote(risk_hits, doc.tokens).get("risk", (0.0, 0))
         if risk_score >= rules.risk_threshold:
             signals.extend((h.start, f"risk:{h.entry_id}") for h in risk_hits)
@@ -334,7 +329,7 @@ class TriageEngine:
                 continue  # an overlapping second phrase of the same entry is the same evidence
             last_end[hit.entry_id] = hit.end
             first_seen.setdefault(hit.entry_id, hit.start)
-            phrases.setdefault(hit.entry_id, set()).add(tuple(tokens[hit.start:hit.end]))
+            phrases.setdefault(hit.entry_id, set()).add(tuple(tokens[hit.start : hit.end]))
         scores: dict[str, float] = {}
         first_code: dict[str, int] = {}
         for entry_id, position in first_seen.items():
@@ -352,7 +347,8 @@ class TriageEngine:
             return "other", []
         best = max(votes, key=lambda code: (votes[code][0], -votes[code][1]))
         used = [
-            (hit.start, f"cue:{hit.entry_id}") for hit in hits
+            (hit.start, f"cue:{hit.entry_id}")
+            for hit in hits
             if (self._rules.entries[hit.entry_id].service_code or "other") == best
         ]
         return best, used

@@ -93,8 +93,9 @@ def load_rows(path: Path) -> list[Row]:
                 continue
             raw = json.loads(line)
             try:
-                rows.append(Row(raw["text"], raw["language"], bool(raw["emergency"]), bool(raw["crisis"]),
-                                raw["service_code"]))
+                rows.append(
+                    Row(raw["text"], raw["language"], bool(raw["emergency"]), bool(raw["crisis"]), raw["service_code"])
+                )
             except KeyError as exc:
                 raise ValueError(f"{path}:{number}: missing field {exc}") from exc
     return rows
@@ -132,8 +133,11 @@ def shortfalls(m: Metrics) -> list[str]:
     """Targets this slice misses; a slice with nothing to measure misses nothing."""
     floors = (
         ("emergency recall", m.emergency_recall.value, RECALL_TARGET),
-        ("false escalations", None if m.false_escalation.value is None else -m.false_escalation.value,
-         -FALSE_ESCALATION_LIMIT),
+        (
+            "false escalations",
+            None if m.false_escalation.value is None else -m.false_escalation.value,
+            -FALSE_ESCALATION_LIMIT,
+        ),
         ("crisis recall", m.crisis_recall.value, CRISIS_RECALL_TARGET),
         ("code accuracy", m.code_accuracy.value, CODE_ACCURACY_TARGET),
     )
@@ -142,14 +146,18 @@ def shortfalls(m: Metrics) -> list[str]:
 
 def format_table(title: str, by_slice: dict[str, Metrics]) -> str:
     """A plain-text table, one line per slice."""
-    header = f"{'slice':<5} {'rows':>4}  {'emergency recall':<18} {'false escalation':<18} " \
-             f"{'crisis recall':<18} {'code accuracy':<18} missed targets"
+    header = (
+        f"{'slice':<5} {'rows':>4}  {'emergency recall':<18} {'false escalation':<18} "
+        f"{'crisis recall':<18} {'code accuracy':<18} missed targets"
+    )
     lines = [title, header, "-" * len(header)]
     for name in SLICES:
         m = by_slice[name]
         missed = ", ".join(shortfalls(m)) or "-"
-        lines.append(f"{name:<5} {m.rows:>4}  {m.emergency_recall!s:<18} {m.false_escalation!s:<18} "
-                     f"{m.crisis_recall!s:<18} {m.code_accuracy!s:<18} {missed}")
+        lines.append(
+            f"{name:<5} {m.rows:>4}  {m.emergency_recall!s:<18} {m.false_escalation!s:<18} "
+            f"{m.crisis_recall!s:<18} {m.code_accuracy!s:<18} {missed}"
+        )
     return "\n".join(lines)
 
 

@@ -23,8 +23,13 @@ def normalise_hint(hint: str | None) -> Language | None:
     return None
 
 
-def detect_language(raw: str, tokens: Sequence[str], masked: Sequence[bool],
-                    stopwords: Mapping[str, frozenset[str]], spanish_characters: str) -> Language:
+def detect_language(
+    raw: str,
+    tokens: Sequence[str],
+    masked: Sequence[bool],
+    stopwords: Mapping[str, frozenset[str]],
+    spanish_characters: str,
+) -> Language:
     """Count each language's function words outside place names; ties go to English."""
     words = [token for token, is_place in zip(tokens, masked, strict=True) if not is_place]
     english = float(sum(1 for token in words if token in stopwords["en"]))

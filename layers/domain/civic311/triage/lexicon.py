@@ -14,24 +14,26 @@ from civic311.triage.places import Gazetteer
 RULE_FILES = ("context.json", "danger.json", "crisis.json", "services.json")
 
 # What each entry kind means to the engine; a rule file may use no other kind.
-ENTRY_KINDS = frozenset({
-    "danger",           # on its own: call 911 now
-    "component",        # only counts inside a combo
-    "risk",             # a weak danger sign; enough different ones together (risk_threshold) mean 911
-    "crisis",           # mental-health distress, not imminent
-    "crisis-imminent",  # self-harm in progress or with plan and means: 911 and crisis
-    "negator",          # "no", "nobody", "nadie": cancels a cue just after it
-    "barrier",          # "if", "but": stops a negator reaching past it
-    "past-time",        # "last week", "ayer": the event is over
-    "habitual",         # "every night", "todas las noches": a pattern, not something happening this minute
-    "hypothetical",     # "what should I do if", "qué hago si": asking ahead, nothing is happening
-    "present-time",     # "right now", "ahorita", "just now": the event is happening
-    "uncertain",        # "not sure if he is breathing": treat as present, never as negated
-    "resolved",         # "long gone", "ya se fueron": the danger has passed
-    "safety",           # "I'm not going to do anything": no plan right now
-    "benign",           # idioms and compounds ("fire hydrant", "killing me") that hide cue words
-    "service-cue",      # evidence for one service code
-})
+ENTRY_KINDS = frozenset(
+    {
+        "danger",  # on its own: call 911 now
+        "component",  # only counts inside a combo
+        "risk",  # a weak danger sign; enough different ones together (risk_threshold) mean 911
+        "crisis",  # mental-health distress, not imminent
+        "crisis-imminent",  # self-harm in progress or with plan and means: 911 and crisis
+        "negator",  # "no", "nobody", "nadie": cancels a cue just after it
+        "barrier",  # "if", "but": stops a negator reaching past it
+        "past-time",  # "last week", "ayer": the event is over
+        "habitual",  # "every night", "todas las noches": a pattern, not something happening this minute
+        "hypothetical",  # "what should I do if", "qué hago si": asking ahead, nothing is happening
+        "present-time",  # "right now", "ahorita", "just now": the event is happening
+        "uncertain",  # "not sure if he is breathing": treat as present, never as negated
+        "resolved",  # "long gone", "ya se fueron": the danger has passed
+        "safety",  # "I'm not going to do anything": no plan right now
+        "benign",  # idioms and compounds ("fire hydrant", "killing me") that hide cue words
+        "service-cue",  # evidence for one service code
+    }
+)
 COMBO_KINDS = frozenset({"danger", "crisis-imminent"})
 
 
@@ -159,9 +161,7 @@ def load_rules() -> RuleSet:
 
     memo: dict[str, Element] = {}
     patterns = tuple(
-        compile_pattern(entry.id, source, classes, memo)
-        for entry in entries.values()
-        for source in entry.patterns
+        compile_pattern(entry.id, source, classes, memo) for entry in entries.values() for source in entry.patterns
     )
     places = _read("places.json")
     gazetteer = Gazetteer(
@@ -181,11 +181,7 @@ def load_rules() -> RuleSet:
     distinct = {id(element): element for pattern in patterns for element in pattern.elements}
     pattern_words = frozenset().union(*(element.words for element in distinct.values()))
     stopwords = {lang: _words(words) for lang, words in language["stopwords"].items()}
-    known = (
-        pattern_words
-        | frozenset().union(*stopwords.values())
-        | _words(typos["real_words"])
-    )
+    known = pattern_words | frozenset().union(*stopwords.values()) | _words(typos["real_words"])
     return RuleSet(
         entries=entries,
         combos=tuple(combos),

@@ -53,8 +53,9 @@ class Pattern(NamedTuple):
     source: str
     elements: tuple[Element, ...]
 
-    def anchors(self, common: frozenset[str], memo: dict[int, tuple[int, int]] | None = None
-                ) -> tuple[frozenset[str], ...]:
+    def anchors(
+        self, common: frozenset[str], memo: dict[int, tuple[int, int]] | None = None
+    ) -> tuple[frozenset[str], ...]:
         """Word sets a match must draw from, rarest first, so absent words rule a pattern out cheaply."""
         plain = [e.words for e in self.elements[1:] if e.plain]
         if len(plain) < 2:
@@ -78,8 +79,14 @@ class Hit(NamedTuple):
     end: int
 
 
-def _compile_alternative(alt: str, element_words: set[str], prefixes: list[str], suffixes: list[str],
-                         numbers: list[tuple[int, int]], source: str) -> None:
+def _compile_alternative(
+    alt: str,
+    element_words: set[str],
+    prefixes: list[str],
+    suffixes: list[str],
+    numbers: list[tuple[int, int]],
+    source: str,
+) -> None:
     if alt.startswith("#"):
         try:
             lo_text, hi_text = alt[1:].split("-")
@@ -96,8 +103,9 @@ def _compile_alternative(alt: str, element_words: set[str], prefixes: list[str],
         raise PatternError(f"bad alternative {alt!r} in {source!r}")
 
 
-def compile_pattern(entry_id: str, source: str, classes: Mapping[str, frozenset[str]],
-                    memo: dict[str, Element] | None = None) -> Pattern:
+def compile_pattern(
+    entry_id: str, source: str, classes: Mapping[str, frozenset[str]], memo: dict[str, Element] | None = None
+) -> Pattern:
     """Compile one already-folded pattern string; `memo` shares identical elements between patterns."""
     elements: list[Element] = []
     for item in source.split():
@@ -140,9 +148,7 @@ def compile_pattern(entry_id: str, source: str, classes: Mapping[str, frozenset[
             else:
                 _compile_alternative(alt, words, prefixes, suffixes, numbers, source)
         plain = not (optional or prefixes or suffixes or numbers)
-        element = Element(
-            frozenset(words), tuple(prefixes), tuple(suffixes), tuple(numbers), optional, 0, plain
-        )
+        element = Element(frozenset(words), tuple(prefixes), tuple(suffixes), tuple(numbers), optional, 0, plain)
         if memo is not None:
             memo[item] = element
         elements.append(element)
@@ -153,8 +159,9 @@ def compile_pattern(entry_id: str, source: str, classes: Mapping[str, frozenset[
     return Pattern(entry_id, source, tuple(elements))
 
 
-def _match_from(elements: tuple[Element, ...], k: int, tokens: tuple[str, ...], i: int,
-                sentence: tuple[int, ...], sent: int) -> int:
+def _match_from(
+    elements: tuple[Element, ...], k: int, tokens: tuple[str, ...], i: int, sentence: tuple[int, ...], sent: int
+) -> int:
     """Return the end of a match of elements[k:] starting at tokens[i], or -1."""
     if k == len(elements):
         return i
@@ -278,10 +285,7 @@ class Matcher:
             for index in candidates:
                 entry_id, elements = patterns[index]
                 # The index guarantees the first element accepts this token.
-                if len(elements) == 1:
-                    end = i + 1
-                else:
-                    end = _match_from(elements, 1, tokens, i + 1, sentence, sentence[i])
+                end = i + 1 if len(elements) == 1 else _match_from(elements, 1, tokens, i + 1, sentence, sentence[i])
                 if end > i:
                     key = (entry_id, i)
                     if hits.get(key, -1) < end:

@@ -64,8 +64,9 @@ def location_mask(doc: Doc, gaz: Gazetteer) -> list[bool]:
             for k in range(j + 1, i + 1):
                 mask[k] = True
             # "1400 E Lester St": the house number and direction belong to the same address.
-            while j >= 0 and (tokens[j] in gaz.directions or _is_number(tokens[j]) or tokens[j] == "block"
-                              or tokens[j] == "of"):
+            while j >= 0 and (
+                tokens[j] in gaz.directions or _is_number(tokens[j]) or tokens[j] == "block" or tokens[j] == "of"
+            ):
                 mask[j] = True
                 j -= 1
 

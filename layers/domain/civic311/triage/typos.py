@@ -12,7 +12,7 @@ def squeeze(word: str) -> str:
 
 
 def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1:] for i in range(len(word))}
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
@@ -79,9 +79,7 @@ class TypoCorrector:
             # Terms carry their two-letter deletions, so one token-side deletion covers the allowed slips.
             keys = {token} | _deletions(token)
             candidates = {term for key in keys for term in self._by_deletion.get(key, ())}
-            scored = sorted(
-                (edit_distance(token, term, allowed_distance(term)), term) for term in candidates
-            )
+            scored = sorted((edit_distance(token, term, allowed_distance(term)), term) for term in candidates)
             if scored and scored[0][0] <= allowed_distance(scored[0][1]):
                 result = scored[0][1]
         if len(self._cache) < self._CACHE_LIMIT:

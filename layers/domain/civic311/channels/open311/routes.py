@@ -25,6 +25,8 @@ from civic311.channels.http import public_base_url
 from civic311.channels.open311 import models as wire
 from civic311.channels.open311.formats import respond
 from civic311.errors import Forbidden, InvalidInput, NotFound
+from civic311.escalation.alerts import AlertPublisher
+from civic311.escalation.service import Escalation
 from civic311.settings import Open311Settings
 from civic311.store.api_clients import ApiClientStore
 from civic311.store.requests import RequestFilter, RequestStore
@@ -70,6 +72,7 @@ class Open311Context:
             store=self.requests,
             workflow=WorkflowStarter(self.settings.call_workflow_arn),
             idempotency_table=self.settings.idempotency_table,
+            escalation=Escalation(self.requests, AlertPublisher(self.settings.emergency_alert_topic_arn)),
         )
 
 
