@@ -16,6 +16,7 @@ from botocore.config import Config
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
     from mypy_boto3_stepfunctions import SFNClient
 
 _build_lock = threading.Lock()
@@ -48,6 +49,12 @@ def dynamodb() -> DynamoDBClient:
 def sns() -> SNSClient:
     """SNS client."""
     client: SNSClient = _client("sns")
+    return client
+
+
+def sqs() -> SQSClient:
+    """SQS client."""
+    client: SQSClient = _client("sqs")
     return client
 
 
