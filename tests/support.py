@@ -15,6 +15,8 @@ from urllib.parse import urlencode
 from moto import mock_aws
 
 from civic311 import aws
+from civic311.store.directory import forget_active_versions
+from local_stack.aws_endpoint import install_lambda_seam
 from local_stack.lambda_runtime import LambdaRuntime
 from local_stack.provision import Provisioner
 from local_stack.template import Template
@@ -99,11 +101,17 @@ def in_process_stack(stack_name: str = "civic311-test") -> Iterator[InProcessSta
     try:
         with mock_aws():
             runtime = LambdaRuntime()
-            provisioner = Provisioner(Template(TEMPLATE, {"Stage": "local"}, stack_name), runtime, None)
-            provisioner.provision_all()
-            yield InProcessStack(provisioner, runtime)
+            # Invokes that moto makes itself (an SQS queue feeding a function) run the handler in-process too.
+            restore_seam = install_lambda_seam(runtime)
+            try:
+                provisioner = Provisioner(Template(TEMPLATE, {"Stage": "local"}, stack_name), runtime, None)
+                provisioner.provision_all()
+                yield InProcessStack(provisioner, runtime)
+            finally:
+                restore_seam()
     finally:
         aws.reset()
+        forget_active_versions()
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
