@@ -12,28 +12,37 @@ the resources open then; and each language spoken. T is counted over resources o
 eligibility limit, which every caller can use, so limits and monthly hours only make T larger (never
 wrong). Shelters count more than the answer needs, so full ones can be skipped. Phone lines and online
 desks (virtual resources) serve every point and join every list of their code.
+
+Each code gets the coarsest resolution whose lists all fit MAX_CANDIDATES: a sparse code needs few, large
+cells; a dense one smaller cells (smaller r, less slack). Only past the finest resolution are lists cut.
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
 import math
-from collections.abc import Iterable, Sequence
+import operator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
+
+import numpy
 
 from civic311.directory.hours import MINUTES_PER_WEEK, is_every_week, week_ranges
 from civic311.directory.hsds import SHELTER_CODE
 from civic311.directory.resource import Resource
-from civic311.geo.cells import cell_center, cell_radius_km
-from civic311.geo.distance import distance_km
+from civic311.geo.cells import cell_center, cell_radius_km, our_cells
+from civic311.geo.distance import EARTH_RADIUS_KM
 
 MAX_REFERRALS = 5
 # Shelters keep three more than the answer shows, so full ones can be passed over.
 SHELTER_SPARE = 3
 PER_LANGUAGE = 3
-# Keeps a list (and so a read) bounded whatever the directory's density: ~80 resources compress to ~15 KB.
-MAX_CANDIDATES = 80
+# Keeps a list (and so a read) bounded whatever the directory's density: 120 resources compress to ~14 KB.
+MAX_CANDIDATES = 120
+# Coarse to fine: resolution 6 cells are ~36 km² (30 cover the city), 8 are ~0.7 km² (about 760).
+RESOLUTIONS = (6, 7, 8)
 
 IndexMode = Literal["cells", "citywide"]
 
@@ -44,16 +53,21 @@ class CodeIndex:
 
     service_code: str
     mode: IndexMode
+    resolution: int | None
     lists: dict[str, tuple[Resource, ...]]
+    trimmed_lists: int = 0
 
 
 @dataclass
 class DirectoryIndex:
-    """Every list of one directory version, and how many had to be cut to MAX_CANDIDATES."""
+    """Every list of one directory version."""
 
-    resolution: int
     codes: dict[str, CodeIndex] = field(default_factory=dict)
-    trimmed_lists: int = 0
+
+    @property
+    def trimmed_lists(self) -> int:
+        """Lists cut to MAX_CANDIDATES even at the finest resolution (their guarantee is then approximate)."""
+        return sum(code_index.trimmed_lists for code_index in self.codes.values())
 
 
 @dataclass(frozen=True)
@@ -66,33 +80,88 @@ class _Entry:
     unrestricted: bool
 
 
-def build_index(resources: Iterable[Resource], cells: Iterable[str], resolution: int) -> DirectoryIndex:
-    """The lists for every code with active resources, over the given cells."""
+def build_index(
+    resources: Iterable[Resource],
+    cells_at: Callable[[int], Iterable[str]] = our_cells,
+    resolutions: Sequence[int] = RESOLUTIONS,
+) -> DirectoryIndex:
+    """The lists for every code with active resources, over the cells `cells_at(resolution)` gives."""
     by_code: dict[str, list[Resource]] = {}
     for resource in resources:
         if resource.status == "active":
             by_code.setdefault(resource.service_code, []).append(resource)
-    cell_list = sorted(cells)
-    geometry = {cell: (cell_center(cell), cell_radius_km(cell)) for cell in cell_list}
-    index = DirectoryIndex(resolution=resolution)
+    index = DirectoryIndex()
     for code, members in sorted(by_code.items()):
         virtual = tuple(r for r in members if r.virtual or r.latitude is None or r.longitude is None)
         physical = [r for r in members if r not in virtual]
         if not physical:
-            index.codes[code] = CodeIndex(code, "citywide", {"CITY": virtual})
+            index.codes[code] = CodeIndex(code, "citywide", None, {"CITY": virtual})
             continue
         entries = _entries(physical)
         wanted = MAX_REFERRALS + (SHELTER_SPARE if code == SHELTER_CODE else 0)
-        lists: dict[str, tuple[Resource, ...]] = {}
-        for cell in cell_list:
-            (lat, long), radius = geometry[cell]
-            chosen = _select(entries, lat, long, radius, wanted)
-            if len(chosen) > MAX_CANDIDATES - len(virtual):
-                chosen = chosen[: MAX_CANDIDATES - len(virtual)]
-                index.trimmed_lists += 1
-            lists[cell] = (*chosen, *virtual)
-        index.codes[code] = CodeIndex(code, "cells", lists)
+        room = MAX_CANDIDATES - len(virtual)
+        for position, resolution in enumerate(resolutions):
+            finest = position == len(resolutions) - 1
+            lists = _lists(entries, sorted(cells_at(resolution)), wanted, None if finest else room)
+            if lists is not None:
+                break
+        assert lists is not None  # the finest resolution never gives up
+        trimmed = sum(1 for chosen in lists.values() if len(chosen) > room)
+        index.codes[code] = CodeIndex(
+            code,
+            "cells",
+            resolution,
+            {cell: (*chosen[:room], *virtual) for cell, chosen in lists.items()},
+            trimmed,
+        )
     return index
+
+
+def _lists(
+    entries: list[_Entry], cells: list[str], wanted: int, give_up_above: int | None
+) -> dict[str, list[Resource]] | None:
+    """Each cell's selection; None as soon as one exceeds `give_up_above` (then a finer resolution is tried)."""
+    lists: dict[str, list[Resource]] = {}
+    lats = numpy.radians([e.lat for e in entries])
+    longs = numpy.radians([e.long for e in entries])
+    groups = _Groups(
+        sure=functools.reduce(operator.or_, (e.sure for e in entries if e.unrestricted), 0),
+        maybe=functools.reduce(operator.or_, (e.maybe for e in entries), 0),
+        languages=frozenset(code for e in entries for code in e.resource.languages),
+    )
+    for cell in cells:
+        lat, long = cell_center(cell)
+        # Haversine for every entry at once (the formula of geo.distance); the walks below stop early.
+        phi, lam = math.radians(lat), math.radians(long)
+        h = numpy.sin((lats - phi) / 2) ** 2 + math.cos(phi) * numpy.cos(lats) * numpy.sin((longs - lam) / 2) ** 2
+        distances = 2 * EARTH_RADIUS_KM * numpy.arcsin(numpy.sqrt(numpy.minimum(1.0, h)))
+        order = numpy.argsort(distances, kind="stable").tolist()
+        ordered = _Ordered(entries, order, distances.tolist())
+        chosen = _select(ordered, groups, cell_radius_km(cell), wanted)
+        if give_up_above is not None and len(chosen) > give_up_above:
+            return None
+        lists[cell] = chosen
+    return lists
+
+
+@dataclass(frozen=True)
+class _Groups:
+    sure: int  # segments some unrestricted resource is open in every week
+    maybe: int  # segments some resource is open in, some weeks at least
+    languages: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _Ordered:
+    """Entries nearest first, produced lazily (most walks stop after a few dozen)."""
+
+    entries: list[_Entry]
+    order: list[int]
+    distances: list[float]
+
+    def __iter__(self) -> Iterator[tuple[float, _Entry]]:
+        for i in self.order:
+            yield self.distances[i], self.entries[i]
 
 
 def _entries(resources: Sequence[Resource]) -> list[_Entry]:
@@ -127,16 +196,12 @@ def _segments(bounds: list[int], start: int, end: int) -> int:
     return ((1 << last) - 1) ^ ((1 << first) - 1)
 
 
-def _select(entries: list[_Entry], lat: float, long: float, radius: float, wanted: int) -> list[Resource]:
-    ordered = sorted(((distance_km(lat, long, e.lat, e.long), e) for e in entries), key=lambda pair: pair[0])
+def _select(ordered: _Ordered, groups: _Groups, radius: float, wanted: int) -> list[Resource]:
     # Pass 1: the distance T of the wanted-th usable resource, overall and per segment of the week.
     overall = math.inf
     counted = 0
     per_segment: dict[int, int] = {}
     threshold: dict[int, float] = {}
-    all_segments = 0
-    for _, entry in ordered:
-        all_segments |= entry.maybe
     filled = 0
     for distance, entry in ordered:
         if not entry.unrestricted:
@@ -154,20 +219,25 @@ def _select(entries: list[_Entry], lat: float, long: float, radius: float, wante
                 threshold[segment] = distance
                 filled |= low
             bits ^= low
-        if counted >= wanted and filled == all_segments:
+        if counted >= wanted and filled == groups.sure:
             break
     # Pass 2: keep each group's members within T + 2r; segments never filled keep every member.
     slack = 2 * radius
     closing = sorted((t + slack, 1 << segment) for segment, t in threshold.items())
-    open_groups = all_segments
+    open_groups = groups.maybe
     language_counts: dict[str, int] = {}
+    languages_left = set(groups.languages)
     chosen: list[Resource] = []
     for distance, entry in ordered:
         while closing and closing[0][0] < distance:
             open_groups &= ~closing.pop(0)[1]
-        languages = [code for code in entry.resource.languages if language_counts.get(code, 0) < PER_LANGUAGE]
+        if distance > overall + slack and not open_groups and not languages_left:
+            break
+        languages = [code for code in entry.resource.languages if code in languages_left]
         if distance <= overall + slack or entry.maybe & open_groups or languages:
             chosen.append(entry.resource)
             for code in languages:
                 language_counts[code] = language_counts.get(code, 0) + 1
+                if language_counts[code] == PER_LANGUAGE:
+                    languages_left.discard(code)
     return chosen

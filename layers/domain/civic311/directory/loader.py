@@ -18,8 +18,7 @@ from aws_lambda_powertools import Logger
 from civic311 import clock
 from civic311.directory.index import build_index
 from civic311.directory.package import DirectoryPackage, iter_resources, load_package
-from civic311.geo.cells import REFERRAL_RESOLUTION, our_cells
-from civic311.store.directory import ActiveDirectory, DirectoryStore, stale_versions
+from civic311.store.directory import ActiveDirectory, CodeLayout, DirectoryStore, stale_versions
 
 logger = Logger(child=True)
 
@@ -72,15 +71,17 @@ def load_directory(
     version = new_version_id()
     store.begin_version(version, name, clock.now())
     try:
-        index = build_index(resources, our_cells(REFERRAL_RESOLUTION), REFERRAL_RESOLUTION)
+        index = build_index(resources)
         items = store.write_version(version, index, resources, check_time)
         seeded = store.seed_capacity(r for r in resources if r.status == "active")
         store.complete_version(version, items)
         check_time()
         pointer = ActiveDirectory(
             version=version,
-            resolution=index.resolution,
-            codes={code: code_index.mode for code, code_index in index.codes.items()},
+            codes={
+                code: CodeLayout(mode=code_index.mode, resolution=code_index.resolution)
+                for code, code_index in index.codes.items()
+            },
             package=name,
             sample_notice=notice,
             resources=len(resources),

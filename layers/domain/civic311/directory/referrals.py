@@ -246,7 +246,9 @@ def refer(
     active = directory.active()
     if active is None:
         raise DependencyUnavailable("the resource directory is not loaded yet; please retry shortly")
-    candidates = directory.candidates(active, query.service_code, cell_of(query.lat, query.long, active.resolution))
+    layout = active.codes.get(query.service_code)
+    cell = cell_of(query.lat, query.long, layout.resolution) if layout and layout.resolution else None
+    candidates = directory.candidates(active, query.service_code, cell)
     shelter_ids = [r.id for r in candidates if r.service_code == SHELTER_CODE and r.capacity is not None]
     capacity = directory.capacities(shelter_ids) if shelter_ids else {}
     scored, all_full = rank(candidates, query, at, capacity)

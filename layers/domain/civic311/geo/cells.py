@@ -10,9 +10,6 @@ import h3
 from civic311.geo.distance import distance_km
 from civic311.geo.jurisdiction import our_area
 
-# Resolution 7 cells are about 5 km² (edge 1.4 km): fine enough that a cell's candidate list stays short,
-# coarse enough that the city plus a one-cell ring is about 140 cells.
-REFERRAL_RESOLUTION = 7
 # Resolution 6 cells are about 36 km²: neighbourhood-sized, so an unmet-need record keeps no exact location.
 AREA_RESOLUTION = 6
 
@@ -23,7 +20,7 @@ def cell_of(lat: float, long: float, resolution: int) -> str:
 
 
 @cache
-def our_cells(resolution: int = REFERRAL_RESOLUTION) -> frozenset[str]:
+def our_cells(resolution: int) -> frozenset[str]:
     """Cells whose centre lies in our area, plus one ring, so every point of the area falls in one of them."""
     inside = h3.geo_to_cells(our_area(), resolution)
     return frozenset(str(ring) for cell in inside for ring in h3.grid_disk(cell, 1))

@@ -44,14 +44,22 @@ _RESOURCES = TypeAdapter(list[Resource])
 VersionStatus = Literal["loading", "complete", "active", "superseded", "failed"]
 
 
+class CodeLayout(BaseModel):
+    """How a code's lists are keyed: per H3 cell at a resolution, or one list for the city."""
+
+    model_config = ConfigDict(frozen=True)
+
+    mode: Literal["cells", "citywide"]
+    resolution: int | None = None
+
+
 class ActiveDirectory(BaseModel):
     """What readers need to know about the version in force; small, so it is cached."""
 
     model_config = ConfigDict(frozen=True)
 
     version: str
-    resolution: int
-    codes: dict[str, Literal["cells", "citywide"]]
+    codes: dict[str, CodeLayout]
     package: str
     sample_notice: str | None = None
     resources: int
@@ -146,11 +154,11 @@ class DirectoryStore:
         return active
 
     def candidates(self, active: ActiveDirectory, service_code: str, cell: str | None) -> tuple[Resource, ...]:
-        """The referral list of a code at a cell (or city-wide); empty when the directory has none there."""
-        mode = active.codes.get(service_code)
-        if mode is None:
+        """The referral list of a code at a cell (at the code's resolution; see CodeLayout) or city-wide."""
+        layout = active.codes.get(service_code)
+        if layout is None:
             return ()
-        where = _CITYWIDE if mode == "citywide" or cell is None else cell
+        where = _CITYWIDE if layout.mode == "citywide" or cell is None else cell
         response = aws.dynamodb().get_item(
             TableName=self.table_name,
             Key=_key(_pk_list(active.version, service_code, where), "LIST"),
