@@ -7,11 +7,13 @@ resource x: d(c,x) - r <= d(p,x) <= d(c,x) + r. If the K-th nearest resource of 
 Wednesday 12:00-13:00) is at distance T from c, then p has K of them within T + r, and every one of p's K
 nearest lies within T + 2r of c. So for each group the list keeps every member within T + 2r of the centre.
 
-Groups: all resources; for each stretch of the week in which the set of open resources does not change,
-the resources open then; and each language spoken. T is counted over resources open every week with no
-eligibility limit, which every caller can use, so limits and monthly hours only make T larger (never
-wrong). Shelters count more than the answer needs, so full ones can be skipped. Phone lines and online
-desks (virtual resources) serve every point and join every list of their code.
+Groups follow the ranking (open now, then the caller's language, then distance): all resources; those
+speaking each language; for each stretch of the week in which the set of open resources does not change,
+those open then; and those open then speaking each language. T is counted over resources open every week
+with no eligibility limit, which every caller can use, so limits and monthly hours only make T larger
+(never wrong); a group with fewer than K such members keeps all its members. Shelters count more than the
+answer needs, so full ones can be skipped. Phone lines and online desks (virtual resources) serve every
+point and join every list of their code.
 
 Each code gets the coarsest resolution whose lists all fit MAX_CANDIDATES: a sparse code needs few, large
 cells; a dense one smaller cells (smaller r, less slack). Only past the finest resolution are lists cut.
@@ -38,11 +40,10 @@ from civic311.geo.distance import EARTH_RADIUS_KM
 MAX_REFERRALS = 5
 # Shelters keep three more than the answer shows, so full ones can be passed over.
 SHELTER_SPARE = 3
-PER_LANGUAGE = 3
-# Keeps a list (and so a read) bounded whatever the directory's density: 120 resources compress to ~14 KB.
-MAX_CANDIDATES = 120
-# Coarse to fine: resolution 6 cells are ~36 km² (30 cover the city), 8 are ~0.7 km² (about 760).
-RESOLUTIONS = (6, 7, 8)
+# Keeps a list, and so a read, bounded whatever the directory's density: 200 resources compress to ~20 KB.
+MAX_CANDIDATES = 200
+# Coarse to fine: resolution 6 cells are ~36 km² (30 cover the city), 9 are ~0.1 km² (about 5,000).
+RESOLUTIONS = (6, 7, 8, 9)
 
 IndexMode = Literal["cells", "citywide"]
 
@@ -75,9 +76,18 @@ class _Entry:
     resource: Resource
     lat: float
     long: float
-    sure: int  # bit i set: open during segment i every week
-    maybe: int  # bit i set: open during segment i in some weeks (monthly or seasonal hours included)
-    unrestricted: bool
+    counts: int  # bit g set: counts towards group g's K (open every week in it, no eligibility limit)
+    belongs: int  # bit g set: member of group g (open in it at least some weeks)
+
+
+@dataclass(frozen=True)
+class _Groups:
+    """A code's groups as bits: per-group member totals let the walks stop early."""
+
+    size: int
+    countable: int  # groups with at least K counting members: the ones pass 1 can fill
+    unfillable: int  # groups that never reach K: all their members are kept
+    members: dict[int, int]  # unfillable group bit -> how many members it has
 
 
 def build_index(
@@ -97,12 +107,12 @@ def build_index(
         if not physical:
             index.codes[code] = CodeIndex(code, "citywide", None, {"CITY": virtual})
             continue
-        entries = _entries(physical)
         wanted = MAX_REFERRALS + (SHELTER_SPARE if code == SHELTER_CODE else 0)
+        entries, groups = _entries(physical, wanted)
         room = MAX_CANDIDATES - len(virtual)
         for position, resolution in enumerate(resolutions):
             finest = position == len(resolutions) - 1
-            lists = _lists(entries, sorted(cells_at(resolution)), wanted, None if finest else room)
+            lists = _lists(entries, groups, sorted(cells_at(resolution)), wanted, None if finest else room)
             if lists is not None:
                 break
         assert lists is not None  # the finest resolution never gives up
@@ -118,37 +128,24 @@ def build_index(
 
 
 def _lists(
-    entries: list[_Entry], cells: list[str], wanted: int, give_up_above: int | None
+    entries: list[_Entry], groups: _Groups, cells: list[str], wanted: int, give_up_above: int | None
 ) -> dict[str, list[Resource]] | None:
     """Each cell's selection; None as soon as one exceeds `give_up_above` (then a finer resolution is tried)."""
     lists: dict[str, list[Resource]] = {}
     lats = numpy.radians([e.lat for e in entries])
     longs = numpy.radians([e.long for e in entries])
-    groups = _Groups(
-        sure=functools.reduce(operator.or_, (e.sure for e in entries if e.unrestricted), 0),
-        maybe=functools.reduce(operator.or_, (e.maybe for e in entries), 0),
-        languages=frozenset(code for e in entries for code in e.resource.languages),
-    )
     for cell in cells:
         lat, long = cell_center(cell)
         # Haversine for every entry at once (the formula of geo.distance); the walks below stop early.
         phi, lam = math.radians(lat), math.radians(long)
         h = numpy.sin((lats - phi) / 2) ** 2 + math.cos(phi) * numpy.cos(lats) * numpy.sin((longs - lam) / 2) ** 2
         distances = 2 * EARTH_RADIUS_KM * numpy.arcsin(numpy.sqrt(numpy.minimum(1.0, h)))
-        order = numpy.argsort(distances, kind="stable").tolist()
-        ordered = _Ordered(entries, order, distances.tolist())
+        ordered = _Ordered(entries, numpy.argsort(distances, kind="stable").tolist(), distances.tolist())
         chosen = _select(ordered, groups, cell_radius_km(cell), wanted)
         if give_up_above is not None and len(chosen) > give_up_above:
             return None
         lists[cell] = chosen
     return lists
-
-
-@dataclass(frozen=True)
-class _Groups:
-    sure: int  # segments some unrestricted resource is open in every week
-    maybe: int  # segments some resource is open in, some weeks at least
-    languages: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -164,20 +161,39 @@ class _Ordered:
             yield self.distances[i], self.entries[i]
 
 
-def _entries(resources: Sequence[Resource]) -> list[_Entry]:
+def _entries(resources: Sequence[Resource], wanted: int) -> tuple[list[_Entry], _Groups]:
     # The week is cut wherever any resource of the code opens or closes; inside a segment nothing changes.
     ranges = {r.id: [(w, span) for w in r.schedules for span in week_ranges(w)] for r in resources}
     bounds = sorted(
         {0, *(edge for spans in ranges.values() for _, span in spans for edge in span)} - {MINUTES_PER_WEEK}
     )
+    languages = sorted({code for r in resources for code in r.languages})
+    width = len(languages) + 1
+    # Group bits: [overall, language 1..L] then, per segment, [segment, segment x language 1..L].
+    size = width * (len(bounds) + 1)
+
+    def spread(segments: int, offset: int) -> int:
+        bits = 0
+        while segments:
+            low = segments & -segments
+            bits |= 1 << (width * (low.bit_length() - 1 + 1) + offset)
+            segments ^= low
+        return bits
+
     entries = []
     for resource in resources:
+        if resource.latitude is None or resource.longitude is None:
+            continue
         sure = maybe = 0
         for window, (start, end) in ranges[resource.id]:
             bits = _segments(bounds, start, end)
             maybe |= bits
             if is_every_week(window):
                 sure |= bits
+        offsets = [0, *(1 + languages.index(code) for code in resource.languages)]
+        plain = functools.reduce(operator.or_, (1 << offset for offset in offsets), 0)
+        belongs = plain | functools.reduce(operator.or_, (spread(maybe, offset) for offset in offsets), 0)
+        counts = plain | functools.reduce(operator.or_, (spread(sure, offset) for offset in offsets), 0)
         eligibility = resource.eligibility
         unrestricted = (
             eligibility.minimum_age is None
@@ -185,9 +201,25 @@ def _entries(resources: Sequence[Resource]) -> list[_Entry]:
             and not eligibility.requires_children
             and eligibility.gender is None
         )
-        if resource.latitude is not None and resource.longitude is not None:
-            entries.append(_Entry(resource, resource.latitude, resource.longitude, sure, maybe, unrestricted))
-    return entries
+        entries.append(_Entry(resource, resource.latitude, resource.longitude, counts if unrestricted else 0, belongs))
+    counting = [0] * size
+    membership = [0] * size
+    for entry in entries:
+        for bit in _bits(entry.counts):
+            counting[bit] += 1
+        for bit in _bits(entry.belongs):
+            membership[bit] += 1
+    countable = functools.reduce(operator.or_, (1 << g for g in range(size) if counting[g] >= wanted), 0)
+    unfillable = {g: membership[g] for g in range(size) if membership[g] and counting[g] < wanted}
+    groups = _Groups(size, countable, functools.reduce(operator.or_, (1 << g for g in unfillable), 0), unfillable)
+    return entries, groups
+
+
+def _bits(mask: int) -> Iterator[int]:
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
 
 
 def _segments(bounds: list[int], start: int, end: int) -> int:
@@ -197,47 +229,34 @@ def _segments(bounds: list[int], start: int, end: int) -> int:
 
 
 def _select(ordered: _Ordered, groups: _Groups, radius: float, wanted: int) -> list[Resource]:
-    # Pass 1: the distance T of the wanted-th usable resource, overall and per segment of the week.
-    overall = math.inf
-    counted = 0
-    per_segment: dict[int, int] = {}
+    # Pass 1: for each group, the distance T of its wanted-th counting member.
+    counted: dict[int, int] = {}
     threshold: dict[int, float] = {}
     filled = 0
     for distance, entry in ordered:
-        if not entry.unrestricted:
-            continue
-        if counted < wanted:
-            counted += 1
-            if counted == wanted:
-                overall = distance
-        bits = entry.sure & ~filled
-        while bits:
-            low = bits & -bits
-            segment = low.bit_length() - 1
-            per_segment[segment] = per_segment.get(segment, 0) + 1
-            if per_segment[segment] == wanted:
-                threshold[segment] = distance
-                filled |= low
-            bits ^= low
-        if counted >= wanted and filled == groups.sure:
+        bits = entry.counts & groups.countable & ~filled
+        for group in _bits(bits):
+            counted[group] = counted.get(group, 0) + 1
+            if counted[group] == wanted:
+                threshold[group] = distance
+                filled |= 1 << group
+        if filled == groups.countable:
             break
-    # Pass 2: keep each group's members within T + 2r; segments never filled keep every member.
+    # Pass 2: keep each group's members within T + 2r; a group that never fills keeps all its members.
     slack = 2 * radius
-    closing = sorted((t + slack, 1 << segment) for segment, t in threshold.items())
-    open_groups = groups.maybe
-    language_counts: dict[str, int] = {}
-    languages_left = set(groups.languages)
+    closing = sorted((t + slack, 1 << group) for group, t in threshold.items())
+    open_groups = filled | groups.unfillable
+    remaining = dict(groups.members)
     chosen: list[Resource] = []
     for distance, entry in ordered:
         while closing and closing[0][0] < distance:
             open_groups &= ~closing.pop(0)[1]
-        if distance > overall + slack and not open_groups and not languages_left:
+        if not open_groups:
             break
-        languages = [code for code in entry.resource.languages if code in languages_left]
-        if distance <= overall + slack or entry.maybe & open_groups or languages:
+        if entry.belongs & open_groups:
             chosen.append(entry.resource)
-            for code in languages:
-                language_counts[code] = language_counts.get(code, 0) + 1
-                if language_counts[code] == PER_LANGUAGE:
-                    languages_left.discard(code)
+        for group in _bits(entry.belongs & groups.unfillable & open_groups):
+            remaining[group] -= 1
+            if remaining[group] == 0:
+                open_groups &= ~(1 << group)
     return chosen
