@@ -68,7 +68,8 @@ def test_a_cells_list_gives_the_same_top_referrals_as_the_whole_directory(
 def test_dense_codes_get_finer_cells_and_no_list_is_cut(synthetic_index: DirectoryIndex) -> None:
     food = synthetic_index.codes["food"]
     assert food.mode == "cells"
-    assert food.resolution is not None and food.resolution >= 7
+    assert food.resolution is not None
+    assert food.resolution >= 7
     assert all(len(listed) <= MAX_CANDIDATES for listed in food.lists.values())
     assert synthetic_index.trimmed_lists == 0
 

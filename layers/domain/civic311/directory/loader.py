@@ -52,7 +52,7 @@ class LoadReport:
 
 def new_version_id() -> str:
     """Sortable and unique: UTC time of the load plus a random suffix."""
-    return clock.now().strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+    return clock.now().strftime("%Y%m%dT%H%M%S.%fZ") + "-" + secrets.token_hex(3)
 
 
 def load_directory(

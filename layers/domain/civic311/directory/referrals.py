@@ -231,7 +231,8 @@ def refer(
     """Referrals for a need; when the need is unmet (gap) and `gaps` is given, the gap is recorded."""
     if load_catalog().find(query.service_code) is None:
         raise InvalidInput(f"service_code '{query.service_code}' is not in the catalog")
-    at = query.moment(now or clock.now())
+    current = now or clock.now()
+    at = query.moment(current)
     place = locate_jurisdiction(query.lat, query.long)
     responsible = _view(place)
     if not place.is_ours:
@@ -276,7 +277,7 @@ def refer(
             query.long,
             reason=reason,
             source="request" if service_request_id else "referral",
-            at=at,
+            at=current,
             description=description,
             service_request_id=service_request_id,
         )
