@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from civic311.store.directory import DirectoryStore, ShelterCapacity
 
 NO_WORKFLOW_CODE = "other"
+# BatchGetItem reads at most 100 keys: one call, whatever the list length.
+CAPACITY_READ = 100
 ADULT_AGE = 18
 NoteLanguage = Literal["en", "es"]
 
@@ -250,7 +252,7 @@ def refer(
     layout = active.codes.get(query.service_code)
     cell = cell_of(query.lat, query.long, layout.resolution) if layout and layout.resolution else None
     candidates = directory.candidates(active, query.service_code, cell)
-    shelter_ids = [r.id for r in candidates if r.service_code == SHELTER_CODE and r.capacity is not None]
+    shelter_ids = _capacity_to_read(candidates, query, at)
     capacity = directory.capacities(shelter_ids) if shelter_ids else {}
     scored, all_full = rank(candidates, query, at, capacity)
     reason: GapReason | None = None
@@ -282,6 +284,27 @@ def refer(
             service_request_id=service_request_id,
         )
     return answer
+
+
+def _capacity_to_read(candidates: tuple[Resource, ...], query: ReferralQuery, at: datetime) -> list[str]:
+    """The shelters whose live bed counts can matter, best first, as many as one BatchGetItem reads.
+
+    Past the first 100 eligible shelters a referral would need 93 of them full; those keep the package count.
+    """
+    language = query.language_code
+    shelters = [
+        r
+        for r in candidates
+        if r.service_code == SHELTER_CODE and r.capacity is not None and check_eligibility(r, query).eligible
+    ]
+
+    def order(resource: Resource) -> tuple[bool, bool, float]:
+        near = 0.0
+        if resource.latitude is not None and resource.longitude is not None:
+            near = distance_km(query.lat, query.long, resource.latitude, resource.longitude)
+        return (not resource.is_open(at), language is not None and language not in resource.languages, near)
+
+    return [r.id for r in sorted(shelters, key=order)[:CAPACITY_READ]]
 
 
 def _referral(scored: _Scored, at: datetime, language: str | None) -> Referral:
