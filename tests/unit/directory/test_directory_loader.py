@@ -57,6 +57,26 @@ def test_the_stack_loads_the_sample_on_deploy_and_reports_the_version(
     assert items_of(stack, active.version) > active.resources
 
 
+def test_a_version_holds_the_hsds_organizations_and_taxonomy_as_loaded(
+    store: DirectoryStore, sample_path: Path
+) -> None:
+    active = store.active()
+    assert active is not None
+    original = json.loads((sample_path / "organizations" / "amparo-refuge.json").read_text(encoding="utf-8"))
+    stored = store.organization(active.version, original["id"])
+    assert stored is not None
+    assert stored["name"] == original["name"]
+    location = stored["services"][0]["service_at_locations"][0]["location"]
+    assert location["addresses"][0]["address_1"] == "2900 N Oracle Rd"
+    assert {p["number"] for p in stored["services"][0]["phones"]} == {"520-555-0106", "520-555-0107"}
+    assert stored["services"][0]["schedules"][0]["byday"] == "MO,TU,WE,TH,FR,SA,SU"
+    assert [language["code"] for language in location["languages"]] == ["en", "es"]
+    taxonomy = store.organization(active.version, "TAXONOMY")
+    assert taxonomy is not None
+    codes = {t["code"] for t in taxonomy["taxonomy_terms"] if t["taxonomy"] == "civic311 service codes"}
+    assert {"shelter", "food", "pothole", "other"} <= codes
+
+
 def test_a_load_writes_a_new_version_then_flips_and_keeps_the_old_one_for_the_grace_period(
     stack: InProcessStack, store: DirectoryStore, sample_path: Path
 ) -> None:

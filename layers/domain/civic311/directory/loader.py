@@ -72,7 +72,7 @@ def load_directory(
     store.begin_version(version, name, clock.now())
     try:
         index = build_index(resources)
-        items = store.write_version(version, index, resources, check_time)
+        items = store.write_version(version, package, index, resources, check_time)
         seeded = store.seed_capacity(r for r in resources if r.status == "active")
         store.complete_version(version, items)
         check_time()

@@ -6,12 +6,16 @@ Keys:
   pk = V#<v>#LIST#<code>#<cell>, sk = LIST      a cell's referral candidates (zlib JSON), one GetItem per referral
   pk = V#<v>#LIST#<code>#CITY, sk = LIST        the city-wide list of a code served only by phone or online desks
   pk = V#<v>#RES#<resource id>, sk = RESOURCE   every resource of the version, in full
+  pk = V#<v>#HSDS#<organization id>, sk = HSDS  the HSDS compiled organization as loaded (services, locations,
+                                                service_at_locations, phones, schedules, addresses, languages)
+  pk = V#<v>#HSDS#TAXONOMY, sk = HSDS           the HSDS taxonomies and terms (service codes, departments, ...)
   pk = CAPACITY#<resource id>, sk = CAPACITY    beds now; unversioned, so provider updates outlive reloads
   dir_version = <v>                             ByVersion (KEYS_ONLY): every item of a version, for clean-up
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import zlib
@@ -32,6 +36,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, WriteRequestTypeDef
 
     from civic311.directory.index import DirectoryIndex
+    from civic311.directory.package import DirectoryPackage
 
 BY_VERSION = "ByVersion"
 _DIRECTORY = "DIRECTORY"
@@ -188,6 +193,17 @@ class DirectoryStore:
                 time.sleep(0.05 * 2**attempt)
         return found
 
+    def organization(self, version: str, organization_id: str) -> dict[str, Any] | None:
+        """An HSDS record of a version as loaded: a compiled organization by its id, or "TAXONOMY"."""
+        response = aws.dynamodb().get_item(
+            TableName=self.table_name, Key=_key(f"V#{version}#HSDS#{organization_id}", "HSDS")
+        )
+        item = response.get("Item")
+        if not item:
+            return None
+        document: dict[str, Any] = json.loads(zlib.decompress(item["hsds"]["B"]))
+        return document
+
     def resource(self, version: str, resource_id: str) -> Resource | None:
         """One resource of a version, in full."""
         response = aws.dynamodb().get_item(
@@ -267,12 +283,13 @@ class DirectoryStore:
     def write_version(
         self,
         version: str,
+        package: DirectoryPackage,
         index: DirectoryIndex,
         resources: Iterable[Resource],
         check_time: Callable[[], None] = lambda: None,
     ) -> int:
-        """Write every list and resource of a version; returns the number of items. Nothing reads them yet."""
-        items = self._version_items(version, index, resources)
+        """Write a version's HSDS records, lists and resources; returns the item count. Nothing reads them yet."""
+        items = self._version_items(version, package, index, resources)
         return self._batch_write(({"PutRequest": {"Item": item}} for item in items), check_time)
 
     def seed_capacity(self, resources: Iterable[Resource]) -> int:
@@ -422,8 +439,21 @@ class DirectoryStore:
     # ------------------------------------------------------------------ helpers
 
     def _version_items(
-        self, version: str, index: DirectoryIndex, resources: Iterable[Resource]
+        self, version: str, package: DirectoryPackage, index: DirectoryIndex, resources: Iterable[Resource]
     ) -> Iterator[dict[str, AttributeValueTypeDef]]:
+        taxonomy = {
+            "taxonomies": [t.model_dump(mode="json", exclude_none=True) for t in package.taxonomies],
+            "taxonomy_terms": [t.model_dump(mode="json", exclude_none=True) for t in package.taxonomy_terms],
+        }
+        records = [("TAXONOMY", json.dumps(taxonomy, ensure_ascii=False).encode("utf-8"))]
+        records += [(org.id, org.model_dump_json(exclude_none=True).encode("utf-8")) for org in package.organizations]
+        for key, document in records:
+            yield {
+                **_key(f"V#{version}#HSDS#{key}", "HSDS"),
+                "dir_version": to_value(version),
+                # Compressed: a large organization's JSON stays well under DynamoDB's 400 KB item limit.
+                "hsds": {"B": zlib.compress(document, 6)},
+            }
         for code, code_index in index.codes.items():
             for cell, listed in code_index.lists.items():
                 yield {
