@@ -12,12 +12,14 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-west-2
 
-.PHONY: help install run test lint typecheck template build unit integration deploy clean
+.PHONY: help install run test lint typecheck template build unit integration deploy clean bench directory-import
 
 help:
 	@echo "make run    - start the local stack (API on http://127.0.0.1:3000, AWS endpoint on :3001)"
 	@echo "make test   - install everything, then lint, type-check, validate the template, run all tests"
 	@echo "make build  - sam build (then: sam deploy --config-env prod)"
+	@echo "make bench  - DynamoDB calls and latency per referral at 100 and 10,000 directory resources"
+	@echo "make directory-import DIR=<folder> - validate a directory package and load it into the running local stack"
 
 $(VENV)/.installed: requirements-dev.txt layers/domain/requirements.txt
 	@test -n "$(PYTHON312)" || { echo "python3.12 is required (the Lambda runtime's version)"; exit 1; }
@@ -61,6 +63,21 @@ integration: $(VENV)/.installed
 	$(PY) -m pytest tests/integration -q
 
 test: install lint typecheck template build unit integration
+
+# Starts its own local stack in-process; about a minute.
+bench: $(VENV)/.installed
+	PYTHONPATH=layers/domain:. $(PY) -m tests.bench.referrals
+
+LOCAL_OUTPUTS := .local/outputs.json
+
+# Loads into the stack `make run` started (its outputs file names the table and the endpoint).
+directory-import: $(VENV)/.installed
+	@test -n "$(DIR)" || { echo "usage: make directory-import DIR=<package folder>"; exit 2; }
+	@test -f $(LOCAL_OUTPUTS) || { echo "$(LOCAL_OUTPUTS) not found: start the local stack first (make run)"; exit 2; }
+	@read -r table endpoint region < <($(PY) -c 'import json; d = json.load(open("$(LOCAL_OUTPUTS)")); \
+		print(d["outputs"]["DirectoryTableName"], d["aws_endpoint"], d["region"])') && \
+	AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local PYTHONPATH=layers/domain \
+		$(PY) -m civic311.directory import "$(DIR)" --table "$$table" --endpoint-url "$$endpoint" --region "$$region"
 
 deploy: build
 	$(TOOLS)/bin/sam deploy --config-env $(or $(ENV),dev)

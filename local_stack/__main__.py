@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from local_stack.custom_resources import CustomResourceFailed
 from local_stack.stack import REPO_ROOT, LocalStack, StackConfig
 
 # Moto tokens last an hour; refresh the demo staff token well before that.
@@ -41,7 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
-        info = stack.start()
+        try:
+            info = stack.start()
+        except CustomResourceFailed as error:
+            # CloudFormation would roll the stack back here; the local stack refuses to start, saying why.
+            print(f"civic311 local stack did not start: {error}", file=sys.stderr, flush=True)
+            return 1
         stack.write_outputs(args.outputs)
         print(summary(info, args.outputs, stack), flush=True)
         while not stop.wait(TOKEN_REFRESH_SECONDS):

@@ -38,9 +38,13 @@ def check_seam() -> None:
         raise RuntimeError(f"moto's LambdaFunction.invoke{parameters} changed shape: the Lambda seam needs updating")
 
 
-def install_lambda_seam(runtime: LambdaRuntime) -> None:
-    """Route every moto Lambda invoke (SDK, CLI, Step Functions, SNS) to the in-process runtime."""
+def install_lambda_seam(runtime: LambdaRuntime) -> Callable[[], None]:
+    """Route every moto Lambda invoke (SDK, CLI, Step Functions, SNS, SQS) to the in-process runtime.
+
+    Returns a function that puts moto's own invoke back (tests install a seam per in-process stack).
+    """
     check_seam()
+    original = lambda_models.LambdaFunction.invoke
 
     def invoke(self: Any, body: str | bytes | None, request_headers: Any, response_headers: Any) -> bytes:
         event = json.loads(body) if body else {}
@@ -54,6 +58,11 @@ def install_lambda_seam(runtime: LambdaRuntime) -> None:
         return result.payload
 
     lambda_models.LambdaFunction.invoke = invoke  # type: ignore[method-assign]
+
+    def restore() -> None:
+        lambda_models.LambdaFunction.invoke = original  # type: ignore[method-assign]
+
+    return restore
 
 
 class AwsEndpoint:

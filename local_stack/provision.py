@@ -18,6 +18,7 @@ from typing import Any
 
 import boto3
 
+from local_stack.custom_resources import CustomResourceFailed, ResponseReceiver, create_event, new_request_id
 from local_stack.lambda_runtime import FunctionSpec, LambdaRuntime
 from local_stack.location import PlaceIndex, PlaceIndexes
 from local_stack.template import ACCOUNT_ID, REGION, Resolver, Template, resolve
@@ -114,6 +115,7 @@ class Provisioner:
             "AWS::Serverless::Api": self._api,
             "AWS::CloudWatch::Alarm": self._alarm,
             "AWS::Location::PlaceIndex": self._place_index,
+            "AWS::CloudFormation::CustomResource": self._custom_resource,
         }
 
     # ------------------------------------------------------------------ public
@@ -147,6 +149,8 @@ class Provisioner:
             try:
                 resource = resources[logical_id]
                 builder = self._builders.get(resource["Type"])
+                if resource["Type"].startswith("Custom::"):
+                    builder = self._custom_resource
                 if builder is None:
                     self.skipped[logical_id] = resource["Type"]
                     created = Created(ref=f"{self.template.stack_name}-{logical_id}")
@@ -423,6 +427,16 @@ class Provisioner:
                 self.skipped[f"{logical_id}.{event_name}"] = f"schedule {expression}"
             else:
                 self.schedules.append(Schedule(function_name, f"{logical_id}{event_name}", every))
+        elif event["Type"] == "SQS":
+            # moto's queue invokes the function (through the Lambda seam) as each message arrives.
+            event_properties = event["Properties"]
+            self.client("lambda").create_event_source_mapping(
+                EventSourceArn=event_properties["Queue"],
+                FunctionName=function_name,
+                BatchSize=int(event_properties.get("BatchSize", 10)),
+                MaximumBatchingWindowInSeconds=int(event_properties.get("MaximumBatchingWindowInSeconds", 0)),
+                Enabled=bool(event_properties.get("Enabled", True)),
+            )
         else:
             self.skipped[f"{logical_id}.{event_name}"] = f"event {event['Type']}"
 
@@ -464,6 +478,33 @@ class Provisioner:
         default = auth.get("DefaultAuthorizer")
         self.default_authorizer = None if default in (None, "NONE") else default
         return Created(ref="local", attributes={"RootResourceId": "root"})
+
+    def _custom_resource(self, logical_id: str, resource: dict[str, Any]) -> Created:
+        """Invoke the ServiceToken function with a Create request, as CloudFormation does, and read its answer."""
+        properties = self._properties(resource)
+        token = str(properties.get("ServiceToken", ""))
+        if ":function:" not in token:
+            raise CustomResourceFailed(
+                f"{logical_id}: locally, ServiceToken must be a Lambda function ARN, got {token!r}"
+            )
+        stack_id = str(self.resolver.pseudo("AWS::StackId"))
+        with ResponseReceiver() as receiver:
+            request_id = new_request_id()
+            event = create_event(
+                logical_id, resource["Type"], properties, stack_id, receiver.url_for(request_id), request_id
+            )
+            result = self.runtime.invoke(token, event)
+            # The invoke is synchronous, so an answer has normally arrived already; allow for a slow socket.
+            answer = receiver.wait(request_id, timeout=2)
+        if answer is None:
+            detail = (
+                f"; the function failed: {result.payload.decode('utf-8', 'replace')[:2000]}" if result.failed else ""
+            )
+            raise CustomResourceFailed(f"{logical_id} ({resource['Type']}) sent no response to its ResponseURL{detail}")
+        if answer.get("Status") != "SUCCESS":
+            raise CustomResourceFailed(f"{logical_id} ({resource['Type']}) FAILED: {answer.get('Reason')}")
+        data = {name: str(value) for name, value in (answer.get("Data") or {}).items()}
+        return Created(ref=str(answer.get("PhysicalResourceId") or self._name(logical_id)), attributes=data)
 
     def _alarm(self, logical_id: str, resource: dict[str, Any]) -> Created:
         properties = self._properties(resource)

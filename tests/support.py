@@ -17,6 +17,8 @@ from moto import mock_aws
 from werkzeug.serving import make_server
 
 from civic311 import aws
+from civic311.store.directory import forget_active_versions
+from local_stack.aws_endpoint import install_lambda_seam
 from local_stack.lambda_runtime import LambdaRuntime
 from local_stack.location import LocationEmulator, PlaceIndexes
 from local_stack.provision import Provisioner
@@ -106,6 +108,7 @@ def scoped_environment(variables: dict[str, str], remove: Iterable[str] = ()) ->
         yield
     finally:
         aws.reset()
+        forget_active_versions()
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -118,9 +121,14 @@ def in_process_stack(stack_name: str = "civic311-test") -> Iterator[InProcessSta
     """Every resource of template.yaml on moto's mocks (no server); state lives until the block ends."""
     with scoped_environment(_TEST_ENVIRONMENT, remove=["AWS_ENDPOINT_URL"]), mock_aws():
         runtime = LambdaRuntime()
-        provisioner = Provisioner(Template(TEMPLATE, {"Stage": "local"}, stack_name), runtime, None)
-        provisioner.provision_all()
-        yield InProcessStack(provisioner, runtime)
+        # Invokes that moto makes itself (an SQS queue feeding a function) run the handler in-process too.
+        restore_seam = install_lambda_seam(runtime)
+        try:
+            provisioner = Provisioner(Template(TEMPLATE, {"Stage": "local"}, stack_name), runtime, None)
+            provisioner.provision_all()
+            yield InProcessStack(provisioner, runtime)
+        finally:
+            restore_seam()
 
 
 @dataclass

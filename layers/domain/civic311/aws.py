@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_location import LocationServiceClient
     from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
     from mypy_boto3_stepfunctions import SFNClient
 
 _build_lock = threading.Lock()
@@ -55,6 +56,12 @@ def location() -> LocationServiceClient:
 def sns() -> SNSClient:
     """SNS client."""
     client: SNSClient = _client("sns")
+    return client
+
+
+def sqs() -> SQSClient:
+    """SQS client."""
+    client: SQSClient = _client("sqs")
     return client
 
 

@@ -34,3 +34,32 @@ class SweeperSettings(_Settings):
     service_requests_table: str
     emergency_alert_topic_arn: str
     call_workflow_arn: str
+
+class PublicApiSettings(_Settings):
+    """Public JSON API: referrals (reads the directory, records unmet needs)."""
+
+    directory_table: str
+    service_requests_table: str
+    gaps_queue_url: str
+    # How long a function trusts its copy of the active-directory pointer; a load shows within this time.
+    directory_cache_seconds: float = 30.0
+
+
+class StaffApiSettings(_Settings):
+    """Staff JSON API: shelter capacity, the unmet-needs report."""
+
+    directory_table: str
+    service_requests_table: str
+    directory_cache_seconds: float = 30.0
+
+
+class DirectoryLoaderSettings(_Settings):
+    """The deploy-time directory loader (a CloudFormation custom resource)."""
+
+    directory_table: str
+
+
+class GapNotifierSettings(_Settings):
+    """Sends supervisors one summary per batch of unmet needs."""
+
+    supervisor_alerts_topic_arn: str

@@ -43,7 +43,8 @@ HTTP_STATUS: dict[type[Exception], int] = {
     Conflict: 409,
     IdempotencyAlreadyInProgressError: 409,
     IdempotencyValidationError: 422,
-    RequestValidationError: 422,
+    # Bad input is a 400 on every path: the body or query did not match the documented model.
+    RequestValidationError: 400,
     DependencyUnavailable: 503,
 }
 

@@ -12,11 +12,13 @@ from civic311.channels.open311 import models as open311_wire
 from civic311.channels.open311.routes import PREFIX as OPEN311_PREFIX
 from civic311.channels.open311.routes import Open311Context
 from civic311.channels.open311.routes import build_router as open311_router
+from civic311.channels.v1 import gaps, referrals, shelters
 
 TITLE = "civic311 API"
 VERSION = "1.0.0"
 DESCRIPTION = (
-    "Tucson 311 non-emergency services. Open311 GeoReport v2 at /open311/v2/ (JSON and XML). "
+    "Tucson 311 non-emergency services. Open311 GeoReport v2 at /open311/v2/ (JSON and XML); referrals and "
+    "staff routes (Cognito ID token as a bearer token) under /v1/. "
     "If someone is in danger right now, call 911."
 )
 
@@ -25,6 +27,9 @@ def documented_app() -> RestApi:
     """A resolver holding every route of the API, used only to describe it."""
     app = RestApi(enable_validation=True)
     app.include_router(open311_router(Open311Context(settings=None)))
+    app.include_router(referrals.build_router(referrals.ReferralsContext(settings=None)))
+    app.include_router(shelters.build_router(shelters.SheltersContext(settings=None)))
+    app.include_router(gaps.build_router(gaps.GapsContext(settings=None)))
     return app
 
 

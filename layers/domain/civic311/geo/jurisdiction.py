@@ -63,6 +63,11 @@ def locate_jurisdiction(lat: float, long: float) -> Jurisdiction:
     return boundaries.outside
 
 
+def our_area() -> Any:
+    """The area we serve as one shapely geometry: the union of the features in our boundary file."""
+    return shapely.union_all([area.geometry for area in _boundaries().ordered if area.jurisdiction.is_ours])
+
+
 def jurisdictions() -> list[Jurisdiction]:
     """Every jurisdiction the boundary files describe, ours first and 'outside' last."""
     boundaries = _boundaries()

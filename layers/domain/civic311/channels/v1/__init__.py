@@ -1,1 +1,1 @@
-"""The civic311 JSON API under /v1: public helpers for residents' apps and authenticated staff routes."""
+"""JSON APIs under /v1/: referrals for residents, and staff routes behind the Cognito authorizer."""

@@ -1,0 +1,23 @@
+"""Staff JSON API function (/v1/, behind the Cognito authorizer): one include per router."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from civic311.channels.http import RestApi, install_error_handling
+from civic311.channels.v1 import gaps, shelters
+from civic311.settings import StaffApiSettings
+
+logger = Logger()
+settings = StaffApiSettings()
+app = RestApi(enable_validation=True)
+install_error_handling(app)
+app.include_router(shelters.build_router(shelters.SheltersContext(settings)))
+app.include_router(gaps.build_router(gaps.GapsContext(settings)))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+def handler(event: dict[str, Any], lambda_context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, lambda_context)

@@ -1,0 +1,70 @@
+"""GET /v1/gaps: unmet needs between two moments, by need and area (staff and supervisors)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+
+from civic311 import clock
+from civic311.channels.v1.staff import STAFF_GROUP, SUPERVISOR_GROUP, staff_caller
+from civic311.directory.gaps import GapReport, gap_report
+from civic311.errors import InvalidInput
+from civic311.settings import StaffApiSettings
+from civic311.store.gaps import GapStore
+
+TAG = "Staff: unmet needs"
+DEFAULT_RANGE = timedelta(days=30)
+MAX_RANGE = timedelta(days=366)
+
+
+class GapsContext:
+    """What the route needs, built lazily from settings."""
+
+    def __init__(self, settings: StaffApiSettings | None) -> None:
+        self._settings = settings
+
+    @property
+    def settings(self) -> StaffApiSettings:
+        if self._settings is None:
+            raise RuntimeError("gap routes are not configured in this function")
+        return self._settings
+
+    @cached_property
+    def gaps(self) -> GapStore:
+        return GapStore(self.settings.service_requests_table)
+
+
+def build_router(context: GapsContext) -> Router:
+    """The unmet-needs report, bound to its dependencies."""
+    router = Router()  # type: ignore[no-untyped-call]
+
+    @router.get("/v1/gaps", tags=[TAG], summary="Unmet needs by need and area")
+    def gaps(
+        start: Annotated[
+            str | None, Query(alias="from", description="ISO date-time; default 30 days before 'to'")
+        ] = None,
+        end: Annotated[str | None, Query(alias="to", description="ISO date-time; default now")] = None,
+    ) -> GapReport:
+        caller = staff_caller(APIGatewayProxyEvent(router.current_event.raw_event))
+        caller.require_any((STAFF_GROUP, SUPERVISOR_GROUP), "the unmet-needs report")
+        until = _moment("to", end) if end else clock.now()
+        since = _moment("from", start) if start else until - DEFAULT_RANGE
+        if since > until:
+            raise InvalidInput("'from' must be before 'to'")
+        if until - since > MAX_RANGE:
+            raise InvalidInput("'from' and 'to' may span at most 366 days")
+        return gap_report(context.gaps.between(since, until), since, until)
+
+    return router
+
+
+def _moment(name: str, value: str) -> datetime:
+    try:
+        return clock.parse_client_datetime(value)
+    except ValueError:
+        raise InvalidInput(f"'{name}' must be an ISO-8601 date or date-time, e.g. 2026-11-01T00:00:00-07:00") from None

@@ -1,0 +1,58 @@
+"""POST /v1/referrals: where to go for a need, open now and nearest first, in the caller's language."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from civic311.directory.gaps import GapLog
+from civic311.directory.referrals import ReferralAnswer, ReferralQuery, refer
+from civic311.settings import PublicApiSettings
+from civic311.store.directory import DirectoryStore
+from civic311.store.gaps import GapStore
+
+TAG = "Referrals"
+
+
+class ReferralsContext:
+    """What the route needs, built lazily from settings."""
+
+    def __init__(self, settings: PublicApiSettings | None) -> None:
+        self._settings = settings
+
+    @property
+    def settings(self) -> PublicApiSettings:
+        if self._settings is None:
+            raise RuntimeError("referral routes are not configured in this function")
+        return self._settings
+
+    @cached_property
+    def directory(self) -> DirectoryStore:
+        return DirectoryStore(self.settings.directory_table, self.settings.directory_cache_seconds)
+
+    @cached_property
+    def gaps(self) -> GapLog:
+        return GapLog(GapStore(self.settings.service_requests_table), self.settings.gaps_queue_url)
+
+
+def build_router(context: ReferralsContext) -> Router:
+    """The referral route, bound to its dependencies."""
+    router = Router()  # type: ignore[no-untyped-call]
+
+    @router.post(
+        "/v1/referrals",
+        tags=[TAG],
+        summary="Refer a need to the right place",
+        description=(
+            "Places for a service code near lat/long: open now and eligible first, then in the caller's "
+            "language, then nearest (times in America/Phoenix). Outside the city, names the government that "
+            "serves the place instead. `gap` is true when the need is unmet; it is recorded for supervisors."
+        ),
+    )
+    def referrals(query: Annotated[ReferralQuery, Body()]) -> ReferralAnswer:
+        return refer(query, context.directory, gaps=context.gaps)
+
+    return router

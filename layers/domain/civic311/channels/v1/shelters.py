@@ -1,0 +1,105 @@
+"""PUT /v1/shelters/{id}/capacity: providers and staff report beds free now."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from pydantic import BaseModel, ConfigDict, Field
+
+from civic311 import clock
+from civic311.channels.v1.staff import (
+    ORGANIZATION_GROUP_PREFIX,
+    PROVIDER_GROUP,
+    STAFF_GROUP,
+    staff_caller,
+)
+from civic311.directory.hsds import SHELTER_CODE
+from civic311.errors import DependencyUnavailable, Forbidden, InvalidInput, NotFound
+from civic311.settings import StaffApiSettings
+from civic311.store.directory import CapacityAboveTotal, DirectoryStore
+
+TAG = "Staff: shelters"
+
+
+class CapacityUpdate(BaseModel):
+    """Beds free now, and optionally the shelter's total."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    beds_available: int = Field(ge=0, le=10_000)
+    beds_total: int | None = Field(default=None, ge=1, le=10_000)
+
+
+class CapacityAnswer(BaseModel):
+    id: str
+    beds_available: int
+    beds_total: int | None
+    updated_at: str
+
+
+class SheltersContext:
+    """What the route needs, built lazily from settings."""
+
+    def __init__(self, settings: StaffApiSettings | None) -> None:
+        self._settings = settings
+
+    @property
+    def settings(self) -> StaffApiSettings:
+        if self._settings is None:
+            raise RuntimeError("shelter routes are not configured in this function")
+        return self._settings
+
+    @cached_property
+    def directory(self) -> DirectoryStore:
+        return DirectoryStore(self.settings.directory_table, self.settings.directory_cache_seconds)
+
+
+def build_router(context: SheltersContext) -> Router:
+    """The capacity route, bound to its dependencies."""
+    router = Router()  # type: ignore[no-untyped-call]
+
+    @router.put(
+        "/v1/shelters/<shelter_id>/capacity",
+        tags=[TAG],
+        summary="Report beds available at a shelter",
+        description=(
+            "For the `staff` group, or the `provider` group together with `org-<organization id>` of the "
+            "shelter's organization. Full shelters are not referred while others have room."
+        ),
+    )
+    def put_capacity(shelter_id: str, update: Annotated[CapacityUpdate, Body()]) -> CapacityAnswer:
+        caller = staff_caller(APIGatewayProxyEvent(router.current_event.raw_event))
+        caller.require_any((STAFF_GROUP, PROVIDER_GROUP), "updating shelter capacity")
+        if update.beds_total is not None and update.beds_available > update.beds_total:
+            raise InvalidInput(f"beds_available {update.beds_available} is more than beds_total {update.beds_total}")
+        active = context.directory.active()
+        if active is None:
+            raise DependencyUnavailable("the resource directory is not loaded yet; please retry shortly")
+        shelter = context.directory.resource(active.version, shelter_id)
+        if shelter is None or shelter.service_code != SHELTER_CODE:
+            raise NotFound(f"no shelter with id '{shelter_id}' in the directory")
+        if (
+            not caller.in_any((STAFF_GROUP,))
+            and f"{ORGANIZATION_GROUP_PREFIX}{shelter.organization_id}" not in caller.groups
+        ):
+            raise Forbidden("providers may update only their own organization's shelters")
+        try:
+            saved = context.directory.set_capacity(
+                shelter_id, update.beds_available, update.beds_total, caller.subject, clock.now()
+            )
+        except CapacityAboveTotal:
+            raise InvalidInput(
+                f"beds_available {update.beds_available} is more than the shelter's beds_total; send beds_total too"
+            ) from None
+        return CapacityAnswer(
+            id=shelter_id,
+            beds_available=saved.beds_available,
+            beds_total=saved.beds_total,
+            updated_at=clock.to_local_iso(saved.updated_at),
+        )
+
+    return router

@@ -1,0 +1,234 @@
+"""Unmet needs: a need with no workflow (`other`) or no resource to refer to, recorded once and counted by area.
+
+A gap keeps a coarse area (an H3 cell of ~36 km² and a label derived from it), never the exact location.
+Recording one also queues a short notice; the notifier sends supervisors one summary per batch of notices.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import TYPE_CHECKING, Literal
+
+from aws_lambda_powertools import Logger
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from civic311 import aws, clock
+from civic311.geo.cells import AREA_RESOLUTION, cell_center, cell_of, sector_label
+from civic311.geo.jurisdiction import locate_jurisdiction, our_area
+
+if TYPE_CHECKING:
+    from civic311.store.gaps import GapStore
+
+logger = Logger(child=True)
+
+GapReason = Literal["no-workflow", "no-resource", "no-capacity"]
+GapSource = Literal["referral", "request"]
+REASON_TEXT: dict[str, str] = {
+    "no-workflow": "no workflow for this need",
+    "no-resource": "no matching resource",
+    "no-capacity": "every matching shelter is full",
+}
+MAX_DESCRIPTION = 1000
+EXAMPLES_PER_GROUP = 3
+
+
+class Area(BaseModel):
+    """Where a need arose, coarsely."""
+
+    model_config = ConfigDict(frozen=True)
+
+    cell: str = Field(description="H3 cell (resolution 6, about 36 km²)")
+    jurisdiction: str = Field(description="Name of the jurisdiction the cell centre falls in")
+    label: str = Field(description="A human label, e.g. 'City of Tucson, north-east'")
+
+
+class GapRecord(BaseModel):
+    """One unmet need."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    service_code: str
+    area: Area
+    recorded_at: datetime
+    reason: GapReason
+    source: GapSource
+    description: str | None = Field(default=None, max_length=MAX_DESCRIPTION)
+    service_request_id: str | None = None
+
+
+class GapNotice(BaseModel):
+    """What the queue carries for the supervisors' summary: no description, so no personal details."""
+
+    id: str
+    service_code: str
+    area: Area
+    reason: GapReason
+    recorded_at: datetime
+
+
+@cache
+def _our_centre() -> tuple[float, float]:
+    centre = our_area().centroid
+    return float(centre.y), float(centre.x)
+
+
+def gap_area(lat: float, long: float) -> Area:
+    """The coarse cell of a point, named by jurisdiction and, in our area, by side of the city."""
+    cell = cell_of(lat, long, AREA_RESOLUTION)
+    centre_lat, centre_long = cell_center(cell)
+    jurisdiction = locate_jurisdiction(centre_lat, centre_long)
+    if jurisdiction.is_ours:
+        label = f"{jurisdiction.name}, {sector_label(centre_lat, centre_long, *_our_centre())}"
+    else:
+        label = jurisdiction.name
+    return Area(cell=cell, jurisdiction=jurisdiction.name, label=label)
+
+
+@dataclass(frozen=True)
+class GapLog:
+    """Where gaps go: the table (the record) and the queue (the supervisors' notice)."""
+
+    store: GapStore
+    queue_url: str | None
+
+
+def record_gap(
+    log: GapLog,
+    service_code: str,
+    lat: float,
+    long: float,
+    *,
+    reason: GapReason,
+    source: GapSource,
+    at: datetime | None = None,
+    description: str | None = None,
+    service_request_id: str | None = None,
+) -> GapRecord:
+    """Record an unmet need once (the id follows the service request when there is one) and queue its notice."""
+    gap = GapRecord(
+        id=f"req-{service_request_id}" if service_request_id else secrets.token_hex(8),
+        service_code=service_code,
+        area=gap_area(lat, long),
+        recorded_at=at or clock.now(),
+        reason=reason,
+        source=source,
+        description=(description or None) and description[:MAX_DESCRIPTION],
+        service_request_id=service_request_id,
+    )
+    if log.store.put(gap) and log.queue_url:
+        notice = GapNotice.model_validate(gap.model_dump(include=set(GapNotice.model_fields)))
+        try:
+            aws.sqs().send_message(QueueUrl=log.queue_url, MessageBody=notice.model_dump_json())
+        except Exception:
+            # The record is what counts (the report reads it); a lost notice only delays the alert.
+            logger.exception("gap recorded but its notice was not queued", extra={"gap_id": gap.id})
+    return gap
+
+
+# ------------------------------------------------------------------ report
+
+
+class GapGroup(BaseModel):
+    """Unmet needs of one kind in one area."""
+
+    service_code: str
+    area: Area
+    count: int
+    reasons: dict[str, int]
+    first: str
+    last: str
+    examples: list[str] = Field(description="Latest descriptions given with these needs, newest first (staff only)")
+
+
+class GapReport(BaseModel):
+    """Unmet needs between two moments, by need and by area, largest groups first."""
+
+    start: str = Field(alias="from")
+    end: str = Field(alias="to")
+    total: int
+    by_need: dict[str, int]
+    groups: list[GapGroup]
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+def gap_report(gaps: Sequence[GapRecord], start: datetime, end: datetime) -> GapReport:
+    """Aggregate gaps by (need, area)."""
+    buckets: dict[tuple[str, str], list[GapRecord]] = {}
+    for gap in gaps:
+        buckets.setdefault((gap.service_code, gap.area.cell), []).append(gap)
+    groups = []
+    for (code, _), members in buckets.items():
+        members.sort(key=lambda gap: gap.recorded_at)
+        groups.append(
+            GapGroup(
+                service_code=code,
+                area=members[-1].area,
+                count=len(members),
+                reasons=dict(Counter(gap.reason for gap in members)),
+                first=clock.to_local_iso(members[0].recorded_at),
+                last=clock.to_local_iso(members[-1].recorded_at),
+                examples=[gap.description for gap in reversed(members) if gap.description][:EXAMPLES_PER_GROUP],
+            )
+        )
+    groups.sort(key=lambda group: (-group.count, group.service_code, group.area.cell))
+    return GapReport(
+        start=clock.to_local_iso(start),
+        end=clock.to_local_iso(end),
+        total=len(gaps),
+        by_need=dict(Counter(gap.service_code for gap in gaps).most_common()),
+        groups=groups,
+    )
+
+
+# ------------------------------------------------------------------ supervisors' summary
+
+
+def parse_notices(bodies: Sequence[str]) -> list[GapNotice]:
+    """Notices from queue message bodies; a malformed one is logged and dropped, so it cannot block the rest."""
+    notices = []
+    for body in bodies:
+        try:
+            notices.append(GapNotice.model_validate_json(body))
+        except ValidationError:
+            logger.warning("dropped a malformed gap notice")
+    return notices
+
+
+def alert_summary(notices: Sequence[GapNotice]) -> tuple[str, str]:
+    """(subject, message) for one SNS publish covering a whole batch."""
+    count = len(notices)
+    subject = f"civic311: {count} unmet need{'s' if count != 1 else ''} recorded"
+    groups = Counter((n.service_code, n.area.label, n.reason) for n in notices)
+    moments = sorted(n.recorded_at for n in notices)
+    lines = [
+        f"{count} unmet need{'s' if count != 1 else ''} between {clock.to_local_iso(moments[0])}"
+        f" and {clock.to_local_iso(moments[-1])}:",
+        *(
+            f"- {code} in {label}: {number} ({REASON_TEXT[reason]})"
+            for (code, label, reason), number in sorted(groups.items(), key=lambda pair: (-pair[1], pair[0]))
+        ),
+        "",
+        "Details: GET /v1/gaps?from=...&to=... (staff sign-in).",
+    ]
+    return subject[:100], "\n".join(lines)
+
+
+def publish_summary(topic_arn: str, notices: Sequence[GapNotice]) -> str | None:
+    """Publish one summary for the batch; returns the SNS message id (None when there was nothing to say)."""
+    if not notices:
+        return None
+    subject, message = alert_summary(notices)
+    response = aws.sns().publish(
+        TopicArn=topic_arn,
+        Subject=subject,
+        Message=message,
+        MessageAttributes={"kind": {"DataType": "String", "StringValue": "unmet-needs"}},
+    )
+    return str(response["MessageId"])
