@@ -8,7 +8,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from civic311.channels.http import RestApi, install_error_handling
-from civic311.channels.v1 import referrals
+from civic311.channels.v1 import referrals, triage
 from civic311.settings import PublicApiSettings
 
 logger = Logger()
@@ -17,6 +17,7 @@ settings = PublicApiSettings()
 app = RestApi(enable_validation=True, cors=CORSConfig(allow_origin="*", max_age=600))
 install_error_handling(app)
 app.include_router(referrals.build_router(referrals.ReferralsContext(settings)))
+app.include_router(triage.build_router())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -7,7 +7,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from civic311.channels.http import RestApi, install_error_handling
-from civic311.channels.v1 import gaps, shelters
+from civic311.channels.v1 import escalations, gaps, shelters
 from civic311.settings import StaffApiSettings
 
 logger = Logger()
@@ -16,6 +16,7 @@ app = RestApi(enable_validation=True)
 install_error_handling(app)
 app.include_router(shelters.build_router(shelters.SheltersContext(settings)))
 app.include_router(gaps.build_router(gaps.GapsContext(settings)))
+app.include_router(escalations.build_router(escalations.EscalationContext(settings)))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

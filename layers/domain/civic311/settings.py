@@ -35,6 +35,7 @@ class SweeperSettings(_Settings):
     emergency_alert_topic_arn: str
     call_workflow_arn: str
 
+
 class PublicApiSettings(_Settings):
     """Public JSON API: referrals (reads the directory, records unmet needs)."""
 
@@ -46,10 +47,13 @@ class PublicApiSettings(_Settings):
 
 
 class StaffApiSettings(_Settings):
-    """Staff JSON API: shelter capacity, the unmet-needs report."""
+    """Staff JSON API: escalations and diversions, request updates, shelter capacity, the unmet-needs report."""
 
     directory_table: str
     service_requests_table: str
+    emergency_alert_topic_arn: str
+    call_workflow_arn: str
+    contact_retention_days: int = 180
     directory_cache_seconds: float = 30.0
 
 

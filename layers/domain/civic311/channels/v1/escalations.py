@@ -6,6 +6,7 @@ POST /v1/diversions: 911 hands a non-emergency to 311, which creates a request o
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
@@ -17,8 +18,13 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 from civic311 import metrics
 from civic311.cases.intake import Intake
 from civic311.cases.models import MAX_DESCRIPTION, Channel, Contact, NewRequest, Place
-from civic311.channels.auth import require_group
+from civic311.catalog import load_catalog
+from civic311.channels.v1.staff import staff_caller
+from civic311.escalation.alerts import AlertPublisher
 from civic311.escalation.service import Escalation
+from civic311.settings import StaffApiSettings
+from civic311.store.requests import RequestStore
+from civic311.workflow.starter import WorkflowStarter
 
 TAG = "911 and 311 (staff)"
 ESCALATING_GROUPS = ("staff", "supervisor", "dispatcher")
@@ -70,23 +76,34 @@ class DiversionAnswer(BaseModel):
 
 
 class EscalationContext:
-    """Dependencies of the escalation routes."""
+    """Dependencies of the escalation routes, built on first use from the staff API's settings."""
 
-    def __init__(self, escalation: Escalation | None, intake: Intake | None) -> None:
-        self._escalation = escalation
-        self._intake = intake
+    def __init__(self, settings: StaffApiSettings | None) -> None:
+        self._settings = settings
 
     @property
+    def settings(self) -> StaffApiSettings:
+        if self._settings is None:
+            raise RuntimeError("escalation routes are not configured in this function")
+        return self._settings
+
+    @cached_property
+    def requests(self) -> RequestStore:
+        return RequestStore(self.settings.service_requests_table, self.settings.contact_retention_days)
+
+    @cached_property
     def escalation(self) -> Escalation:
-        if self._escalation is None:
-            raise RuntimeError("escalation is not configured in this function")
-        return self._escalation
+        return Escalation(self.requests, AlertPublisher(self.settings.emergency_alert_topic_arn))
 
-    @property
+    @cached_property
     def intake(self) -> Intake:
-        if self._intake is None:
-            raise RuntimeError("intake is not configured in this function")
-        return self._intake
+        return Intake(
+            catalog=load_catalog(),
+            store=self.requests,
+            workflow=WorkflowStarter(self.settings.call_workflow_arn),
+            idempotency_table=None,
+            escalation=self.escalation,
+        )
 
 
 def build_router(context: EscalationContext) -> Router:
@@ -100,17 +117,19 @@ def build_router(context: EscalationContext) -> Router:
         service_request_id: Annotated[str, Path(description="The 311 request id.")],
         body: Annotated[EscalationRequest, Body()],
     ) -> EscalationAnswer:
-        member = require_group(event(), ESCALATING_GROUPS)
-        request, delivered = context.escalation.escalate(service_request_id, body.reason, member.staff_id)
+        caller = staff_caller(event())
+        caller.require_any(ESCALATING_GROUPS, "escalating to 911")
+        request, delivered = context.escalation.escalate(service_request_id, body.reason, caller.subject)
         return EscalationAnswer(
             service_request_id=request.service_request_id,
             alert_status="delivered" if delivered else "pending",
-            escalated_by=member.staff_id,
+            escalated_by=caller.subject,
         )
 
     @router.post("/v1/diversions", tags=[TAG], summary="911 hands a non-emergency to 311")
     def divert(body: Annotated[Diversion, Body()]) -> Response[DiversionAnswer]:
-        member = require_group(event(), DIVERTING_GROUPS)
+        caller = staff_caller(event())
+        caller.require_any(DIVERTING_GROUPS, "diverting a 911 call to 311")
         intake = context.intake
         service_code = body.service_code or intake.suggest_code(body.description, body.language)
         receipt = intake.submit(
@@ -121,7 +140,7 @@ def build_router(context: EscalationContext) -> Router:
                 contact=Contact(phone=body.callback_number) if body.callback_number else None,
                 language=body.language,
                 channel=Channel.DIVERSION,
-                source=f"911:{body.dispatch_reference or 'unreferenced'}:{member.staff_id}",
+                source=f"911:{body.dispatch_reference or 'unreferenced'}:{caller.subject}",
             )
         )
         metrics.count("Diversions", channel=Channel.DIVERSION.value, service_code=service_code)

@@ -1,0 +1,42 @@
+"""POST /v1/triage: screen a description as every intake does, so apps can show "Call 911 now" before submitting."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from civic311.cases.models import MAX_DESCRIPTION
+from civic311.triage import triage
+
+TAG = "Triage"
+
+
+class TriageQuestion(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DESCRIPTION)] = (
+        Field(description="What the caller said or typed.")
+    )
+    language: Literal["en", "es"] | None = Field(default=None, description="Detected when omitted.")
+
+
+class TriageAnswer(BaseModel):
+    emergency: bool = Field(description="Immediate danger to life or property, or a crime in progress: call 911.")
+    crisis: bool = Field(description="Mental-health distress; without emergency it belongs to the 988 line.")
+    service_code: str = Field(description="The best catalog code for the description.")
+    language: Literal["en", "es"]
+    signals: list[str] = Field(description="The rules that fired, so staff can see why.")
+
+
+def build_router() -> Router:
+    router = Router()  # type: ignore[no-untyped-call]
+
+    @router.post("/v1/triage", tags=[TAG], summary="Screen a description for 911, crisis and service code")
+    def screen(question: Annotated[TriageQuestion, Body()]) -> TriageAnswer:
+        result = triage(question.description, question.language)
+        return TriageAnswer.model_validate(result.model_dump())
+
+    return router
