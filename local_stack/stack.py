@@ -15,6 +15,7 @@ import boto3
 
 from local_stack.auth import CognitoVerifier
 from local_stack.aws_endpoint import AwsEndpoint, install_lambda_seam
+from local_stack.faults import Faults, faults_middleware
 from local_stack.gateway import Gateway
 from local_stack.lambda_runtime import LambdaRuntime
 from local_stack.location import PlaceIndexes, location_middleware
@@ -52,11 +53,16 @@ class LocalStack:
     provisioner: Provisioner | None = None
     scheduler: Scheduler | None = None
     place_indexes: PlaceIndexes = field(default_factory=PlaceIndexes)
+    faults: Faults = field(default_factory=Faults)
     info: dict[str, Any] = field(default_factory=dict)
     _staff_password: str = field(default_factory=lambda: "Demo-" + secrets.token_urlsafe(12) + "9!")
 
     def start(self) -> dict[str, Any]:
-        self.endpoint = AwsEndpoint(port=self.config.aws_port, middleware=[location_middleware(self.place_indexes)])
+        self.endpoint = AwsEndpoint(
+            port=self.config.aws_port,
+            # Faults wrap the others, so an injected failure can hit any call, place searches included.
+            middleware=[location_middleware(self.place_indexes), faults_middleware(self.faults)],
+        )
         self._point_sdk_at(self.endpoint.url)
         self.endpoint.start()
         install_lambda_seam(self.runtime)

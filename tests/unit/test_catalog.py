@@ -67,3 +67,10 @@ def test_datetime_answers_must_be_iso_8601() -> None:
     assert report.check_answers({"occurred_at": "2026-11-20T22:15:00-07:00"})
     with pytest.raises(InvalidInput, match="not an ISO-8601 datetime"):
         report.check_answers({"occurred_at": "last tuesday"})
+
+
+def test_channels_without_a_form_may_leave_required_questions_unanswered() -> None:
+    streetlight = load_catalog().get("streetlight")
+    assert streetlight.check_answers({}, require=False) == {}
+    with pytest.raises(InvalidInput):
+        streetlight.check_answers({"light_issue": "purple"}, require=False)

@@ -100,7 +100,7 @@ class Intake:
     def submit(self, request: NewRequest) -> Receipt:
         """Create the request (once per idempotency key) and return what the caller may see."""
         service = self.catalog.get(request.service_code)
-        service.check_answers(request.attributes)
+        service.check_answers(request.attributes, require=request.channel.fills_a_form)
         if request.idempotency_key and self._submit_once is not None:
             receipt: Receipt = self._submit_once(new_request=request)
             return receipt
@@ -108,7 +108,7 @@ class Intake:
 
     def _submit(self, new_request: NewRequest) -> Receipt:
         service = self.catalog.get(new_request.service_code)
-        attributes = service.check_answers(new_request.attributes)
+        attributes = service.check_answers(new_request.attributes, require=new_request.channel.fills_a_form)
         found = self.screen(new_request.description or "", new_request.language)
         language: Language = new_request.language or found.language
         screening = Screening(

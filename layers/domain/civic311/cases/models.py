@@ -26,6 +26,11 @@ class Channel(StrEnum):
     DIVERSION = "911-divert"
     STAFF = "staff"
 
+    @property
+    def fills_a_form(self) -> bool:
+        """Apps and the web page can insist on required questions; a phone caller or a dispatcher cannot."""
+        return self in (Channel.OPEN311, Channel.WEB)
+
 
 class Status(StrEnum):
     """Open311 knows two states; the detail lives in status notes."""

@@ -112,8 +112,11 @@ class ServiceType(BaseModel):
     def has_metadata(self) -> bool:
         return bool(self.attributes)
 
-    def check_answers(self, answers: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
-        """Validate attribute answers against this service's questions; all problems are reported at once."""
+    def check_answers(self, answers: dict[str, str | list[str]], *, require: bool = True) -> dict[str, str | list[str]]:
+        """Validate attribute answers against this service's questions; all problems are reported at once.
+
+        With require=False, unanswered required questions are allowed (channels with no form to fill).
+        """
         by_code = {attribute.code: attribute for attribute in self.attributes}
         problems: list[str] = []
         checked: dict[str, str | list[str]] = {}
@@ -133,7 +136,7 @@ class ServiceType(BaseModel):
         problems.extend(
             f"attribute[{attribute.code}] is required for service '{self.service_code}'"
             for attribute in self.attributes
-            if attribute.required and attribute.code not in checked
+            if require and attribute.required and attribute.code not in checked
         )
         if problems:
             raise InvalidInput("; ".join(problems), details=problems)

@@ -76,9 +76,12 @@ class Open311Context:
         )
 
 
-def _language(headers: dict[str, str]) -> Language:
-    accept = headers.get("accept-language", "")
-    return "es" if accept.lower().startswith("es") else "en"
+def _asked_language(headers: dict[str, str]) -> Language | None:
+    """The language the client asked for with Accept-Language, if English or Spanish."""
+    accept = headers.get("accept-language", "").strip().lower()
+    if accept.startswith("es"):
+        return "es"
+    return "en" if accept.startswith("en") else None
 
 
 def _check_format(fmt: str) -> wire.Format:
@@ -139,7 +142,9 @@ def parse_form(body: str, content_type: str) -> dict[str, Any]:
     return fields
 
 
-def _new_request(form: wire.RequestForm, source: str, idempotency_key: str | None, language: Language) -> NewRequest:
+def _new_request(
+    form: wire.RequestForm, source: str, idempotency_key: str | None, language: Language | None
+) -> NewRequest:
     try:
         place = Place(lat=form.lat, long=form.long, address=form.address_string, address_id=form.address_id)
         contact = Contact(
@@ -184,7 +189,7 @@ def build_router(context: Open311Context) -> Router:
             raise NotFound(f"jurisdiction_id '{jurisdiction_id}' is not served here")
 
     def language() -> Language:
-        return _language(router.current_event.headers)
+        return _asked_language(router.current_event.headers) or "en"
 
     @router.get(
         f"{PREFIX}/discovery.<fmt>",
@@ -382,7 +387,9 @@ def build_router(context: Open311Context) -> Router:
             raise InvalidInput("invalid request", details=_validation_messages(error)) from None
         check_jurisdiction(form.jurisdiction_id)
         key = event.headers.get("idempotency-key")
-        receipt = context.intake.submit(_new_request(form, client.client_id, key, language()))
+        # Without Accept-Language, triage detects the language from the description.
+        asked = _asked_language(event.headers)
+        receipt = context.intake.submit(_new_request(form, client.client_id, key, asked))
         posted = wire.PostedRequest(**receipt.model_dump())
         return respond(chosen, [posted], root="service_requests", item="request")
 
