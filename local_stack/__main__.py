@@ -33,10 +33,25 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--outputs", type=Path, default=REPO_ROOT / ".local" / "outputs.json")
     parser.add_argument("--no-demo-requests", action="store_true", help="start with no demo requests")
+    parser.add_argument(
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a template parameter, as sam deploy --parameter-overrides does (repeatable)",
+    )
     args = parser.parse_args(argv)
 
+    overrides = dict(item.split("=", 1) for item in args.parameter if "=" in item)
+    if len(overrides) != len(args.parameter):
+        parser.error("--parameter takes NAME=VALUE")
     stack = LocalStack(
-        StackConfig(port=args.port, aws_port=args.aws_port, seed_demo_requests=not args.no_demo_requests)
+        StackConfig(
+            port=args.port,
+            aws_port=args.aws_port,
+            seed_demo_requests=not args.no_demo_requests,
+            parameters=overrides,
+        )
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

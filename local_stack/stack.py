@@ -40,6 +40,7 @@ class StackConfig:
     stack_name: str = "civic311-local"
     template_path: Path = REPO_ROOT / "template.yaml"
     seed_demo_requests: bool = True
+    parameters: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -66,7 +67,9 @@ class LocalStack:
         self._point_sdk_at(self.endpoint.url)
         self.endpoint.start()
         install_lambda_seam(self.runtime)
-        template = Template(self.config.template_path, {"Stage": self.config.stage}, self.config.stack_name)
+        template = Template(
+            self.config.template_path, {"Stage": self.config.stage, **self.config.parameters}, self.config.stack_name
+        )
         self._add_layers_to_path(template)
         self.provisioner = Provisioner(template, self.runtime, self.endpoint.url, self.place_indexes)
         self.provisioner.provision_all()

@@ -7,7 +7,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from civic311.channels.http import RestApi, install_error_handling
-from civic311.channels.v1 import escalations, gaps, shelters
+from civic311.channels.v1 import escalations, gaps, requests, shelters
 from civic311.settings import StaffApiSettings
 
 logger = Logger()
@@ -17,6 +17,7 @@ install_error_handling(app)
 app.include_router(shelters.build_router(shelters.SheltersContext(settings)))
 app.include_router(gaps.build_router(gaps.GapsContext(settings)))
 app.include_router(escalations.build_router(escalations.EscalationContext(settings)))
+app.include_router(requests.build_router(requests.RequestsContext(settings)))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

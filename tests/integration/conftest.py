@@ -22,6 +22,7 @@ from local_stack.stack import LOCAL_CREDENTIALS, LOCAL_SDK_SETTINGS
 from tests.support import REPO
 
 START_TIMEOUT = 90
+ACK_TIMEOUT_SECONDS = 6
 
 
 @dataclass
@@ -86,7 +87,20 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSta
     environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     with log_path.open("w", encoding="utf-8") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "local_stack", "--port", "0", "--aws-port", "0", "--outputs", str(outputs)],
+            [
+                sys.executable,
+                "-m",
+                "local_stack",
+                "--port",
+                "0",
+                "--aws-port",
+                "0",
+                "--outputs",
+                str(outputs),
+                # A short acknowledgement window, so the re-alert path runs within a test.
+                "--parameter",
+                f"DispatchAckTimeoutSeconds={ACK_TIMEOUT_SECONDS}",
+            ],
             cwd=REPO,
             stdout=log,
             stderr=subprocess.STDOUT,

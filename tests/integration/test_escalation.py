@@ -69,8 +69,13 @@ def test_collapsed_man_not_breathing_reaches_dispatch_within_a_second(
         address_string="Speedway and Campbell",
         description=EMERGENCY,
     )
-    [alert] = receive(local_stack, dispatch_queue, wait_seconds=1.0)
+    alerts = [
+        a
+        for a in receive(local_stack, dispatch_queue, wait_seconds=1.0)
+        if a["service_request_id"] == receipt["service_request_id"]
+    ]
     elapsed = time.monotonic() - started
+    [alert] = alerts
     assert elapsed < 1.0, f"alert took {elapsed:.2f} s"
     assert alert["service_request_id"] == receipt["service_request_id"]
     assert alert["location"] == {"lat": 32.2363, "long": -110.9441, "address": "Speedway and Campbell"}
@@ -79,8 +84,9 @@ def test_collapsed_man_not_breathing_reaches_dispatch_within_a_second(
 
 
 def test_a_pothole_raises_nothing(local_stack: RunningStack, dispatch_queue: str) -> None:
-    post(local_stack, service_code="pothole", lat="32.2216", long="-110.9262", description="pothole by the curb")
-    assert receive(local_stack, dispatch_queue, wait_seconds=1.0) == []
+    receipt = post(local_stack, service_code="pothole", lat="32.2216", long="-110.9262", description="pothole by curb")
+    alerts = receive(local_stack, dispatch_queue, wait_seconds=1.0)
+    assert receipt["service_request_id"] not in [alert["service_request_id"] for alert in alerts]
 
 
 def test_an_injected_sns_failure_still_ends_with_the_alert_delivered(
@@ -93,14 +99,26 @@ def test_an_injected_sns_failure_still_ends_with_the_alert_delivered(
     try:
         receipt = post(local_stack, service_code="other", address_string="Oracle Rd & Grant Rd", description=EMERGENCY)
         assert "call 911" in receipt["service_notice"]
-        assert receive(local_stack, dispatch_queue, wait_seconds=1.0) == []
+        early = receive(local_stack, dispatch_queue, wait_seconds=1.0)
+        assert receipt["service_request_id"] not in [alert["service_request_id"] for alert in early]
         refused = requests.get(faults, timeout=5).json()["faults"][0]["failed"]
         assert refused > 1  # retried, not given up at the first refusal
     finally:
         requests.delete(faults, timeout=5)
-    # The workflow's EnsureAlert step keeps retrying with backoff; SNS is back, so the alert arrives.
-    delivered = receive(local_stack, dispatch_queue, wait_seconds=45.0)
-    assert [alert["service_request_id"] for alert in delivered] == [receipt["service_request_id"]]
+
+    # The workflow's EnsureAlert step keeps retrying with backoff; SNS is back, so the alert arrives once.
+    def delivered() -> list[dict[str, Any]]:
+        return [
+            alert
+            for alert in receive(local_stack, dispatch_queue, wait_seconds=1.0)
+            if alert["service_request_id"] == receipt["service_request_id"] and alert["kind"] == "screened"
+        ]
+
+    deadline = time.monotonic() + 45
+    found = delivered()
+    while not found and time.monotonic() < deadline:
+        found = delivered()
+    assert len(found) == 1
 
 
 def test_staff_escalate_over_http_with_the_demo_token(local_stack: RunningStack, dispatch_queue: str) -> None:
@@ -113,8 +131,12 @@ def test_staff_escalate_over_http_with_the_demo_token(local_stack: RunningStack,
     )
     assert answer.status_code == 200, answer.text
     assert answer.json()["alert_status"] == "delivered"
-    [alert] = receive(local_stack, dispatch_queue, wait_seconds=2.0)
-    assert alert["kind"] == "staff-escalation"
+    mine = [
+        alert["kind"]
+        for alert in receive(local_stack, dispatch_queue, wait_seconds=2.0)
+        if alert["service_request_id"] == receipt["service_request_id"]
+    ]
+    assert mine == ["staff-escalation"]
     unauthenticated = requests.post(
         f"{local_stack.api}/v1/requests/{receipt['service_request_id']}/escalate", json={"reason": "x"}, timeout=10
     )

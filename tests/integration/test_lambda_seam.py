@@ -36,7 +36,7 @@ def test_sdk_invoke_runs_our_handler_and_reports_its_errors(local_stack: Running
     lambda_client = local_stack.client("lambda")
     answer = lambda_client.invoke(
         FunctionName=local_stack.output("WorkflowFunctionArn"),
-        Payload=json.dumps({"step": "validate", "service_request_id": "0000000000"}),
+        Payload=json.dumps({"step": "record", "service_request_id": "0000000000"}),
     )
     assert answer["FunctionError"] == "Unhandled"
     error = json.loads(answer["Payload"].read())
@@ -59,6 +59,14 @@ def test_asynchronous_invoke_is_accepted_then_runs(local_stack: RunningStack) ->
         data={"api_key": local_stack.api_key, "service_code": "pothole", "address_string": "Oracle Rd & Grant Rd"},
         timeout=30,
     ).json()[0]["service_request_id"]
+    dynamodb = local_stack.client("dynamodb")
+    key = {"pk": {"S": f"REQ#{created}"}, "sk": {"S": "REQ"}}
+    table = local_stack.output("ServiceRequestsTableName")
+    deadline = time.monotonic() + 20
+    # Let the request's own workflow get past its Record step first, so it does not overwrite the marker.
+    while "task_token" not in dynamodb.get_item(TableName=table, Key=key)["Item"]:
+        assert time.monotonic() < deadline, "the request's workflow never reached its wait"
+        time.sleep(0.1)
     marker = "arn:aws:states:us-west-2:123456789012:execution:async-invoke-check"
     answer = local_stack.client("lambda").invoke(
         FunctionName=local_stack.output("WorkflowFunctionArn"),
@@ -66,11 +74,9 @@ def test_asynchronous_invoke_is_accepted_then_runs(local_stack: RunningStack) ->
         Payload=json.dumps({"step": "record", "service_request_id": created, "execution_arn": marker}),
     )
     assert answer["StatusCode"] == 202
-    dynamodb = local_stack.client("dynamodb")
-    key = {"pk": {"S": f"REQ#{created}"}, "sk": {"S": "REQ"}}
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        item = dynamodb.get_item(TableName=local_stack.output("ServiceRequestsTableName"), Key=key)["Item"]
+        item = dynamodb.get_item(TableName=table, Key=key)["Item"]
         if item.get("execution_arn", {}).get("S") == marker:
             return
         time.sleep(0.1)

@@ -26,6 +26,16 @@ class WorkflowSettings(_Settings):
     """Call-workflow steps."""
 
     service_requests_table: str
+    contact_retention_days: int = 180
+    directory_table: str
+    gaps_queue_url: str | None = None
+    emergency_alert_topic_arn: str
+    case_events_topic_arn: str
+    supervisor_alerts_topic_arn: str
+    resident_notifications_topic_arn: str
+    place_index_name: str
+    # How long dispatch has to acknowledge an alert before it goes out again and a supervisor is paged.
+    ack_timeout_seconds: int = 300
 
 
 class SweeperSettings(_Settings):

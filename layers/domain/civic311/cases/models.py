@@ -132,7 +132,7 @@ class AlertState(BaseModel):
     """Where the request's 911 alert stands: pending until SNS has accepted it."""
 
     status: Literal["pending", "delivered"]
-    kind: Literal["screened", "staff-escalation", "diversion"]
+    kind: Literal["screened", "staff-escalation", "diversion", "unacknowledged"]
     message_id: str | None = None
     delivered_at: datetime | None = None
     reason: str | None = None
@@ -187,6 +187,8 @@ class ServiceRequest(BaseModel):
     contact: Contact | None = None
     screening: Screening | None = None
     alert: AlertState | None = None
+    parent_id: str | None = Field(default=None, description="The open request this one duplicates.")
+    jurisdiction_id: str | None = None
 
     @property
     def emergency(self) -> bool:

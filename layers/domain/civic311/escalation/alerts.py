@@ -20,7 +20,7 @@ from civic311.errors import DependencyUnavailable
 
 logger = Logger(child=True)
 
-AlertKind = Literal["screened", "staff-escalation", "diversion"]
+AlertKind = Literal["screened", "staff-escalation", "diversion", "unacknowledged"]
 
 
 class AlertLocation(BaseModel):

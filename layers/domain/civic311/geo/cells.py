@@ -50,3 +50,8 @@ def sector_label(lat: float, long: float, center_lat: float, center_long: float)
     east = (long - center_long) * math.cos(math.radians(center_lat))
     bearing = math.degrees(math.atan2(east, north)) % 360
     return _SECTORS[int((bearing + 22.5) // 45) % 8]
+
+
+def cells_around(lat: float, long: float, resolution: int) -> list[str]:
+    """The cell holding a point and its ring of neighbours: every point closer than a cell's width is in one."""
+    return [str(cell) for cell in h3.grid_disk(cell_of(lat, long, resolution), 1)]

@@ -8,7 +8,9 @@ Keys (single table):
   token                                                   ByToken (sparse, Open311 tokens)
   pending_workflow = PENDING, requested_at               PendingWorkflow (sparse): no workflow yet
   pending_alert = PENDING, requested_at                  PendingAlert (sparse): a 911 alert not yet accepted by SNS
-  pk = REQ#<id>, sk = UPD#<at>#<update_id>             an update; gsi1pk = UPD#<yyyy-mm> lists updates by time
+  pk = REQ#<id>, sk = UPD#<update_id>                  an update; gsi1pk = UPD#<yyyy-mm> lists updates by time
+  open_cell = <service_code>#<h3 cell>, requested_at     OpenNearby (sparse): open requests by place, for duplicates
+  awaiting_ack = AWAITING, requested_at                  AwaitingAck (sparse): 911 alerts dispatch has not acknowledged
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ BY_SERVICE_CODE = "ByServiceCode"
 BY_TOKEN = "ByToken"  # noqa: S105 - an index name, not a secret
 PENDING_WORKFLOW = "PendingWorkflow"
 PENDING_ALERT = "PendingAlert"
+OPEN_NEARBY = "OpenNearby"
+AWAITING_ACK = "AwaitingAck"
 _PENDING = "PENDING"
 _STORAGE_ONLY = (
     "pk",
@@ -49,6 +53,10 @@ _STORAGE_ONLY = (
     "pending_alert",
     "execution_arn",
     "task_token",
+    "ack_token",
+    "open_cell",
+    "children",
+    "awaiting_ack",
 )
 _BATCH_GET_LIMIT = 100
 
@@ -160,7 +168,8 @@ class RequestStore:
         at = to_storage(update.updated_at)
         item = update.model_dump(mode="json") | {
             "pk": _request_pk(update.service_request_id),
-            "sk": f"UPD#{at}#{update.update_id}",
+            # Keyed by id, so a step that Step Functions retries rewrites its update instead of adding one.
+            "sk": f"UPD#{update.update_id}",
             "updated_at": at,
         }
         if update.public:
@@ -176,7 +185,7 @@ class RequestStore:
             sets.append("#status = :closed")
             values[":closed"] = to_value(Status.CLOSED.value)
             names["#status"] = "status"
-            removes += ["task_token", "open_cell"]
+            removes += ["task_token", "ack_token", "awaiting_ack", "open_cell"]
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         request_update: UpdateTypeDef = {
             "TableName": self.table_name,
@@ -207,7 +216,8 @@ class RequestStore:
             KeyConditionExpression="pk = :pk AND begins_with(sk, :updates)",
             ExpressionAttributeValues={":pk": to_value(_request_pk(request_id)), ":updates": to_value("UPD#")},
         )
-        return [_to_update(from_item(item)) for item in response.get("Items", [])]
+        updates = [_to_update(from_item(item)) for item in response.get("Items", [])]
+        return sorted(updates, key=lambda update: update.updated_at)
 
     def updates_between(self, start: datetime, end: datetime, limit: int) -> list[RequestUpdate]:
         """Public updates made between start and end, newest first."""
@@ -257,28 +267,120 @@ class RequestStore:
 
     def await_resolution(self, request_id: str, task_token: str) -> None:
         """Keep the workflow's task token on the request so a staff resolution can resume it."""
+        self._set_token(request_id, "task_token", task_token)
+
+    def await_acknowledgement(self, request_id: str, task_token: str) -> None:
+        """Keep the token dispatch's acknowledgement of the 911 alert resumes, and list it as awaiting one."""
         aws.dynamodb().update_item(
             TableName=self.table_name,
             Key=_key(request_id),
-            UpdateExpression="SET task_token = :token",
+            UpdateExpression="SET ack_token = :token, awaiting_ack = :awaiting",
             ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeValues={":token": to_value(task_token)},
+            ExpressionAttributeValues={":token": to_value(task_token), ":awaiting": to_value("AWAITING")},
         )
 
-    def close(self, request_id: str, note: str, at: datetime) -> None:
-        """Close the request with its final note."""
+    def awaiting_acknowledgement(self, limit: int = 100) -> list[ServiceRequest]:
+        """Emergencies whose alert dispatch has not acknowledged yet, oldest first (the staff console's list)."""
+        response = aws.dynamodb().query(
+            TableName=self.table_name,
+            IndexName=AWAITING_ACK,
+            KeyConditionExpression="awaiting_ack = :awaiting",
+            ExpressionAttributeValues={":awaiting": to_value("AWAITING")},
+            Limit=limit,
+        )
+        return [_to_request(from_item(item)) for item in response.get("Items", [])]
+
+    def tokens(self, request_id: str) -> tuple[str | None, str | None]:
+        """(resolution token, acknowledgement token) the workflow is waiting on, if any."""
+        response = aws.dynamodb().get_item(
+            TableName=self.table_name,
+            Key=_key(request_id),
+            ProjectionExpression="task_token, ack_token",
+            ConsistentRead=True,
+        )
+        item = from_item(response.get("Item", {}))
+        return item.get("task_token"), item.get("ack_token")
+
+    def forget_acknowledgement(self, request_id: str) -> None:
+        aws.dynamodb().update_item(
+            TableName=self.table_name, Key=_key(request_id), UpdateExpression="REMOVE ack_token, awaiting_ack"
+        )
+
+    def _set_token(self, request_id: str, attribute: str, token: str) -> None:
         aws.dynamodb().update_item(
             TableName=self.table_name,
             Key=_key(request_id),
-            UpdateExpression="SET #status = :closed, status_notes = :note, updated_at = :at REMOVE task_token",
+            UpdateExpression="SET #token = :token",
             ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={
-                ":closed": to_value(Status.CLOSED.value),
-                ":note": to_value(note),
-                ":at": to_value(to_storage(at)),
-            },
+            ExpressionAttributeNames={"#token": attribute},
+            ExpressionAttributeValues={":token": to_value(token)},
         )
+
+    def set_location(
+        self, request: ServiceRequest, lat: float, long: float, jurisdiction_id: str, open_cell: str | None
+    ) -> None:
+        """Record where the request turned out to be, and list it for duplicate checks while it is open."""
+        sets = ["place.lat = :lat", "place.#long = :long", "jurisdiction_id = :jurisdiction"]
+        values = {":lat": to_value(lat), ":long": to_value(long), ":jurisdiction": to_value(jurisdiction_id)}
+        if open_cell and request.status == Status.OPEN:
+            sets.append("open_cell = :cell")
+            values[":cell"] = to_value(open_cell)
+        aws.dynamodb().update_item(
+            TableName=self.table_name,
+            Key=_key(request.service_request_id),
+            UpdateExpression="SET " + ", ".join(sets),
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames={"#long": "long"},
+            ExpressionAttributeValues=values,
+        )
+
+    def open_in_cells(self, cells: Iterable[str], requested_before: datetime) -> list[ServiceRequest]:
+        """Open requests listed in these cells (open_cell values), requested before the given time."""
+        found: list[ServiceRequest] = []
+        for cell in cells:
+            response = aws.dynamodb().query(
+                TableName=self.table_name,
+                IndexName=OPEN_NEARBY,
+                KeyConditionExpression="open_cell = :cell AND requested_at < :before",
+                ExpressionAttributeValues={
+                    ":cell": to_value(cell),
+                    ":before": to_value(to_storage(requested_before)),
+                },
+            )
+            found += [_to_request(from_item(item)) for item in response.get("Items", [])]
+        return found
+
+    def link_duplicate(self, child_id: str, parent_id: str) -> None:
+        """Mark a request as a duplicate of an open one, which then resolves it too."""
+        aws.dynamodb().transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": self.table_name,
+                        "Key": _key(child_id),
+                        "UpdateExpression": "SET parent_id = :parent REMOVE open_cell",
+                        "ConditionExpression": "attribute_exists(pk)",
+                        "ExpressionAttributeValues": {":parent": to_value(parent_id)},
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self.table_name,
+                        "Key": _key(parent_id),
+                        "UpdateExpression": "ADD children :child",
+                        "ConditionExpression": "attribute_exists(pk)",
+                        "ExpressionAttributeValues": {":child": {"SS": [child_id]}},
+                    }
+                },
+            ]
+        )
+
+    def children(self, request_id: str) -> list[str]:
+        """Ids of the duplicates linked to this request."""
+        response = aws.dynamodb().get_item(
+            TableName=self.table_name, Key=_key(request_id), ProjectionExpression="children", ConsistentRead=True
+        )
+        return sorted(from_item(response.get("Item", {})).get("children", []))
 
     def pending_workflows(self, older_than: datetime, limit: int = 100) -> list[str]:
         """Ids of requests whose workflow has not confirmed its start since before `older_than`."""

@@ -1,82 +1,434 @@
-"""The call workflow's task steps. Step Functions invokes one function; `step` names the work."""
+"""The call workflow's task steps. Step Functions invokes one function; `step` names the work.
+
+Every step is idempotent, because Step Functions retries them: they re-read the request, and their
+writes either set a value or add an update under its own id.
+"""
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Callable
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
-from civic311 import clock
+from civic311 import aws, clock, metrics
+from civic311.cases.models import RequestUpdate, ServiceRequest, Status, UpdateStatus
 from civic311.catalog import load_catalog
-from civic311.errors import NotFound
+from civic311.directory.gaps import GapLog
+from civic311.directory.referrals import ReferralAnswer, ReferralQuery, outside_notice, refer, referral_note
+from civic311.errors import InvalidInput, NotFound
+from civic311.escalation.alerts import AlertPublisher
+from civic311.escalation.service import CRISIS_NOTICE, Escalation, alert_for
+from civic311.geo.cells import cell_of, cells_around
+from civic311.geo.distance import distance_km
+from civic311.geo.geocoder import Geocoder, Located
+from civic311.geo.jurisdiction import locate_jurisdiction
 from civic311.settings import WorkflowSettings
+from civic311.store.directory import DirectoryStore
+from civic311.store.gaps import GapStore
 from civic311.store.requests import RequestStore
+from civic311.workflow import messages
 
 logger = Logger(child=True)
 
+# A request within this distance of an open one with the same code is the same problem.
+DUPLICATE_METERS = 50.0
+# H3 resolution 9 cells are ~174 m across, so a 50 m circle lies in a cell and its ring of neighbours.
+DUPLICATE_RESOLUTION = 9
+HIGH_PRIORITY_HOURS = 24
+
 
 class StepInput(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
     step: str
     service_request_id: str
     execution_arn: str | None = None
     task_token: str | None = None
-    note: str | None = None
 
 
 class WorkflowSteps:
-    """Each step is idempotent: Step Functions may retry any of them."""
+    """The work behind each Task state of statemachine/call_workflow.asl.json."""
 
-    def __init__(self, settings: WorkflowSettings) -> None:
+    def __init__(self, settings: WorkflowSettings, clock_now: Callable[[], datetime] = clock.now) -> None:
         self.settings = settings
+        self.clock_now = clock_now
 
     @cached_property
     def requests(self) -> RequestStore:
-        return RequestStore(self.settings.service_requests_table)
+        return RequestStore(self.settings.service_requests_table, self.settings.contact_retention_days)
+
+    @cached_property
+    def escalation(self) -> Escalation:
+        return Escalation(self.requests, AlertPublisher(self.settings.emergency_alert_topic_arn))
+
+    @cached_property
+    def geocoder(self) -> Geocoder:
+        return Geocoder(self.settings.place_index_name)
+
+    @cached_property
+    def directory(self) -> DirectoryStore:
+        return DirectoryStore(self.settings.directory_table)
+
+    @cached_property
+    def gaps(self) -> GapLog:
+        return GapLog(GapStore(self.settings.service_requests_table), self.settings.gaps_queue_url)
 
     @property
-    def handlers(self) -> dict[str, Callable[[StepInput], dict[str, Any]]]:
+    def handlers(self) -> dict[str, Callable[[StepInput, ServiceRequest], dict[str, Any]]]:
         return {
-            "validate": self.validate,
             "record": self.record,
+            "ensure_alert": self.ensure_alert,
+            "await_ack": self.await_ack,
+            "realert": self.realert,
+            "handed_to_911": self.handed_to_911,
+            "locate": self.locate,
+            "outside": self.outside,
+            "find_duplicate": self.find_duplicate,
+            "crisis": self.crisis,
+            "refer": self.refer,
+            "gap": self.gap,
+            "assigned": self.assigned,
+            "notify": self.notify,
             "await_resolution": self.await_resolution,
+            "sla_reminder": self.sla_reminder,
             "close": self.close,
+            "record_failure": self.record_failure,
         }
 
     def run(self, event: dict[str, Any]) -> dict[str, Any]:
         """Run the named step and return its output for the state machine."""
-        step_input = StepInput.model_validate(event)
-        handler = self.handlers.get(step_input.step)
+        step = StepInput.model_validate(event)
+        handler = self.handlers.get(step.step)
         if handler is None:
-            raise ValueError(f"unknown workflow step '{step_input.step}'")
-        logger.append_keys(service_request_id=step_input.service_request_id, step=step_input.step)
-        return handler(step_input)
-
-    def validate(self, step: StepInput) -> dict[str, Any]:
+            raise InvalidInput(f"unknown workflow step '{step.step}'")
+        logger.append_keys(service_request_id=step.service_request_id, step=step.step)
         request = self.requests.get(step.service_request_id)
         if request is None:
             raise NotFound(f"service request {step.service_request_id} does not exist")
+        return handler(step, request)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _update(
+        self,
+        request: ServiceRequest,
+        status: UpdateStatus,
+        description: str,
+        *,
+        close: bool = False,
+        author: str = "311",
+        public: bool = True,
+        update_id: str | None = None,
+    ) -> None:
+        self.requests.add_update(
+            RequestUpdate(
+                update_id=update_id or uuid.uuid4().hex[:12],
+                service_request_id=request.service_request_id,
+                status=status,
+                description=description,
+                updated_at=self.clock_now(),
+                author=author,
+                public=public,
+            ),
+            close=close,
+        )
+
+    def _publish_case_event(self, request: ServiceRequest, event: str, **extra: str) -> None:
         service = load_catalog().get(request.service_code)
+        attributes = {
+            "event": event,
+            "service_code": request.service_code,
+            "department": service.department,
+            "priority": _priority(request),
+            **extra,
+        }
+        aws.sns().publish(
+            TopicArn=self.settings.case_events_topic_arn,
+            Message=json.dumps({"service_request_id": request.service_request_id, **attributes}),
+            MessageAttributes={key: {"DataType": "String", "StringValue": value} for key, value in attributes.items()},
+        )
+
+    def _refer(self, request: ServiceRequest, service_code: str) -> ReferralAnswer | None:
+        if request.place.lat is None or request.place.long is None:
+            return None
+        query = ReferralQuery(
+            service_code=service_code,
+            lat=request.place.lat,
+            long=request.place.long,
+            at=request.requested_at,
+            language=request.language,
+        )
+        return refer(
+            query,
+            self.directory,
+            gaps=self.gaps,
+            service_request_id=request.service_request_id,
+            description=request.description,
+        )
+
+    # ------------------------------------------------------------------ steps
+
+    def record(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
+        """Take the request off the pending-workflow list and hand the state machine what it routes on."""
+        self.requests.workflow_started(request.service_request_id, step.execution_arn or "")
+        service = load_catalog().get(request.service_code)
+        screening = request.screening
         return {
             "service_request_id": request.service_request_id,
             "service_code": request.service_code,
-            "status": request.status.value,
+            "group": service.group,
+            "department": service.department,
+            "priority": _priority(request),
+            "emergency": request.alert is not None,
+            "crisis": bool(screening and screening.crisis) and request.alert is None,
+            "language": request.language,
             "sla_seconds": service.sla_hours * 3600,
+            "ack_timeout_seconds": self.settings.ack_timeout_seconds,
         }
 
-    def record(self, step: StepInput) -> dict[str, Any]:
-        self.requests.workflow_started(step.service_request_id, step.execution_arn or "")
+    def ensure_alert(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
+        """Make sure SNS accepted the 911 alert (DependencyUnavailable makes Step Functions retry)."""
+        outcome = self.escalation.ensure_delivered(request.service_request_id)
+        self._update(request, "referred", messages.sent_to_911(request.language), update_id="sent-to-911")
+        return {"alert": outcome}
+
+    def await_ack(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
+        self.requests.await_acknowledgement(request.service_request_id, _token(step))
+        return {"waiting": "acknowledgement"}
+
+    def realert(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
+        """No acknowledgement in time: send the alert again, marked unacknowledged, so a supervisor is paged."""
+        if request.alert is None:
+            return {"realerted": False}
+        again = alert_for(request, self.requests.get_contact(request.service_request_id))
+        again.kind = "unacknowledged"
+        self.escalation.publisher.publish(again)
+        metrics.count("EmergencyAlertsUnacknowledged", channel=request.channel.value)
+        self._update(request, "open", messages.UNACKNOWLEDGED, public=False)
+        return {"realerted": True}
+
+    def handed_to_911(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
+        acknowledgement = step.model_extra.get("acknowledgement") if step.model_extra else None
+        by = (acknowledgement or {}).get("acknowledged_by", "911 dispatch")
+        self._update(
+            request, "referred", messages.handed_to_911(request.language), close=True, update_id="handed-to-911"
+        )
+        self.requests.forget_acknowledgement(request.service_request_id)
+        logger.info("emergency acknowledged", extra={"acknowledged_by": by})
+        return {"closed": True}
+
+    def locate(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
+        """Place the request on the map (geocoding what the caller said) and decide whose it is."""
+        place = request.place
+        located: Located | None
+        if place.lat is not None and place.long is not None:
+            located = self.geocoder.locate_point(place.lat, place.long)
+        elif place.address:
+            located = self.geocoder.locate_text(place.address, request.language)
+            if located is None:
+                self._update(
+                    request, "open", messages.not_located(request.language, place.address), update_id="not-located"
+                )
+                metrics.count("LocationsNotFound", channel=request.channel.value)
+                # Unknown place: keep it with the city so staff can confirm it with the caller.
+                return {"located": False, "is_ours": True}
+        else:
+            return {"located": False, "is_ours": True}
+        jurisdiction = located.jurisdiction
+        open_cell = (
+            f"{request.service_code}#{cell_of(located.lat, located.long, DUPLICATE_RESOLUTION)}"
+            if jurisdiction.is_ours and request.alert is None
+            else None
+        )
+        self.requests.set_location(request, located.lat, located.long, jurisdiction.id, open_cell)
+        return {
+            "located": True,
+            "lat": located.lat,
+            "long": located.long,
+            "label": located.label,
+            "is_ours": jurisdiction.is_ours,
+            "jurisdiction_id": jurisdiction.id,
+            "jurisdiction": jurisdiction.name,
+        }
+
+    def outside(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
+        """Not the city's: say who serves the place and how to reach them, and close."""
+        if request.place.lat is None or request.place.long is None:
+            return {"closed": False}
+        place = locate_jurisdiction(request.place.lat, request.place.long)
+        self._update(
+            request, "referred", outside_notice(place, request.language), close=True, update_id="outside-jurisdiction"
+        )
+        metrics.count("OutsideJurisdiction", jurisdiction=place.id)
+        return {"closed": True}
+
+    def find_duplicate(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
+        """An open request with the same code within 50 m: link this one to it and tell the resident."""
+        lat, long = request.place.lat, request.place.long
+        if lat is None or long is None or request.parent_id:
+            return {"parent_id": request.parent_id} if request.parent_id else {}
+        cells = [f"{request.service_code}#{cell}" for cell in cells_around(lat, long, DUPLICATE_RESOLUTION)]
+        candidates = [
+            other
+            for other in self.requests.open_in_cells(cells, requested_before=request.requested_at)
+            if other.service_request_id != request.service_request_id
+            and other.parent_id is None
+            and other.place.lat is not None
+            and other.place.long is not None
+            and distance_km(lat, long, other.place.lat, other.place.long) * 1000 <= DUPLICATE_METERS
+        ]
+        if not candidates:
+            return {}
+        parent = min(candidates, key=lambda other: other.requested_at)
+        self.requests.link_duplicate(request.service_request_id, parent.service_request_id)
+        self._update(
+            request,
+            "duplicate",
+            messages.duplicate_of(request.language, parent.service_request_id),
+            update_id="duplicate",
+        )
+        metrics.count("Duplicates", service_code=request.service_code)
+        return {"parent_id": parent.service_request_id}
+
+    def crisis(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
+        """Point to the 988 line (and the nearest crisis service); ask for a callback when the caller wants one."""
+        answer = self._refer(request, "mental-health")
+        note = CRISIS_NOTICE[request.language]
+        if answer is not None and answer.referrals:
+            note = f"{note} {referral_note(answer, request.language)}"
+        contact = self.requests.get_contact(request.service_request_id)
+        callback = bool(contact and contact.phone and contact.notify)
+        if callback:
+            self._publish_case_event(request, "callback-requested")
+            note = f"{note} {messages.callback(request.language)}"
+        self._update(request, "referred", note[:4000], update_id="crisis-support")
+        return {"callback": callback}
+
+    def refer(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
+        """Attach the best open, eligible, nearest resources; a gap is recorded when nothing fits."""
+        answer = self._refer(request, request.service_code)
+        if answer is None:
+            self._update(request, "open", messages.referral_needs_location(request.language), update_id="referral")
+            return {"gap": False, "referrals": 0}
+        self._update(request, "referred", referral_note(answer, request.language), update_id="referral")
+        return {"gap": answer.gap, "referrals": len(answer.referrals)}
+
+    def gap(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
+        """No workflow for this need: record the unmet need (refer() does, for 'other') and say so."""
+        answer = self._refer(request, request.service_code)
+        return {"gap": True, "referrals": len(answer.referrals) if answer else 0}
+
+    def assigned(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
+        """Tell the resident who has the request: the department, or for police the desk's form or queue."""
+        service = load_catalog().get(request.service_code)
+        desk = self._refer(request, request.service_code) if service.group == "police" else None
+        first = desk.referrals[0] if desk and desk.referrals else None
+        note = messages.assigned(
+            request.language,
+            group=service.group,
+            department=load_catalog().department_name(service, request.language),
+            sla_hours=service.sla_hours,
+            desk_phone=first.phone if first else None,
+            desk_url=first.url if first else None,
+        )
+        if not request.place.has_point and request.place.address:
+            # Keep the caller's attention on the one thing staff still need from them.
+            note = f"{note} {messages.not_located(request.language, request.place.address)}"
+        self._update(request, "in_progress", note, update_id="assigned")
+        return {"department": service.department}
+
+    def notify(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
+        """Text or email the caller the latest note, only if they agreed and left a way to reach them."""
+        contact = self.requests.get_contact(request.service_request_id)
+        channel = "none"
+        if contact is not None and contact.notify and request.status_notes:
+            text = messages.notification(request.language, request.service_request_id, request.status_notes)
+            if contact.phone:
+                aws.sns().publish(PhoneNumber=contact.phone, Message=text[:1600])
+                channel = "sms"
+            elif contact.email:
+                aws.sns().publish(
+                    TopicArn=self.settings.resident_notifications_topic_arn,
+                    Subject=messages.subject(request.language, request.service_request_id),
+                    Message=json.dumps({"to": contact.email, "language": request.language, "text": text}),
+                    MessageAttributes={"channel": {"DataType": "String", "StringValue": "email"}},
+                )
+                channel = "email"
+            metrics.count("CallerNotifications", channel=channel)
+        return {"status": request.status.value, "sent": channel}
+
+    def await_resolution(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
+        self.requests.await_resolution(request.service_request_id, _token(step))
+        return {"waiting": "resolution"}
+
+    def sla_reminder(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
+        """The service's SLA passed without a resolution: remind the supervisor, keep waiting."""
+        self._publish_case_event(request, "sla-reminder")
+        aws.sns().publish(
+            TopicArn=self.settings.supervisor_alerts_topic_arn,
+            Subject=f"311 request {request.service_request_id} is past its SLA"[:100],
+            Message=messages.sla_reminder(request),
+        )
+        metrics.count("SlaBreaches", service_code=request.service_code)
+        self._update(request, "open", "SLA passed; supervisor reminded.", public=False)
+        return {"reminded": True}
+
+    def close(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
+        """Close with the final note; its duplicates close with it."""
+        resolution = (step.model_extra or {}).get("resolution") or {}
+        note = str(resolution.get("note") or messages.resolved(request.language))
+        if request.status != Status.CLOSED:
+            self._update(
+                request,
+                "closed",
+                note,
+                close=True,
+                author=str(resolution.get("resolved_by", "311")),
+                update_id="closed",
+            )
+        for child_id in self.requests.children(request.service_request_id):
+            self._resolve_duplicate(child_id, request.service_request_id, note)
+        return {"closed": True}
+
+    def _resolve_duplicate(self, child_id: str, parent_id: str, note: str) -> None:
+        child = self.requests.get(child_id)
+        if child is None or child.status == Status.CLOSED:
+            return
+        text = messages.resolved_with_parent(child.language, parent_id, note)
+        token, _ = self.requests.tokens(child_id)
+        if token:
+            # The child's own workflow closes it (and notifies its caller).
+            aws.stepfunctions().send_task_success(
+                taskToken=token, output=json.dumps({"note": text, "resolved_by": "311"})
+            )
+        else:
+            self._update(child, "closed", text, close=True, update_id="closed")
+
+    def record_failure(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
+        """A step failed after its retries: leave the request open with a note, count it, let staff resolve it."""
+        failure = (step.model_extra or {}).get("failure") or {}
+        logger.error(
+            "workflow step failed", extra={"error": failure.get("Error"), "cause": str(failure.get("Cause"))[:500]}
+        )
+        metrics.count("WorkflowStepsFailed", channel=request.channel.value)
+        self._update(request, "open", messages.failure(request.language), update_id=f"failure-{uuid.uuid4().hex[:6]}")
         return {"recorded": True}
 
-    def await_resolution(self, step: StepInput) -> dict[str, Any]:
-        if not step.task_token:
-            raise ValueError("await_resolution needs the task token")
-        self.requests.await_resolution(step.service_request_id, step.task_token)
-        return {"waiting": True}
 
-    def close(self, step: StepInput) -> dict[str, Any]:
-        note = step.note or "Resolved."
-        self.requests.close(step.service_request_id, note, clock.now())
-        return {"closed": True}
+def _priority(request: ServiceRequest) -> str:
+    if request.alert is not None:
+        return "emergency"
+    service = load_catalog().get(request.service_code)
+    return "high" if service.sla_hours <= HIGH_PRIORITY_HOURS else "normal"
+
+
+def _token(step: StepInput) -> str:
+    if not step.task_token:
+        raise InvalidInput(f"step {step.step} needs the task token")
+    return step.task_token

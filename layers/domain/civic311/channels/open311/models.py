@@ -90,6 +90,17 @@ class Token(BaseModel):
     token: str
 
 
+class RequestUpdate(BaseModel):
+    """A FixMyStreet-style service request update (the Open311 extension FMS and others read)."""
+
+    update_id: str
+    service_request_id: str
+    status: str
+    updated_datetime: str
+    description: str
+    media_url: str = ""
+
+
 class Error(BaseModel):
     code: int
     description: str
@@ -118,3 +129,7 @@ class RequestForm(BaseModel):
     description: str | None = Field(default=None, max_length=4000)
     media_url: str | None = None
     attribute: dict[str, str | list[str]] = Field(default_factory=dict)
+    notify: bool = Field(
+        default=False,
+        description="Extension: the caller agrees to be texted (phone) or emailed about progress.",
+    )

@@ -34,6 +34,8 @@ from civic311.workflow.starter import WorkflowStarter
 
 PREFIX = "/open311/v2"
 MAX_RANGE = timedelta(days=90)
+# FixMyStreet's own client asks for the last two hours; with no dates we answer the last day.
+UPDATES_DEFAULT_RANGE = timedelta(days=1)
 MAX_RESULTS = 1000
 DEFAULT_PAGE_SIZE = 100
 _ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
@@ -154,6 +156,7 @@ def _new_request(
             phone=form.phone,
             device_id=form.device_id,
             account_id=form.account_id,
+            notify=form.notify,
         )
         return NewRequest(
             service_code=form.service_code,
@@ -355,6 +358,42 @@ def build_router(context: Open311Context) -> Router:
             found = context.requests.search(query, limit=limit)[offset:limit]
         listing = [to_wire_request(request, catalog.find(request.service_code), lang) for request in found]
         return respond(chosen, listing, root="service_requests", item="request")
+
+    @router.get(
+        f"{PREFIX}/servicerequestupdates.<fmt>",
+        tags=[TAG],
+        summary="Updates to requests (FixMyStreet extension)",
+        responses={
+            200: {"description": "Newest first", "content": {"application/json": {"model": list[wire.RequestUpdate]}}}
+        },
+    )
+    def request_updates(
+        fmt: str,
+        jurisdiction_id: Jurisdiction = None,
+        start_date: Annotated[str | None, Query(description="Earliest update time (ISO-8601).")] = None,
+        end_date: Annotated[str | None, Query(description="Latest update time (ISO-8601).")] = None,
+        api_key: Annotated[str | None, Query(description="Accepted and ignored: updates are public.")] = None,
+    ) -> Response[str]:
+        chosen = _check_format(fmt)
+        check_jurisdiction(jurisdiction_id)
+        end = _parse_date("end_date", end_date) if end_date else clock.now()
+        start = _parse_date("start_date", start_date) if start_date else end - UPDATES_DEFAULT_RANGE
+        if start > end:
+            raise InvalidInput("start_date must be before end_date")
+        if end - start > MAX_RANGE:
+            raise InvalidInput("start_date and end_date may span at most 90 days")
+        updates = context.requests.updates_between(start, end, limit=MAX_RESULTS)
+        listing = [
+            wire.RequestUpdate(
+                update_id=f"{update.service_request_id}-{update.update_id}",
+                service_request_id=update.service_request_id,
+                status=update.status,
+                updated_datetime=clock.to_local_iso(update.updated_at),
+                description=update.description,
+            )
+            for update in updates
+        ]
+        return respond(chosen, listing, root="service_request_updates", item="request_update")
 
     @router.post(
         f"{PREFIX}/requests.<fmt>",
