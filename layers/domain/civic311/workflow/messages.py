@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from civic311 import clock
 from civic311.cases.models import ServiceRequest
 from civic311.catalog import Language
 
@@ -134,5 +135,5 @@ def failure(language: Language) -> str:
 def sla_reminder(request: ServiceRequest) -> str:
     return (
         f"Request {request.service_request_id} ({request.service_code}) has passed its service level without a "
-        f"resolution. Requested {request.requested_at.isoformat(timespec='minutes')}."
+        f"resolution. Requested {clock.to_local_iso(request.requested_at)}."
     )

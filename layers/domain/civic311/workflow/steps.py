@@ -32,6 +32,7 @@ from civic311.settings import WorkflowSettings
 from civic311.store.directory import DirectoryStore
 from civic311.store.gaps import GapStore
 from civic311.store.requests import RequestStore
+from civic311.triage import triage as screen
 from civic311.workflow import messages
 
 logger = Logger(child=True)
@@ -88,8 +89,8 @@ class WorkflowSteps:
             "realert": self.realert,
             "handed_to_911": self.handed_to_911,
             "locate": self.locate,
+            "triage": self.triage,
             "outside": self.outside,
-            "find_duplicate": self.find_duplicate,
             "crisis": self.crisis,
             "refer": self.refer,
             "gap": self.gap,
@@ -175,22 +176,38 @@ class WorkflowSteps:
     # ------------------------------------------------------------------ steps
 
     def record(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
-        """Take the request off the pending-workflow list and hand the state machine what it routes on."""
+        """Take the request off the pending-workflow list and hand the state machine what later states read."""
         self.requests.workflow_started(request.service_request_id, step.execution_arn or "")
         service = load_catalog().get(request.service_code)
-        screening = request.screening
         return {
             "service_request_id": request.service_request_id,
             "service_code": request.service_code,
-            "group": service.group,
             "department": service.department,
             "priority": _priority(request),
-            "emergency": request.alert is not None,
-            "crisis": bool(screening and screening.crisis) and request.alert is None,
             "language": request.language,
             "sla_seconds": service.sla_hours * 3600,
             "ack_timeout_seconds": self.settings.ack_timeout_seconds,
         }
+
+    def triage(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
+        """The route: 911 if intake found an emergency (or screening now does), else crisis or the service group."""
+        screening = request.screening
+        if request.alert is None and screening is None and request.description:
+            # Requests created without screening (e.g. by staff tooling) are screened here, and alerted if need be.
+            found = screen(request.description, request.language)
+            if found.emergency:
+                request, _ = self.escalation.escalate(request.service_request_id, "screened by the workflow", "311")
+            crisis = found.crisis
+        else:
+            crisis = bool(screening and screening.crisis)
+        group = load_catalog().get(request.service_code).group
+        if request.alert is not None:
+            route = "emergency"
+        elif crisis:
+            route = "crisis"
+        else:
+            route = group
+        return {"route": route, "group": group}
 
     def ensure_alert(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
         """Make sure SNS accepted the 911 alert (DependencyUnavailable makes Step Functions retry)."""
@@ -247,7 +264,7 @@ class WorkflowSteps:
             else None
         )
         self.requests.set_location(request, located.lat, located.long, jurisdiction.id, open_cell)
-        return {
+        answer: dict[str, Any] = {
             "located": True,
             "lat": located.lat,
             "long": located.long,
@@ -256,6 +273,11 @@ class WorkflowSteps:
             "jurisdiction_id": jurisdiction.id,
             "jurisdiction": jurisdiction.name,
         }
+        if open_cell is not None:
+            parent_id = self._link_duplicate(request, located.lat, located.long)
+            if parent_id:
+                answer["parent_id"] = parent_id
+        return answer
 
     def outside(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
         """Not the city's: say who serves the place and how to reach them, and close."""
@@ -268,11 +290,10 @@ class WorkflowSteps:
         metrics.count("OutsideJurisdiction", jurisdiction=place.id)
         return {"closed": True}
 
-    def find_duplicate(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
+    def _link_duplicate(self, request: ServiceRequest, lat: float, long: float) -> str | None:
         """An open request with the same code within 50 m: link this one to it and tell the resident."""
-        lat, long = request.place.lat, request.place.long
-        if lat is None or long is None or request.parent_id:
-            return {"parent_id": request.parent_id} if request.parent_id else {}
+        if request.parent_id:
+            return request.parent_id
         cells = [f"{request.service_code}#{cell}" for cell in cells_around(lat, long, DUPLICATE_RESOLUTION)]
         candidates = [
             other
@@ -284,7 +305,7 @@ class WorkflowSteps:
             and distance_km(lat, long, other.place.lat, other.place.long) * 1000 <= DUPLICATE_METERS
         ]
         if not candidates:
-            return {}
+            return None
         parent = min(candidates, key=lambda other: other.requested_at)
         self.requests.link_duplicate(request.service_request_id, parent.service_request_id)
         self._update(
@@ -294,7 +315,7 @@ class WorkflowSteps:
             update_id="duplicate",
         )
         metrics.count("Duplicates", service_code=request.service_code)
-        return {"parent_id": parent.service_request_id}
+        return parent.service_request_id
 
     def crisis(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
         """Point to the 988 line (and the nearest crisis service); ask for a callback when the caller wants one."""

@@ -1,0 +1,154 @@
+"""Workflow steps on moto's mocks: each step's effect on the request, its messages, and its idempotence."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.sns.models import sns_backends
+
+from civic311 import clock
+from civic311.cases.models import Channel, Contact, Place, ServiceRequest
+from civic311.errors import InvalidInput, NotFound
+from civic311.store.requests import RequestStore
+from tests.support import InProcessStack, load_event
+
+_counter = iter(range(1_000_000))
+
+
+def new_request(stack: InProcessStack, **fields: Any) -> ServiceRequest:
+    now = clock.now() - timedelta(minutes=1)
+    defaults: dict[str, Any] = {
+        "service_request_id": f"77{next(_counter):08d}",
+        "token": "t",
+        "service_code": "pothole",
+        "place": Place(lat=32.2216, long=-110.9262),
+        "channel": Channel.OPEN311,
+        "requested_at": now,
+        "updated_at": now,
+    }
+    request = ServiceRequest(**(defaults | fields))
+    RequestStore(stack.output("ServiceRequestsTableName")).create(request)
+    return request
+
+
+def step(stack: InProcessStack, name: str, request: ServiceRequest, **extra: Any) -> dict[str, Any]:
+    return stack.call("WorkflowFunction", {"step": name, "service_request_id": request.service_request_id, **extra})
+
+
+def stored(stack: InProcessStack, request: ServiceRequest) -> ServiceRequest:
+    found = RequestStore(stack.output("ServiceRequestsTableName")).get(request.service_request_id)
+    assert found is not None
+    return found
+
+
+def test_the_sample_events_run(stack: InProcessStack) -> None:
+    request = new_request(stack)
+    for name in ("record", "locate"):
+        event = load_event(f"workflow/{name}") | {"service_request_id": request.service_request_id}
+        assert stack.call("WorkflowFunction", event)
+
+
+def test_record_hands_over_what_later_states_read(stack: InProcessStack) -> None:
+    request = new_request(stack, service_code="water-leak")
+    facts = step(stack, "record", request, execution_arn="arn:aws:states:::execution:x:y")
+    assert facts == {
+        "service_request_id": request.service_request_id,
+        "service_code": "water-leak",
+        "department": "water",
+        "priority": "high",
+        "language": "en",
+        "sla_seconds": 24 * 3600,
+        "ack_timeout_seconds": 300,
+    }
+
+
+def test_triage_routes_by_group_and_screens_unscreened_emergencies(stack: InProcessStack) -> None:
+    assert step(stack, "triage", new_request(stack, service_code="shelter"))["route"] == "social"
+    assert step(stack, "triage", new_request(stack, service_code="noise"))["route"] == "police"
+    unscreened = new_request(stack, service_code="other", description="the kitchen is on fire and my son is inside")
+    assert step(stack, "triage", unscreened)["route"] == "emergency"
+    escalated = stored(stack, unscreened)
+    assert escalated.alert is not None
+    assert escalated.alert.status == "delivered"
+
+
+def test_locate_geocoding_failure_leaves_a_note_and_keeps_the_request_with_the_city(stack: InProcessStack) -> None:
+    # No place index exists on moto's in-process mocks: the geocoder cannot answer, which the step must survive
+    # only when the caller gave a point; an address it cannot search raises so Step Functions retries.
+    request = new_request(stack, place=Place(lat=32.2216, long=-110.9262))
+    located = step(stack, "locate", request)
+    assert located["is_ours"] is True
+    assert located["jurisdiction_id"] == "tucson"
+
+
+def test_outside_names_the_town_and_closes(stack: InProcessStack) -> None:
+    request = new_request(stack, place=Place(lat=32.3909, long=-110.9665))
+    assert step(stack, "outside", request) == {"closed": True}
+    closed = stored(stack, request)
+    assert closed.status.value == "closed"
+    assert "Oro Valley" in (closed.status_notes or "")
+
+
+def test_notify_texts_only_callers_who_agreed(stack: InProcessStack) -> None:
+    agreed = new_request(stack, contact=Contact(phone="520-555-0161", notify=True), status_notes="Assigned.")
+    silent = new_request(stack, contact=Contact(phone="520-555-0162"), status_notes="Assigned.")
+    assert step(stack, "notify", agreed)["sent"] == "sms"
+    assert step(stack, "notify", silent)["sent"] == "none"
+    sent = sns_backends[DEFAULT_ACCOUNT_ID]["us-west-2"].sms_messages
+    texts = dict(sent.values())
+    assert agreed.service_request_id in texts["+15205550161"]
+    assert "+15205550162" not in texts
+
+
+def test_sla_reminder_tells_the_supervisor_and_the_department(stack: InProcessStack) -> None:
+    sqs, sns = stack.provisioner.client("sqs"), stack.provisioner.client("sns")
+    url = sqs.create_queue(QueueName="supervisor-probe")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(
+        TopicArn=stack.output("SupervisorAlertsTopicArn"),
+        Protocol="sqs",
+        Endpoint=arn,
+        Attributes={"RawMessageDelivery": "true"},
+    )
+    request = new_request(stack, service_code="graffiti")
+    assert step(stack, "sla_reminder", request) == {"reminded": True}
+    [reminder] = sqs.receive_message(QueueUrl=url)["Messages"]
+    assert request.service_request_id in reminder["Body"]
+    assert "has passed its service level" in reminder["Body"]
+    assert "-07:00" in reminder["Body"]
+
+
+def test_close_records_the_resolution_and_is_safe_to_retry(stack: InProcessStack) -> None:
+    request = new_request(stack)
+    resolution = {"note": "Patched on Tuesday.", "resolved_by": "staff-9"}
+    step(stack, "close", request, resolution=resolution)
+    step(stack, "close", request, resolution=resolution)
+    closed = stored(stack, request)
+    assert closed.status.value == "closed"
+    assert closed.status_notes == "Patched on Tuesday."
+    updates = RequestStore(stack.output("ServiceRequestsTableName")).updates_for(request.service_request_id)
+    assert [update.status for update in updates] == ["closed"]
+
+
+def test_record_failure_leaves_the_request_open_with_a_note_and_a_metric(
+    stack: InProcessStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    request = new_request(stack, language="es")
+    failure = {"Error": "States.TaskFailed", "Cause": "boom"}
+    assert step(stack, "record_failure", request, failure=failure) == {"recorded": True}
+    failed = stored(stack, request)
+    assert failed.status.value == "open"
+    assert (failed.status_notes or "").startswith("Tuvimos un problema")
+    metrics = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert any("WorkflowStepsFailed" in metric for metric in metrics)
+
+
+def test_an_unknown_step_or_request_is_an_error_step_functions_can_catch(stack: InProcessStack) -> None:
+    result = stack.runtime.invoke(stack.function("WorkflowFunction"), {"step": "teleport", "service_request_id": "1"})
+    assert result.error_type in {InvalidInput.__name__, NotFound.__name__}
+    missing = stack.runtime.invoke(stack.function("WorkflowFunction"), {"step": "record", "service_request_id": "0"})
+    assert missing.error_type == NotFound.__name__
