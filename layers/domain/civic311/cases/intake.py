@@ -8,6 +8,7 @@ the normal path stays within three DynamoDB calls.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import uuid
 from collections.abc import Callable
@@ -25,9 +26,9 @@ from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import P
 from civic311 import clock, metrics
 from civic311.cases.models import AlertState, Channel, NewRequest, Receipt, Screening, ServiceRequest, Status
 from civic311.catalog import Catalog, Language, ServiceType
-from civic311.errors import DependencyUnavailable
+from civic311.errors import Conflict, DependencyUnavailable
 from civic311.escalation.service import CRISIS_NOTICE, EMERGENCY_NOTICE, Escalation
-from civic311.store.requests import DuplicateId, RequestStore
+from civic311.store.requests import AlreadyClaimed, DuplicateId, RequestStore
 from civic311.triage import TriageResult, triage
 
 logger = Logger(child=True)
@@ -42,6 +43,14 @@ class Workflow(Protocol):
 
 
 Screen = Callable[[str, Language | None], TriageResult]
+
+
+def _claim(request: NewRequest) -> str | None:
+    """The digest a client's idempotency key is claimed under, scoped to its channel and client."""
+    if not request.idempotency_key:
+        return None
+    scope = f"{request.channel.value}|{request.source or ''}|{request.idempotency_key}"
+    return hashlib.sha256(scope.encode("utf-8")).hexdigest()
 
 
 def new_request_id() -> str:
@@ -152,10 +161,12 @@ class Intake:
                 alert=alert,
             )
             try:
-                self.store.create(request)
+                self.store.create(request, claim=_claim(new_request))
                 break
             except DuplicateId:
                 continue
+            except AlreadyClaimed as claimed:
+                return self._replay(new_request, claimed.service_request_id)
         else:
             raise DependencyUnavailable("could not allocate a request id; please retry")
         metrics.count("Intakes", channel=request.channel.value, service_code=request.service_code)
@@ -183,6 +194,25 @@ class Intake:
             service_notice=request.service_notice,
             account_id=request.contact.account_id if request.contact else None,
             emergency=request.alert is not None,
+        )
+
+    def _replay(self, new_request: NewRequest, request_id: str) -> Receipt:
+        """A retry whose first attempt stored its request: answer with that request, and finish its start."""
+        earlier = self.store.get(request_id)
+        if earlier is None:
+            raise DependencyUnavailable("the earlier attempt's request is not readable yet; please retry")
+        if earlier.service_code != new_request.service_code or earlier.description != (new_request.description or None):
+            raise Conflict("this idempotency key was already used for a different request")
+        # The first attempt may have stopped before these; both are safe to repeat.
+        if earlier.alert is not None and earlier.alert.status == "pending" and self.escalation is not None:
+            self.escalation.send(earlier, self.store.get_contact(request_id))
+        self.workflow.start(earlier)
+        return Receipt(
+            service_request_id=earlier.service_request_id,
+            token=earlier.token,
+            service_notice=earlier.service_notice,
+            account_id=new_request.contact.account_id if new_request.contact else None,
+            emergency=earlier.alert is not None,
         )
 
     def _idempotent(self, function: Callable[..., Receipt], table_name: str) -> Callable[..., Receipt]:

@@ -16,8 +16,10 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
+from botocore.exceptions import BotoCoreError, ClientError
 
 from civic311.channels.open311.formats import CONTENT_TYPES, respond
 from civic311.channels.open311.models import Error
@@ -63,12 +65,35 @@ class RestApi(APIGatewayRestResolver):
         return compiled
 
 
+# AWS answers that mean "busy or briefly down": the caller should retry, and with the same key nothing doubles.
+RETRYABLE_AWS_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "Throttling",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "InternalError",
+        "ServiceUnavailable",
+        "TransactionConflictException",
+        "TransactionCanceledException",
+    }
+)
+RETRY_AFTER_SECONDS = "1"
+
+
+def _retryable(error: Exception) -> bool:
+    if isinstance(error, IdempotencyPersistenceLayerError | BotoCoreError):
+        return True
+    return isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in RETRYABLE_AWS_CODES
+
+
 def http_status(error: Exception) -> int:
-    """The status for an error: the nearest mapped class in its hierarchy, else 500."""
+    """The status for an error: the nearest mapped class in its hierarchy, 503 for a busy dependency, else 500."""
     for cls in type(error).__mro__:
         if cls in HTTP_STATUS:
             return HTTP_STATUS[cls]
-    return 500
+    return 503 if _retryable(error) else 500
 
 
 def messages(error: Exception) -> list[str]:
@@ -81,6 +106,8 @@ def messages(error: Exception) -> list[str]:
         return ["a request with this Idempotency-Key is still being processed; retry in a moment"]
     if isinstance(error, Civic311Error):
         return error.details or [error.message]
+    if _retryable(error):
+        return ["a service 311 depends on is busy; please retry (with the same Idempotency-Key nothing is doubled)"]
     return ["internal error; the request was not completed, please retry"]
 
 
@@ -98,6 +125,7 @@ def error_response(app: APIGatewayRestResolver, error: Exception) -> Response[st
     status = http_status(error)
     if status >= 500:
         logger.exception("request failed", extra={"status": status})
+    headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else None
     path = app.current_event.path
     if path.startswith(OPEN311_PREFIX):
         # The spec knows 400/403/404 for client errors; validation failures are plain 400s there.
@@ -105,17 +133,21 @@ def error_response(app: APIGatewayRestResolver, error: Exception) -> Response[st
         fmt = _open311_format(path)
         errors = [Error(code=status, description=text) for text in messages(error)]
         if fmt == "xml":
-            return respond("xml", errors, root="errors", item="error", status_code=status)
+            answer = respond("xml", errors, root="errors", item="error", status_code=status)
+            answer.headers.update(headers or {})
+            return answer
         return Response(
             status_code=status,
             content_type=CONTENT_TYPES["json"],
             body=json.dumps([error.model_dump() for error in errors], ensure_ascii=False),
+            headers=headers,
         )
     texts = messages(error)
     return Response(
         status_code=status,
         content_type=JSON,
         body=json.dumps({"message": texts[0], "errors": texts}, ensure_ascii=False),
+        headers=headers,
     )
 
 

@@ -3,6 +3,7 @@
 Keys (single table):
   pk = REQ#<id>, sk = REQ                               the request (never any contact details)
   pk = REQ#<id>, sk = CONTACT                           the caller's contact details, expiring by TTL
+  pk = CLAIM#<key digest>, sk = CLAIM                    an idempotency key's request, written with it, expiring
   gsi1pk = REQ#<yyyy-mm>, gsi1sk = <requested_at>#<id>   ByPeriod: newest-first listings by month
   gsi2pk = CODE#<service_code>, gsi2sk = <requested_at>#<id>   ByServiceCode
   token                                                   ByToken (sparse, Open311 tokens)
@@ -30,10 +31,18 @@ from civic311.errors import Conflict, NotFound
 from civic311.store.dynamo import from_item, to_item, to_value
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, QueryInputTypeDef, UpdateTypeDef
+    from mypy_boto3_dynamodb.type_defs import (
+        AttributeValueTypeDef,
+        QueryInputTypeDef,
+        TransactWriteItemTypeDef,
+        UpdateTypeDef,
+    )
 
 REQUEST_SK = "REQ"
 CONTACT_SK = "CONTACT"
+CLAIM_SK = "CLAIM"
+# A client's idempotency key keeps pointing at its request this long (longer than any client retries).
+CLAIM_LIFETIME = timedelta(days=2)
 BY_PERIOD = "ByPeriod"
 BY_SERVICE_CODE = "ByServiceCode"
 BY_TOKEN = "ByToken"  # noqa: S105 - an index name, not a secret
@@ -63,6 +72,14 @@ _BATCH_GET_LIMIT = 100
 
 class DuplicateId(Exception):
     """The generated id is taken already (astronomically rare); intake draws another."""
+
+
+class AlreadyClaimed(Exception):
+    """Another request claimed this idempotency key first; `service_request_id` is that request."""
+
+    def __init__(self, service_request_id: str) -> None:
+        super().__init__(service_request_id)
+        self.service_request_id = service_request_id
 
 
 @dataclass(frozen=True)
@@ -106,8 +123,12 @@ class RequestStore:
         self.table_name = table_name
         self.contact_retention = timedelta(days=contact_retention_days)
 
-    def create(self, request: ServiceRequest) -> None:
-        """Store a new request (and its contact details apart, with an expiry); raise DuplicateId if the id exists."""
+    def create(self, request: ServiceRequest, claim: str | None = None) -> None:
+        """Store a new request, its contact details apart (with an expiry) and, with `claim`, the claim on a key.
+
+        Raises DuplicateId if the id exists, or AlreadyClaimed with the earlier request's id if another request
+        claimed the same key: a client retry whose first attempt got as far as storing its request.
+        """
         stored_at = to_storage(request.requested_at)
         item = request.model_dump(mode="json", exclude_none=True, exclude={"contact"})
         item |= {
@@ -127,41 +148,61 @@ class RequestStore:
             item["pending_alert"] = _PENDING
         if request.expected_at:
             item["expected_at"] = to_storage(request.expected_at)
-        if request.contact is None:
-            try:
-                aws.dynamodb().put_item(
-                    TableName=self.table_name, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
-                )
-            except ClientError as error:
-                if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                    raise DuplicateId(request.service_request_id) from error
-                raise
-            return
-        contact = {
-            "pk": item["pk"],
-            "sk": CONTACT_SK,
-            "contact": request.contact.model_dump(mode="json", exclude_none=True),
-            # TTL removes contact details after the retention period; the request itself stays.
-            "expires_at": int((request.requested_at + self.contact_retention).timestamp()),
-        }
-        try:
-            aws.dynamodb().transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self.table_name,
-                            "Item": to_item(item),
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    },
-                    {"Put": {"TableName": self.table_name, "Item": to_item(contact)}},
-                ]
+        writes: list[TransactWriteItemTypeDef] = [
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": to_item(item),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        ]
+        if request.contact is not None:
+            contact = {
+                "pk": item["pk"],
+                "sk": CONTACT_SK,
+                "contact": request.contact.model_dump(mode="json", exclude_none=True),
+                # TTL removes contact details after the retention period; the request itself stays.
+                "expires_at": int((request.requested_at + self.contact_retention).timestamp()),
+            }
+            writes.append({"Put": {"TableName": self.table_name, "Item": to_item(contact)}})
+        if claim is not None:
+            claimed = {
+                "pk": f"CLAIM#{claim}",
+                "sk": CLAIM_SK,
+                "service_request_id": request.service_request_id,
+                "expires_at": int((request.requested_at + CLAIM_LIFETIME).timestamp()),
+            }
+            writes.append(
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": to_item(claimed),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
             )
+        try:
+            if len(writes) == 1:
+                aws.dynamodb().put_item(**writes[0]["Put"])
+            else:
+                aws.dynamodb().transact_write_items(TransactItems=writes)
         except ClientError as error:
-            reasons = error.response.get("CancellationReasons", [])
-            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+            code = error.response["Error"]["Code"]
+            reasons = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
+            if claim is not None and len(reasons) == len(writes) and reasons[-1] == "ConditionalCheckFailed":
+                raise AlreadyClaimed(self._claimed_by(claim)) from error
+            if code == "ConditionalCheckFailedException" or (reasons and reasons[0] == "ConditionalCheckFailed"):
                 raise DuplicateId(request.service_request_id) from error
             raise
+
+    def _claimed_by(self, claim: str) -> str:
+        response = aws.dynamodb().get_item(
+            TableName=self.table_name,
+            Key={"pk": to_value(f"CLAIM#{claim}"), "sk": to_value(CLAIM_SK)},
+            ConsistentRead=True,
+        )
+        return str(from_item(response["Item"])["service_request_id"])
 
     def add_update(self, update: RequestUpdate, *, close: bool = False) -> None:
         """Record an update; a public one becomes the request's status note, and `close` closes it."""
