@@ -2,14 +2,14 @@
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from civic311.channels.cloudformation import CustomResourceRequest, Outcome, run_custom_resource
 from civic311.directory.deploy import directory_resource
+from civic311.logs import function_logger
 from civic311.settings import DirectoryLoaderSettings
 
-logger = Logger()
+logger = function_logger()
 settings = DirectoryLoaderSettings()
 
 

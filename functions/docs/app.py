@@ -3,15 +3,15 @@
 import json
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from civic311.channels.http import RestApi, install_error_handling, public_base_url
 from civic311.channels.openapi import openapi_document, swagger_page
+from civic311.logs import function_logger
 
-logger = Logger()
+logger = function_logger()
 app = RestApi()
 install_error_handling(app)
 

@@ -2,14 +2,14 @@
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import SQSEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from civic311.directory.gaps import parse_notices, publish_summary
+from civic311.logs import function_logger
 from civic311.settings import GapNotifierSettings
 
-logger = Logger()
+logger = function_logger()
 settings = GapNotifierSettings()
 
 

@@ -2,16 +2,16 @@
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import CORSConfig
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from civic311.channels.http import RestApi, install_error_handling
 from civic311.channels.open311.routes import Open311Context, build_router
+from civic311.logs import function_logger
 from civic311.settings import Open311Settings
 
-logger = Logger()
+logger = function_logger()
 context = Open311Context(Open311Settings())
 # Open311 is a public API for third-party apps, including browser-based ones.
 app = RestApi(enable_validation=True, cors=CORSConfig(allow_origin="*", max_age=600))

@@ -2,16 +2,16 @@
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import CORSConfig
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from civic311.channels.http import RestApi, install_error_handling
 from civic311.channels.v1 import referrals, triage
+from civic311.logs import function_logger
 from civic311.settings import PublicApiSettings
 
-logger = Logger()
+logger = function_logger()
 settings = PublicApiSettings()
 # Residents' apps, including browser-based ones, call these routes.
 app = RestApi(enable_validation=True, cors=CORSConfig(allow_origin="*", max_age=600))

@@ -2,15 +2,15 @@
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from civic311.channels.http import RestApi, install_error_handling
 from civic311.channels.v1 import escalations, gaps, requests, shelters
+from civic311.logs import function_logger
 from civic311.settings import StaffApiSettings
 
-logger = Logger()
+logger = function_logger()
 settings = StaffApiSettings()
 app = RestApi(enable_validation=True)
 install_error_handling(app)

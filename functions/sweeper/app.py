@@ -2,17 +2,17 @@
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from civic311.escalation.alerts import AlertPublisher
 from civic311.escalation.service import Escalation
+from civic311.logs import function_logger
 from civic311.settings import SweeperSettings
 from civic311.store.requests import RequestStore
 from civic311.workflow.starter import WorkflowStarter
 from civic311.workflow.sweeper import Sweeper
 
-logger = Logger()
+logger = function_logger()
 settings = SweeperSettings()
 store = RequestStore(settings.service_requests_table)
 sweeper = Sweeper(

@@ -2,13 +2,13 @@
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from civic311.logs import function_logger
 from civic311.settings import WorkflowSettings
 from civic311.workflow.steps import WorkflowSteps
 
-logger = Logger()
+logger = function_logger()
 steps = WorkflowSteps(WorkflowSettings())
 
 
