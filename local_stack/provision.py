@@ -114,6 +114,7 @@ class Provisioner:
             "AWS::Serverless::StateMachine": self._state_machine,
             "AWS::Serverless::Api": self._api,
             "AWS::CloudWatch::Alarm": self._alarm,
+            "AWS::CloudWatch::Dashboard": self._dashboard,
             "AWS::Location::PlaceIndex": self._place_index,
             "AWS::CloudFormation::CustomResource": self._custom_resource,
         }
@@ -505,6 +506,13 @@ class Provisioner:
             raise CustomResourceFailed(f"{logical_id} ({resource['Type']}) FAILED: {answer.get('Reason')}")
         data = {name: str(value) for name, value in (answer.get("Data") or {}).items()}
         return Created(ref=str(answer.get("PhysicalResourceId") or self._name(logical_id)), attributes=data)
+
+    def _dashboard(self, logical_id: str, resource: dict[str, Any]) -> Created:
+        properties = self._properties(resource)
+        name = properties.get("DashboardName") or self._name(logical_id)
+        json.loads(properties["DashboardBody"])  # a substitution that breaks the JSON should fail here
+        self.client("cloudwatch").put_dashboard(DashboardName=name, DashboardBody=properties["DashboardBody"])
+        return Created(ref=name)
 
     def _alarm(self, logical_id: str, resource: dict[str, Any]) -> Created:
         properties = self._properties(resource)

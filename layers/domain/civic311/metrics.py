@@ -13,6 +13,15 @@ NAMESPACE = "civic311"
 
 def count(name: str, value: float = 1, **dimensions: str) -> None:
     """Emit one count of `name`, split by the given dimensions (e.g. channel, service_code)."""
-    with single_metric(name=name, unit=MetricUnit.Count, value=value, namespace=NAMESPACE) as metric:
+    _emit(name, MetricUnit.Count, value, dimensions)
+
+
+def measure(name: str, milliseconds: float, **dimensions: str) -> None:
+    """Emit one duration of `name` in milliseconds (e.g. ReferralLatency), split by the given dimensions."""
+    _emit(name, MetricUnit.Milliseconds, milliseconds, dimensions)
+
+
+def _emit(name: str, unit: MetricUnit, value: float, dimensions: dict[str, str]) -> None:
+    with single_metric(name=name, unit=unit, value=value, namespace=NAMESPACE) as metric:
         for key, dimension in dimensions.items():
             metric.add_dimension(name=key, value=dimension)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from civic311 import aws, clock
+from civic311 import aws, clock, metrics
 from civic311.geo.cells import AREA_RESOLUTION, cell_center, cell_of, sector_label
 from civic311.geo.jurisdiction import locate_jurisdiction, our_area
 
@@ -121,7 +121,10 @@ def record_gap(
         description=(description or None) and description[:MAX_DESCRIPTION],
         service_request_id=service_request_id,
     )
-    if log.store.put(gap) and log.queue_url:
+    recorded = log.store.put(gap)
+    if recorded:
+        metrics.count("Gaps", service_code=service_code, reason=reason)
+    if recorded and log.queue_url:
         notice = GapNotice.model_validate(gap.model_dump(include=set(GapNotice.model_fields)))
         try:
             aws.sqs().send_message(QueueUrl=log.queue_url, MessageBody=notice.model_dump_json())

@@ -1,4 +1,4 @@
-"""Open311 API clients: keys are stored only as SHA-256 digests, one item per client, revocable.
+"""Open311 API clients: keys are stored only as SHA-256 digests, one active key per client, revocable.
 
 API keys are random 256-bit tokens, so a fast hash is enough: there is nothing to brute-force.
 """
@@ -18,6 +18,7 @@ from civic311.store.dynamo import from_item, to_item, to_value
 
 # A revoked key stops working within this many seconds on every warm function.
 _CACHE_SECONDS = 60.0
+BY_CLIENT = "ByClient"
 
 
 class ApiClient(BaseModel):
@@ -75,14 +76,38 @@ class ApiClientStore:
                     "created_at": to_storage(now()),
                 }
             ),
+            ConditionExpression="attribute_not_exists(key_digest)",
         )
 
-    def revoke(self, api_key: str) -> None:
-        """Mark a key revoked; it keeps its record for audit."""
+    def keys_of(self, client_id: str) -> list[dict[str, object]]:
+        """Every key record of a client (digests only), newest first."""
+        response = aws.dynamodb().query(
+            TableName=self.table_name,
+            IndexName=BY_CLIENT,
+            KeyConditionExpression="client_id = :client",
+            ExpressionAttributeValues={":client": to_value(client_id)},
+        )
+        records = [from_item(item) for item in response.get("Items", [])]
+        return sorted(records, key=lambda record: str(record.get("created_at", "")), reverse=True)
+
+    def revoke_client(self, client_id: str) -> int:
+        """Revoke every active key of a client; returns how many were revoked."""
+        active = [record for record in self.keys_of(client_id) if record.get("active")]
+        for record in active:
+            self.revoke_client_key(str(record["key_digest"]))
+        return len(active)
+
+    def revoke_client_key(self, digest: str) -> None:
+        """Revoke one key by its digest; it keeps its record for audit."""
         aws.dynamodb().update_item(
             TableName=self.table_name,
-            Key={"key_digest": to_value(key_digest(api_key))},
+            Key={"key_digest": to_value(digest)},
             UpdateExpression="SET active = :no, revoked_at = :at",
             ConditionExpression="attribute_exists(key_digest)",
             ExpressionAttributeValues={":no": to_value(False), ":at": to_value(to_storage(now()))},
         )
+
+    def clients(self) -> list[dict[str, object]]:
+        """All key records (admin listing; a Scan is fine off the request path)."""
+        pages = aws.dynamodb().get_paginator("scan").paginate(TableName=self.table_name)
+        return [from_item(item) for page in pages for item in page.get("Items", [])]

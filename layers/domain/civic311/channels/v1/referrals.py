@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from functools import cached_property
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
+from civic311 import metrics
 from civic311.directory.gaps import GapLog
 from civic311.directory.referrals import ReferralAnswer, ReferralQuery, refer
 from civic311.settings import PublicApiSettings
@@ -53,6 +55,10 @@ def build_router(context: ReferralsContext) -> Router:
         ),
     )
     def referrals(query: Annotated[ReferralQuery, Body()]) -> ReferralAnswer:
-        return refer(query, context.directory, gaps=context.gaps)
+        started = time.perf_counter()
+        answer = refer(query, context.directory, gaps=context.gaps)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        metrics.measure("ReferralLatency", elapsed_ms, service_code=query.service_code)
+        return answer
 
     return router

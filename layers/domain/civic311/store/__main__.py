@@ -1,0 +1,76 @@
+"""Open311 API-key administration, run with an administrator's AWS credentials (IAM is the only admin door).
+
+  python -m civic311.store keys create --client-id fixmystreet --name "FixMyStreet" --table <ApiClientsTableName>
+  python -m civic311.store keys rotate --client-id fixmystreet --table ...   (new key, old ones revoked)
+  python -m civic311.store keys revoke --client-id fixmystreet --table ...
+  python -m civic311.store keys list --table ...
+
+The key is printed once and stored only as a digest. A revoked key stops working within a minute
+(functions cache lookups that long).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+from botocore.exceptions import ClientError
+
+from civic311 import aws
+from civic311.store.api_clients import ApiClientStore, new_api_key
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m civic311.store", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    groups = parser.add_subparsers(dest="group", required=True)
+    keys = groups.add_parser("keys", help="Open311 API keys").add_subparsers(dest="command", required=True)
+    for command in ("create", "rotate", "revoke", "list"):
+        sub = keys.add_parser(command)
+        sub.add_argument("--table", required=True, help="the ApiClientsTable's name (stack output ApiClientsTableName)")
+        sub.add_argument("--endpoint-url", help="an AWS endpoint other than the default, e.g. the local stack's")
+        if command != "list":
+            sub.add_argument("--client-id", required=True)
+        if command in ("create", "rotate"):
+            sub.add_argument("--name", required=command == "create", help="the client application's name")
+    args = parser.parse_args(argv)
+    if args.endpoint_url:
+        os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
+        aws.reset()
+    store = ApiClientStore(args.table)
+
+    if args.command == "list":
+        for record in store.clients():
+            print(
+                json.dumps({key: record[key] for key in ("client_id", "name", "active", "created_at") if key in record})
+            )
+        return 0
+    existing = store.keys_of(args.client_id)
+    active = [record for record in existing if record.get("active")]
+    if args.command == "revoke":
+        print(f"revoked {store.revoke_client(args.client_id)} key(s) of {args.client_id}")
+        return 0
+    if args.command == "create" and active:
+        print(f"{args.client_id} already has an active key; use rotate", file=sys.stderr)
+        return 1
+    name = args.name or (str(existing[0]["name"]) if existing else args.client_id)
+    api_key = new_api_key()
+    try:
+        store.register(args.client_id, name, api_key)
+    except ClientError as error:
+        print(f"could not store the key: {error.response['Error']['Message']}", file=sys.stderr)
+        return 1
+    if args.command == "rotate":
+        # The new key exists before the old ones stop working, so the client can switch without a gap.
+        for record in active:
+            store.revoke_client_key(str(record["key_digest"]))
+    print(api_key)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
