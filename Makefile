@@ -12,14 +12,13 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-west-2
 
-.PHONY: help install run test lint typecheck template build unit integration eval bench directory-import deploy clean bench directory-import
+.PHONY: help install run test lint typecheck template build unit integration eval bench directory-import deploy clean
 
 help:
 	@echo "make run    - start the local stack (API on http://127.0.0.1:3000, AWS endpoint on :3001)"
 	@echo "make test   - install everything, then lint, type-check, validate the template, run all tests"
 	@echo "make build  - sam build (then: sam deploy --config-env prod)"
 	@echo "make eval   - triage quality on the labelled set (DATA=file.jsonl for another)"
-	@echo "make bench  - referral cost and latency at 100 and 10,000 directory entries"
 	@echo "make bench  - DynamoDB calls and latency per referral at 100 and 10,000 directory resources"
 	@echo "make directory-import DIR=<folder> - validate a directory package and load it into the running local stack"
 
