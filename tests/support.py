@@ -6,6 +6,7 @@ import copy
 import json
 import os
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -77,6 +78,25 @@ class InProcessStack:
 
     def function(self, logical_id: str) -> str:
         return self.provisioner.ref(logical_id)
+
+    @contextmanager
+    def subscribed_queue(self, topic_output: str) -> Iterator[str]:
+        """An SQS queue subscribed (raw delivery) to the topic a stack output names, removed afterwards."""
+        sqs, sns = self.provisioner.client("sqs"), self.provisioner.client("sns")
+        url = sqs.create_queue(QueueName=f"probe-{uuid.uuid4().hex[:12]}")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        subscription = sns.subscribe(
+            TopicArn=self.output(topic_output),
+            Protocol="sqs",
+            Endpoint=arn,
+            Attributes={"RawMessageDelivery": "true"},
+            ReturnSubscriptionArn=True,
+        )["SubscriptionArn"]
+        try:
+            yield str(url)
+        finally:
+            sns.unsubscribe(SubscriptionArn=subscription)
+            sqs.delete_queue(QueueUrl=url)
 
     def call(self, logical_id: str, event: dict[str, Any]) -> dict[str, Any]:
         """Invoke a function and return its answer; handler errors raise."""

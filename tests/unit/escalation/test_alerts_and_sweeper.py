@@ -38,19 +38,8 @@ class FlakySns:
 
 @pytest.fixture
 def alert_queue(stack: InProcessStack) -> Iterator[str]:
-    sqs = stack.provisioner.client("sqs")
-    url = sqs.create_queue(QueueName=f"dispatch-{id(stack)}")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    subscription = stack.provisioner.client("sns").subscribe(
-        TopicArn=stack.output("EmergencyAlertTopicArn"),
-        Protocol="sqs",
-        Endpoint=arn,
-        Attributes={"RawMessageDelivery": "true"},
-        ReturnSubscriptionArn=True,
-    )["SubscriptionArn"]
-    yield url
-    stack.provisioner.client("sns").unsubscribe(SubscriptionArn=subscription)
-    sqs.delete_queue(QueueUrl=url)
+    with stack.subscribed_queue("EmergencyAlertTopicArn") as url:
+        yield url
 
 
 def received(stack: InProcessStack, queue_url: str) -> list[dict[str, Any]]:

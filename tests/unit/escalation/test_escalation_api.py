@@ -25,19 +25,8 @@ def registered_client(stack: InProcessStack) -> None:
 
 @pytest.fixture
 def dispatch_queue(stack: InProcessStack) -> Iterator[str]:
-    sqs = stack.provisioner.client("sqs")
-    url = sqs.create_queue(QueueName="dispatch-api-tests")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    subscription = stack.provisioner.client("sns").subscribe(
-        TopicArn=stack.output("EmergencyAlertTopicArn"),
-        Protocol="sqs",
-        Endpoint=arn,
-        Attributes={"RawMessageDelivery": "true"},
-        ReturnSubscriptionArn=True,
-    )["SubscriptionArn"]
-    yield url
-    stack.provisioner.client("sns").unsubscribe(SubscriptionArn=subscription)
-    sqs.delete_queue(QueueUrl=url)
+    with stack.subscribed_queue("EmergencyAlertTopicArn") as url:
+        yield url
 
 
 def alerts(stack: InProcessStack, queue_url: str) -> list[dict[str, Any]]:

@@ -105,18 +105,10 @@ def test_notify_texts_only_callers_who_agreed(stack: InProcessStack) -> None:
 
 
 def test_sla_reminder_tells_the_supervisor_and_the_department(stack: InProcessStack) -> None:
-    sqs, sns = stack.provisioner.client("sqs"), stack.provisioner.client("sns")
-    url = sqs.create_queue(QueueName="supervisor-probe")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(
-        TopicArn=stack.output("SupervisorAlertsTopicArn"),
-        Protocol="sqs",
-        Endpoint=arn,
-        Attributes={"RawMessageDelivery": "true"},
-    )
     request = new_request(stack, service_code="graffiti")
-    assert step(stack, "sla_reminder", request) == {"reminded": True}
-    [reminder] = sqs.receive_message(QueueUrl=url)["Messages"]
+    with stack.subscribed_queue("SupervisorAlertsTopicArn") as url:
+        assert step(stack, "sla_reminder", request) == {"reminded": True}
+        [reminder] = stack.provisioner.client("sqs").receive_message(QueueUrl=url)["Messages"]
     assert request.service_request_id in reminder["Body"]
     assert "has passed its service level" in reminder["Body"]
     assert "-07:00" in reminder["Body"]

@@ -108,7 +108,6 @@ class WorkflowSteps:
         handler = self.handlers.get(step.step)
         if handler is None:
             raise InvalidInput(f"unknown workflow step '{step.step}'")
-        logger.append_keys(service_request_id=step.service_request_id, step=step.step)
         request = self.requests.get(step.service_request_id)
         if request is None:
             raise NotFound(f"service request {step.service_request_id} does not exist")
@@ -237,7 +236,9 @@ class WorkflowSteps:
             request, "referred", messages.handed_to_911(request.language), close=True, update_id="handed-to-911"
         )
         self.requests.forget_acknowledgement(request.service_request_id)
-        logger.info("emergency acknowledged", extra={"acknowledged_by": by})
+        logger.info(
+            "emergency acknowledged", extra={"service_request_id": request.service_request_id, "acknowledged_by": by}
+        )
         return {"closed": True}
 
     def locate(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
@@ -435,7 +436,12 @@ class WorkflowSteps:
         """A step failed after its retries: leave the request open with a note, count it, let staff resolve it."""
         failure = (step.model_extra or {}).get("failure") or {}
         logger.error(
-            "workflow step failed", extra={"error": failure.get("Error"), "cause": str(failure.get("Cause"))[:500]}
+            "workflow step failed",
+            extra={
+                "service_request_id": request.service_request_id,
+                "error": failure.get("Error"),
+                "cause": str(failure.get("Cause"))[:500],
+            },
         )
         metrics.count("WorkflowStepsFailed", channel=request.channel.value)
         self._update(request, "open", messages.failure(request.language), update_id=f"failure-{uuid.uuid4().hex[:6]}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Annotated, Any
@@ -376,12 +375,7 @@ def build_router(context: Open311Context) -> Router:
     ) -> Response[str]:
         chosen = _check_format(fmt)
         check_jurisdiction(jurisdiction_id)
-        end = _parse_date("end_date", end_date) if end_date else clock.now()
-        start = _parse_date("start_date", start_date) if start_date else end - UPDATES_DEFAULT_RANGE
-        if start > end:
-            raise InvalidInput("start_date must be before end_date")
-        if end - start > MAX_RANGE:
-            raise InvalidInput("start_date and end_date may span at most 90 days")
+        start, end = _date_range(start_date, end_date, default_span=UPDATES_DEFAULT_RANGE)
         updates = context.requests.updates_between(start, end, limit=MAX_RESULTS)
         listing = [
             wire.RequestUpdate(
@@ -438,13 +432,7 @@ def build_router(context: Open311Context) -> Router:
 def _request_filter(
     service_code: str | None, start_date: str | None, end_date: str | None, status: str | None, catalog: Catalog
 ) -> RequestFilter:
-    parse: Callable[[str, str], datetime] = _parse_date
-    end = parse("end_date", end_date) if end_date else clock.now()
-    start = parse("start_date", start_date) if start_date else end - MAX_RANGE
-    if start > end:
-        raise InvalidInput("start_date must be before end_date")
-    if end - start > MAX_RANGE:
-        raise InvalidInput("start_date and end_date may span at most 90 days")
+    start, end = _date_range(start_date, end_date, default_span=MAX_RANGE)
     codes = tuple(code.strip() for code in (service_code or "").split(",") if code.strip())
     unknown = [code for code in codes if catalog.find(code) is None]
     if unknown:
@@ -458,6 +446,17 @@ def _request_filter(
             raise InvalidInput(f"status '{word}' is not open or closed")
         statuses.append(Status(word))
     return RequestFilter(start=start, end=end, service_codes=codes, statuses=tuple(statuses))
+
+
+def _date_range(start_date: str | None, end_date: str | None, default_span: timedelta) -> tuple[datetime, datetime]:
+    """The asked range (the spec's rules: end defaults to now, at most 90 days)."""
+    end = _parse_date("end_date", end_date) if end_date else clock.now()
+    start = _parse_date("start_date", start_date) if start_date else end - default_span
+    if start > end:
+        raise InvalidInput("start_date must be before end_date")
+    if end - start > MAX_RANGE:
+        raise InvalidInput("start_date and end_date may span at most 90 days")
+    return start, end
 
 
 def _parse_date(name: str, value: str) -> datetime:
