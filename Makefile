@@ -12,7 +12,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-west-2
 
-.PHONY: help install run test lint typecheck template build unit integration eval bench directory-import deploy clean
+.PHONY: help install run test lint typecheck template build unit integration eval bench directory-import call deploy clean
 
 help:
 	@echo "make run    - start the local stack (API on http://127.0.0.1:3000, AWS endpoint on :3001)"
@@ -21,6 +21,7 @@ help:
 	@echo "make eval   - triage quality on the labelled set (DATA=file.jsonl for another)"
 	@echo "make bench  - DynamoDB calls and latency per referral at 100 and 10,000 directory resources"
 	@echo "make directory-import DIR=<folder> - validate a directory package and load it into the running local stack"
+	@echo "make call   - call the 311 phone line in the terminal (needs make run); SCRIPT=file plays a scripted call"
 
 $(VENV)/.installed: requirements-dev.txt layers/domain/requirements.txt
 	@test -n "$(PYTHON312)" || { echo "python3.12 is required (the Lambda runtime's version)"; exit 1; }
@@ -86,6 +87,13 @@ directory-import: $(VENV)/.installed
 		print(d["outputs"]["DirectoryTableName"], d["aws_endpoint"], d["region"])') && \
 	AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local PYTHONPATH=layers/domain \
 		$(PY) -m civic311.directory import "$(DIR)" --table "$$table" --endpoint-url "$$endpoint" --region "$$region"
+
+# Plays the contact flow from template.yaml against the stack `make run` started. SCRIPT=tests/data/calls/pothole.call
+# plays a scripted call and checks its `# expect:` lines; FROM=+1... and AT=2026-12-01T20:30 set the caller and time.
+call: $(VENV)/.installed
+	@test -f $(LOCAL_OUTPUTS) || { echo "$(LOCAL_OUTPUTS) not found: start the local stack first (make run)"; exit 2; }
+	PYTHONPATH=layers/domain $(PY) -m local_stack.call_simulator --outputs $(LOCAL_OUTPUTS) \
+		$(if $(SCRIPT),--script "$(SCRIPT)") $(if $(FROM),--from "$(FROM)") $(if $(AT),--at "$(AT)")
 
 deploy: build
 	$(TOOLS)/bin/sam deploy --config-env $(or $(ENV),dev)

@@ -130,6 +130,8 @@ class Provisioner:
         resolved: dict[str, str] = {}
         api_ids = set(self.template.of_type("AWS::Serverless::Api"))
         for name, output in self.template.body.get("Outputs", {}).items():
+            if "Condition" in output and not self.template.conditions[output["Condition"]]:
+                continue  # as in CloudFormation: an output whose condition is false does not exist
             value = output["Value"]
             if _mentions(value, api_ids):
                 resolved[name] = api_url
@@ -199,6 +201,9 @@ class Provisioner:
         properties = self._properties(resource)
         kms = self.client("kms")
         request = {"Description": properties.get("Description", logical_id)}
+        for key in ("KeySpec", "KeyUsage"):
+            if key in properties:
+                request[key] = properties[key]
         if properties.get("KeyPolicy"):
             request["Policy"] = json.dumps(properties["KeyPolicy"])
         metadata = kms.create_key(**request)["KeyMetadata"]

@@ -30,6 +30,8 @@ LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "loc
 # Some operations (Amazon Location's searches among them) put a prefix such as "places." before the
 # endpoint's host name; "places.127.0.0.1" resolves nowhere, so SDKs aimed at the endpoint must not.
 LOCAL_SDK_SETTINGS = {"AWS_DISABLE_HOST_PREFIX_INJECTION": "true"}
+# Parameters a deploy must set that the local stack fills with demo values (fictional 555-01xx numbers).
+LOCAL_PARAMETERS = {"EmergencyTransferNumber": "+15205550190"}
 
 
 @dataclass
@@ -68,7 +70,9 @@ class LocalStack:
         self.endpoint.start()
         install_lambda_seam(self.runtime)
         template = Template(
-            self.config.template_path, {"Stage": self.config.stage, **self.config.parameters}, self.config.stack_name
+            self.config.template_path,
+            {"Stage": self.config.stage, **LOCAL_PARAMETERS, **self.config.parameters},
+            self.config.stack_name,
         )
         self._add_layers_to_path(template)
         self.provisioner = Provisioner(template, self.runtime, self.endpoint.url, self.place_indexes)
@@ -87,6 +91,8 @@ class LocalStack:
             "aws_endpoint": self.endpoint.url,
             "region": REGION,
             "outputs": outputs,
+            # What the template was resolved with, so tools (the call simulator) resolve it the same way.
+            "parameters": dict(template.parameters),
             "open311_api_key": api_key,
             "staff_token": self.staff_token(),
             "staff_username": DEMO_STAFF_EMAIL,

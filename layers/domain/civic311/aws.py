@@ -15,6 +15,7 @@ from botocore.config import Config
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_kms import KMSClient
     from mypy_boto3_location import LocationServiceClient
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
@@ -44,6 +45,12 @@ def _client(service: str) -> Any:
 def dynamodb() -> DynamoDBClient:
     """DynamoDB low-level client (cheaper to create than the resource API)."""
     client: DynamoDBClient = _client("dynamodb")
+    return client
+
+
+def kms() -> KMSClient:
+    """KMS client (keyed hashes of callers' numbers)."""
+    client: KMSClient = _client("kms")
     return client
 
 

@@ -77,3 +77,18 @@ class GapNotifierSettings(_Settings):
     """Sends supervisors one summary per batch of unmet needs."""
 
     supervisor_alerts_topic_arn: str
+
+
+class ConnectSettings(_Settings):
+    """Amazon Connect functions: the phone line's operations (intake, places, referrals, repeat callers)."""
+
+    service_requests_table: str
+    contact_retention_days: int = 180
+    idempotency_table: str
+    emergency_alert_topic_arn: str
+    call_workflow_arn: str
+    place_index_name: str
+    directory_table: str
+    directory_cache_seconds: float = 30.0
+    # The KMS HMAC key that turns callers' numbers into the keys repeat callers are found by.
+    caller_key_id: str

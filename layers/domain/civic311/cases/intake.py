@@ -34,6 +34,8 @@ from civic311.triage import TriageResult, triage
 logger = Logger(child=True)
 
 _ID_ATTEMPTS = 5
+# The signal staff and dispatch see when the caller, not the description, said someone is in danger.
+DECLARED_EMERGENCY = "caller-declared-emergency"
 # Keys arrive with retries for a day at most (phone systems and apps retry within minutes).
 _IDEMPOTENCY_SECONDS = 24 * 3600
 
@@ -120,16 +122,19 @@ class Intake:
         attributes = service.check_answers(new_request.attributes, require=new_request.channel.fills_a_form)
         found = self.screen(new_request.description or "", new_request.language)
         language: Language = new_request.language or found.language
+        signals = list(found.signals)
+        if new_request.declared_emergency:
+            signals.append(DECLARED_EMERGENCY)
         screening = Screening(
             emergency=found.emergency,
             crisis=found.crisis,
             suggested_code=found.service_code,
             language=found.language,
-            signals=list(found.signals),
+            signals=signals,
         )
         moment = self.clock_now()
         alert = None
-        if screening.emergency:
+        if screening.emergency or new_request.declared_emergency:
             kind = "diversion" if new_request.channel == Channel.DIVERSION else "screened"
             alert = AlertState(status="pending", kind=kind)
             notice = EMERGENCY_NOTICE[language]

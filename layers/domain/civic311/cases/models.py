@@ -116,6 +116,10 @@ class NewRequest(BaseModel):
     channel: Channel
     source: str | None = Field(default=None, description="Which client or line it came through, for audit.")
     idempotency_key: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+    declared_emergency: bool = Field(
+        default=False,
+        description="The caller said someone is in danger (the phone line's emergency screen): 911 is alerted.",
+    )
 
 
 class Screening(BaseModel):

@@ -12,6 +12,8 @@ Keys (single table):
   pk = REQ#<id>, sk = UPD#<update_id>                  an update; gsi1pk = UPD#<yyyy-mm> lists updates by time
   open_cell = <service_code>#<h3 cell>, requested_at     OpenNearby (sparse): open requests by place, for duplicates
   awaiting_ack = AWAITING, requested_at                  AwaitingAck (sparse): 911 alerts dispatch has not acknowledged
+  caller_key = CALLER#<hmac of the number>, requested_at  ByCaller (sparse, on CONTACT items): a caller's requests;
+                                                          it expires with the contact details, by TTL
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from civic311 import aws
 from civic311.cases.models import AlertState, Contact, RequestUpdate, ServiceRequest, Status
 from civic311.clock import to_storage
 from civic311.errors import Conflict, NotFound
+from civic311.store.callers import CallerKeys
 from civic311.store.dynamo import from_item, to_item, to_value
 
 if TYPE_CHECKING:
@@ -50,6 +53,7 @@ PENDING_WORKFLOW = "PendingWorkflow"
 PENDING_ALERT = "PendingAlert"
 OPEN_NEARBY = "OpenNearby"
 AWAITING_ACK = "AwaitingAck"
+BY_CALLER = "ByCaller"
 _PENDING = "PENDING"
 _STORAGE_ONLY = (
     "pk",
@@ -119,9 +123,13 @@ def _months_newest_first(start: datetime, end: datetime) -> list[str]:
 class RequestStore:
     """Reads and writes service requests."""
 
-    def __init__(self, table_name: str, contact_retention_days: int = 180) -> None:
+    def __init__(
+        self, table_name: str, contact_retention_days: int = 180, caller_keys: CallerKeys | None = None
+    ) -> None:
         self.table_name = table_name
         self.contact_retention = timedelta(days=contact_retention_days)
+        # Only stores given caller keys index callers' numbers (the phone channel's).
+        self.caller_keys = caller_keys
 
     def create(self, request: ServiceRequest, claim: str | None = None) -> None:
         """Store a new request, its contact details apart (with an expiry) and, with `claim`, the claim on a key.
@@ -165,6 +173,9 @@ class RequestStore:
                 # TTL removes contact details after the retention period; the request itself stays.
                 "expires_at": int((request.requested_at + self.contact_retention).timestamp()),
             }
+            if self.caller_keys is not None and request.contact.phone:
+                # Lets the phone line find a caller's open requests without storing the number in the clear.
+                contact |= {"caller_key": self.caller_keys.key_for(request.contact.phone), "requested_at": stored_at}
             writes.append({"Put": {"TableName": self.table_name, "Item": to_item(contact)}})
         if claim is not None:
             claimed = {
@@ -295,6 +306,23 @@ class RequestStore:
         )
         item = response.get("Item")
         return Contact.model_validate(from_item(item)["contact"]) if item else None
+
+    def open_for_caller(self, phone: str, limit: int = 3) -> list[ServiceRequest]:
+        """The caller's open requests, newest first, found by the keyed hash of their number (E.164)."""
+        if self.caller_keys is None:
+            raise RuntimeError("this store was built without caller keys")
+        response = aws.dynamodb().query(
+            TableName=self.table_name,
+            IndexName=BY_CALLER,
+            KeyConditionExpression="caller_key = :caller",
+            ExpressionAttributeValues={":caller": to_value(self.caller_keys.key_for(phone))},
+            ScanIndexForward=False,
+            # Closed ones are dropped below; a caller rarely has more than a handful.
+            Limit=20,
+        )
+        ids = [str(from_item(item)["pk"]).removeprefix("REQ#") for item in response.get("Items", [])]
+        found = [request for request in self.get_many(ids) if request.status == Status.OPEN]
+        return found[:limit]
 
     def workflow_started(self, request_id: str, execution_arn: str) -> None:
         """Record the running workflow and take the request off the pending list."""

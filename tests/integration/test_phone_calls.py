@@ -1,0 +1,113 @@
+"""Whole calls to the 311 line, played through the real contact flow against the running local stack (make call)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration.conftest import RunningStack
+from tests.support import REPO
+
+CALLS = REPO / "tests" / "data" / "calls"
+
+
+@pytest.fixture(scope="module")
+def outputs(local_stack: RunningStack, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("phone") / "outputs.json"
+    path.write_text(json.dumps(local_stack.info), encoding="utf-8")
+    return path
+
+
+def make_call(outputs: Path, script: str, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """`make call SCRIPT=...`, as a developer runs it (the same module, the same arguments)."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "local_stack.call_simulator",
+            "--outputs",
+            str(outputs),
+            "--script",
+            str(CALLS / script),
+            *arguments,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def ending(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return next(line for line in result.stdout.splitlines() if line.startswith("ending: "))
+
+
+def test_an_emergency_is_alerted_and_transferred_to_the_emergency_line(
+    local_stack: RunningStack, outputs: Path
+) -> None:
+    sqs, sns = local_stack.client("sqs"), local_stack.client("sns")
+    queue = sqs.create_queue(QueueName="dispatch-phone")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(
+        TopicArn=local_stack.output("EmergencyAlertTopicArn"),
+        Protocol="sqs",
+        Endpoint=arn,
+        Attributes={"RawMessageDelivery": "true"},
+    )
+    result = make_call(outputs, "emergency.call", "--from", "+15205550131")
+    assert ending(result) == "ending: transferred to +15205550190, 911 alerted"
+    alerts: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 10
+    while not alerts and time.monotonic() < deadline:
+        received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        alerts += [json.loads(message["Body"]) for message in received.get("Messages", [])]
+    [alert] = [alert for alert in alerts if alert["callback_number"] == "+15205550131"]
+    assert (alert["channel"], alert["kind"]) == ("phone", "screened")
+    assert "caller-declared-emergency" in alert["signals"]
+
+
+def test_shelter_tonight_in_spanish_reads_a_place_and_offers_to_connect(outputs: Path) -> None:
+    result = make_call(outputs, "shelter_tonight_es.call")
+    assert ending(result).startswith("ending: disconnected, request ")
+    assert "Un lugar que puede ayudarle es" in result.stdout
+
+
+def test_a_pothole_gets_its_request_number_read_back(local_stack: RunningStack, outputs: Path) -> None:
+    result = make_call(outputs, "pothole.call")
+    request_id = ending(result).rsplit(" ", 1)[1]
+    assert f"Your request number is {' '.join(request_id)}" in result.stdout
+    answer = local_stack.client("dynamodb").get_item(
+        TableName=local_stack.output("ServiceRequestsTableName"),
+        Key={"pk": {"S": f"REQ#{request_id}"}, "sk": {"S": "REQ"}},
+    )
+    assert answer["Item"]["channel"]["S"] == "phone"
+    assert answer["Item"]["service_code"]["S"] == "pothole"
+
+
+def test_a_caller_outside_the_city_is_told_who_to_call(outputs: Path) -> None:
+    result = make_call(outputs, "outside_city.call")
+    assert ending(result) == "ending: disconnected"
+    assert "served by Town of Oro Valley" in result.stdout
+
+
+def test_a_repeat_caller_hears_their_status_first(outputs: Path) -> None:
+    result = make_call(outputs, "repeat_caller.call")
+    assert ending(result) == "ending: disconnected"
+    second_call = result.stdout.split("--- then:", 1)[1]
+    assert "Welcome back. You have one open request." in second_call
+
+
+def test_a_script_whose_expectation_fails_exits_non_zero(outputs: Path, tmp_path: Path) -> None:
+    script = tmp_path / "wrong.call"
+    script.write_text("# expect: transfer +15205550190\n1\n(silence)\nTangerine and La Canada\n", encoding="utf-8")
+    result = make_call(outputs, str(script))
+    assert result.returncode == 1
+    assert "expected, not met: transfer +15205550190" in result.stderr
