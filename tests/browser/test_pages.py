@@ -40,7 +40,8 @@ PAGE_AUDIT = """() => {
   const unlabelled = [...document.querySelectorAll("input, select, textarea")]
     .filter((field) => visible(field) && ![...field.labels].some((label) => label.textContent.trim()))
     .map((field) => field.id || field.name);
-  const tooWide = document.documentElement.scrollWidth > window.innerWidth;
+  const tooWide = document.documentElement.scrollWidth > document.documentElement.clientWidth
+    || [...document.querySelectorAll(".scroll")].some((box) => box.scrollWidth > box.clientWidth);
   return { lowContrast, unlabelled, tooWide };
 }"""
 

@@ -338,7 +338,11 @@ function shelterRow(shelter) {
   );
   const id = `beds-${shelter.id}`;
   const beds = element("td");
-  const label = element("label", { htmlFor: id, className: "visually-hidden", textContent: `Beds free at ${shelter.name}` });
+  const label = element("label", {
+    htmlFor: id,
+    className: "visually-hidden cell-label",
+    textContent: `Beds free at ${shelter.name}`,
+  });
   const input = element("input", { id, type: "number", min: "0", className: "beds", value: shelter.beds_available ?? "" });
   beds.append(label, input);
   const updated = element("td", { textContent: shelter.updated_at ? `${when(shelter.updated_at)} (${shelter.source})` : "never" });
@@ -358,7 +362,7 @@ function shelterRow(shelter) {
   });
   const action = element("td");
   action.append(save);
-  row.append(name, beds, element("td", { textContent: shelter.beds_total ?? "" }), updated, action);
+  row.append(name, beds, element("td", { textContent: shelter.beds_total ? `of ${shelter.beds_total} beds` : "" }), updated, action);
   return row;
 }
 
