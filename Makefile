@@ -12,11 +12,12 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-west-2
 
-.PHONY: help install run test lint typecheck template build unit integration eval bench directory-import call deploy clean
+.PHONY: help install run test lint typecheck template build unit integration chromium browser eval bench directory-import call deploy clean
 
 help:
 	@echo "make run    - start the local stack (API on http://127.0.0.1:3000, AWS endpoint on :3001)"
 	@echo "make test   - install everything, then lint, type-check, validate the template, run all tests"
+	@echo "make browser - the resident page and staff console in headless chromium (installs Debian's chromium)"
 	@echo "make build  - sam build (then: sam deploy --config-env prod)"
 	@echo "make eval   - triage quality on the labelled set (DATA=file.jsonl for another)"
 	@echo "make bench  - DynamoDB calls and latency per referral at 100 and 10,000 directory resources"
@@ -66,7 +67,21 @@ unit: $(VENV)/.installed
 integration: $(VENV)/.installed
 	$(PY) -m pytest tests/integration -q
 
-test: install lint typecheck template build unit integration
+# The browser tests drive Debian's chromium through playwright; playwright never downloads a browser here.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo -n)
+
+chromium:
+	@test -x $(CHROMIUM) || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
+# Screenshots of each flow are kept in test-artifacts/browser/.
+browser: $(VENV)/.installed chromium
+	$(PY) -m pytest tests/browser -q
+
+test: install lint typecheck template build unit integration browser
 
 # Triage quality for en, es and all; fails below the targets. DATA=file.jsonl measures another labelled set.
 TRIAGE_DEV := tests/data/triage/dev.jsonl

@@ -85,6 +85,12 @@ def summary(info: dict[str, Any], outputs_path: Path, stack: LocalStack) -> str:
         "civic311 local stack is running (state is in memory: it is gone when you stop it).",
         "",
         f"  HTTP API       {info['api_url']}",
+        *([f"  Resident page  {info['web_url']}"] if info.get("web_url") else []),
+        *(
+            [f"  Staff console  {info['staff_url']}   (demo sign-in: staff_username, staff_password in Outputs)"]
+            if info.get("staff_url")
+            else []
+        ),
         f"  Open311        {info['api_url']}/open311/v2/services.json",
         f"  API docs       {info['api_url']}/swagger   (OpenAPI: {info['api_url']}/openapi.json)",
         f"  AWS endpoint   {info['aws_endpoint']}   region {info['region']}",

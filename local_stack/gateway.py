@@ -2,7 +2,8 @@
 
 Routing, the event shape, the Cognito user-pool authorizer and the error answers follow API Gateway's
 REST API: the most specific route wins, unknown routes get 403 "Missing Authentication Token", a bad
-token gets 401, and a failed function gets 502.
+token gets 401, and a failed function gets 502. In front of it, as the template's CloudFront distribution
+is in AWS, page requests (GET or HEAD outside the API's paths) are answered from the pages bucket.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from local_stack.cloudfront import PagesOrigin
 from local_stack.lambda_runtime import LambdaRuntime
 from local_stack.provision import Route
 from local_stack.template import ACCOUNT_ID
@@ -69,7 +71,9 @@ class Gateway:
         verify_token: TokenVerifier,
         port: int = 3000,
         stage: str = "local",
+        pages: PagesOrigin | None = None,
     ) -> None:
+        self.pages = pages
         self.routes = sorted((compile_route(route) for route in routes), key=lambda c: c.specificity, reverse=True)
         self.runtime = runtime
         self.verify_token = verify_token
@@ -210,6 +214,9 @@ class Gateway:
                 body = self.rfile.read(length) if length else b""
                 path = unquote(urlsplit(self.path).path)
                 matched = gateway.match(self.command, path)
+                if matched is None and gateway.pages is not None and gateway.pages.covers(self.command, path):
+                    self._answer(*gateway.pages.answer(path))
+                    return
                 if matched is None:
                     self._json(403, "Missing Authentication Token")
                     return

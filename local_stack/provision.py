@@ -14,10 +14,12 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import boto3
 
+from local_stack.cloudfront import WebDistribution, distribution, response_headers
 from local_stack.custom_resources import CustomResourceFailed, ResponseReceiver, create_event, new_request_id
 from local_stack.lambda_runtime import FunctionSpec, LambdaRuntime
 from local_stack.location import PlaceIndex, PlaceIndexes
@@ -92,6 +94,10 @@ class Provisioner:
         self.schedules: list[Schedule] = []
         self.authorizers: dict[str, Authorizer] = {}
         self.default_authorizer: str | None = None
+        # Layers with no build method are plain files (Lambda puts them in /opt): their folders, by version ARN.
+        self.content_layers: dict[str, Path] = {}
+        self.header_policies: dict[str, list[tuple[str, str]]] = {}
+        self.web: WebDistribution | None = None
         self._in_progress: set[str] = set()
         self._lock = threading.RLock()
         self._clients: dict[str, Any] = {}
@@ -116,6 +122,12 @@ class Provisioner:
             "AWS::CloudWatch::Alarm": self._alarm,
             "AWS::CloudWatch::Dashboard": self._dashboard,
             "AWS::Location::PlaceIndex": self._place_index,
+            "AWS::S3::Bucket": self._bucket,
+            "AWS::S3::BucketPolicy": self._noop,
+            "AWS::CloudFront::Distribution": self._distribution,
+            "AWS::CloudFront::ResponseHeadersPolicy": self._response_headers_policy,
+            "AWS::CloudFront::Function": self._cloudfront_function,
+            "AWS::CloudFront::OriginAccessControl": self._origin_access_control,
             "AWS::CloudFormation::CustomResource": self._custom_resource,
         }
 
@@ -126,9 +138,12 @@ class Provisioner:
             self.ensure(logical_id)
 
     def outputs(self, api_url: str) -> dict[str, str]:
-        """Every template Output, resolved; outputs built on the REST API resolve to the local gateway."""
+        """Every template Output, resolved; outputs built on the REST API or the CloudFront distribution (the
+        gateway plays both) resolve to the local gateway."""
         resolved: dict[str, str] = {}
-        api_ids = set(self.template.of_type("AWS::Serverless::Api"))
+        api_ids = set(self.template.of_type("AWS::Serverless::Api")) | set(
+            self.template.of_type("AWS::CloudFront::Distribution")
+        )
         for name, output in self.template.body.get("Outputs", {}).items():
             if "Condition" in output and not self.template.conditions[output["Condition"]]:
                 continue  # as in CloudFormation: an output whose condition is false does not exist
@@ -380,13 +395,30 @@ class Provisioner:
         return Created(ref=properties["GroupName"])
 
     def _layer(self, logical_id: str, resource: dict[str, Any]) -> Created:
-        # Layers are on the in-process runtime's import path already.
-        return Created(ref=self._arn("lambda", f"layer:{self._name(logical_id)}:1"))
+        # Python layers are on the in-process runtime's import path already.
+        arn = self._arn("lambda", f"layer:{self._name(logical_id)}:1")
+        if "BuildMethod" not in resource.get("Metadata", {}):
+            self.content_layers[arn] = (self.template.root / self._properties(resource)["ContentUri"]).resolve()
+        return Created(ref=arn)
+
+    def _opt_folder(self, logical_id: str, layers: list[str]) -> Path | None:
+        """Locally, the one folder a function's /opt stands for: its plain-files layer."""
+        folders = [self.content_layers[arn] for arn in layers if arn in self.content_layers]
+        if len(folders) > 1:
+            raise NotImplementedError(f"{logical_id}: locally, /opt can stand for one plain-files layer, not several")
+        return folders[0] if folders else None
 
     def _function(self, logical_id: str, resource: dict[str, Any]) -> Created:
         properties = self._properties(resource)
         name = properties.get("FunctionName") or self._name(logical_id)
         environment = {key: str(value) for key, value in properties.get("Environment", {}).get("Variables", {}).items()}
+        opt = self._opt_folder(logical_id, [str(layer) for layer in properties.get("Layers", [])])
+        if opt is not None:
+            # Lambda extracts layers into /opt; in-process, a path there is in the layer's own folder.
+            environment = {
+                key: str(opt / value.removeprefix("/opt").lstrip("/")) if value.split("/")[:2] == ["", "opt"] else value
+                for key, value in environment.items()
+            }
         spec = FunctionSpec(
             logical_id=logical_id,
             name=name,
@@ -527,6 +559,64 @@ class Provisioner:
         return Created(
             ref=request["AlarmName"], attributes={"Arn": self._arn("cloudwatch", f"alarm:{request['AlarmName']}")}
         )
+
+    def _bucket(self, logical_id: str, resource: dict[str, Any]) -> Created:
+        properties = self._properties(resource)
+        # S3 bucket names are lower case; CloudFormation lowers the generated ones too.
+        name = str(properties.get("BucketName") or self._name(logical_id).lower())
+        s3 = self.client("s3")
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+        if "VersioningConfiguration" in properties:
+            s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=properties["VersioningConfiguration"])
+        if "BucketEncryption" in properties:
+            # CloudFormation's ServerSideEncryptionByDefault is the API's ApplyServerSideEncryptionByDefault.
+            renamed = {"ServerSideEncryptionByDefault": "ApplyServerSideEncryptionByDefault"}
+            rules = [
+                {renamed.get(name, name): value for name, value in rule.items()}
+                for rule in properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+            ]
+            s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
+        if "PublicAccessBlockConfiguration" in properties:
+            s3.put_public_access_block(
+                Bucket=name, PublicAccessBlockConfiguration=properties["PublicAccessBlockConfiguration"]
+            )
+        return Created(
+            ref=name,
+            attributes={
+                "Arn": f"arn:aws:s3:::{name}",
+                "DomainName": f"{name}.s3.amazonaws.com",
+                "RegionalDomainName": f"{name}.s3.{REGION}.amazonaws.com",
+            },
+        )
+
+    def _response_headers_policy(self, logical_id: str, resource: dict[str, Any]) -> Created:
+        config = self._properties(resource)["ResponseHeadersPolicyConfig"]
+        policy_id = self._local_id(logical_id)
+        self.header_policies[policy_id] = response_headers(config, self.endpoint_url)
+        return Created(ref=policy_id, attributes={"Id": policy_id})
+
+    def _cloudfront_function(self, logical_id: str, resource: dict[str, Any]) -> Created:
+        # Not run locally (no JavaScript runtime): the gateway applies the folder-index rule itself.
+        name = str(self._properties(resource)["Name"])
+        arn = f"arn:aws:cloudfront::{ACCOUNT_ID}:function/{name}"
+        return Created(ref=arn, attributes={"FunctionARN": arn, "FunctionMetadata.FunctionARN": arn})
+
+    def _origin_access_control(self, logical_id: str, resource: dict[str, Any]) -> Created:
+        self._properties(resource)
+        access_id = self._local_id(logical_id)
+        return Created(ref=access_id, attributes={"Id": access_id})
+
+    def _distribution(self, logical_id: str, resource: dict[str, Any]) -> Created:
+        """Nothing to create on the endpoint: the gateway serves what it would (local_stack/cloudfront.py)."""
+        config = self._properties(resource)["DistributionConfig"]
+        found = distribution(config, self.header_policies)
+        if found is not None:
+            self.web = found
+        distribution_id = self._local_id(logical_id)
+        return Created(ref=distribution_id, attributes={"Id": distribution_id, "DomainName": "127.0.0.1"})
+
+    def _local_id(self, logical_id: str) -> str:
+        return ("E" + logical_id.upper())[:14]
 
     def _place_index(self, logical_id: str, resource: dict[str, Any]) -> Created:
         properties = self._properties(resource)

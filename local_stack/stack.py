@@ -15,6 +15,7 @@ import boto3
 
 from local_stack.auth import CognitoVerifier
 from local_stack.aws_endpoint import AwsEndpoint, install_lambda_seam
+from local_stack.cloudfront import PagesOrigin
 from local_stack.faults import Faults, faults_middleware
 from local_stack.gateway import Gateway
 from local_stack.lambda_runtime import LambdaRuntime
@@ -78,8 +79,14 @@ class LocalStack:
         self.provisioner = Provisioner(template, self.runtime, self.endpoint.url, self.place_indexes)
         self.provisioner.provision_all()
         verifier = CognitoVerifier(self.endpoint.url, self.provisioner.authorizers)
+        web = self.provisioner.web
         self.gateway = Gateway(
-            self.provisioner.routes, self.runtime, verifier, port=self.config.port, stage=self.config.stage
+            self.provisioner.routes,
+            self.runtime,
+            verifier,
+            port=self.config.port,
+            stage=self.config.stage,
+            pages=PagesOrigin(web, self.provisioner.client("s3")) if web else None,
         )
         self.gateway.start()
         self.scheduler = Scheduler(self.provisioner.schedules, self.runtime)
@@ -95,6 +102,8 @@ class LocalStack:
             "parameters": dict(template.parameters),
             "open311_api_key": api_key,
             "staff_token": self.staff_token(),
+            "web_url": f"{self.gateway.url}/" if web else None,
+            "staff_url": f"{self.gateway.url}/staff" if web else None,
             "staff_username": DEMO_STAFF_EMAIL,
             "staff_password": self._staff_password,
         }
@@ -179,6 +188,8 @@ class LocalStack:
     def _add_layers_to_path(template: Template) -> None:
         # Lambda puts a Python layer's code on the import path; so does the local runtime.
         for layer in template.of_type("AWS::Serverless::LayerVersion").values():
+            if not str(layer.get("Metadata", {}).get("BuildMethod", "")).startswith("python"):
+                continue
             path = str((template.root / layer["Properties"]["ContentUri"]).resolve())
             if path not in sys.path:
                 sys.path.insert(0, path)

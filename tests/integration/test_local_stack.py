@@ -85,9 +85,74 @@ def test_topics_state_machine_and_functions_exist(local_stack: RunningStack) -> 
 
 
 def test_unknown_route_answers_like_api_gateway(local_stack: RunningStack) -> None:
-    answer = requests.get(f"{local_stack.api}/no/such/route", timeout=10)
+    for path in ("/v1/no/such/route", "/open311/v3/services.json"):
+        answer = requests.get(f"{local_stack.api}{path}", timeout=10)
+        assert answer.status_code == 403
+        assert answer.json() == {"message": "Missing Authentication Token"}
+    answer = requests.post(f"{local_stack.api}/no/such/route", timeout=10)
     assert answer.status_code == 403
-    assert answer.json() == {"message": "Missing Authentication Token"}
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("/", "text/html; charset=utf-8"),
+        ("/staff", "text/html; charset=utf-8"),
+        ("/staff/", "text/html; charset=utf-8"),
+        ("/config.json", "application/json; charset=utf-8"),
+    ],
+)
+def test_pages_are_served_from_the_published_bucket_with_security_headers(
+    local_stack: RunningStack, path: str, content_type: str
+) -> None:
+    answer = requests.get(f"{local_stack.api}{path}", timeout=10)
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"] == content_type
+    policy = answer.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy
+    assert f"connect-src 'self' {local_stack.endpoint};" in policy
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert answer.headers["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize("path", ["/no/such/page.html", "/../template.yaml", "/%2e%2e/template.yaml", "/web/.."])
+def test_missing_pages_and_paths_out_of_the_site_are_a_404(local_stack: RunningStack, path: str) -> None:
+    with requests.Session() as session:
+        prepared = session.prepare_request(requests.Request("GET", f"{local_stack.api}{path}"))
+        prepared.url = f"{local_stack.api}{path}"  # as sent: no client-side clean-up of dot segments
+        answer = session.send(prepared, timeout=10)
+    assert answer.status_code == 404
+    assert "AWSTemplateFormatVersion" not in answer.text
+
+
+def test_the_config_names_the_web_client_key_and_the_local_cognito_endpoint(local_stack: RunningStack) -> None:
+    config = requests.get(f"{local_stack.api}/config.json", timeout=10).json()
+    assert config["cognito"]["endpoint"] == local_stack.endpoint
+    assert config["cognito"]["client_id"] == local_stack.output("StaffUserPoolClientId")
+    assert config["open311_api_key"] != local_stack.api_key  # the page is its own, revocable, Open311 client
+    posted = requests.post(
+        f"{local_stack.api}/open311/v2/requests.json",
+        data={"api_key": config["open311_api_key"], "service_code": "pothole", "lat": "32.2216", "long": "-110.9262"},
+        timeout=30,
+    )
+    assert posted.status_code == 200, posted.text
+
+
+def test_the_aws_endpoint_answers_the_staff_consoles_cors_preflight(local_stack: RunningStack) -> None:
+    # The console signs in with Cognito's InitiateAuth straight from the page's origin.
+    answer = requests.options(
+        local_stack.endpoint,
+        headers={
+            "Origin": local_stack.api,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type,x-amz-target",
+        },
+        timeout=10,
+    )
+    assert answer.status_code == 200
+    assert answer.headers["Access-Control-Allow-Origin"] in (local_stack.api, "*")
+    assert "x-amz-target" in answer.headers["Access-Control-Allow-Headers"].lower()
+    assert "POST" in answer.headers["Access-Control-Allow-Methods"]
 
 
 def test_every_api_route_of_the_template_is_answered_by_its_function(local_stack: RunningStack) -> None:

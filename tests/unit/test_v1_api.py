@@ -152,6 +152,46 @@ def test_a_full_shelter_drops_out_of_referrals_once_staff_say_so(stack: InProces
     put_capacity(stack, target, {"beds_available": 12})
 
 
+def shelters(stack: InProcessStack, groups: str | None = "[staff]") -> dict[str, Any]:
+    return stack.call("StaffApiFunction", staff_event("staff_api/get_shelters", groups))
+
+
+def test_staff_list_every_active_shelter_with_its_beds_by_name(stack: InProcessStack) -> None:
+    target = shelter_id(stack, "Family emergency shelter")
+    assert put_capacity(stack, target, {"beds_available": 7, "beds_total": 48})["statusCode"] == 200
+    answer = shelters(stack)
+    assert answer["statusCode"] == 200
+    listed = body(answer)
+    names = [shelter["name"] for shelter in listed]
+    assert names == sorted(names, key=str.casefold)
+    assert {"Family emergency shelter", "Winter overflow shelter"} <= set(names)
+    family = next(shelter for shelter in listed if shelter["id"] == target)
+    assert (family["beds_available"], family["beds_total"], family["source"]) == (7, 48, "provider")
+    assert family["updated_at"].endswith("-07:00")
+    food = body(referral(stack, {"service_code": "food", **DOWNTOWN}))["referrals"][0]["id"]
+    assert food not in {shelter["id"] for shelter in listed}
+
+
+def test_a_provider_lists_only_its_own_organizations_shelters(stack: InProcessStack) -> None:
+    from civic311.store.directory import DirectoryStore
+
+    target = shelter_id(stack, "Family emergency shelter")
+    store = DirectoryStore(stack.output("DirectoryTableName"))
+    active = store.active()
+    assert active is not None
+    shelter = store.resource(active.version, target)
+    assert shelter is not None
+    mine = body(shelters(stack, groups=f"[provider, org-{shelter.organization_id}]"))
+    assert target in {listed["id"] for listed in mine}
+    assert {listed["organization_id"] for listed in mine} == {shelter.organization_id}
+    assert body(shelters(stack, groups="[provider, org-somebody-else]")) == []
+
+
+def test_the_shelter_list_needs_a_signed_in_staff_member(stack: InProcessStack) -> None:
+    assert shelters(stack, groups=None)["statusCode"] == 401
+    assert shelters(stack, groups="[dispatcher]")["statusCode"] == 403
+
+
 def gaps_report(stack: InProcessStack, groups: str | None = "[staff]", **query: str) -> dict[str, Any]:
     event = staff_event(
         "staff_api/get_gaps",
@@ -243,4 +283,5 @@ def test_the_openapi_document_describes_the_v1_routes() -> None:
     paths = openapi_document()["paths"]
     assert "post" in paths["/v1/referrals"]
     assert "put" in paths["/v1/shelters/{shelter_id}/capacity"]
+    assert "get" in paths["/v1/shelters"]
     assert "get" in paths["/v1/gaps"]

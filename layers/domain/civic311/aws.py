@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_kms import KMSClient
     from mypy_boto3_location import LocationServiceClient
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_stepfunctions import SFNClient
@@ -58,6 +59,18 @@ def location() -> LocationServiceClient:
     """Amazon Location client (place-index searches)."""
     client: LocationServiceClient = _client("location")
     return client
+
+
+def s3() -> S3Client:
+    """S3 client (publishing the web pages)."""
+    client: S3Client = _client("s3")
+    return client
+
+
+def cognito_idp_endpoint() -> tuple[str, str]:
+    """Where the SDK sends Cognito user-pool calls, and its region: AWS's endpoint, or the local stack's."""
+    client = _client("cognito-idp")
+    return str(client.meta.endpoint_url), str(client.meta.region_name)
 
 
 def sns() -> SNSClient:

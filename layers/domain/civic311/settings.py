@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -71,6 +73,14 @@ class DirectoryLoaderSettings(_Settings):
     """The deploy-time directory loader (a CloudFormation custom resource)."""
 
     directory_table: str
+
+
+class WebPublisherSettings(_Settings):
+    """The deploy-time publisher of the web pages (a CloudFormation custom resource)."""
+
+    api_clients_table: str
+    # Where Lambda extracts the web-pages layer.
+    web_assets_dir: Path
 
 
 class GapNotifierSettings(_Settings):

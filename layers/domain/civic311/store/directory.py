@@ -6,6 +6,7 @@ Keys:
   pk = V#<v>#LIST#<code>#<cell>, sk = LIST      a cell's referral candidates (zlib JSON), one GetItem per referral
   pk = V#<v>#LIST#<code>#CITY, sk = LIST        the city-wide list of a code served only by phone or online desks
   pk = V#<v>#RES#<resource id>, sk = RESOURCE   every resource of the version, in full
+  pk = V#<v>#SHELTERS, sk = <resource id>       the version's active shelters, in full (the staff shelter list)
   pk = V#<v>#HSDS#<organization id>, sk = HSDS  the HSDS compiled organization as loaded (services, locations,
                                                 service_at_locations, phones, schedules, addresses, languages)
   pk = V#<v>#HSDS#TAXONOMY, sk = HSDS           the HSDS taxonomies and terms (service codes, departments, ...)
@@ -29,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from civic311 import aws
 from civic311.clock import from_storage, to_storage
+from civic311.directory.hsds import SHELTER_CODE
 from civic311.directory.resource import Resource
 from civic311.store.dynamo import from_item, to_item, to_value
 
@@ -105,6 +107,10 @@ def _pk_list(version: str, code: str, cell: str) -> str:
 
 def _pk_resource(version: str, resource_id: str) -> str:
     return f"V#{version}#RES#{resource_id}"
+
+
+def _pk_shelters(version: str) -> str:
+    return f"V#{version}#SHELTERS"
 
 
 def _pk_capacity(resource_id: str) -> str:
@@ -211,6 +217,23 @@ class DirectoryStore:
         )
         item = response.get("Item")
         return Resource.model_validate_json(from_item(item)["resource"]) if item else None
+
+    def shelters(self, version: str) -> list[Resource]:
+        """Every active shelter of a version, by id: one Query (paged) on the version's shelter roster."""
+        found: list[Resource] = []
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": to_value(_pk_shelters(version))},
+            "ProjectionExpression": "#resource",
+            "ExpressionAttributeNames": {"#resource": "resource"},
+        }
+        while True:
+            response = aws.dynamodb().query(**request)
+            found += [Resource.model_validate_json(from_item(item)["resource"]) for item in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                return found
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     # ------------------------------------------------------------------ capacity (providers and staff)
 
@@ -462,11 +485,14 @@ class DirectoryStore:
                     "candidates": {"B": pack(listed)},
                 }
         for resource in resources:
+            stored = to_value(resource.model_dump_json(exclude_none=True))
             yield {
                 **_key(_pk_resource(version, resource.id), "RESOURCE"),
                 "dir_version": to_value(version),
-                "resource": to_value(resource.model_dump_json(exclude_none=True)),
+                "resource": stored,
             }
+            if resource.service_code == SHELTER_CODE and resource.status == "active":
+                yield {**_key(_pk_shelters(version), resource.id), "dir_version": to_value(version), "resource": stored}
 
     def _batch_write(
         self, requests: Iterable[WriteRequestTypeDef], check_time: Callable[[], None] = lambda: None

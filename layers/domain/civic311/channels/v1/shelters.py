@@ -1,9 +1,9 @@
-"""PUT /v1/shelters/{id}/capacity: providers and staff report beds free now."""
+"""Shelters and their beds: GET /v1/shelters lists them, PUT /v1/shelters/{id}/capacity reports beds free now."""
 
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Annotated
+from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
@@ -15,6 +15,8 @@ from civic311.channels.v1.staff import (
     ORGANIZATION_GROUP_PREFIX,
     PROVIDER_GROUP,
     STAFF_GROUP,
+    SUPERVISOR_GROUP,
+    StaffCaller,
     staff_caller,
 )
 from civic311.directory.hsds import SHELTER_CODE
@@ -41,6 +43,24 @@ class CapacityAnswer(BaseModel):
     updated_at: str
 
 
+class ShelterView(BaseModel):
+    """A shelter of the active directory with its beds as last reported (None when never reported)."""
+
+    id: str
+    name: str
+    organization_id: str
+    organization_name: str
+    location_name: str | None
+    address: str | None
+    phone: str | None
+    beds_available: int | None
+    beds_total: int | None
+    updated_at: str | None
+    source: Literal["package", "provider"] | None = Field(
+        description="package: the count loaded with the directory; provider: reported since."
+    )
+
+
 class SheltersContext:
     """What the route needs, built lazily from settings."""
 
@@ -62,6 +82,48 @@ def build_router(context: SheltersContext) -> Router:
     """The capacity route, bound to its dependencies."""
     router = Router()  # type: ignore[no-untyped-call]
 
+    def may_update(caller: StaffCaller, organization_id: str) -> bool:
+        return caller.in_any((STAFF_GROUP,)) or f"{ORGANIZATION_GROUP_PREFIX}{organization_id}" in caller.groups
+
+    @router.get(
+        "/v1/shelters",
+        tags=[TAG],
+        summary="Shelters with their beds now",
+        description=(
+            "Every active shelter of the directory in force, by name, with its last reported beds. The `staff` and "
+            "`supervisor` groups see all; a `provider` sees its own organization's shelters."
+        ),
+    )
+    def list_shelters() -> list[ShelterView]:
+        caller = staff_caller(APIGatewayProxyEvent(router.current_event.raw_event))
+        caller.require_any((STAFF_GROUP, SUPERVISOR_GROUP, PROVIDER_GROUP), "reading shelters")
+        active = context.directory.active()
+        if active is None:
+            raise DependencyUnavailable("the resource directory is not loaded yet; please retry shortly")
+        shelters = context.directory.shelters(active.version)
+        if not caller.in_any((STAFF_GROUP, SUPERVISOR_GROUP)):
+            shelters = [shelter for shelter in shelters if may_update(caller, shelter.organization_id)]
+        beds = context.directory.capacities([shelter.id for shelter in shelters])
+        views = []
+        for shelter in shelters:
+            capacity = beds.get(shelter.id)
+            views.append(
+                ShelterView(
+                    id=shelter.id,
+                    name=shelter.name,
+                    organization_id=shelter.organization_id,
+                    organization_name=shelter.organization_name,
+                    location_name=shelter.location_name,
+                    address=shelter.address,
+                    phone=shelter.phone,
+                    beds_available=capacity.beds_available if capacity else None,
+                    beds_total=capacity.beds_total if capacity else None,
+                    updated_at=clock.to_local_iso(capacity.updated_at) if capacity else None,
+                    source=capacity.source if capacity else None,
+                )
+            )
+        return sorted(views, key=lambda view: (view.name.casefold(), view.location_name or "", view.id))
+
     @router.put(
         "/v1/shelters/<shelter_id>/capacity",
         tags=[TAG],
@@ -82,10 +144,7 @@ def build_router(context: SheltersContext) -> Router:
         shelter = context.directory.resource(active.version, shelter_id)
         if shelter is None or shelter.service_code != SHELTER_CODE:
             raise NotFound(f"no shelter with id '{shelter_id}' in the directory")
-        if (
-            not caller.in_any((STAFF_GROUP,))
-            and f"{ORGANIZATION_GROUP_PREFIX}{shelter.organization_id}" not in caller.groups
-        ):
+        if not may_update(caller, shelter.organization_id):
             raise Forbidden("providers may update only their own organization's shelters")
         try:
             saved = context.directory.set_capacity(

@@ -1,0 +1,124 @@
+"""The web pages as a CloudFormation custom resource (Custom::WebSite): publish them, and config.json, on deploy.
+
+Properties: BucketName (the private bucket CloudFront reads), UserPoolClientId (the staff console's Cognito app
+client), ApiClientsTable (where the page's Open311 key is registered) and AssetsVersion (the pages layer's
+version ARN, so a change to the pages is an Update). The Cognito endpoint is the one the SDK itself uses, so the
+same code writes AWS's endpoint in AWS and the local endpoint under the local stack.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from aws_lambda_powertools import Logger
+from botocore.exceptions import ClientError
+from pydantic import ValidationError
+
+from civic311 import aws
+from civic311.channels.cloudformation import CustomResourceRequest, Outcome
+from civic311.errors import InvalidInput
+from civic311.store.api_clients import ApiClientStore, key_digest, new_api_key
+from civic311.web.site import CACHE_CONTROL, CONFIG_KEY, CognitoConfig, WebConfig, site_files
+
+logger = Logger(child=True)
+
+WEB_CLIENT_ID = "web"
+_DELETE_BATCH = 1000
+
+
+def _required(request: CustomResourceRequest, name: str) -> str:
+    value = str(request.resource_properties.get(name) or "")
+    if not value:
+        raise InvalidInput(f"Custom::WebSite needs the property {name}")
+    return value
+
+
+def publish_site(request: CustomResourceRequest, assets: Path, default_clients_table: str) -> Outcome:
+    """Create or Update: upload every page, write config.json, then remove files the pages no longer have."""
+    bucket = _required(request, "BucketName")
+    client_id = _required(request, "UserPoolClientId")
+    clients = ApiClientStore(str(request.resource_properties.get("ApiClientsTable") or default_clients_table))
+    files = site_files(assets)
+    s3 = aws.s3()
+    for file in files:
+        s3.put_object(
+            Bucket=bucket,
+            Key=file.key,
+            Body=file.path.read_bytes(),
+            ContentType=file.content_type,
+            CacheControl=CACHE_CONTROL,
+        )
+    endpoint, region = aws.cognito_idp_endpoint()
+    config = WebConfig(
+        open311_api_key=web_client_key(bucket, clients),
+        cognito=CognitoConfig(region=region, client_id=client_id, endpoint=endpoint),
+    )
+    s3.put_object(
+        Bucket=bucket,
+        Key=CONFIG_KEY,
+        Body=config.model_dump_json(indent=2).encode("utf-8"),
+        ContentType="application/json; charset=utf-8",
+        CacheControl=CACHE_CONTROL,
+    )
+    removed = _delete_keys(bucket, sorted(_keys(bucket) - {file.key for file in files} - {CONFIG_KEY}))
+    logger.info("web pages published", extra={"bucket": bucket, "files": len(files), "removed": removed})
+    return Outcome(
+        # Stable per bucket: a new bucket is a new resource, and CloudFormation then deletes the old one.
+        physical_resource_id=f"web-site:{bucket}",
+        data={"Files": str(len(files)), "ApiClientId": WEB_CLIENT_ID},
+    )
+
+
+def retire_site(request: CustomResourceRequest, default_clients_table: str) -> None:
+    """Delete: revoke the page's key and empty the bucket (every version), so CloudFormation can delete it."""
+    bucket = _required(request, "BucketName")
+    clients = ApiClientStore(str(request.resource_properties.get("ApiClientsTable") or default_clients_table))
+    key = _published_key(bucket)
+    if key:
+        try:
+            clients.revoke_client_key(key_digest(key))
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+    paginator = aws.s3().get_paginator("list_object_versions")
+    for page in paginator.paginate(Bucket=bucket):
+        versions = [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
+        objects = [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in versions if "Key" in v and "VersionId" in v]
+        if objects:
+            aws.s3().delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})  # type: ignore[typeddict-item]
+
+
+def web_client_key(bucket: str, clients: ApiClientStore) -> str:
+    """The key config.json already publishes while it is still valid; else a newly registered one (after a revoke)."""
+    key = _published_key(bucket)
+    if key and clients.authenticate(key) is not None:
+        return key
+    key = new_api_key()
+    clients.register(client_id=WEB_CLIENT_ID, name="Resident web page", api_key=key)
+    return key
+
+
+def _published_key(bucket: str) -> str | None:
+    try:
+        body = aws.s3().get_object(Bucket=bucket, Key=CONFIG_KEY)["Body"].read()
+        return WebConfig.model_validate(json.loads(body)).open311_api_key
+    except aws.s3().exceptions.NoSuchKey:
+        return None
+    except (ValueError, ValidationError):
+        logger.warning("the published config.json is unreadable; a new key is registered")
+        return None
+
+
+def _keys(bucket: str) -> set[str]:
+    keys: set[str] = set()
+    for page in aws.s3().get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        keys.update(item["Key"] for item in page.get("Contents", []) if "Key" in item)
+    return keys
+
+
+def _delete_keys(bucket: str, keys: list[str]) -> int:
+    for start in range(0, len(keys), _DELETE_BATCH):
+        chunk = keys[start : start + _DELETE_BATCH]
+        aws.s3().delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": key} for key in chunk], "Quiet": True})
+    return len(keys)

@@ -1,0 +1,68 @@
+// How the pages talk to civic311: config.json first, then the Open311 API and the JSON API on the same origin.
+
+let loaded;
+
+/** config.json, written by the deploy next to the pages (and by the local stack's run of that deploy). */
+export function config() {
+  loaded ??= fetch("/config.json", { cache: "no-cache" }).then((answer) => {
+    if (!answer.ok) throw new Error(`config.json: HTTP ${answer.status}`);
+    return answer.json();
+  });
+  return loaded;
+}
+
+/** An API error with the server's own words (Open311's [{code, description}] or {message}). */
+export class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** fetch against the API base; answers parsed JSON or throws ApiError. */
+export async function call(path, options = {}) {
+  const { api_base: base } = await config();
+  const answer = await fetch(`${base}${path}`, options);
+  const text = await answer.text();
+  let body = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = null;
+  }
+  if (!answer.ok) {
+    const message = Array.isArray(body)
+      ? body.map((error) => error.description).join("; ")
+      : body?.message ?? `HTTP ${answer.status}`;
+    throw new ApiError(answer.status, message);
+  }
+  return body;
+}
+
+export const open311 = {
+  services: (language) => call("/open311/v2/services.json", { headers: { "Accept-Language": language } }),
+  definition: (code, language) =>
+    call(`/open311/v2/services/${encodeURIComponent(code)}.json`, { headers: { "Accept-Language": language } }),
+  request: async (id, language) =>
+    (await call(`/open311/v2/requests/${encodeURIComponent(id)}.json`, { headers: { "Accept-Language": language } }))[0],
+  updates: (start, end) =>
+    call(
+      `/open311/v2/servicerequestupdates.json?start_date=${encodeURIComponent(start)}&end_date=${encodeURIComponent(end)}`,
+    ),
+  /** POST requests.json, form-encoded as the spec has it; fields is a list of [name, value] pairs. */
+  async submit(fields, language, idempotencyKey) {
+    const { open311_api_key: key } = await config();
+    const body = new URLSearchParams([["api_key", key], ...fields]);
+    const headers = { "Accept-Language": language, "Idempotency-Key": idempotencyKey };
+    return (await call("/open311/v2/requests.json", { method: "POST", body, headers }))[0];
+  },
+};
+
+/** POST /v1/triage: the same screening every intake runs, so the page can say "Call 911 now" first. */
+export function triage(description, language) {
+  return call("/v1/triage", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ description, language }),
+  });
+}
