@@ -81,3 +81,26 @@ def test_very_long_text_is_cut_at_the_cap_and_still_read_up_to_it() -> None:
     beyond_cap = triage("the pothole is huge. " * 3000 + "my neighbor collapsed and is not breathing")
     assert early.emergency
     assert (beyond_cap.emergency, beyond_cap.service_code) == (False, "pothole")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my dad can not breathe",
+        "my dad cannot breathe",
+        "she will not wake up",
+        "he is not breathing",
+    ],
+)
+def test_spelled_out_negated_auxiliaries_read_like_contractions(text: str) -> None:
+    assert triage(text).emergency
+
+
+def test_a_dropped_final_g_is_restored_when_it_makes_a_rule_word() -> None:
+    result = triage("bruh theres smoke comin outta the garage")
+    assert "typo:coming" in result.signals
+
+
+def test_word_class_members_also_match_in_the_plural() -> None:
+    # "cashier" is a @person; "punching the cashiers" must read like "punching the cashier".
+    assert triage("a man is punching the cashiers at the front counter").emergency

@@ -113,7 +113,7 @@ class TriageEngine:
 
     # ----------------------------------------------------------------- preparation
     def _prepare(self, description: str) -> tuple[Doc, list[bool], list[tuple[int, str]]]:
-        doc = tokenize(description[:MAX_CHARS], self._rules.rewrites)
+        doc = tokenize(description[:MAX_CHARS], self._rules.rewrites, self._rules.joins)
         mask = location_mask(doc, self._rules.gazetteer)
         signals: list[tuple[int, str]] = []
         fixes = {token: self._typos.correct(token) for token in set(doc.tokens)}

@@ -70,6 +70,7 @@ class RuleSet(NamedTuple):
     combos: tuple[Combo, ...]
     patterns: tuple[Pattern, ...]
     rewrites: Mapping[str, tuple[str, ...]]
+    joins: Mapping[tuple[str, str], str]
     emergency_code_precedence: tuple[str, ...]
     risk_threshold: float
     gazetteer: Gazetteer
@@ -86,6 +87,40 @@ def _read(name: str) -> dict[str, Any]:
 
 def _words(values: Sequence[str]) -> frozenset[str]:
     return frozenset(fold(v).replace("'", "") for v in values)
+
+
+def _plurals(words: frozenset[str]) -> frozenset[str]:
+    """Class members with their plural forms, so "@person" also reads "cashiers", "workers", "senores"."""
+    extra = set()
+    for word in words:
+        if len(word) < 3 or not word.isalpha():
+            continue
+        extra.add(word + "s")
+        if word.endswith(("s", "x", "z", "ch", "sh", "n", "r", "l")):
+            extra.add(word + "es")
+    return words | frozenset(extra)
+
+
+def _spell_like_text(source: str, rewrites: Mapping[str, tuple[str, ...]], joins: Mapping[tuple[str, str], str]) -> str:
+    """Spell a pattern the way tokenize spells text, so "will not wake up" still meets "wont wake up"."""
+
+    def one(word: str) -> str:
+        replacement = rewrites.get(word)
+        return replacement[0] if replacement is not None and len(replacement) == 1 else word
+
+    items: list[str] = []
+    for item in source.split():
+        if item.isalnum():
+            for word in rewrites.get(item, (item,)):
+                if items and (items[-1], word) in joins:
+                    items[-1] = joins[(items[-1], word)]
+                else:
+                    items.append(word)
+            continue
+        if "|" in item and not item.endswith("?"):
+            item = "|".join(one(alt) if alt.isalnum() else alt for alt in item.split("|"))
+        items.append(item)
+    return " ".join(items)
 
 
 def _entry(raw: Mapping[str, Any], source: str) -> Entry:
@@ -136,13 +171,17 @@ def load_rules() -> RuleSet:
     combos: list[Combo] = []
     classes: dict[str, frozenset[str]] = {}
     rewrites: dict[str, tuple[str, ...]] = {}
+    joins: dict[tuple[str, str], str] = {}
     precedence: tuple[str, ...] = ()
     risk_threshold = float("inf")
     for name, document in iter_rule_documents():
         for class_name, members in document.get("word_classes", {}).items():
-            classes[class_name] = _words(members)
+            classes[class_name] = _plurals(_words(members))
         for raw_token, replacement in document.get("rewrites", {}).items():
             rewrites[fold(raw_token)] = tuple(fold(replacement).replace("'", "").split())
+        for pair, joined in document.get("joins", {}).items():
+            first, second = fold(pair).replace("'", "").split()
+            joins[(first, second)] = fold(joined).replace("'", "")
         if "emergency_code_precedence" in document:
             precedence = tuple(document["emergency_code_precedence"])
         if "risk_threshold" in document:
@@ -161,7 +200,9 @@ def load_rules() -> RuleSet:
 
     memo: dict[str, Element] = {}
     patterns = tuple(
-        compile_pattern(entry.id, source, classes, memo) for entry in entries.values() for source in entry.patterns
+        compile_pattern(entry.id, _spell_like_text(source, rewrites, joins), classes, memo)
+        for entry in entries.values()
+        for source in entry.patterns
     )
     places = _read("places.json")
     gazetteer = Gazetteer(
@@ -187,6 +228,7 @@ def load_rules() -> RuleSet:
         combos=tuple(combos),
         patterns=patterns,
         rewrites=rewrites,
+        joins=joins,
         emergency_code_precedence=precedence,
         risk_threshold=risk_threshold,
         gazetteer=gazetteer,

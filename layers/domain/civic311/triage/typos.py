@@ -69,12 +69,16 @@ class TypoCorrector:
                 self._by_deletion.setdefault(key, set()).add(term)
 
     def correct(self, token: str) -> str | None:
-        """The danger term this token was meant to be, if the slip is small enough."""
+        """The rule word this token was meant to be: a dropped final g, or a small slip in a danger term."""
         if token in self._known or len(token) < 3 or not token.isalpha():
             return None
         if token in self._cache:
             return self._cache[token]
-        result = self._by_squeeze.get(squeeze(token))
+        # Speech spelled as heard drops the final g ("comin", "bleedin", "breathin"); restore it when that makes
+        # a word the rules know.
+        result = token + "g" if token.endswith("in") and token + "g" in self._known else None
+        if result is None:
+            result = self._by_squeeze.get(squeeze(token))
         if result is None and self._min_len <= len(token) <= self._max_len:
             # Terms carry their two-letter deletions, so one token-side deletion covers the allowed slips.
             keys = {token} | _deletions(token)
