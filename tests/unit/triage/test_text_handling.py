@@ -104,3 +104,11 @@ def test_a_dropped_final_g_is_restored_when_it_makes_a_rule_word() -> None:
 def test_word_class_members_also_match_in_the_plural() -> None:
     # "cashier" is a @person; "punching the cashiers" must read like "punching the cashier".
     assert triage("a man is punching the cashiers at the front counter").emergency
+
+
+def test_a_number_range_only_matches_numbers_inside_it() -> None:
+    from civic311.triage.patterns import Matcher, compile_pattern
+
+    matcher = Matcher([compile_pattern("heat", "#100-130 degrees", {})])
+    assert matcher.find(("3", "degrees"), (0, 0)) == []
+    assert [h.entry_id for h in matcher.find(("110", "degrees"), (0, 0))] == ["heat"]

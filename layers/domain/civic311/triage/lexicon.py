@@ -19,6 +19,7 @@ ENTRY_KINDS = frozenset(
         "danger",  # on its own: call 911 now
         "component",  # only counts inside a combo
         "risk",  # a weak danger sign; enough different ones together (risk_threshold) mean 911
+        "alarm",  # a bare call for help: a risk sign only in a terse message that asks for no service
         "crisis",  # mental-health distress, not imminent
         "crisis-imminent",  # self-harm in progress or with plan and means: 911 and crisis
         "negator",  # "no", "nobody", "nadie": cancels a cue just after it
@@ -27,6 +28,7 @@ ENTRY_KINDS = frozenset(
         "habitual",  # "every night", "todas las noches": a pattern, not something happening this minute
         "hypothetical",  # "what should I do if", "qué hago si": asking ahead, nothing is happening
         "present-time",  # "right now", "ahorita", "just now": the event is happening
+        "progressive",  # "is following", "están quebrando": under way, for cues that need it; never beats a time phrase
         "uncertain",  # "not sure if he is breathing": treat as present, never as negated
         "resolved",  # "long gone", "ya se fueron": the danger has passed
         "safety",  # "I'm not going to do anything": no plan right now
@@ -73,6 +75,8 @@ class RuleSet(NamedTuple):
     joins: Mapping[tuple[str, str], str]
     emergency_code_precedence: tuple[str, ...]
     risk_threshold: float
+    terse_words: int
+    terse_risk_threshold: float
     gazetteer: Gazetteer
     stopwords: Mapping[str, frozenset[str]]
     accent_cues: str
@@ -174,6 +178,8 @@ def load_rules() -> RuleSet:
     joins: dict[tuple[str, str], str] = {}
     precedence: tuple[str, ...] = ()
     risk_threshold = float("inf")
+    terse_words = 0
+    terse_risk_threshold = float("inf")
     for name, document in iter_rule_documents():
         for class_name, members in document.get("word_classes", {}).items():
             classes[class_name] = _plurals(_words(members))
@@ -186,6 +192,9 @@ def load_rules() -> RuleSet:
             precedence = tuple(document["emergency_code_precedence"])
         if "risk_threshold" in document:
             risk_threshold = float(document["risk_threshold"])
+        if "terse" in document:
+            terse_words = int(document["terse"]["max_words"])
+            terse_risk_threshold = float(document["terse"]["risk_threshold"])
         for raw in document.get("entries", ()):
             if raw["id"] in entries:
                 raise ValueError(f"{name}: duplicate entry id {raw['id']!r}")
@@ -231,6 +240,8 @@ def load_rules() -> RuleSet:
         joins=joins,
         emergency_code_precedence=precedence,
         risk_threshold=risk_threshold,
+        terse_words=terse_words,
+        terse_risk_threshold=terse_risk_threshold,
         gazetteer=gazetteer,
         stopwords=stopwords,
         accent_cues=language["spanish_characters"],

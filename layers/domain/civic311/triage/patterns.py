@@ -252,7 +252,8 @@ class Matcher:
             if length <= len(token):
                 found.extend(self._suffix.get(token[-length:], ()))
         if token.isdigit():
-            found.extend(self._numeric)
+            # Number ranges are not indexed by value, so check the range here: "3 kids" is not "#100-130".
+            found.extend(k for k in self._numeric if self._patterns[k][1][0].accepts(token))
         result = tuple(dict.fromkeys(found))
         if len(self._cache) < self._CACHE_LIMIT:
             self._cache[token] = result
