@@ -118,6 +118,7 @@ _REVIEWED = {
     "ac ~2 not working",
     "ac ~3 isnt|not working",
     "throwing|threw up ~4 black|dark",
+    "man|guy|woman|lady|person|worker|rider|cyclist|biker|officer|skater|hiker down",
 }
 
 

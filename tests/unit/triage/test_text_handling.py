@@ -112,3 +112,22 @@ def test_a_number_range_only_matches_numbers_inside_it() -> None:
     matcher = Matcher([compile_pattern("heat", "#100-130 degrees", {})])
     assert matcher.find(("3", "degrees"), (0, 0)) == []
     assert [h.entry_id for h in matcher.find(("110", "degrees"), (0, 0))] == ["heat"]
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("mi hijo se desmallo en la escuela", "desmayo"),
+        ("se esta aogando el niño en la alberca", "ahogando"),
+        ("balasos en la calle", "balazos"),
+    ],
+)
+def test_spanish_spelled_by_ear_is_read_by_sound(text: str, term: str) -> None:
+    result = triage(text)
+    assert result.emergency, result.signals
+    assert f"typo:{term}" in result.signals
+
+
+@pytest.mark.parametrize("text", ["my son fell off his scooter, he's fine", "we went hiking at Sabino yesterday"])
+def test_real_words_are_not_read_as_sound_alikes_of_danger_words(text: str) -> None:
+    assert not any(s.startswith("typo:") for s in triage(text).signals)

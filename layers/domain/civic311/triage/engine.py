@@ -115,7 +115,7 @@ class TriageEngine:
         )
         matched = [p for p in rules.patterns if not (p.entry_id in barrier_ids and p.source in self._barrier_words)]
         self._matcher = Matcher(matched, frozenset().union(*rules.stopwords.values()))
-        self._typos = TypoCorrector(rules.typo_terms, rules.known_words)
+        self._typos = TypoCorrector(rules.typo_terms, rules.known_words, rules.vocabulary)
         self._kind_of = {entry.id: entry.kind for entry in rules.entries.values()}
         self._precedence = {code: i for i, code in enumerate(rules.emergency_code_precedence)}
 

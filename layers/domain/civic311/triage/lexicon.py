@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib import resources
 from typing import Any, NamedTuple, cast
 
@@ -82,6 +83,7 @@ class RuleSet(NamedTuple):
     accent_cues: str
     typo_terms: tuple[str, ...]
     known_words: frozenset[str]
+    vocabulary: frozenset[str]
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -127,6 +129,18 @@ def _spell_like_text(source: str, rewrites: Mapping[str, tuple[str, ...]], joins
     return " ".join(items)
 
 
+def _respeller(rewrites: Mapping[str, tuple[str, ...]], joins: Mapping[tuple[str, str], str]) -> Callable[[str], str]:
+    """_spell_like_text, skipped for the many patterns that hold no rewritten word and no joinable pair."""
+    triggers = frozenset(rewrites) | frozenset(second for _, second in joins)
+
+    def respell(source: str) -> str:
+        if triggers.isdisjoint(source.replace("|", " ").split()):
+            return source
+        return _spell_like_text(source, rewrites, joins)
+
+    return respell
+
+
 def _entry(raw: Mapping[str, Any], source: str) -> Entry:
     kind = raw["kind"]
     if kind not in ENTRY_KINDS:
@@ -161,6 +175,17 @@ def _combo(raw: Mapping[str, Any], source: str) -> Combo:
         all_of=tuple(frozenset(group) for group in raw["all_of"]),
         within=raw.get("within"),
     )
+
+
+# Entry kinds whose words are worth guessing a misspelling towards: the ones that can raise an alarm.
+_ALARM_KINDS = frozenset({"danger", "crisis", "crisis-imminent", "component", "risk", "alarm"})
+_LONG_WORD = re.compile(r"(?<![a-z@*])[a-z]{5,}(?![a-z*])")
+
+
+def _danger_vocabulary(entries: Mapping[str, Entry]) -> frozenset[str]:
+    """Words of five letters or more in the entries that can raise an alarm, for the sound-alike speller."""
+    text = " ".join(source for entry in entries.values() if entry.kind in _ALARM_KINDS for source in entry.patterns)
+    return frozenset(_LONG_WORD.findall(text))
 
 
 def iter_rule_documents() -> Iterator[tuple[str, dict[str, Any]]]:
@@ -208,8 +233,9 @@ def load_rules() -> RuleSet:
                     raise ValueError(f"combo {combo.id!r} refers to unknown entry {component!r}")
 
     memo: dict[str, Element] = {}
+    respell = _respeller(rewrites, joins)
     patterns = tuple(
-        compile_pattern(entry.id, _spell_like_text(source, rewrites, joins), classes, memo)
+        compile_pattern(entry.id, respell(source), classes, memo)
         for entry in entries.values()
         for source in entry.patterns
     )
@@ -232,6 +258,7 @@ def load_rules() -> RuleSet:
     pattern_words = frozenset().union(*(element.words for element in distinct.values()))
     stopwords = {lang: _words(words) for lang, words in language["stopwords"].items()}
     known = pattern_words | frozenset().union(*stopwords.values()) | _words(typos["real_words"])
+    known_other = frozenset().union(*stopwords.values()) | _words(typos["real_words"])
     return RuleSet(
         entries=entries,
         combos=tuple(combos),
@@ -247,4 +274,5 @@ def load_rules() -> RuleSet:
         accent_cues=language["spanish_characters"],
         typo_terms=tuple(fold(t) for t in typos["danger_terms"]),
         known_words=known | frozenset(fold(t) for t in typos["danger_terms"]),
+        vocabulary=(_danger_vocabulary(entries) | frozenset(fold(t) for t in typos["danger_terms"])) - known_other,
     )

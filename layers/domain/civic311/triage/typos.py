@@ -43,13 +43,41 @@ def allowed_distance(term: str) -> int:
     return 0
 
 
+# Spellings of the same Spanish sound: a writer who spells by ear swaps these ("balasos", "desmallo", "ambulansia").
+_SOUND_ALIKES = (("ll", "y"), ("y", "ll"), ("s", "z"), ("z", "s"), ("s", "c"), ("c", "s"), ("b", "v"), ("v", "b"))
+_VOWELS = frozenset("aeiou")
+# Shorter words have too many sound-alike neighbours to guess from.
+_SOUND_MIN = 5
+
+
+def sound_alikes(word: str) -> set[str]:
+    """One-step respellings by ear: a swapped sound-alike letter, or a silent h restored ("aogando" -> "ahogando")."""
+    found: set[str] = set()
+    for old, new in _SOUND_ALIKES:
+        start = word.find(old)
+        while start >= 0:
+            found.add(word[:start] + new + word[start + len(old) :])
+            start = word.find(old, start + 1)
+    for i in range(1, len(word)):
+        if word[i - 1] in _VOWELS and word[i] in _VOWELS:
+            found.add(word[:i] + "h" + word[i:])
+    found.discard(word)
+    return found
+
+
 class TypoCorrector:
-    """Maps an unknown token to the one danger term it is a slip of, or to nothing."""
+    """Maps an unknown token to the one rule word it is a slip of, or to nothing.
+
+    Danger terms tolerate small slips (two from ten letters); any rule word is also matched by sound when the
+    token is one Spanish sound-alike respelling away from exactly one of them.
+    """
 
     _CACHE_LIMIT = 50_000
 
-    def __init__(self, terms: Iterable[str], known_words: frozenset[str]) -> None:
+    def __init__(self, terms: Iterable[str], known_words: frozenset[str], vocabulary: Iterable[str] = ()) -> None:
         self._known = known_words
+        self._vocabulary = frozenset(w for w in vocabulary if w.isalpha())
+
         self._by_squeeze: dict[str, str] = {}
         self._by_deletion: dict[str, set[str]] = {}
         self._cache: dict[str, str | None] = {}
@@ -86,6 +114,16 @@ class TypoCorrector:
             scored = sorted((edit_distance(token, term, allowed_distance(term)), term) for term in candidates)
             if scored and scored[0][0] <= allowed_distance(scored[0][1]):
                 result = scored[0][1]
+        if result is None:
+            result = self._nearest_rule_word(token)
         if len(self._cache) < self._CACHE_LIMIT:
             self._cache[token] = result
         return result
+
+    def _nearest_rule_word(self, token: str) -> str | None:
+        """The only rule word that sounds the same when spelled by ear."""
+        if len(token) >= _SOUND_MIN:
+            heard = [word for word in sound_alikes(token) if word in self._vocabulary]
+            if len(heard) == 1:
+                return heard[0]
+        return None
