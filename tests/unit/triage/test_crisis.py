@@ -80,3 +80,13 @@ def test_passive_wishes_goodbyes_and_done_statements_with_a_means_are_imminent(t
 def test_passive_death_wishes_without_a_plan_are_a_crisis_not_911(text: str) -> None:
     result = triage(text)
     assert (result.emergency, result.crisis) == (False, True), result.signals
+
+
+def test_suicidal_intent_with_a_time_ahead_is_imminent() -> None:
+    result = triage("my 15 year old ran off after texting that she wants to die tonight")
+    assert (result.emergency, result.crisis) == (True, True), result.signals
+
+
+def test_present_self_harm_with_the_person_safe_now_is_not_imminent() -> None:
+    result = triage("mi hija se está cortando los brazos, ahorita está en la escuela y está bien, necesitamos ayuda")
+    assert (result.emergency, result.crisis) == (False, True), result.signals

@@ -156,3 +156,17 @@ def test_heat_stroke_signs_escalate_without_the_words_heat_stroke() -> None:
 )
 def test_non_native_english_still_escalates(text: str) -> None:
     assert triage(text).emergency, triage(text).signals
+
+
+def test_two_serious_signs_together_escalate_without_a_named_condition() -> None:
+    result = triage("my dad says it's just indigestion but he's sweating buckets and his face is gray")
+    assert result.emergency, result.signals
+
+
+def test_the_same_signs_in_a_long_standing_condition_asking_for_a_service_do_not() -> None:
+    result = triage("my mom can't walk and is in pain from arthritis, is there a program with rides to her appointment")
+    assert not result.emergency, result.signals
+
+
+def test_a_grey_car_is_not_a_grey_face() -> None:
+    assert "risk:risk-severe-sign" not in triage("un carro gris lleva semanas estacionado frente al parque").signals
