@@ -108,3 +108,13 @@ def test_an_idiom_cancels_a_cue_that_starts_inside_it() -> None:
 
 def test_a_joke_marker_takes_the_threat_out_of_hyperbole() -> None:
     assert not triage("a guy yelled he was gonna kill the umpire lol, anyway the bleachers need fixing").emergency
+
+
+def test_a_present_phrase_in_another_clause_does_not_undo_a_resolution() -> None:
+    text = "the fire department came and put out the grass fire behind the school, now there's burnt trash everywhere"
+    assert not triage(text).emergency, triage(text).signals
+
+
+def test_a_persistent_state_is_not_negated_in_spanish() -> None:
+    result = triage("mi hermano se mató en un accidente el año pasado y mi mamá no sale de la depresión")
+    assert result.crisis, result.signals

@@ -205,8 +205,13 @@ class TriageEngine:
             return False
         for res in ctx.resolved:
             if group in self._rules.entries[res.entry_id].resolves:
-                present = self._nearest(ctx.present, hit, doc)
-                return present is None or present > PRESENT_GUARD
+                # Only a present phrase in the cue's own clause says the danger is back ("it's out but smoking again").
+                near = [
+                    p
+                    for p in ctx.present.between(hit.start - PRESENT_GUARD, hit.end + PRESENT_GUARD)
+                    if doc.clause[p.start] == doc.clause[hit.start] and _distance(p, hit) <= PRESENT_GUARD
+                ]
+                return not near
         return False
 
     def _status(self, hit: Hit, entry: Entry, doc: Doc, ctx: _Context) -> str:
