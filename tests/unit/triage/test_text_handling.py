@@ -131,3 +131,12 @@ def test_spanish_spelled_by_ear_is_read_by_sound(text: str, term: str) -> None:
 @pytest.mark.parametrize("text", ["my son fell off his scooter, he's fine", "we went hiking at Sabino yesterday"])
 def test_real_words_are_not_read_as_sound_alikes_of_danger_words(text: str) -> None:
     assert not any(s.startswith("typo:") for s in triage(text).signals)
+
+
+def test_a_place_name_inside_a_danger_cue_does_not_hide_it() -> None:
+    assert triage("a horse is loose running down Tanque Verde in traffic").emergency
+
+
+def test_a_service_cue_never_spans_a_place_name() -> None:
+    result = triage("a woman with a shopping cart has been living at the bus stop on Prince for weeks")
+    assert result.service_code == "homeless-outreach", result.signals

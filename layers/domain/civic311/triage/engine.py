@@ -251,10 +251,15 @@ class TriageEngine:
         has_places = any(mask)
         kind_of = self._kind_of
         for hit in self._matcher.find(doc.tokens, doc.sentence):
-            if has_places and any(mask[hit.start : hit.end]):
+            kind = kind_of[hit.entry_id]
+            # A place name may sit inside a danger cue's gap ("running down Tanque Verde in traffic"), never at either
+            # end; a service cue must not touch one at all ("the bus stop on Prince for weeks" is no parked bus).
+            if has_places and (
+                (mask[hit.start] or mask[hit.end - 1]) or (kind == "service-cue" and any(mask[hit.start : hit.end]))
+            ):
                 masked_any = True
                 continue
-            by_kind.setdefault(kind_of[hit.entry_id], []).append(hit)
+            by_kind.setdefault(kind, []).append(hit)
         if masked_any:
             signals.append((0, "place-name-ignored"))
 
