@@ -52,3 +52,41 @@ def test_a_support_group_question_is_mental_health_but_not_a_crisis() -> None:
 def test_an_accidental_overdose_is_an_emergency_without_a_crisis() -> None:
     result = triage("my roommate took too many of her back pain pills and won't stay awake")
     assert (result.emergency, result.crisis) == (True, False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bestie is sobbing in the car saying she wants to disappear forever and she has her dads gun in her backpack",
+        "my dad loaded his revolver and is sitting in his truck saying he's done",
+        "my brother texted me goodbye and said he's at the top of the parking garage downtown",
+        "mi hermano me mandó un mensaje despidiéndose y dice que tiene la pistola de mi papá",
+        "my friend says he's going to step in front of a train at the crossing",
+    ],
+)
+def test_passive_wishes_goodbyes_and_done_statements_with_a_means_are_imminent(text: str) -> None:
+    result = triage(text)
+    assert (result.emergency, result.crisis) == (True, True), result.signals
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I keep having thoughts that everyone would be happier if I wasn't around, I don't have a plan",
+        "a veces pienso que sería mejor no despertar, pero no tengo plan",
+        "im so done w everything fr, not gonna do anything tho, just need to vent",
+    ],
+)
+def test_passive_death_wishes_without_a_plan_are_a_crisis_not_911(text: str) -> None:
+    result = triage(text)
+    assert (result.emergency, result.crisis) == (False, True), result.signals
+
+
+def test_suicidal_intent_with_a_time_ahead_is_imminent() -> None:
+    result = triage("my 15 year old ran off after texting that she wants to die tonight")
+    assert (result.emergency, result.crisis) == (True, True), result.signals
+
+
+def test_present_self_harm_with_the_person_safe_now_is_not_imminent() -> None:
+    result = triage("mi hija se está cortando los brazos, ahorita está en la escuela y está bien, necesitamos ayuda")
+    assert (result.emergency, result.crisis) == (False, True), result.signals

@@ -103,3 +103,70 @@ def test_emergency_service_code_is_the_best_fit() -> None:
     assert triage("a dog is mauling a man and won't let go").service_code == "animal"
     assert triage("car flipped on Oracle, the driver isn't moving").service_code == "traffic-parking"
     assert triage("a man with a knife is threatening my neighbor").service_code == "other"
+
+
+@pytest.mark.parametrize("text", ["help", "HELP PLEASE", "auxilio", "hay sangre", "someone hurt bad"])
+def test_a_terse_call_for_help_escalates(text: str) -> None:
+    assert triage(text).emergency, triage(text).signals
+
+
+@pytest.mark.parametrize(
+    ("text", "code"), [("help with rent", "vouchers"), ("pothole", "pothole"), ("need food", "food")]
+)
+def test_a_terse_request_for_a_service_does_not(text: str, code: str) -> None:
+    result = triage(text)
+    assert (result.emergency, result.service_code) == (False, code), result.signals
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the trench they were digging caved in and a worker is buried up to his chest",
+        "scaffolding came down at the site, two workers underneath it",
+        "se derrumbó la zanja y hay un trabajador enterrado",
+    ],
+)
+def test_people_under_a_collapse_escalate(text: str) -> None:
+    assert triage(text).emergency
+
+
+def test_a_property_crime_under_way_escalates_but_a_discovered_one_is_a_report() -> None:
+    now = triage("some guy is slashing tires in the student lot rn, I'm watching him")
+    later = triage("someone slashed all four of my tires last night")
+    assert (now.emergency, now.service_code) == (True, "suspicious-activity"), now.signals
+    assert (later.emergency, later.service_code) == (False, "property-crime-report"), later.signals
+
+
+def test_a_bite_with_a_body_wide_reaction_escalates_but_local_swelling_does_not() -> None:
+    assert triage("something bit me in the woodpile and now I'm getting lightheaded").emergency
+    assert not triage("a bee stung my arm yesterday and it's a little swollen").emergency
+
+
+def test_heat_stroke_signs_escalate_without_the_words_heat_stroke() -> None:
+    assert triage("man at the bus stop in full sun, he's not sweating, kinda babbling, skin red hot").emergency
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the man in the store he have a knife and take the money, he is still here",
+        "my son he eat the pills of the grandmother, maybe 10, he is 3 years",
+        "Please, my husband he fall from the ladder, he cannot move the legs",
+    ],
+)
+def test_non_native_english_still_escalates(text: str) -> None:
+    assert triage(text).emergency, triage(text).signals
+
+
+def test_two_serious_signs_together_escalate_without_a_named_condition() -> None:
+    result = triage("my dad says it's just indigestion but he's sweating buckets and his face is gray")
+    assert result.emergency, result.signals
+
+
+def test_the_same_signs_in_a_long_standing_condition_asking_for_a_service_do_not() -> None:
+    result = triage("my mom can't walk and is in pain from arthritis, is there a program with rides to her appointment")
+    assert not result.emergency, result.signals
+
+
+def test_a_grey_car_is_not_a_grey_face() -> None:
+    assert "risk:risk-severe-sign" not in triage("un carro gris lleva semanas estacionado frente al parque").signals

@@ -79,3 +79,42 @@ def test_a_gone_suspect_turns_a_break_in_into_a_report() -> None:
 def test_a_break_in_word_alone_needs_a_present_sign() -> None:
     assert not triage("someone broke into my storage unit, I need a report for insurance").emergency
     assert triage("somebody broke in and they are still in the house").emergency
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi esposo se cortó la mano con la sierra y no le para la sangre",
+        "he cut his leg and it won't stop bleeding",
+    ],
+)
+def test_a_danger_that_will_not_stop_is_not_negated(text: str) -> None:
+    assert triage(text).emergency, triage(text).signals
+
+
+def test_an_action_under_way_satisfies_a_cue_that_needs_the_present() -> None:
+    result = triage("somebody is following me in a red truck, I've turned four times and he's still behind me")
+    assert result.emergency, result.signals
+
+
+def test_the_progressive_does_not_outweigh_an_explicit_habit() -> None:
+    result = triage("my neighbor is shooting a movie in his front yard every night with loud speakers")
+    assert not result.emergency, result.signals
+
+
+def test_an_idiom_cancels_a_cue_that_starts_inside_it() -> None:
+    assert not triage("the smoke detector test in our building is scheduled for Monday").emergency
+
+
+def test_a_joke_marker_takes_the_threat_out_of_hyperbole() -> None:
+    assert not triage("a guy yelled he was gonna kill the umpire lol, anyway the bleachers need fixing").emergency
+
+
+def test_a_present_phrase_in_another_clause_does_not_undo_a_resolution() -> None:
+    text = "the fire department came and put out the grass fire behind the school, now there's burnt trash everywhere"
+    assert not triage(text).emergency, triage(text).signals
+
+
+def test_a_persistent_state_is_not_negated_in_spanish() -> None:
+    result = triage("mi hermano se mató en un accidente el año pasado y mi mamá no sale de la depresión")
+    assert result.crisis, result.signals

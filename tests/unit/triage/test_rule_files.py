@@ -116,6 +116,9 @@ _REVIEWED = {
     "blown|blew up ~4 mailbox|car|window",
     "walk|walks|walking up to ~3 car|it|window ~8 leave|leaves|minute",
     "ac ~2 not working",
+    "ac ~3 isnt|not working",
+    "throwing|threw up ~4 black|dark",
+    "man|guy|woman|lady|person|worker|rider|cyclist|biker|officer|skater|hiker down",
 }
 
 

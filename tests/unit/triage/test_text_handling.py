@@ -81,3 +81,62 @@ def test_very_long_text_is_cut_at_the_cap_and_still_read_up_to_it() -> None:
     beyond_cap = triage("the pothole is huge. " * 3000 + "my neighbor collapsed and is not breathing")
     assert early.emergency
     assert (beyond_cap.emergency, beyond_cap.service_code) == (False, "pothole")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my dad can not breathe",
+        "my dad cannot breathe",
+        "she will not wake up",
+        "he is not breathing",
+    ],
+)
+def test_spelled_out_negated_auxiliaries_read_like_contractions(text: str) -> None:
+    assert triage(text).emergency
+
+
+def test_a_dropped_final_g_is_restored_when_it_makes_a_rule_word() -> None:
+    result = triage("bruh theres smoke comin outta the garage")
+    assert "typo:coming" in result.signals
+
+
+def test_word_class_members_also_match_in_the_plural() -> None:
+    # "cashier" is a @person; "punching the cashiers" must read like "punching the cashier".
+    assert triage("a man is punching the cashiers at the front counter").emergency
+
+
+def test_a_number_range_only_matches_numbers_inside_it() -> None:
+    from civic311.triage.patterns import Matcher, compile_pattern
+
+    matcher = Matcher([compile_pattern("heat", "#100-130 degrees", {})])
+    assert matcher.find(("3", "degrees"), (0, 0)) == []
+    assert [h.entry_id for h in matcher.find(("110", "degrees"), (0, 0))] == ["heat"]
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("mi hijo se desmallo en la escuela", "desmayo"),
+        ("se esta aogando el niño en la alberca", "ahogando"),
+        ("balasos en la calle", "balazos"),
+    ],
+)
+def test_spanish_spelled_by_ear_is_read_by_sound(text: str, term: str) -> None:
+    result = triage(text)
+    assert result.emergency, result.signals
+    assert f"typo:{term}" in result.signals
+
+
+@pytest.mark.parametrize("text", ["my son fell off his scooter, he's fine", "we went hiking at Sabino yesterday"])
+def test_real_words_are_not_read_as_sound_alikes_of_danger_words(text: str) -> None:
+    assert not any(s.startswith("typo:") for s in triage(text).signals)
+
+
+def test_a_place_name_inside_a_danger_cue_does_not_hide_it() -> None:
+    assert triage("a horse is loose running down Tanque Verde in traffic").emergency
+
+
+def test_a_service_cue_never_spans_a_place_name() -> None:
+    result = triage("a woman with a shopping cart has been living at the bus stop on Prince for weeks")
+    assert result.service_code == "homeless-outreach", result.signals

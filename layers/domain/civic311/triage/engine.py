@@ -47,7 +47,9 @@ LIVE, NEGATED, PAST, HABITUAL, HYPOTHETICAL, RESOLVED, NOT_NOW = (
     "not-now",
 )
 # A tuple, not a set: the order hits are judged in must not depend on hash seeds.
-_CUE_KINDS = ("danger", "crisis-imminent", "crisis", "component", "risk")
+_CUE_KINDS = ("danger", "crisis-imminent", "crisis", "component", "risk", "alarm")
+# Kinds that only add to the risk score.
+_RISK_KINDS = frozenset({"risk", "alarm"})
 
 
 class _Spans:
@@ -74,6 +76,7 @@ class _Context(NamedTuple):
     habitual: _Spans
     hypothetical: _Spans
     present: _Spans
+    progressive: _Spans
     resolved: tuple[Hit, ...]
     safety: tuple[Hit, ...]
 
@@ -88,6 +91,11 @@ def _distance(a: Hit, b: Hit) -> int:
 
 def _overlaps(a: Hit, b: Hit) -> bool:
     return a.start < b.end and b.start < a.end
+
+
+def _explains(idiom: Hit, cue: Hit) -> bool:
+    """An idiom explains a cue that starts inside it ("smoke detector test in our building"), or one it outspans."""
+    return idiom.start <= cue.start < idiom.end
 
 
 def _drop_shadowed(mine: Sequence[Hit], theirs: Sequence[Hit]) -> tuple[Hit, ...]:
@@ -107,13 +115,13 @@ class TriageEngine:
         )
         matched = [p for p in rules.patterns if not (p.entry_id in barrier_ids and p.source in self._barrier_words)]
         self._matcher = Matcher(matched, frozenset().union(*rules.stopwords.values()))
-        self._typos = TypoCorrector(rules.typo_terms, rules.known_words)
+        self._typos = TypoCorrector(rules.typo_terms, rules.known_words, rules.vocabulary)
         self._kind_of = {entry.id: entry.kind for entry in rules.entries.values()}
         self._precedence = {code: i for i, code in enumerate(rules.emergency_code_precedence)}
 
     # ----------------------------------------------------------------- preparation
     def _prepare(self, description: str) -> tuple[Doc, list[bool], list[tuple[int, str]]]:
-        doc = tokenize(description[:MAX_CHARS], self._rules.rewrites)
+        doc = tokenize(description[:MAX_CHARS], self._rules.rewrites, self._rules.joins)
         mask = location_mask(doc, self._rules.gazetteer)
         signals: list[tuple[int, str]] = []
         fixes = {token: self._typos.correct(token) for token in set(doc.tokens)}
@@ -142,6 +150,7 @@ class TriageEngine:
             habitual=_Spans(_drop_shadowed(habitual, present)),
             hypothetical=_Spans(by_kind.get("hypothetical", [])),
             present=_Spans(_drop_shadowed(_drop_shadowed(present, past), habitual)),
+            progressive=_Spans(by_kind.get("progressive", [])),
             resolved=tuple(by_kind.get("resolved", [])),
             safety=tuple(by_kind.get("safety", [])),
         )
@@ -181,7 +190,7 @@ class TriageEngine:
             distance = self._nearest(spans, hit, doc, inside=False)
             if distance is not None and (present is None or distance < present):
                 return status
-        if entry.needs_present and present is None:
+        if entry.needs_present and present is None and self._nearest(ctx.progressive, hit, doc) is None:
             return NOT_NOW
         return LIVE
 
@@ -196,8 +205,13 @@ class TriageEngine:
             return False
         for res in ctx.resolved:
             if group in self._rules.entries[res.entry_id].resolves:
-                present = self._nearest(ctx.present, hit, doc)
-                return present is None or present > PRESENT_GUARD
+                # Only a present phrase in the cue's own clause says the danger is back ("it's out but smoking again").
+                near = [
+                    p
+                    for p in ctx.present.between(hit.start - PRESENT_GUARD, hit.end + PRESENT_GUARD)
+                    if doc.clause[p.start] == doc.clause[hit.start] and _distance(p, hit) <= PRESENT_GUARD
+                ]
+                return not near
         return False
 
     def _status(self, hit: Hit, entry: Entry, doc: Doc, ctx: _Context) -> str:
@@ -237,10 +251,15 @@ class TriageEngine:
         has_places = any(mask)
         kind_of = self._kind_of
         for hit in self._matcher.find(doc.tokens, doc.sentence):
-            if has_places and any(mask[hit.start : hit.end]):
+            kind = kind_of[hit.entry_id]
+            # A place name may sit inside a danger cue's gap ("running down Tanque Verde in traffic"), never at either
+            # end; a service cue must not touch one at all ("the bus stop on Prince for weeks" is no parked bus).
+            if has_places and (
+                (mask[hit.start] or mask[hit.end - 1]) or (kind == "service-cue" and any(mask[hit.start : hit.end]))
+            ):
                 masked_any = True
                 continue
-            by_kind.setdefault(kind_of[hit.entry_id], []).append(hit)
+            by_kind.setdefault(kind, []).append(hit)
         if masked_any:
             signals.append((0, "place-name-ignored"))
 
@@ -250,11 +269,11 @@ class TriageEngine:
         live: dict[str, list[Hit]] = {}
         fired: list[tuple[int, str, str, str]] = []  # position, id, kind, service code
         for kind in _CUE_KINDS:
-            keep = MAX_LIVE_HITS if kind in {"component", "risk"} else 1
+            keep = MAX_LIVE_HITS if kind in {"component", "risk", "alarm"} else 1
             for hit in by_kind.get(kind, ()):
                 if len(live.get(hit.entry_id, ())) >= keep:
                     continue
-                if any(b.end - b.start >= hit.end - hit.start for b in benign.between(hit.start, hit.end)):
+                if any(_explains(b, hit) for b in benign.between(hit.start, hit.end)):
                     continue
                 entry = rules.entries[hit.entry_id]
                 status = self._status(hit, entry, doc, ctx)
@@ -264,12 +283,16 @@ class TriageEngine:
                         signals.append((hit.start, f"{status}:{entry.id}"))
                     continue
                 live.setdefault(entry.id, []).append(hit)
-                if kind not in {"component", "risk"}:
+                if kind not in {"component", "risk", "alarm"}:
                     fired.append((hit.start, entry.id, kind, entry.service_code or "other"))
 
-        risk_hits = [h for entry_id, hits in live.items() if rules.entries[entry_id].kind == "risk" for h in hits]
+        risk_kinds, threshold = frozenset({"risk"}), rules.risk_threshold
+        if self._terse(doc, by_kind):
+            # "help", "hay sangre", "someone hurt": a few words with nothing else to go on are a call for help.
+            risk_kinds, threshold = _RISK_KINDS, rules.terse_risk_threshold
+        risk_hits = [h for entry_id, hits in live.items() if rules.entries[entry_id].kind in risk_kinds for h in hits]
         risk_score, risk_start = self._vote(risk_hits, doc.tokens).get("risk", (0.0, 0))
-        if risk_score >= rules.risk_threshold:
+        if risk_score >= threshold:
             signals.extend((h.start, f"risk:{h.entry_id}") for h in risk_hits)
             fired.append((risk_start, "risk-score", "danger", "other"))
 
@@ -315,6 +338,13 @@ class TriageEngine:
             signals=list(dict.fromkeys(ordered)),
         )
 
+    def _terse(self, doc: Doc, by_kind: dict[str, list[Hit]]) -> bool:
+        """A message of a few words that asks for no service."""
+        if len(doc.tokens) > self._rules.terse_words:
+            return False
+        votes = self._vote(by_kind.get("service-cue", []), doc.tokens)
+        return not any(score > 0 for score, _ in votes.values())
+
     def _vote(self, hits: Sequence[Hit], tokens: Sequence[str]) -> dict[str, tuple[float, int]]:
         """Weighted votes per service code (risk entries vote under "risk"), with where each was first seen.
 
@@ -334,7 +364,7 @@ class TriageEngine:
         first_code: dict[str, int] = {}
         for entry_id, position in first_seen.items():
             entry = self._rules.entries[entry_id]
-            code = "risk" if entry.kind == "risk" else entry.service_code or "other"
+            code = "risk" if entry.kind in _RISK_KINDS else entry.service_code or "other"
             votes = min(len(phrases[entry_id]), VOTES_PER_ENTRY)
             scores[code] = scores.get(code, 0.0) + entry.weight * votes
             first_code[code] = min(first_code.get(code, position), position)

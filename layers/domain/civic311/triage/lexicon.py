@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib import resources
 from typing import Any, NamedTuple, cast
 
@@ -19,6 +20,7 @@ ENTRY_KINDS = frozenset(
         "danger",  # on its own: call 911 now
         "component",  # only counts inside a combo
         "risk",  # a weak danger sign; enough different ones together (risk_threshold) mean 911
+        "alarm",  # a bare call for help: a risk sign only in a terse message that asks for no service
         "crisis",  # mental-health distress, not imminent
         "crisis-imminent",  # self-harm in progress or with plan and means: 911 and crisis
         "negator",  # "no", "nobody", "nadie": cancels a cue just after it
@@ -27,6 +29,7 @@ ENTRY_KINDS = frozenset(
         "habitual",  # "every night", "todas las noches": a pattern, not something happening this minute
         "hypothetical",  # "what should I do if", "qué hago si": asking ahead, nothing is happening
         "present-time",  # "right now", "ahorita", "just now": the event is happening
+        "progressive",  # "is following", "están quebrando": under way, for cues that need it; never beats a time phrase
         "uncertain",  # "not sure if he is breathing": treat as present, never as negated
         "resolved",  # "long gone", "ya se fueron": the danger has passed
         "safety",  # "I'm not going to do anything": no plan right now
@@ -70,13 +73,17 @@ class RuleSet(NamedTuple):
     combos: tuple[Combo, ...]
     patterns: tuple[Pattern, ...]
     rewrites: Mapping[str, tuple[str, ...]]
+    joins: Mapping[tuple[str, str], str]
     emergency_code_precedence: tuple[str, ...]
     risk_threshold: float
+    terse_words: int
+    terse_risk_threshold: float
     gazetteer: Gazetteer
     stopwords: Mapping[str, frozenset[str]]
     accent_cues: str
     typo_terms: tuple[str, ...]
     known_words: frozenset[str]
+    vocabulary: frozenset[str]
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -86,6 +93,52 @@ def _read(name: str) -> dict[str, Any]:
 
 def _words(values: Sequence[str]) -> frozenset[str]:
     return frozenset(fold(v).replace("'", "") for v in values)
+
+
+def _plurals(words: frozenset[str]) -> frozenset[str]:
+    """Class members with their plural forms, so "@person" also reads "cashiers", "workers", "senores"."""
+    extra = set()
+    for word in words:
+        if len(word) < 3 or not word.isalpha():
+            continue
+        extra.add(word + "s")
+        if word.endswith(("s", "x", "z", "ch", "sh", "n", "r", "l")):
+            extra.add(word + "es")
+    return words | frozenset(extra)
+
+
+def _spell_like_text(source: str, rewrites: Mapping[str, tuple[str, ...]], joins: Mapping[tuple[str, str], str]) -> str:
+    """Spell a pattern the way tokenize spells text, so "will not wake up" still meets "wont wake up"."""
+
+    def one(word: str) -> str:
+        replacement = rewrites.get(word)
+        return replacement[0] if replacement is not None and len(replacement) == 1 else word
+
+    items: list[str] = []
+    for item in source.split():
+        if item.isalnum():
+            for word in rewrites.get(item, (item,)):
+                if items and (items[-1], word) in joins:
+                    items[-1] = joins[(items[-1], word)]
+                else:
+                    items.append(word)
+            continue
+        if "|" in item and not item.endswith("?"):
+            item = "|".join(one(alt) if alt.isalnum() else alt for alt in item.split("|"))
+        items.append(item)
+    return " ".join(items)
+
+
+def _respeller(rewrites: Mapping[str, tuple[str, ...]], joins: Mapping[tuple[str, str], str]) -> Callable[[str], str]:
+    """_spell_like_text, skipped for the many patterns that hold no rewritten word and no joinable pair."""
+    triggers = frozenset(rewrites) | frozenset(second for _, second in joins)
+
+    def respell(source: str) -> str:
+        if triggers.isdisjoint(source.replace("|", " ").split()):
+            return source
+        return _spell_like_text(source, rewrites, joins)
+
+    return respell
 
 
 def _entry(raw: Mapping[str, Any], source: str) -> Entry:
@@ -124,6 +177,17 @@ def _combo(raw: Mapping[str, Any], source: str) -> Combo:
     )
 
 
+# Entry kinds whose words are worth guessing a misspelling towards: the ones that can raise an alarm.
+_ALARM_KINDS = frozenset({"danger", "crisis", "crisis-imminent", "component", "risk", "alarm"})
+_LONG_WORD = re.compile(r"(?<![a-z@*])[a-z]{5,}(?![a-z*])")
+
+
+def _danger_vocabulary(entries: Mapping[str, Entry]) -> frozenset[str]:
+    """Words of five letters or more in the entries that can raise an alarm, for the sound-alike speller."""
+    text = " ".join(source for entry in entries.values() if entry.kind in _ALARM_KINDS for source in entry.patterns)
+    return frozenset(_LONG_WORD.findall(text))
+
+
 def iter_rule_documents() -> Iterator[tuple[str, dict[str, Any]]]:
     """Each rule file's name and parsed content, for the engine and for tests that audit the data."""
     for name in RULE_FILES:
@@ -136,17 +200,26 @@ def load_rules() -> RuleSet:
     combos: list[Combo] = []
     classes: dict[str, frozenset[str]] = {}
     rewrites: dict[str, tuple[str, ...]] = {}
+    joins: dict[tuple[str, str], str] = {}
     precedence: tuple[str, ...] = ()
     risk_threshold = float("inf")
+    terse_words = 0
+    terse_risk_threshold = float("inf")
     for name, document in iter_rule_documents():
         for class_name, members in document.get("word_classes", {}).items():
-            classes[class_name] = _words(members)
+            classes[class_name] = _plurals(_words(members))
         for raw_token, replacement in document.get("rewrites", {}).items():
             rewrites[fold(raw_token)] = tuple(fold(replacement).replace("'", "").split())
+        for pair, joined in document.get("joins", {}).items():
+            first, second = fold(pair).replace("'", "").split()
+            joins[(first, second)] = fold(joined).replace("'", "")
         if "emergency_code_precedence" in document:
             precedence = tuple(document["emergency_code_precedence"])
         if "risk_threshold" in document:
             risk_threshold = float(document["risk_threshold"])
+        if "terse" in document:
+            terse_words = int(document["terse"]["max_words"])
+            terse_risk_threshold = float(document["terse"]["risk_threshold"])
         for raw in document.get("entries", ()):
             if raw["id"] in entries:
                 raise ValueError(f"{name}: duplicate entry id {raw['id']!r}")
@@ -160,8 +233,11 @@ def load_rules() -> RuleSet:
                     raise ValueError(f"combo {combo.id!r} refers to unknown entry {component!r}")
 
     memo: dict[str, Element] = {}
+    respell = _respeller(rewrites, joins)
     patterns = tuple(
-        compile_pattern(entry.id, source, classes, memo) for entry in entries.values() for source in entry.patterns
+        compile_pattern(entry.id, respell(source), classes, memo)
+        for entry in entries.values()
+        for source in entry.patterns
     )
     places = _read("places.json")
     gazetteer = Gazetteer(
@@ -182,16 +258,21 @@ def load_rules() -> RuleSet:
     pattern_words = frozenset().union(*(element.words for element in distinct.values()))
     stopwords = {lang: _words(words) for lang, words in language["stopwords"].items()}
     known = pattern_words | frozenset().union(*stopwords.values()) | _words(typos["real_words"])
+    known_other = frozenset().union(*stopwords.values()) | _words(typos["real_words"])
     return RuleSet(
         entries=entries,
         combos=tuple(combos),
         patterns=patterns,
         rewrites=rewrites,
+        joins=joins,
         emergency_code_precedence=precedence,
         risk_threshold=risk_threshold,
+        terse_words=terse_words,
+        terse_risk_threshold=terse_risk_threshold,
         gazetteer=gazetteer,
         stopwords=stopwords,
         accent_cues=language["spanish_characters"],
         typo_terms=tuple(fold(t) for t in typos["danger_terms"]),
         known_words=known | frozenset(fold(t) for t in typos["danger_terms"]),
+        vocabulary=(_danger_vocabulary(entries) | frozenset(fold(t) for t in typos["danger_terms"])) - known_other,
     )

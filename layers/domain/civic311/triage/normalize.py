@@ -39,7 +39,9 @@ class Doc(NamedTuple):
     all_lowercase: bool
 
 
-def tokenize(text: str, rewrites: Mapping[str, Sequence[str]]) -> Doc:
+def tokenize(
+    text: str, rewrites: Mapping[str, Sequence[str]], joins: Mapping[tuple[str, str], str] | None = None
+) -> Doc:
     """Split folded text into words; punctuation only advances clause/sentence counters."""
     tokens: list[str] = []
     caps: list[bool] = []
@@ -58,13 +60,13 @@ def tokenize(text: str, rewrites: Mapping[str, Sequence[str]]) -> Doc:
         raw = original.lower()
         is_cap = original[0].isupper()
         replacement = rewrites.get(raw)
-        if replacement is None:
-            tokens.append(raw.replace("'", "") if "'" in raw else raw)
-            caps.append(is_cap)
-            clauses.append(clause)
-            sentences.append(sentence)
-            continue
-        for word in replacement:
+        words = (raw.replace("'", "") if "'" in raw else raw,) if replacement is None else replacement
+        for word in words:
+            if joins and tokens and clauses[-1] == clause:
+                joined = joins.get((tokens[-1], word))
+                if joined is not None:
+                    tokens[-1] = joined
+                    continue
             tokens.append(word)
             caps.append(is_cap)
             clauses.append(clause)

@@ -107,56 +107,48 @@ def compile_pattern(
     entry_id: str, source: str, classes: Mapping[str, frozenset[str]], memo: dict[str, Element] | None = None
 ) -> Pattern:
     """Compile one already-folded pattern string; `memo` shares identical elements between patterns."""
+    if memo is None:
+        memo = {}
     elements: list[Element] = []
     for item in source.split():
-        if memo is not None and item in memo:
-            elements.append(memo[item])
-            continue
-        if item.isalnum():
-            element = Element(frozenset((item,)), plain=True)
-            if memo is not None:
-                memo[item] = element
-            elements.append(element)
-            continue
-        if item.startswith("~"):
-            if not item[1:].isdigit():
-                raise PatternError(f"bad gap {item!r} in {source!r}")
-            element = Element(gap=int(item[1:]))
-            if memo is not None:
-                memo[item] = element
-            elements.append(element)
-            continue
-        optional = item.endswith("?")
-        body = item[:-1] if optional else item
-        if body.startswith("@") and "|" not in body and body[1:] in classes:
-            element = Element(classes[body[1:]], optional=optional, plain=not optional)
-            if memo is not None:
-                memo[item] = element
-            elements.append(element)
-            continue
-        words: set[str] = set()
-        prefixes: list[str] = []
-        suffixes: list[str] = []
-        numbers: list[tuple[int, int]] = []
-        for alt in body.split("|"):
-            if alt.isalnum():
-                words.add(alt)
-            elif alt.startswith("@"):
-                if alt[1:] not in classes:
-                    raise PatternError(f"unknown word class {alt!r} in {source!r}")
-                words.update(classes[alt[1:]])
-            else:
-                _compile_alternative(alt, words, prefixes, suffixes, numbers, source)
-        plain = not (optional or prefixes or suffixes or numbers)
-        element = Element(frozenset(words), tuple(prefixes), tuple(suffixes), tuple(numbers), optional, 0, plain)
-        if memo is not None:
-            memo[item] = element
+        element = memo.get(item)
+        if element is None:
+            element = memo[item] = _compile_item(item, classes, source)
         elements.append(element)
     if not elements or elements[0].gap or elements[0].optional:
         raise PatternError(f"pattern must start with a required word: {source!r}")
     if elements[-1].gap:
         raise PatternError(f"pattern must not end with a gap: {source!r}")
     return Pattern(entry_id, source, tuple(elements))
+
+
+def _compile_item(item: str, classes: Mapping[str, frozenset[str]], source: str) -> Element:
+    """One space-separated item of a pattern."""
+    if item.isalnum():
+        return Element(frozenset((item,)), (), (), (), False, 0, True)
+    if item.startswith("~"):
+        if not item[1:].isdigit():
+            raise PatternError(f"bad gap {item!r} in {source!r}")
+        return Element(gap=int(item[1:]))
+    optional = item.endswith("?")
+    body = item[:-1] if optional else item
+    if body.startswith("@") and "|" not in body and body[1:] in classes:
+        return Element(classes[body[1:]], optional=optional, plain=not optional)
+    words: set[str] = set()
+    prefixes: list[str] = []
+    suffixes: list[str] = []
+    numbers: list[tuple[int, int]] = []
+    for alt in body.split("|"):
+        if alt.isalnum():
+            words.add(alt)
+        elif alt.startswith("@"):
+            if alt[1:] not in classes:
+                raise PatternError(f"unknown word class {alt!r} in {source!r}")
+            words.update(classes[alt[1:]])
+        else:
+            _compile_alternative(alt, words, prefixes, suffixes, numbers, source)
+    plain = not (optional or prefixes or suffixes or numbers)
+    return Element(frozenset(words), tuple(prefixes), tuple(suffixes), tuple(numbers), optional, 0, plain)
 
 
 def _match_from(
@@ -252,7 +244,8 @@ class Matcher:
             if length <= len(token):
                 found.extend(self._suffix.get(token[-length:], ()))
         if token.isdigit():
-            found.extend(self._numeric)
+            # Number ranges are not indexed by value, so check the range here: "3 kids" is not "#100-130".
+            found.extend(k for k in self._numeric if self._patterns[k][1][0].accepts(token))
         result = tuple(dict.fromkeys(found))
         if len(self._cache) < self._CACHE_LIMIT:
             self._cache[token] = result

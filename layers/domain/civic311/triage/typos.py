@@ -43,13 +43,41 @@ def allowed_distance(term: str) -> int:
     return 0
 
 
+# Spellings of the same Spanish sound: a writer who spells by ear swaps these ("balasos", "desmallo", "ambulansia").
+_SOUND_ALIKES = (("ll", "y"), ("y", "ll"), ("s", "z"), ("z", "s"), ("s", "c"), ("c", "s"), ("b", "v"), ("v", "b"))
+_VOWELS = frozenset("aeiou")
+# Shorter words have too many sound-alike neighbours to guess from.
+_SOUND_MIN = 5
+
+
+def sound_alikes(word: str) -> set[str]:
+    """One-step respellings by ear: a swapped sound-alike letter, or a silent h restored ("aogando" -> "ahogando")."""
+    found: set[str] = set()
+    for old, new in _SOUND_ALIKES:
+        start = word.find(old)
+        while start >= 0:
+            found.add(word[:start] + new + word[start + len(old) :])
+            start = word.find(old, start + 1)
+    for i in range(1, len(word)):
+        if word[i - 1] in _VOWELS and word[i] in _VOWELS:
+            found.add(word[:i] + "h" + word[i:])
+    found.discard(word)
+    return found
+
+
 class TypoCorrector:
-    """Maps an unknown token to the one danger term it is a slip of, or to nothing."""
+    """Maps an unknown token to the one rule word it is a slip of, or to nothing.
+
+    Danger terms tolerate small slips (two from ten letters); any rule word is also matched by sound when the
+    token is one Spanish sound-alike respelling away from exactly one of them.
+    """
 
     _CACHE_LIMIT = 50_000
 
-    def __init__(self, terms: Iterable[str], known_words: frozenset[str]) -> None:
+    def __init__(self, terms: Iterable[str], known_words: frozenset[str], vocabulary: Iterable[str] = ()) -> None:
         self._known = known_words
+        self._vocabulary = frozenset(w for w in vocabulary if w.isalpha())
+
         self._by_squeeze: dict[str, str] = {}
         self._by_deletion: dict[str, set[str]] = {}
         self._cache: dict[str, str | None] = {}
@@ -69,12 +97,16 @@ class TypoCorrector:
                 self._by_deletion.setdefault(key, set()).add(term)
 
     def correct(self, token: str) -> str | None:
-        """The danger term this token was meant to be, if the slip is small enough."""
+        """The rule word this token was meant to be: a dropped final g, or a small slip in a danger term."""
         if token in self._known or len(token) < 3 or not token.isalpha():
             return None
         if token in self._cache:
             return self._cache[token]
-        result = self._by_squeeze.get(squeeze(token))
+        # Speech spelled as heard drops the final g ("comin", "bleedin", "breathin"); restore it when that makes
+        # a word the rules know.
+        result = token + "g" if token.endswith("in") and token + "g" in self._known else None
+        if result is None:
+            result = self._by_squeeze.get(squeeze(token))
         if result is None and self._min_len <= len(token) <= self._max_len:
             # Terms carry their two-letter deletions, so one token-side deletion covers the allowed slips.
             keys = {token} | _deletions(token)
@@ -82,6 +114,16 @@ class TypoCorrector:
             scored = sorted((edit_distance(token, term, allowed_distance(term)), term) for term in candidates)
             if scored and scored[0][0] <= allowed_distance(scored[0][1]):
                 result = scored[0][1]
+        if result is None:
+            result = self._nearest_rule_word(token)
         if len(self._cache) < self._CACHE_LIMIT:
             self._cache[token] = result
         return result
+
+    def _nearest_rule_word(self, token: str) -> str | None:
+        """The only rule word that sounds the same when spelled by ear."""
+        if len(token) >= _SOUND_MIN:
+            heard = [word for word in sound_alikes(token) if word in self._vocabulary]
+            if len(heard) == 1:
+                return heard[0]
+        return None
