@@ -11,7 +11,7 @@ import pytest
 
 from civic311 import aws
 from civic311.errors import InvalidInput
-from civic311.store.api_clients import ApiClientStore
+from civic311.store.api_clients import ApiClientStore, key_digest
 from civic311.web.site import CONFIG_KEY, site_files
 from local_stack.cloudfront import WebDistribution, response_headers
 from local_stack.custom_resources import ResponseReceiver
@@ -88,7 +88,7 @@ def test_an_update_keeps_the_published_key_and_removes_pages_that_are_gone(stack
 def test_a_revoked_key_is_replaced_by_the_next_deploy(stack: InProcessStack) -> None:
     clients = ApiClientStore(stack.output("ApiClientsTableName"))
     revoked = config(stack)["open311_api_key"]
-    clients.revoke(revoked)
+    clients.revoke_client_key(key_digest(revoked))
     assert deploy(stack, "update")["Status"] == "SUCCESS"
     fresh = config(stack)["open311_api_key"]
     assert fresh != revoked
