@@ -255,9 +255,9 @@ class WorkflowSteps:
                 )
                 metrics.count("LocationsNotFound", channel=request.channel.value)
                 # Unknown place: keep it with the city so staff can confirm it with the caller.
-                return {"located": False, "is_ours": True}
+                return {"located": False, "is_ours": True, "parent_id": None}
         else:
-            return {"located": False, "is_ours": True}
+            return {"located": False, "is_ours": True, "parent_id": None}
         jurisdiction = located.jurisdiction
         open_cell = (
             f"{request.service_code}#{cell_of(located.lat, located.long, DUPLICATE_RESOLUTION)}"
@@ -273,11 +273,9 @@ class WorkflowSteps:
             "is_ours": jurisdiction.is_ours,
             "jurisdiction_id": jurisdiction.id,
             "jurisdiction": jurisdiction.name,
+            # Always present (null when none): the Route state reads it.
+            "parent_id": self._link_duplicate(request, located.lat, located.long) if open_cell is not None else None,
         }
-        if open_cell is not None:
-            parent_id = self._link_duplicate(request, located.lat, located.long)
-            if parent_id:
-                answer["parent_id"] = parent_id
         return answer
 
     def outside(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
