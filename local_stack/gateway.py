@@ -59,6 +59,11 @@ def compile_route(route: Route) -> CompiledRoute:
     return CompiledRoute(route, re.compile(regex), tuple(parameters), (literal, -greedy, int(route.method != "ANY")))
 
 
+class _Server(ThreadingHTTPServer):
+    # A burst of clients (a load test, a retry storm) queues for a thread instead of being reset.
+    request_queue_size = 1024
+
+
 class Gateway:
     """Serves the template's API routes on 127.0.0.1:port."""
 
@@ -75,7 +80,7 @@ class Gateway:
         self.verify_token = verify_token
         self.stage = stage
         handler = self._handler_class()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self._server = _Server(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import boto3
 
+from local_stack import dynamodb_transactions, stepfunctions_programs
 from local_stack.auth import CognitoVerifier
 from local_stack.aws_endpoint import AwsEndpoint, install_lambda_seam
 from local_stack.faults import Faults, faults_middleware
@@ -67,6 +68,8 @@ class LocalStack:
         self._point_sdk_at(self.endpoint.url)
         self.endpoint.start()
         install_lambda_seam(self.runtime)
+        dynamodb_transactions.install()
+        stepfunctions_programs.install()
         template = Template(
             self.config.template_path, {"Stage": self.config.stage, **self.config.parameters}, self.config.stack_name
         )
