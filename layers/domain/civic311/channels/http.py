@@ -19,8 +19,8 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
-from botocore.exceptions import BotoCoreError, ClientError
 
+from civic311 import aws
 from civic311.channels.open311.formats import CONTENT_TYPES, respond
 from civic311.channels.open311.models import Error
 from civic311.errors import (
@@ -65,27 +65,12 @@ class RestApi(APIGatewayRestResolver):
         return compiled
 
 
-# AWS answers that mean "busy or briefly down": the caller should retry, and with the same key nothing doubles.
-RETRYABLE_AWS_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "Throttling",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "InternalError",
-        "ServiceUnavailable",
-        "TransactionConflictException",
-        "TransactionCanceledException",
-    }
-)
 RETRY_AFTER_SECONDS = "1"
 
 
 def _retryable(error: Exception) -> bool:
-    if isinstance(error, IdempotencyPersistenceLayerError | BotoCoreError):
-        return True
-    return isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in RETRYABLE_AWS_CODES
+    # The caller should retry, and with the same key nothing doubles.
+    return isinstance(error, IdempotencyPersistenceLayerError) or aws.busy(error)
 
 
 def http_status(error: Exception) -> int:
