@@ -13,7 +13,7 @@ from typing import Any
 
 import boto3
 
-from local_stack import dynamodb_transactions, stepfunctions_programs
+from local_stack import dynamodb_items, dynamodb_transactions, stepfunctions_programs
 from local_stack.auth import CognitoVerifier
 from local_stack.aws_endpoint import AwsEndpoint, install_lambda_seam
 from local_stack.faults import Faults, faults_middleware
@@ -69,6 +69,7 @@ class LocalStack:
         self.endpoint.start()
         install_lambda_seam(self.runtime)
         dynamodb_transactions.install()
+        dynamodb_items.install()
         stepfunctions_programs.install()
         template = Template(
             self.config.template_path, {"Stage": self.config.stage, **self.config.parameters}, self.config.stack_name

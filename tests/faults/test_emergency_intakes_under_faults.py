@@ -31,7 +31,7 @@ CONCURRENCY = 32
 SEND_SECONDS = 600
 SETTLE_SECONDS = 300
 DRAIN_AFTER_SECONDS = 5
-DYNAMODB_THROTTLE_PROBABILITY = 0.1
+DYNAMODB_THROTTLE_PROBABILITY = 0.2
 DYNAMODB_OPERATIONS = ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems")
 SNS_ERROR_PROBABILITY = 0.3
 # For this long at first SNS refuses every publish: those alerts stay pending, for the workflow's
@@ -122,6 +122,16 @@ def is_clear_error(answer: Answer) -> bool:
     if isinstance(body, list):
         return bool(body) and all(e.get("code") == answer.status and e.get("description") for e in body)
     return bool(body.get("message"))
+
+
+def test_a_burst_of_100_intakes_without_faults_loses_nothing(
+    fault_stack: RunningStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = run_load(fault_stack, count=100, concurrency=32, total_seconds=300)
+    with capsys.disabled():
+        print("\n  load (100 intakes, 32 clients): " + "; ".join(result.lines()[1:4]) + "; " + result.lines()[5])
+    assert result.accepted == result.stored == 100
+    assert result.lost == 0
 
 
 def test_1000_emergencies_under_throttling_and_sns_errors_each_alert_dispatch_exactly_once(
@@ -241,13 +251,3 @@ def print_report(
         f"    screened alerts received {len(alerts)}; lost {len(lost)}; published twice {len(published_twice)};"
         f" copies the transport delivered twice {len(repeated)} (same sent_at: one publish, its answer lost)"
     )
-
-
-def test_a_burst_of_100_intakes_without_faults_loses_nothing(
-    fault_stack: RunningStack, capsys: pytest.CaptureFixture[str]
-) -> None:
-    result = run_load(fault_stack, count=100, concurrency=32, total_seconds=300)
-    with capsys.disabled():
-        print("\n  load (100 intakes, 32 clients): " + "; ".join(result.lines()[1:4]) + "; " + result.lines()[5])
-    assert result.accepted == result.stored == 100
-    assert result.lost == 0

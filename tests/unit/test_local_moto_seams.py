@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from local_stack import dynamodb_transactions, stepfunctions_programs
+from local_stack import dynamodb_items, dynamodb_transactions, stepfunctions_programs
 from tests.support import REPO, scoped_environment
 
 TABLE = "transactions-test"
@@ -60,7 +60,24 @@ def stored(client: Any, pk: str) -> dict[str, Any] | None:
 
 def test_moto_still_has_the_methods_the_local_stack_replaces() -> None:
     dynamodb_transactions.check_seam()
+    dynamodb_items.check_seam()
     stepfunctions_programs.check_seam()
+
+
+def test_queries_and_scans_keep_dynamodbs_order_with_native_keys(dynamodb: Any) -> None:
+    restore = dynamodb_items.install()
+    try:
+        for pk in ("b", "a", "c"):
+            for sk in ("2", "10", "1"):
+                dynamodb.put_item(TableName=TABLE, Item={"pk": {"S": pk}, "sk": {"S": sk}})
+        scanned = [(i["pk"]["S"], i["sk"]["S"]) for i in dynamodb.scan(TableName=TABLE)["Items"]]
+        queried = dynamodb.query(
+            TableName=TABLE, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": "b"}}
+        )["Items"]
+    finally:
+        restore()
+    assert scanned == sorted(scanned)
+    assert [item["sk"]["S"] for item in queried] == ["1", "10", "2"]
 
 
 def test_a_transaction_writes_every_item(dynamodb: Any) -> None:
