@@ -12,8 +12,14 @@ from tests.integration.conftest import RunningStack, launched_stack
 ACK_TIMEOUT_SECONDS = 3600
 
 
+# Stopping waits for the workflows and the sweeper running at that moment; after heavy suites that takes a while.
+STOP_SECONDS = 90
+
+
 @pytest.fixture(scope="session")
 def fault_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     parameters = {"DispatchAckTimeoutSeconds": str(ACK_TIMEOUT_SECONDS)}
-    with launched_stack(tmp_path_factory.mktemp("fault-stack"), parameters, "--no-demo-requests") as stack:
+    with launched_stack(
+        tmp_path_factory.mktemp("fault-stack"), parameters, "--no-demo-requests", stop_seconds=STOP_SECONDS
+    ) as stack:
         yield stack

@@ -81,7 +81,9 @@ def aws_cli() -> str:
 
 
 @contextmanager
-def launched_stack(folder: Path, parameters: dict[str, str], *options: str) -> Iterator[RunningStack]:
+def launched_stack(
+    folder: Path, parameters: dict[str, str], *options: str, stop_seconds: float = 20
+) -> Iterator[RunningStack]:
     """`python -m local_stack` in a subprocess with these template parameters, stopped (and checked) after."""
     outputs = folder / "outputs.json"
     log_path = folder / "stack.log"
@@ -118,7 +120,7 @@ def launched_stack(folder: Path, parameters: dict[str, str], *options: str) -> I
     yield stack
     process.send_signal(signal.SIGTERM)
     try:
-        code = process.wait(timeout=20)
+        code = process.wait(timeout=stop_seconds)
     except subprocess.TimeoutExpired:
         process.kill()
         pytest.fail("local stack did not stop on SIGTERM")

@@ -12,13 +12,17 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
+from pydantic import ValidationError
 
 from civic311 import aws
 from civic311.channels.open311.formats import CONTENT_TYPES, respond
@@ -47,6 +51,8 @@ HTTP_STATUS: dict[type[Exception], int] = {
     IdempotencyValidationError: 422,
     # Bad input is a 400 on every path: the body or query did not match the documented model.
     RequestValidationError: 400,
+    # A body in a media type the route does not read (e.g. text/plain where JSON is documented).
+    RequestUnsupportedContentType: 415,
     DependencyUnavailable: 503,
 }
 
@@ -73,11 +79,30 @@ def _retryable(error: Exception) -> bool:
     return isinstance(error, IdempotencyPersistenceLayerError) or aws.busy(error)
 
 
+def _unreadable_body(error: Exception) -> bool:
+    """A ValueError from powertools reading the request body (not UTF-8, bad JSON, multipart without boundary)."""
+    if not isinstance(error, ValueError):
+        return False
+    trace = error.__traceback__
+    while trace is not None:
+        code = trace.tb_frame.f_code
+        if code.co_name in _BODY_READERS and "aws_lambda_powertools" in code.co_filename:
+            return True
+        trace = trace.tb_next
+    return False
+
+
+# Where powertools reads a request's body: the event's decoded body, and validation's parse by Content-Type.
+_BODY_READERS = frozenset({"decoded_body", "json_body", "_get_body"})
+
+
 def http_status(error: Exception) -> int:
     """The status for an error: the nearest mapped class in its hierarchy, 503 for a busy dependency, else 500."""
     for cls in type(error).__mro__:
         if cls in HTTP_STATUS:
             return HTTP_STATUS[cls]
+    if _unreadable_body(error):
+        return 400
     return 503 if _retryable(error) else 500
 
 
@@ -85,6 +110,10 @@ def messages(error: Exception) -> list[str]:
     """What to tell the caller: safe, specific, never a stack trace or personal data."""
     if isinstance(error, RequestValidationError):
         return [_describe_validation(detail) for detail in error.errors()]
+    if isinstance(error, RequestUnsupportedContentType):
+        return ["Content-Type is not supported here: send the body as application/json"]
+    if _unreadable_body(error):
+        return [f"the body cannot be read as its Content-Type says: {error}"]
     if isinstance(error, IdempotencyValidationError):
         return ["Idempotency-Key was already used for a different request"]
     if isinstance(error, IdempotencyAlreadyInProgressError):
@@ -94,6 +123,11 @@ def messages(error: Exception) -> list[str]:
     if _retryable(error):
         return ["a service 311 depends on is busy; please retry (with the same Idempotency-Key nothing is doubled)"]
     return ["internal error; the request was not completed, please retry"]
+
+
+def invalid_input(error: ValidationError, message: str = "invalid request") -> InvalidInput:
+    """A pydantic ValidationError met while building domain objects from a request, as the caller's 400."""
+    return InvalidInput(message, details=[_describe_validation(detail) for detail in error.errors()])
 
 
 def _describe_validation(detail: Any) -> str:
