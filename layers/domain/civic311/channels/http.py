@@ -25,8 +25,6 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from pydantic import ValidationError
 
 from civic311 import aws
-from civic311.channels.open311.formats import CONTENT_TYPES, respond
-from civic311.channels.open311.models import Error
 from civic311.errors import (
     Civic311Error,
     Conflict,
@@ -147,6 +145,11 @@ def error_response(app: APIGatewayRestResolver, error: Exception) -> Response[st
     headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else None
     path = app.current_event.path
     if path.startswith(OPEN311_PREFIX):
+        # Loaded here, not with the module: only the Open311 function answers these paths, and the other
+        # functions' cold starts should not pay for the Open311 wire models.
+        from civic311.channels.open311.formats import CONTENT_TYPES, respond
+        from civic311.channels.open311.models import Error
+
         # The spec knows 400/403/404 for client errors; validation failures are plain 400s there.
         status = 400 if status == 422 else status
         fmt = _open311_format(path)
