@@ -12,7 +12,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-west-2
 
-.PHONY: help install run test lint typecheck template build unit integration chromium browser eval bench directory-import call deploy clean
+.PHONY: help install run test lint typecheck template build unit integration chromium browser faults fuzz auth eval bench load directory-import call deploy clean
 
 help:
 	@echo "make run    - start the local stack (API on http://127.0.0.1:3000, AWS endpoint on :3001)"
@@ -20,7 +20,8 @@ help:
 	@echo "make browser - the resident page and staff console in headless chromium (installs Debian's chromium)"
 	@echo "make build  - sam build (then: sam deploy --config-env prod)"
 	@echo "make eval   - triage quality on the labelled set (DATA=file.jsonl for another)"
-	@echo "make bench  - DynamoDB calls and latency per referral at 100 and 10,000 directory resources"
+	@echo "make bench  - cold init, warm POST, DynamoDB calls per operation and cost per call, each against its target"
+	@echo "make load   - 1,000 concurrent Open311 intakes on the local stack: accepted, stored, lost, latency (COUNT=n)"
 	@echo "make directory-import DIR=<folder> - validate a directory package and load it into the running local stack"
 	@echo "make call   - call the 311 phone line in the terminal (needs make run); SCRIPT=file plays a scripted call"
 
@@ -81,16 +82,30 @@ chromium:
 browser: $(VENV)/.installed chromium
 	$(PY) -m pytest tests/browser -q
 
-test: install lint typecheck template build unit integration browser
+# Each starts a local stack of its own. faults: 1,000 emergencies under injected DynamoDB and SNS faults.
+faults: $(VENV)/.installed
+	$(PY) -m pytest tests/faults -q
+
+fuzz: $(VENV)/.installed
+	$(PY) -m pytest tests/fuzz -q
+
+auth: $(VENV)/.installed
+	$(PY) -m pytest tests/auth -q
+
+test: install lint typecheck template build unit integration browser faults fuzz auth
 
 # Triage quality for en, es and all; fails below the targets. DATA=file.jsonl measures another labelled set.
 TRIAGE_DEV := tests/data/triage/dev.jsonl
 eval: $(VENV)/.installed
 	PYTHONPATH=layers/domain $(PY) -m civic311.triage.evaluation $(or $(DATA),$(TRIAGE_DEV))
 
-# Starts its own local stack in-process; about a minute.
+# Starts its own local stack in-process; a few minutes.
 bench: $(VENV)/.installed
-	PYTHONPATH=layers/domain:. $(PY) -m tests.bench.referrals
+	PYTHONPATH=layers/domain:. $(PY) -m tests.bench.report
+
+# Uses the stack `make run` started if it answers, else starts one; a few minutes.
+load: $(VENV)/.installed
+	PYTHONPATH=layers/domain:. $(PY) -m tests.load.intakes $(if $(COUNT),--count $(COUNT))
 
 LOCAL_OUTPUTS := .local/outputs.json
 

@@ -26,6 +26,8 @@ from local_stack.provision import Route
 from local_stack.template import ACCOUNT_ID
 
 STAGE_API_ID = "local"
+# The methods an ANY route answers in API Gateway.
+_ANY_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"})
 
 # Verifies a bearer token for an authorizer name; returns the claims or None when refused.
 TokenVerifier = Callable[[str, str], dict[str, Any] | None]
@@ -61,6 +63,11 @@ def compile_route(route: Route) -> CompiledRoute:
     return CompiledRoute(route, re.compile(regex), tuple(parameters), (literal, -greedy, int(route.method != "ANY")))
 
 
+class _Server(ThreadingHTTPServer):
+    # A burst of clients (a load test, a retry storm) queues for a thread instead of being reset.
+    request_queue_size = 1024
+
+
 class Gateway:
     """Serves the template's API routes on 127.0.0.1:port."""
 
@@ -79,7 +86,7 @@ class Gateway:
         self.verify_token = verify_token
         self.stage = stage
         handler = self._handler_class()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self._server = _Server(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True)
 
@@ -101,7 +108,8 @@ class Gateway:
 
     def match(self, method: str, path: str) -> tuple[CompiledRoute, dict[str, str]] | None:
         for compiled in self.routes:
-            if compiled.route.method not in (method, "ANY"):
+            any_method = compiled.route.method == "ANY" and method in _ANY_METHODS
+            if compiled.route.method != method and not any_method:
                 continue
             found = compiled.pattern.match(path)
             if found:
@@ -267,5 +275,11 @@ class Gateway:
                 self._answer(status, headers, body)
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
+
+            def __getattr__(self, name: str) -> Any:
+                # Any other method (TRACE, QUERY...) reaches no route, so it gets API Gateway's 403 too.
+                if name.startswith("do_"):
+                    return self._serve
+                raise AttributeError(name)
 
         return Handler

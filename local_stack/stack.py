@@ -13,6 +13,7 @@ from typing import Any
 
 import boto3
 
+from local_stack import dynamodb_items, dynamodb_transactions, stepfunctions_programs
 from local_stack.auth import CognitoVerifier
 from local_stack.aws_endpoint import AwsEndpoint, install_lambda_seam
 from local_stack.cloudfront import PagesOrigin
@@ -70,6 +71,9 @@ class LocalStack:
         self._point_sdk_at(self.endpoint.url)
         self.endpoint.start()
         install_lambda_seam(self.runtime)
+        dynamodb_transactions.install()
+        dynamodb_items.install()
+        stepfunctions_programs.install()
         template = Template(
             self.config.template_path,
             {"Stage": self.config.stage, **LOCAL_PARAMETERS, **self.config.parameters},

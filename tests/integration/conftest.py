@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,12 +80,15 @@ def aws_cli() -> str:
     return found
 
 
-@pytest.fixture(scope="session")
-def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    folder = tmp_path_factory.mktemp("local-stack")
+@contextmanager
+def launched_stack(
+    folder: Path, parameters: dict[str, str], *options: str, stop_seconds: float = 20
+) -> Iterator[RunningStack]:
+    """`python -m local_stack` in a subprocess with these template parameters, stopped (and checked) after."""
     outputs = folder / "outputs.json"
     log_path = folder / "stack.log"
     environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    overrides = [argument for name, value in parameters.items() for argument in ("--parameter", f"{name}={value}")]
     with log_path.open("w", encoding="utf-8") as log:
         process = subprocess.Popen(
             [
@@ -97,9 +101,8 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSta
                 "0",
                 "--outputs",
                 str(outputs),
-                # A short acknowledgement window, so the re-alert path runs within a test.
-                "--parameter",
-                f"DispatchAckTimeoutSeconds={ACK_TIMEOUT_SECONDS}",
+                *overrides,
+                *options,
             ],
             cwd=REPO,
             stdout=log,
@@ -117,9 +120,17 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSta
     yield stack
     process.send_signal(signal.SIGTERM)
     try:
-        code = process.wait(timeout=20)
+        code = process.wait(timeout=stop_seconds)
     except subprocess.TimeoutExpired:
         process.kill()
         pytest.fail("local stack did not stop on SIGTERM")
     assert code == 0, stack.log()[-3000:]
     assert "civic311 local stack stopped." in stack.log()
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    # A short acknowledgement window, so the re-alert path runs within a test.
+    parameters = {"DispatchAckTimeoutSeconds": str(ACK_TIMEOUT_SECONDS)}
+    with launched_stack(tmp_path_factory.mktemp("local-stack"), parameters) as stack:
+        yield stack

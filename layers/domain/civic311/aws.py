@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -34,6 +35,29 @@ _CONFIG = Config(
     read_timeout=5,
     retries={"mode": "standard", "max_attempts": 3},
 )
+
+
+# AWS answers that mean "busy or briefly down": retrying later succeeds, and nothing was half-done.
+BUSY_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "Throttling",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "InternalError",
+        "ServiceUnavailable",
+        "TransactionConflictException",
+        "TransactionCanceledException",
+    }
+)
+
+
+def busy(error: BaseException) -> bool:
+    """Whether an SDK error says the service is busy or briefly unavailable (after the SDK's own retries)."""
+    if isinstance(error, BotoCoreError):
+        return True
+    return isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in BUSY_CODES
 
 
 @cache

@@ -28,6 +28,11 @@ def to_local_iso(moment: datetime) -> str:
     return moment.astimezone(CITY_TZ).isoformat(timespec="seconds")
 
 
+def to_local_iso_ms(moment: datetime) -> str:
+    """As to_local_iso, to the millisecond (for stamps that tell close events apart)."""
+    return moment.astimezone(CITY_TZ).isoformat(timespec="milliseconds")
+
+
 def parse_client_datetime(value: str) -> datetime:
     """Parse an ISO-8601 datetime from a client; a missing offset means city time."""
     parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))

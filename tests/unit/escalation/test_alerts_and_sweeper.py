@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -51,7 +51,9 @@ def received(stack: InProcessStack, queue_url: str) -> list[dict[str, Any]]:
     return [json.loads(message["Body"]) | {"_attributes": message.get("MessageAttributes", {})} for message in messages]
 
 
-def emergency(store: RequestStore, request_id: str, phone: str | None = "520-555-0100") -> ServiceRequest:
+def emergency(
+    store: RequestStore, request_id: str, phone: str | None = "520-555-0100", lease_until: datetime | None = None
+) -> ServiceRequest:
     now = clock.now() - timedelta(minutes=5)
     request = ServiceRequest(
         service_request_id=request_id,
@@ -68,7 +70,7 @@ def emergency(store: RequestStore, request_id: str, phone: str | None = "520-555
         alert=AlertState(status="pending", kind="screened"),
         contact=Contact(phone=phone) if phone else None,
     )
-    store.create(request)
+    store.create(request, alert_lease_until=lease_until)
     return request
 
 

@@ -166,7 +166,9 @@ class Intake:
                 alert=alert,
             )
             try:
-                self.store.create(request, claim=_claim(new_request))
+                # Intake publishes the alert itself below, so it takes the publishing lease with the write.
+                lease = self.escalation.lease_until() if alert is not None and self.escalation is not None else None
+                self.store.create(request, claim=_claim(new_request), alert_lease_until=lease)
                 break
             except DuplicateId:
                 continue
@@ -210,7 +212,11 @@ class Intake:
             raise Conflict("this idempotency key was already used for a different request")
         # The first attempt may have stopped before these; both are safe to repeat.
         if earlier.alert is not None and earlier.alert.status == "pending" and self.escalation is not None:
-            self.escalation.send(earlier, self.store.get_contact(request_id))
+            try:
+                # Under the lease: the first attempt, the workflow or the sweeper may be publishing it right now.
+                self.escalation.ensure_delivered(request_id)
+            except DependencyUnavailable:
+                logger.warning("alert still pending on a retried intake", extra={"service_request_id": request_id})
         self.workflow.start(earlier)
         return Receipt(
             service_request_id=earlier.service_request_id,

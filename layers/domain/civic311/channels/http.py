@@ -12,17 +12,19 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
-from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import ValidationError
 
-from civic311.channels.open311.formats import CONTENT_TYPES, respond
-from civic311.channels.open311.models import Error
+from civic311 import aws
 from civic311.errors import (
     Civic311Error,
     Conflict,
@@ -47,6 +49,8 @@ HTTP_STATUS: dict[type[Exception], int] = {
     IdempotencyValidationError: 422,
     # Bad input is a 400 on every path: the body or query did not match the documented model.
     RequestValidationError: 400,
+    # A body in a media type the route does not read (e.g. text/plain where JSON is documented).
+    RequestUnsupportedContentType: 415,
     DependencyUnavailable: 503,
 }
 
@@ -65,27 +69,29 @@ class RestApi(APIGatewayRestResolver):
         return compiled
 
 
-# AWS answers that mean "busy or briefly down": the caller should retry, and with the same key nothing doubles.
-RETRYABLE_AWS_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "Throttling",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "InternalError",
-        "ServiceUnavailable",
-        "TransactionConflictException",
-        "TransactionCanceledException",
-    }
-)
 RETRY_AFTER_SECONDS = "1"
 
 
 def _retryable(error: Exception) -> bool:
-    if isinstance(error, IdempotencyPersistenceLayerError | BotoCoreError):
-        return True
-    return isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in RETRYABLE_AWS_CODES
+    # The caller should retry, and with the same key nothing doubles.
+    return isinstance(error, IdempotencyPersistenceLayerError) or aws.busy(error)
+
+
+def _unreadable_body(error: Exception) -> bool:
+    """A ValueError from powertools reading the request body (not UTF-8, bad JSON, multipart without boundary)."""
+    if not isinstance(error, ValueError):
+        return False
+    trace = error.__traceback__
+    while trace is not None:
+        code = trace.tb_frame.f_code
+        if code.co_name in _BODY_READERS and "aws_lambda_powertools" in code.co_filename:
+            return True
+        trace = trace.tb_next
+    return False
+
+
+# Where powertools reads a request's body: the event's decoded body, and validation's parse by Content-Type.
+_BODY_READERS = frozenset({"decoded_body", "json_body", "_get_body"})
 
 
 def http_status(error: Exception) -> int:
@@ -93,6 +99,8 @@ def http_status(error: Exception) -> int:
     for cls in type(error).__mro__:
         if cls in HTTP_STATUS:
             return HTTP_STATUS[cls]
+    if _unreadable_body(error):
+        return 400
     return 503 if _retryable(error) else 500
 
 
@@ -100,6 +108,10 @@ def messages(error: Exception) -> list[str]:
     """What to tell the caller: safe, specific, never a stack trace or personal data."""
     if isinstance(error, RequestValidationError):
         return [_describe_validation(detail) for detail in error.errors()]
+    if isinstance(error, RequestUnsupportedContentType):
+        return ["Content-Type is not supported here: send the body as application/json"]
+    if _unreadable_body(error):
+        return [f"the body cannot be read as its Content-Type says: {error}"]
     if isinstance(error, IdempotencyValidationError):
         return ["Idempotency-Key was already used for a different request"]
     if isinstance(error, IdempotencyAlreadyInProgressError):
@@ -109,6 +121,11 @@ def messages(error: Exception) -> list[str]:
     if _retryable(error):
         return ["a service 311 depends on is busy; please retry (with the same Idempotency-Key nothing is doubled)"]
     return ["internal error; the request was not completed, please retry"]
+
+
+def invalid_input(error: ValidationError, message: str = "invalid request") -> InvalidInput:
+    """A pydantic ValidationError met while building domain objects from a request, as the caller's 400."""
+    return InvalidInput(message, details=[_describe_validation(detail) for detail in error.errors()])
 
 
 def _describe_validation(detail: Any) -> str:
@@ -128,6 +145,11 @@ def error_response(app: APIGatewayRestResolver, error: Exception) -> Response[st
     headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else None
     path = app.current_event.path
     if path.startswith(OPEN311_PREFIX):
+        # Loaded here, not with the module: only the Open311 function answers these paths, and the other
+        # functions' cold starts should not pay for the Open311 wire models.
+        from civic311.channels.open311.formats import CONTENT_TYPES, respond
+        from civic311.channels.open311.models import Error
+
         # The spec knows 400/403/404 for client errors; validation failures are plain 400s there.
         status = 400 if status == 422 else status
         fmt = _open311_format(path)

@@ -29,8 +29,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-import numpy
-
 from civic311.directory.hours import MINUTES_PER_WEEK, is_every_week, week_ranges
 from civic311.directory.hsds import SHELTER_CODE
 from civic311.directory.resource import Resource
@@ -131,6 +129,9 @@ def _lists(
     entries: list[_Entry], groups: _Groups, cells: list[str], wanted: int, give_up_above: int | None
 ) -> dict[str, list[Resource]] | None:
     """Each cell's selection; None as soon as one exceeds `give_up_above` (then a finer resolution is tried)."""
+    # Only loading a directory builds lists: the functions that answer referrals need not import numpy.
+    import numpy
+
     lists: dict[str, list[Resource]] = {}
     lats = numpy.radians([e.lat for e in entries])
     longs = numpy.radians([e.long for e in entries])

@@ -15,7 +15,7 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
-from civic311 import aws
+from civic311 import aws, clock
 from civic311.errors import DependencyUnavailable
 
 logger = Logger(child=True)
@@ -30,7 +30,12 @@ class AlertLocation(BaseModel):
 
 
 class EmergencyAlert(BaseModel):
-    """What dispatch gets. `alert_id` is stable per request, so a repeated delivery can be recognised."""
+    """What dispatch gets. `alert_id` is stable per request, so a repeated delivery can be recognised.
+
+    `sent_at` is when this copy was published: SNS delivers at least once, so a publish whose answer was
+    lost (a timeout after SNS accepted it) arrives twice with the same `sent_at`; 311 itself publishes a
+    request's alert again only if SNS refused it, and only after the lease of the attempt before lapsed.
+    """
 
     alert_id: str
     kind: AlertKind
@@ -46,6 +51,7 @@ class EmergencyAlert(BaseModel):
     reported_at: str
     escalated_by: str | None = None
     reason: str | None = None
+    sent_at: str | None = None
 
     def subject(self) -> str:
         where = self.location.address or (
@@ -80,11 +86,12 @@ class AlertPublisher:
             "severity": "emergency",
         }
         for attempt in range(1, self.attempts + 1):
+            copy = alert.model_copy(update={"sent_at": clock.to_local_iso_ms(clock.now())})
             try:
                 response = aws.sns().publish(
                     TopicArn=self.topic_arn,
                     Subject=alert.subject(),
-                    Message=json.dumps(alert.model_dump(mode="json")),
+                    Message=json.dumps(copy.model_dump(mode="json")),
                     MessageAttributes={
                         key: {"DataType": "String", "StringValue": value} for key, value in attributes.items()
                     },

@@ -2,12 +2,22 @@
 
 Intake publishes at once (with retries). If SNS still refuses, the request keeps its pending_alert flag:
 the workflow's EnsureAlert step and the scheduled sweeper publish again until SNS accepts it.
+
+Several attempts may want to publish the same pending alert (intake, a client's retry, EnsureAlert, the
+sweeper). Only the holder of the request's publishing lease publishes, and the lease outlasts the longest
+attempt (every publisher's Lambda timeout), so two of them never publish it at once. Intake and staff
+escalation take the lease with the write that makes the request an emergency, so the first, fastest
+publish costs no extra DynamoDB call. One duplicate remains possible: SNS accepts, then the delivery record
+cannot be written for a long time (or the function dies between the two); the lease then lapses and the
+alert is sent again. That is by design, a repeat rather than a loss, and `alert_id` lets dispatch drop it.
 """
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
@@ -31,6 +41,12 @@ EMERGENCY_NOTICE: dict[Language, str] = {
         "así que 311 lo envió al despacho del 911."
     ),
 }
+# Longer than any publisher can run (intake 10 s, workflow 30 s, sweeper 50 s: the template's timeouts).
+PUBLISH_LEASE = timedelta(seconds=60)
+# The alert is out; keep trying to record it for a few seconds, since a lost record means a repeat alert.
+_RECORD_ATTEMPTS = 6
+_RECORD_FIRST_DELAY_SECONDS = 0.05
+
 CRISIS_NOTICE: dict[Language, str] = {
     "en": "If you are struggling, you can call or text 988 any time, in English or Spanish.",
     "es": "Si está pasando por un momento difícil, puede llamar o enviar un texto al 988 a cualquier hora, en español.",
@@ -64,14 +80,23 @@ class Escalation:
     """Publishes alerts and records their delivery on the request."""
 
     def __init__(
-        self, store: RequestStore, publisher: AlertPublisher, clock_now: Callable[[], datetime] = clock.now
+        self,
+        store: RequestStore,
+        publisher: AlertPublisher,
+        clock_now: Callable[[], datetime] = clock.now,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.store = store
         self.publisher = publisher
         self.clock_now = clock_now
+        self.sleep = sleep
+
+    def lease_until(self) -> datetime:
+        """Until when a publisher that takes the lease now may publish."""
+        return self.clock_now() + PUBLISH_LEASE
 
     def send(self, request: ServiceRequest, contact: Contact | None) -> bool:
-        """Publish the alert now; False if it is still pending (it will be retried), never an exception."""
+        """Publish the alert now, holding its lease; False if still pending (it will be retried), never raises."""
         alert = alert_for(request, contact)
         try:
             message_id = self.publisher.publish(alert)
@@ -80,21 +105,26 @@ class Escalation:
             logger.error(
                 "emergency alert pending after retries", extra={"service_request_id": request.service_request_id}
             )
+            self._release(request.service_request_id)
             return False
         metrics.count("EmergencyAlertsSent", channel=request.channel.value, kind=alert.kind)
         self._record(request.service_request_id, message_id)
         return True
 
     def ensure_delivered(self, request_id: str) -> str:
-        """Deliver a pending alert (workflow step and sweeper); raises DependencyUnavailable so callers retry."""
-        request = self.store.get(request_id)
-        if request is None:
-            raise NotFound(f"service request {request_id} does not exist")
+        """Deliver a pending alert (workflow step, sweeper, retried intake); DependencyUnavailable means retry later."""
+        claimed, request = self.store.claim_alert(request_id, self.clock_now(), self.lease_until())
         if request.alert is None:
             return "none"
         if request.alert.status == "delivered":
             return "delivered"
-        message_id = self.publisher.publish(alert_for(request, self.store.get_contact(request_id)))
+        if not claimed:
+            raise DependencyUnavailable("another attempt is publishing this emergency alert; retry shortly")
+        try:
+            message_id = self.publisher.publish(alert_for(request, self.store.get_contact(request_id)))
+        except DependencyUnavailable:
+            self._release(request_id)
+            raise
         metrics.count("EmergencyAlertsSent", channel=request.channel.value, kind=request.alert.kind)
         self._record(request_id, message_id)
         return "delivered"
@@ -105,14 +135,28 @@ class Escalation:
         current = self.store.get(request_id)
         if current is None:
             raise NotFound(f"service request {request_id} does not exist")
-        request = self.store.escalate(request_id, state, EMERGENCY_NOTICE[current.language], self.clock_now())
+        request = self.store.escalate(
+            request_id, state, EMERGENCY_NOTICE[current.language], self.clock_now(), self.lease_until()
+        )
         metrics.count("Escalations", channel=request.channel.value, service_code=request.service_code)
         return request, self.send(request, self.store.get_contact(request_id))
 
     def _record(self, request_id: str, message_id: str) -> None:
+        for attempt in range(1, _RECORD_ATTEMPTS + 1):
+            try:
+                self.store.alert_delivered(request_id, message_id, self.clock_now())
+                return
+            except (ClientError, BotoCoreError):
+                if attempt == _RECORD_ATTEMPTS:
+                    # SNS has the alert; only the bookkeeping failed. Once the lease lapses it is sent again,
+                    # which dispatch recognises by alert_id: a repeat is better than a loss.
+                    logger.exception("alert delivered but not recorded", extra={"service_request_id": request_id})
+                    return
+                self.sleep(random.uniform(0, _RECORD_FIRST_DELAY_SECONDS * 2**attempt))  # noqa: S311
+
+    def _release(self, request_id: str) -> None:
         try:
-            self.store.alert_delivered(request_id, message_id, self.clock_now())
+            self.store.release_alert(request_id)
         except (ClientError, BotoCoreError):
-            # SNS has the alert; only the bookkeeping failed. The sweeper may send it again, which
-            # dispatch recognises by alert_id: a repeat is better than a loss.
-            logger.exception("alert delivered but not recorded", extra={"service_request_id": request_id})
+            # The lease lapses by itself; the next attempt only waits a little longer.
+            logger.warning("alert lease not released", extra={"service_request_id": request_id})

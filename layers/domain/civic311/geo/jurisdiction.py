@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Literal
 
-import shapely
 from pydantic import BaseModel, ConfigDict
-from shapely.geometry import shape
 
 JurisdictionKind = Literal["city", "town", "county", "tribal nation", "outside"]
 
@@ -54,8 +52,14 @@ _lock = threading.Lock()
 _loaded: _Boundaries | None = None
 
 
+# shapely (and numpy under it) is imported when boundaries are first needed, not with this module: it is a
+# tenth of a second of every cold start, and functions that never locate a point should not pay it.
+
+
 def locate_jurisdiction(lat: float, long: float) -> Jurisdiction:
     """The jurisdiction serving (lat, long): ours, else a neighbor, else the county, else 'outside'."""
+    import shapely
+
     boundaries = _boundaries()
     for area in boundaries.ordered:
         if shapely.intersects_xy(area.geometry, long, lat):
@@ -65,6 +69,8 @@ def locate_jurisdiction(lat: float, long: float) -> Jurisdiction:
 
 def our_area() -> Any:
     """The area we serve as one shapely geometry: the union of the features in our boundary file."""
+    import shapely
+
     return shapely.union_all([area.geometry for area in _boundaries().ordered if area.jurisdiction.is_ours])
 
 
@@ -112,6 +118,9 @@ def _features(filename: str) -> list[dict[str, Any]]:
 
 
 def _area(feature: dict[str, Any], *, is_ours: bool) -> _Area:
+    import shapely
+    from shapely.geometry import shape
+
     geometry = shape(feature["geometry"])
     if not geometry.is_valid:
         raise ValueError(f"boundary of {feature['properties'].get('id')!r} is not a valid polygon")

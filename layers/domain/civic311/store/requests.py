@@ -14,6 +14,7 @@ Keys (single table):
   awaiting_ack = AWAITING, requested_at                  AwaitingAck (sparse): 911 alerts dispatch has not acknowledged
   caller_key = CALLER#<hmac of the number>, requested_at  ByCaller (sparse, on CONTACT items): a caller's requests;
                                                           it expires with the contact details, by TTL
+  alert_lease = <epoch ms>                               who may publish a pending alert, until when (one at a time)
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -70,6 +71,7 @@ _STORAGE_ONLY = (
     "open_cell",
     "children",
     "awaiting_ack",
+    "alert_lease",
 )
 _BATCH_GET_LIMIT = 100
 
@@ -104,6 +106,10 @@ def _key(request_id: str) -> dict[str, AttributeValueTypeDef]:
     return {"pk": to_value(_request_pk(request_id)), "sk": to_value(REQUEST_SK)}
 
 
+def _epoch_ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
 def _month(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m")
 
@@ -131,8 +137,12 @@ class RequestStore:
         # Only stores given caller keys index callers' numbers (the phone channel's).
         self.caller_keys = caller_keys
 
-    def create(self, request: ServiceRequest, claim: str | None = None) -> None:
+    def create(
+        self, request: ServiceRequest, claim: str | None = None, alert_lease_until: datetime | None = None
+    ) -> None:
         """Store a new request, its contact details apart (with an expiry) and, with `claim`, the claim on a key.
+
+        `alert_lease_until`: the caller publishes the pending alert itself and holds the right to until then.
 
         Raises DuplicateId if the id exists, or AlreadyClaimed with the earlier request's id if another request
         claimed the same key: a client retry whose first attempt got as far as storing its request.
@@ -154,6 +164,8 @@ class RequestStore:
         if request.alert is not None and request.alert.status == "pending":
             # Cleared only once SNS has accepted the alert; the sweeper and the workflow keep trying until then.
             item["pending_alert"] = _PENDING
+            if alert_lease_until is not None:
+                item["alert_lease"] = _epoch_ms(alert_lease_until)
         if request.expected_at:
             item["expected_at"] = to_storage(request.expected_at)
         writes: list[TransactWriteItemTypeDef] = [
@@ -480,7 +492,7 @@ class RequestStore:
             Key=_key(request_id),
             UpdateExpression=(
                 "SET alert.#status = :delivered, alert.message_id = :message, alert.delivered_at = :at "
-                "REMOVE pending_alert"
+                "REMOVE pending_alert, alert_lease"
             ),
             ConditionExpression="attribute_exists(alert)",
             ExpressionAttributeNames={"#status": "status"},
@@ -491,22 +503,72 @@ class RequestStore:
             },
         )
 
-    def escalate(self, request_id: str, alert: AlertState, notice: str, at: datetime) -> ServiceRequest:
-        """Turn an existing request into a 911 escalation; Conflict if it already is one."""
+    def claim_alert(self, request_id: str, now: datetime, until: datetime) -> tuple[bool, ServiceRequest]:
+        """Take the right to publish the request's pending alert until `until`, if nobody holds it now.
+
+        Returns (claimed, the request); NotFound if there is no such request. Not claimed means the alert is
+        not pending (none, or delivered already) or another attempt is publishing it.
+        """
         try:
             response = aws.dynamodb().update_item(
                 TableName=self.table_name,
                 Key=_key(request_id),
-                UpdateExpression=(
-                    "SET alert = :alert, pending_alert = :pending, service_notice = :notice, updated_at = :at"
+                UpdateExpression="SET alert_lease = :until",
+                ConditionExpression=(
+                    "alert.#status = :pending AND (attribute_not_exists(alert_lease) OR alert_lease < :now)"
                 ),
-                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(alert)",
+                ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues={
-                    ":alert": to_value(alert.model_dump(mode="json", exclude_none=True)),
-                    ":pending": to_value(_PENDING),
-                    ":notice": to_value(notice),
-                    ":at": to_value(to_storage(at)),
+                    ":pending": to_value("pending"),
+                    ":now": to_value(_epoch_ms(now)),
+                    ":until": to_value(_epoch_ms(until)),
                 },
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            # The failed condition's item (ReturnValuesOnConditionCheckFailure); the stubs do not list it.
+            current = cast("dict[str, Any] | None", error.response.get("Item"))
+            if current is None:
+                raise NotFound(f"service request {request_id} does not exist") from None
+            return False, _to_request(from_item(current))
+        return True, _to_request(from_item(response["Attributes"]))
+
+    def release_alert(self, request_id: str) -> None:
+        """Give up the right to publish a pending alert (the attempt failed), so the next one need not wait."""
+        aws.dynamodb().update_item(
+            TableName=self.table_name,
+            Key=_key(request_id),
+            UpdateExpression="REMOVE alert_lease",
+            ConditionExpression="attribute_exists(pk)",
+        )
+
+    def escalate(
+        self, request_id: str, alert: AlertState, notice: str, at: datetime, alert_lease_until: datetime | None = None
+    ) -> ServiceRequest:
+        """Turn an existing request into a 911 escalation; Conflict if it already is one.
+
+        `alert_lease_until`: the caller publishes the alert itself and holds the right to until then.
+        """
+        values: dict[str, AttributeValueTypeDef] = {
+            ":alert": to_value(alert.model_dump(mode="json", exclude_none=True)),
+            ":pending": to_value(_PENDING),
+            ":notice": to_value(notice),
+            ":at": to_value(to_storage(at)),
+        }
+        sets = "SET alert = :alert, pending_alert = :pending, service_notice = :notice, updated_at = :at"
+        if alert_lease_until is not None:
+            sets += ", alert_lease = :lease"
+            values[":lease"] = to_value(_epoch_ms(alert_lease_until))
+        try:
+            response = aws.dynamodb().update_item(
+                TableName=self.table_name,
+                Key=_key(request_id),
+                UpdateExpression=sets,
+                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(alert)",
+                ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )

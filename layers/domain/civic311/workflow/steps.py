@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict
 
 from civic311 import aws, clock, metrics
@@ -21,7 +22,7 @@ from civic311.cases.models import RequestUpdate, ServiceRequest, Status, UpdateS
 from civic311.catalog import load_catalog
 from civic311.directory.gaps import GapLog
 from civic311.directory.referrals import ReferralAnswer, ReferralQuery, outside_notice, refer, referral_note
-from civic311.errors import InvalidInput, NotFound
+from civic311.errors import DependencyUnavailable, InvalidInput, NotFound
 from civic311.escalation.alerts import AlertPublisher
 from civic311.escalation.service import CRISIS_NOTICE, Escalation, alert_for
 from civic311.geo.cells import cell_of, cells_around
@@ -108,10 +109,17 @@ class WorkflowSteps:
         handler = self.handlers.get(step.step)
         if handler is None:
             raise InvalidInput(f"unknown workflow step '{step.step}'")
-        request = self.requests.get(step.service_request_id)
-        if request is None:
-            raise NotFound(f"service request {step.service_request_id} does not exist")
-        return handler(step, request)
+        logger.append_keys(service_request_id=step.service_request_id, step=step.step)
+        try:
+            request = self.requests.get(step.service_request_id)
+            if request is None:
+                raise NotFound(f"service request {step.service_request_id} does not exist")
+            return handler(step, request)
+        except (ClientError, BotoCoreError) as error:
+            if aws.busy(error):
+                # The state machine retries DependencyUnavailable with backoff; a throttled table is not a failure.
+                raise DependencyUnavailable(f"step {step.step}: an AWS service is busy; retrying") from error
+            raise
 
     # ------------------------------------------------------------------ helpers
 

@@ -10,9 +10,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
-from civic311 import clock, metrics
+from civic311 import aws, clock, metrics
 from civic311.errors import DependencyUnavailable
 from civic311.escalation.service import Escalation
 from civic311.store.requests import RequestStore
@@ -54,6 +55,11 @@ class Sweeper:
                 self.escalation.ensure_delivered(request_id)
                 report.alerts_delivered += 1
             except DependencyUnavailable:
+                report.alerts_still_pending += 1
+            except (ClientError, BotoCoreError) as error:
+                if not aws.busy(error):
+                    raise
+                # A throttled table delays this alert to the next pass; it must not stop the others.
                 report.alerts_still_pending += 1
         for request_id in self.store.pending_workflows(older_than=now - WORKFLOW_GRACE):
             request = self.store.get(request_id)

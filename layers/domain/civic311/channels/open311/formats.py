@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 from xml.etree import ElementTree
@@ -26,10 +27,15 @@ _SINGULAR = {
 }
 
 
+# XML 1.0 cannot carry most control characters (nor lone surrogates); text holding one is sent without it,
+# so every client can still parse the document. JSON answers carry the text unchanged.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return _NOT_XML.sub("", str(value))
 
 
 def _append(parent: ElementTree.Element, name: str, value: Any) -> None:

@@ -13,12 +13,13 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, ValidationError, model_validator
 
 from civic311 import metrics
 from civic311.cases.intake import Intake
 from civic311.cases.models import MAX_DESCRIPTION, Channel, Contact, NewRequest, Place
 from civic311.catalog import load_catalog
+from civic311.channels.http import invalid_input
 from civic311.channels.v1.staff import staff_caller
 from civic311.escalation.alerts import AlertPublisher
 from civic311.escalation.service import Escalation
@@ -132,8 +133,8 @@ def build_router(context: EscalationContext) -> Router:
         caller.require_any(DIVERTING_GROUPS, "diverting a 911 call to 311")
         intake = context.intake
         service_code = body.service_code or intake.suggest_code(body.description, body.language)
-        receipt = intake.submit(
-            NewRequest(
+        try:
+            diverted = NewRequest(
                 service_code=service_code,
                 place=Place(lat=body.lat, long=body.long, address=body.address),
                 description=body.description,
@@ -142,7 +143,10 @@ def build_router(context: EscalationContext) -> Router:
                 channel=Channel.DIVERSION,
                 source=f"911:{body.dispatch_reference or 'unreferenced'}:{caller.subject}",
             )
-        )
+        except ValidationError as error:
+            # A callback number or place the body's own schema let through but the request model refuses.
+            raise invalid_input(error, "invalid diversion") from None
+        receipt = intake.submit(diverted)
         metrics.count("Diversions", channel=Channel.DIVERSION.value, service_code=service_code)
         answer = DiversionAnswer(
             service_request_id=receipt.service_request_id,

@@ -1,0 +1,57 @@
+"""DynamoDB queries and scans on the embedded endpoint: the table's items put in order with native keys.
+
+moto answers every Query and Scan by sorting all of the table's items, comparing its attribute-value
+objects pair by pair in Python. Sorting on plain values instead (the same order: strings as strings,
+numbers as numbers) makes that several times cheaper, which is what keeps a table of a few thousand
+requests answering within the SDK's timeouts under load.
+
+moto is pinned, and tests/unit/test_local_moto_seams.py fails if an upgrade moves the method replaced here.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from moto.dynamodb.models.table import Table
+
+SEAM_SIGNATURE = ("self",)
+
+
+def check_seam() -> None:
+    """Fail loudly if moto's Table.all_items is no longer the method this module replaces."""
+    method = getattr(Table, "all_items", None)
+    if method is None:
+        raise RuntimeError("moto's Table.all_items is gone: the item-order seam needs updating")
+    parameters = tuple(inspect.signature(method).parameters)
+    if parameters != SEAM_SIGNATURE:
+        raise RuntimeError(f"moto's Table.all_items{parameters} changed shape: the seam needs updating")
+
+
+def _order(item: Any) -> tuple[Any, ...]:
+    if item.range_key is None:
+        return (item.hash_key.cast_value,)
+    return item.hash_key.cast_value, item.range_key.cast_value
+
+
+def _all_items(self: Table) -> list[Any]:
+    items: list[Any] = []
+    for hash_set in list(self.items.values()):
+        if self.range_key_attr:
+            items.extend(list(hash_set.values()))
+        else:
+            items.append(hash_set)
+    return sorted(items, key=_order)
+
+
+def install() -> Callable[[], None]:
+    """Replace moto's item ordering; returns a function that puts moto's own back."""
+    check_seam()
+    original = Table.all_items
+    Table.all_items = _all_items  # type: ignore[method-assign]
+
+    def restore() -> None:
+        Table.all_items = original  # type: ignore[method-assign]
+
+    return restore

@@ -1,0 +1,223 @@
+"""Who may call what: every staff route of template.yaml, and Open311 intake's api_key.
+
+The staff routes are read from the template, so a new one is covered the day it is declared: without a
+token, with a forged or an expired one (refused at the gateway, as API Gateway's Cognito authorizer refuses
+them, 401) and with a genuine token whose groups do not allow the action (refused by the function, 403).
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import re
+import subprocess
+import sys
+import time
+import uuid
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from joserfc import jwt
+from joserfc.jwk import RSAKey
+from moto.cognitoidp import models as cognito_models
+
+from local_stack.stack import LOCAL_CREDENTIALS
+from local_stack.template import Template
+from tests.integration.conftest import RunningStack
+from tests.support import REPO, TEMPLATE
+
+PLACEHOLDER = "0000000001"
+
+
+def staff_routes() -> list[tuple[str, str]]:
+    """(method, path) of every API event in template.yaml behind a Cognito authorizer."""
+    template = Template(TEMPLATE, {"Stage": "local"}, "auth-tests")
+    default = template.body["Resources"]["Api"]["Properties"].get("Auth", {}).get("DefaultAuthorizer", "NONE")
+    routes = []
+    for function in template.of_type("AWS::Serverless::Function").values():
+        for event in function["Properties"].get("Events", {}).values():
+            if event["Type"] != "Api":
+                continue
+            properties = event["Properties"]
+            authorizer = properties.get("Auth", {}).get("Authorizer", default)
+            if authorizer not in (None, "NONE") and properties["Method"].upper() != "OPTIONS":
+                routes.append((properties["Method"].upper(), properties["Path"]))
+    return sorted(routes)
+
+
+STAFF_ROUTES = staff_routes()
+
+
+def concrete(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", PLACEHOLDER, path)
+
+
+def call(stack: RunningStack, method: str, path: str, token: str | None, body: Any = None) -> requests.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    data = json.dumps(body if body is not None else {}) if method in ("POST", "PUT", "PATCH") else None
+    headers |= {"Content-Type": "application/json"} if data is not None else {}
+    return requests.request(method, stack.api + concrete(path), data=data, headers=headers, timeout=30)
+
+
+def claims_of(token: str) -> dict[str, Any]:
+    payload = token.split(".")[1]
+    decoded: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return decoded
+
+
+def signed(claims: dict[str, Any], key: RSAKey, kid: str) -> str:
+    return jwt.encode({"alg": "RS256", "kid": kid, "typ": "JWT"}, claims, key)
+
+
+@cache
+def cognito_signing_key() -> RSAKey:
+    """The key the emulated user pool signs its tokens with (moto ships it), to forge only what we mean to."""
+    resource = Path(cognito_models.__file__).parent / "resources" / "jwks-private.json.gz"
+    return RSAKey.import_key(json.loads(gzip.decompress(resource.read_bytes())))
+
+
+def token_without_groups(stack: RunningStack) -> str:
+    """A genuine ID token of a pool user who is in no group."""
+    cognito = stack.client("cognito-idp")
+    pool, client = stack.output("StaffUserPoolId"), stack.output("StaffUserPoolClientId")
+    username, password = f"nobody-{uuid.uuid4().hex[:8]}@civic311.local", "Auth-tests-" + uuid.uuid4().hex + "9!"
+    cognito.admin_create_user(UserPoolId=pool, Username=username, MessageAction="SUPPRESS")
+    cognito.admin_set_user_password(UserPoolId=pool, Username=username, Password=password, Permanent=True)
+    answer = cognito.initiate_auth(
+        ClientId=client, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": username, "PASSWORD": password}
+    )
+    return str(answer["AuthenticationResult"]["IdToken"])
+
+
+def minimal(schema: dict[str, Any], document: dict[str, Any]) -> Any:
+    """A small instance of a JSON schema from the OpenAPI document, every property given (models may need more
+    than their required fields, e.g. some location), so that a route's validation lets the call through."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        return minimal(document["components"]["schemas"][name], document)
+    for combined in ("allOf", "anyOf", "oneOf"):
+        if combined in schema:
+            choices = [c for c in schema[combined] if c.get("type") != "null"] or schema[combined]
+            return minimal(choices[0], document)
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type", "object")
+    if kind == "object":
+        properties = schema.get("properties", {})
+        return {name: minimal(value, document) for name, value in properties.items()}
+    if kind == "array":
+        return [minimal(schema["items"], document) for _ in range(schema.get("minItems", 0))]
+    if kind == "integer":
+        return int(schema.get("minimum", 0))
+    if kind == "number":
+        return schema.get("minimum", 0)
+    if kind == "boolean":
+        return False
+    return "x" * max(1, schema.get("minLength", 1))
+
+
+def body_for(stack: RunningStack, method: str, path: str) -> Any:
+    document = requests.get(f"{stack.api}/openapi.json", timeout=30).json()
+    # The template and the document may name a path parameter differently ({id}, {shelter_id}).
+    same_shape = [p for p in document["paths"] if re.sub(r"\{[^}]+\}", "{}", p) == re.sub(r"\{[^}]+\}", "{}", path)]
+    assert same_shape, f"{method} {path} of template.yaml is not in the OpenAPI document"
+    operation = document["paths"][same_shape[0]].get(method.lower(), {})
+    schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+    return minimal(schema, document) if schema else None
+
+
+def test_the_template_declares_staff_routes() -> None:
+    assert len(STAFF_ROUTES) >= 9
+    assert ("PUT", "/v1/shelters/{id}/capacity") in STAFF_ROUTES
+
+
+@pytest.mark.parametrize(("method", "path"), STAFF_ROUTES)
+def test_a_staff_route_refuses_a_caller_without_a_token(auth_stack: RunningStack, method: str, path: str) -> None:
+    answer = call(auth_stack, method, path, token=None)
+    assert answer.status_code == 401, answer.text
+    assert answer.json()["message"]
+
+
+@pytest.mark.parametrize(("method", "path"), STAFF_ROUTES)
+def test_a_staff_route_refuses_a_token_the_pool_did_not_sign(auth_stack: RunningStack, method: str, path: str) -> None:
+    claims = claims_of(auth_stack.info["staff_token"])
+    forged = signed(claims, RSAKey.generate_key(2048), kid="dummy")
+    answer = call(auth_stack, method, path, token=forged)
+    assert answer.status_code == 401, answer.text
+
+
+@pytest.mark.parametrize(("method", "path"), STAFF_ROUTES)
+def test_a_staff_route_refuses_an_expired_token(auth_stack: RunningStack, method: str, path: str) -> None:
+    claims = claims_of(auth_stack.info["staff_token"]) | {"exp": int(time.time()) - 60}
+    answer = call(auth_stack, method, path, token=signed(claims, cognito_signing_key(), kid="dummy"))
+    assert answer.status_code == 401, answer.text
+
+
+def test_the_expired_token_is_refused_for_its_age_alone(auth_stack: RunningStack) -> None:
+    # The same claims and key with a future expiry pass the gateway: the expiry is what the tests above vary.
+    claims = claims_of(auth_stack.info["staff_token"]) | {"exp": int(time.time()) + 600}
+    answer = call(auth_stack, "GET", "/v1/escalations", token=signed(claims, cognito_signing_key(), kid="dummy"))
+    assert answer.status_code == 200, answer.text
+
+
+@pytest.mark.parametrize(("method", "path"), STAFF_ROUTES)
+def test_a_staff_route_refuses_a_signed_in_caller_in_no_group_that_allows_it(
+    auth_stack: RunningStack, method: str, path: str
+) -> None:
+    token = token_without_groups(auth_stack)
+    answer = call(auth_stack, method, path, token=token, body=body_for(auth_stack, method, path))
+    assert answer.status_code == 403, answer.text
+    assert "group" in answer.json()["message"]
+
+
+def post_request(stack: RunningStack, api_key: str | None) -> requests.Response:
+    fields = {"service_code": "pothole", "lat": "32.2216", "long": "-110.9262", "description": "auth tests"}
+    if api_key is not None:
+        fields["api_key"] = api_key
+    return requests.post(f"{stack.api}/open311/v2/requests.json", data=fields, timeout=30)
+
+
+def keys_command(stack: RunningStack, *arguments: str) -> str:
+    table = stack.output("ApiClientsTableName")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "civic311.store",
+            "keys",
+            *arguments,
+            "--table",
+            table,
+            "--endpoint-url",
+            stack.endpoint,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        cwd=REPO,
+        env={**LOCAL_CREDENTIALS, "AWS_DEFAULT_REGION": stack.info["region"], "PYTHONPATH": "layers/domain"},
+    )
+    return done.stdout.strip()
+
+
+def test_open311_intake_needs_an_api_key(auth_stack: RunningStack) -> None:
+    answer = post_request(auth_stack, api_key=None)
+    assert answer.status_code == 403
+    assert "api_key is required" in answer.json()[0]["description"]
+    assert post_request(auth_stack, api_key="not-a-key-" + uuid.uuid4().hex).status_code == 403
+
+
+def test_open311_intake_refuses_a_revoked_api_key(auth_stack: RunningStack) -> None:
+    client_id = f"revoked-{uuid.uuid4().hex[:8]}"
+    api_key = keys_command(auth_stack, "create", "--client-id", client_id, "--name", "Revoked in tests")
+    assert keys_command(auth_stack, "revoke", "--client-id", client_id) == f"revoked 1 key(s) of {client_id}"
+    answer = post_request(auth_stack, api_key=api_key)
+    assert answer.status_code == 403
+    assert "not valid" in answer.json()[0]["description"]
+    # The demo client's key, never revoked, is accepted: the refusal above is the revocation's.
+    assert post_request(auth_stack, api_key=auth_stack.api_key).status_code == 200

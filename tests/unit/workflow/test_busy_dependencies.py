@@ -1,0 +1,80 @@
+"""A throttled table makes a workflow step retry, not fail, and a sweeper pass deliver every alert it can."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from civic311 import aws, clock
+from civic311.escalation.alerts import AlertPublisher
+from civic311.escalation.service import Escalation
+from civic311.store.requests import RequestStore
+from civic311.workflow.starter import WorkflowStarter
+from civic311.workflow.sweeper import Sweeper
+from tests.support import InProcessStack
+from tests.unit.escalation.test_alerts_and_sweeper import emergency, no_sleep
+
+
+class Throttled:
+    """The real (mocked) DynamoDB client, throttling every call of one operation (optionally for one request)."""
+
+    def __init__(self, operation: str, request_id: str | None = None) -> None:
+        self.real = aws.dynamodb()
+        self.operation = operation
+        self.request_id = request_id
+
+    def __getattr__(self, name: str) -> Any:
+        call = getattr(self.real, name)
+        if name != self.operation:
+            return call
+
+        def throttled(**request: Any) -> Any:
+            if self.request_id is None or self.request_id in json.dumps(request):
+                raise ClientError(
+                    {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}}, name
+                )
+            return call(**request)
+
+        return throttled
+
+
+def test_a_step_whose_table_is_throttled_fails_as_dependency_unavailable_which_the_state_machine_retries(
+    stack: InProcessStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    request = emergency(RequestStore(stack.output("ServiceRequestsTableName")), "3000000001")
+    stack.call("WorkflowFunction", {"step": "triage", "service_request_id": "3000000001"})  # loads the function
+    throttled = Throttled("get_item")
+    monkeypatch.setattr(aws, "dynamodb", lambda: throttled)
+    result = stack.runtime.invoke(
+        stack.function("WorkflowFunction"), {"step": "ensure_alert", "service_request_id": request.service_request_id}
+    )
+    assert result.error_type == "DependencyUnavailable"
+    assert "busy" in json.loads(result.payload)["errorMessage"]
+    asl = json.loads((stack.provisioner.template.root / "statemachine" / "call_workflow.asl.json").read_text())
+    assert "DependencyUnavailable" in asl["States"]["EnsureAlert"]["Retry"][0]["ErrorEquals"]
+
+
+def test_a_sweeper_pass_delivers_the_alerts_it_can_when_one_request_is_throttled(
+    stack: InProcessStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = RequestStore(stack.output("ServiceRequestsTableName"))
+    emergency(store, "3000000002")
+    emergency(store, "3000000003")
+    throttled = Throttled("update_item", request_id="3000000002")
+    monkeypatch.setattr(aws, "dynamodb", lambda: throttled)
+    topic = stack.output("EmergencyAlertTopicArn")
+    sweeper = Sweeper(
+        store,
+        Escalation(store, AlertPublisher(topic, sleep=no_sleep), sleep=no_sleep),
+        WorkflowStarter(stack.output("CallWorkflowArn")),
+    )
+    report = sweeper.sweep()
+    assert report.alerts_still_pending >= 1
+    assert report.alerts_delivered >= 1
+    monkeypatch.undo()
+    pending = store.pending_alerts(older_than=clock.now())
+    assert "3000000002" in pending
+    assert "3000000003" not in pending
