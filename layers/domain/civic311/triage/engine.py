@@ -97,6 +97,15 @@ class RuleVerdict(NamedTuple):
     def emergency(self) -> bool:
         return self.emergency_code is not None
 
+    @property
+    def distress_held(self) -> bool:
+        """The rules read distress without plan, means or act: their reviewed "988, not 911".
+
+        That split turns on what the caller has and has done, which the rules check and a bag of words cannot,
+        so the model never turns such a text into a 911 call; its yes shows as `model-overruled:`.
+        """
+        return self.crisis and not self.emergency
+
 
 def _agrees(probability: float, threshold: float, over_denial: float, denied: bool) -> bool:
     """The model's yes counts from its threshold, or from the higher one when the rules read an explicit no."""
@@ -409,7 +418,9 @@ class TriageEngine:
         emergency, crisis = verdict.emergency, verdict.crisis
         if opinion is not None:
             limits = opinion.thresholds
-            if _agrees(opinion.emergency, limits.emergency, limits.emergency_over_denial, verdict.danger_denied):
+            if not verdict.distress_held and _agrees(
+                opinion.emergency, limits.emergency, limits.emergency_over_denial, verdict.danger_denied
+            ):
                 emergency = True
                 signals.append((end, f"model:emergency={opinion.emergency:.2f}"))
             elif opinion.emergency >= limits.emergency:

@@ -188,8 +188,10 @@ def out_of_fold(examples: Sequence[Example], d: Design, groups: NDArray[np.int64
     return OutOfFold(emergency, crisis, code)
 
 
-def _model_says(p: Float, threshold: float, over_denial: float, denied: Bool) -> Bool:
-    return np.where(denied, p >= over_denial, p >= threshold)
+def _model_says(p: Float, threshold: float, over_denial: float, denied: Bool, held: Bool | None = None) -> Bool:
+    """The model's yes as TriageEngine.triage counts it; `held` rows (RuleVerdict.distress_held) never count."""
+    says = np.where(denied, p >= over_denial, p >= threshold)
+    return says if held is None else says & ~held
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +204,7 @@ class Choice:
     false_rate: float
 
 
-def choose(p: Float, truth: Bool, rules: Bool, denied: Bool, budget: float) -> Choice:
+def choose(p: Float, truth: Bool, rules: Bool, denied: Bool, budget: float, held: Bool | None = None) -> Choice:
     """Thresholds from out-of-fold probabilities, in two steps an auditor can follow.
 
     First the override threshold: the lowest at which the model, out of fold, overrules an explicit "no" from the
@@ -217,7 +219,7 @@ def choose(p: Float, truth: Bool, rules: Bool, denied: Bool, budget: float) -> C
         GRID[-1],
     )
     for threshold in (g for g in GRID if g <= over_denial):
-        says = _model_says(p, threshold, over_denial, denied)
+        says = _model_says(p, threshold, over_denial, denied, held)
         false_rate = float(np.mean((rules | says)[~truth]))
         if false_rate <= budget:
             return Choice(threshold, over_denial, float(np.mean(says[truth])), false_rate)
@@ -253,7 +255,8 @@ def cross_validated_report(
     rules_c = np.array([e.verdict.crisis for e in examples])
     denied_e = np.array([e.verdict.danger_denied for e in examples])
     denied_c = np.array([e.verdict.crisis_denied for e in examples])
-    model_e = _model_says(oof.emergency, emergency.threshold, emergency.over_denial, denied_e)
+    held = np.array([e.verdict.distress_held for e in examples])
+    model_e = _model_says(oof.emergency, emergency.threshold, emergency.over_denial, denied_e, held)
     model_c = _model_says(oof.crisis, crisis.threshold, crisis.over_denial, denied_c)
     policy_c = rules_c | model_c
     model_code = np.array(oof.code)
@@ -309,6 +312,7 @@ def train(examples: Sequence[Example]) -> dict[str, Any]:
         np.array([e.verdict.emergency for e in examples]),
         np.array([e.verdict.danger_denied for e in examples]),
         FALSE_ESCALATION_BUDGET,
+        np.array([e.verdict.distress_held for e in examples]),
     )
     crisis = choose(
         oof.crisis,
