@@ -12,7 +12,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-west-2
 
-.PHONY: help install run test lint typecheck template build unit integration chromium browser faults fuzz auth eval bench load directory-import call deploy clean
+.PHONY: help install run test lint typecheck template build unit integration chromium browser faults fuzz auth eval triage-model bench load directory-import call deploy clean
 
 help:
 	@echo "make run    - start the local stack (API on http://127.0.0.1:3000, AWS endpoint on :3001)"
@@ -20,6 +20,7 @@ help:
 	@echo "make browser - the resident page and staff console in headless chromium (installs Debian's chromium)"
 	@echo "make build  - sam build (then: sam deploy --config-env prod)"
 	@echo "make eval   - triage quality on the labelled set (DATA=file.jsonl for another)"
+	@echo "make triage-model - retrain triage's statistical second opinion after changing labelled data or rules"
 	@echo "make bench  - cold init, warm POST, DynamoDB calls per operation and cost per call, each against its target"
 	@echo "make load   - 1,000 concurrent Open311 intakes on the local stack: accepted, stored, lost, latency (COUNT=n)"
 	@echo "make directory-import DIR=<folder> - validate a directory package and load it into the running local stack"
@@ -98,6 +99,11 @@ test: install lint typecheck template build unit integration browser faults fuzz
 TRIAGE_DEV := tests/data/triage/dev.jsonl
 eval: $(VENV)/.installed
 	PYTHONPATH=layers/domain $(PY) -m civic311.triage.evaluation $(or $(DATA),$(TRIAGE_DEV))
+
+# Retrain the second opinion (scikit-learn, dev only) from the tuned sets and write its weights into the package;
+# a unit test fails until this runs after any change to the training files, the rules or the featurizer.
+triage-model: $(VENV)/.installed
+	PYTHONPATH=layers/domain $(PY) -m civic311.triage.train
 
 # Starts its own local stack in-process; a few minutes.
 bench: $(VENV)/.installed

@@ -1,4 +1,4 @@
-"""The triage engine: rule hits, then negation, tense and resolution, then the decision."""
+"""The triage engine: rule hits, then negation, tense and resolution, then the decision with the second opinion."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from civic311.triage.language import detect_language, normalise_hint
+from civic311.triage.language import Language, detect_language, normalise_hint
 from civic311.triage.lexicon import Combo, Entry, RuleSet, load_rules
 from civic311.triage.model import TriageResult
 from civic311.triage.normalize import Doc, tokenize
 from civic311.triage.patterns import Hit, Matcher
 from civic311.triage.places import location_mask
+from civic311.triage.second_opinion import SecondOpinion, load_second_opinion
 from civic311.triage.typos import TypoCorrector
 
 # Words allowed between a negator and the cue it cancels: "no one is hurt", "nadie salió herido".
@@ -50,6 +51,15 @@ LIVE, NEGATED, PAST, HABITUAL, HYPOTHETICAL, RESOLVED, NOT_NOW = (
 _CUE_KINDS = ("danger", "crisis-imminent", "crisis", "component", "risk", "alarm")
 # Kinds that only add to the risk score.
 _RISK_KINDS = frozenset({"risk", "alarm"})
+# Statuses that state outright that a danger is not happening now; "not-now" only lacks a present phrase.
+_EXPLICIT_DENIALS = frozenset({NEGATED, PAST, HABITUAL, HYPOTHETICAL, RESOLVED})
+# Cue kinds whose explicit denial, or an idiom covering them, lets the rules hold back a model-only escalation.
+# Components are left out: "no lo suelta", "no puede mover el brazo" are how danger is described, not denied.
+_DENIABLE_DANGER = frozenset({"danger", "crisis-imminent", "risk"})
+_DENIABLE_CRISIS = frozenset({"crisis", "crisis-imminent"})
+# A service-cue vote at least this strong is the rules' reviewed reading of the code; weaker ones defer to the model.
+# Single weak signs ("parking", "trash", "dark") weigh 1 or 1.5; a named problem weighs 2 or more.
+CODE_CUE_STRONG = 2.0
 
 
 class _Spans:
@@ -65,6 +75,41 @@ class _Spans:
         first = bisect_left(self._starts, lo - self._longest)
         last = bisect_right(self._starts, hi)
         return [h for h in self.hits[first:last] if h.end > lo and h.start < hi]
+
+
+class RuleVerdict(NamedTuple):
+    """What the rules say, plus what the combination with the second opinion needs to know."""
+
+    doc: Doc
+    mask: list[bool]
+    negated: list[bool]  # tokens a negator reaches; the model reads "not bleeding" apart from "bleeding"
+    emergency_code: str | None  # set when the rules alone call 911
+    crisis: bool
+    cue_code: str  # the best-voted service code, "other" when nothing voted
+    cue_score: float
+    cue_signals: list[tuple[int, str]]
+    danger_denied: bool  # the text explicitly denies, dates or explains away a danger cue
+    crisis_denied: bool  # likewise for a distress cue
+    signals: list[tuple[int, str]]
+    language: Language
+
+    @property
+    def emergency(self) -> bool:
+        return self.emergency_code is not None
+
+    @property
+    def distress_held(self) -> bool:
+        """The rules read distress without plan, means or act: their reviewed "988, not 911".
+
+        That split turns on what the caller has and has done, which the rules check and a bag of words cannot,
+        so the model never turns such a text into a 911 call; its yes shows as `model-overruled:`.
+        """
+        return self.crisis and not self.emergency
+
+
+def _agrees(probability: float, threshold: float, over_denial: float, denied: bool) -> bool:
+    """The model's yes counts from its threshold, or from the higher one when the rules read an explicit no."""
+    return probability >= (over_denial if denied else threshold)
 
 
 class _Context(NamedTuple):
@@ -106,8 +151,9 @@ def _drop_shadowed(mine: Sequence[Hit], theirs: Sequence[Hit]) -> tuple[Hit, ...
 class TriageEngine:
     """Compiled rules plus the decision procedure; safe to share between threads."""
 
-    def __init__(self, rules: RuleSet) -> None:
+    def __init__(self, rules: RuleSet, second_opinion: SecondOpinion | None = None) -> None:
         self._rules = rules
+        self._second_opinion = second_opinion
         # Barrier words are single words and very frequent; a set lookup is cheaper than a pattern hit each.
         barrier_ids = {e.id for e in rules.entries.values() if e.kind == "barrier"}
         self._barrier_words = frozenset(
@@ -120,7 +166,8 @@ class TriageEngine:
         self._precedence = {code: i for i, code in enumerate(rules.emergency_code_precedence)}
 
     # ----------------------------------------------------------------- preparation
-    def _prepare(self, description: str) -> tuple[Doc, list[bool], list[tuple[int, str]]]:
+    def prepare(self, description: str) -> tuple[Doc, list[bool], list[tuple[int, str]]]:
+        """Tokens with typos fixed, which of them are place names, and the typo signals; the model reads the same."""
         doc = tokenize(description[:MAX_CHARS], self._rules.rewrites, self._rules.joins)
         mask = location_mask(doc, self._rules.gazetteer)
         signals: list[tuple[int, str]] = []
@@ -166,6 +213,17 @@ class TriageEngine:
                 continue
             return True
         return False
+
+    @staticmethod
+    def _negation_scope(doc: Doc, ctx: _Context) -> list[bool]:
+        """Tokens within a negator's reach: the same clause, no barrier, at most NEGATION_WINDOW words on."""
+        scope = [False] * len(doc.tokens)
+        for neg in ctx.negators.hits:
+            for i in range(neg.end, min(neg.end + NEGATION_WINDOW, len(scope))):
+                if doc.clause[i] != doc.clause[neg.end - 1] or i in ctx.barriers:
+                    break
+                scope[i] = True
+        return scope
 
     @staticmethod
     def _nearest(spans: _Spans, hit: Hit, doc: Doc, window: int = TIME_WINDOW, inside: bool = True) -> int | None:
@@ -242,10 +300,10 @@ class TriageEngine:
         return None
 
     # ----------------------------------------------------------------- decision
-    def triage(self, description: str, language: str | None = None) -> TriageResult:
-        """Decide emergency, crisis, service code and language for one description."""
+    def judge(self, description: str, language: str | None = None) -> RuleVerdict:
+        """What the reviewed rules alone say about one description, with what the second opinion needs."""
         rules = self._rules
-        doc, mask, signals = self._prepare(description)
+        doc, mask, signals = self.prepare(description)
         by_kind: dict[str, list[Hit]] = {}
         masked_any = False
         has_places = any(mask)
@@ -268,16 +326,21 @@ class TriageEngine:
         ctx = self._context(by_kind, doc)
         live: dict[str, list[Hit]] = {}
         fired: list[tuple[int, str, str, str]] = []  # position, id, kind, service code
+        danger_denied = crisis_denied = False
         for kind in _CUE_KINDS:
             keep = MAX_LIVE_HITS if kind in {"component", "risk", "alarm"} else 1
             for hit in by_kind.get(kind, ()):
                 if len(live.get(hit.entry_id, ())) >= keep:
                     continue
                 if any(_explains(b, hit) for b in benign.between(hit.start, hit.end)):
+                    danger_denied = danger_denied or kind in _DENIABLE_DANGER
                     continue
                 entry = rules.entries[hit.entry_id]
                 status = self._status(hit, entry, doc, ctx)
                 if status != LIVE:
+                    if status in _EXPLICIT_DENIALS:
+                        danger_denied = danger_denied or kind in _DENIABLE_DANGER
+                        crisis_denied = crisis_denied or kind in _DENIABLE_CRISIS
                     # Components are building blocks; reporting each one suppressed would bury the reasons.
                     if kind != "component":
                         signals.append((hit.start, f"{status}:{entry.id}"))
@@ -305,36 +368,89 @@ class TriageEngine:
             anchor = Hit(combo.id, start, max(h.end for h in picked))
             if combo.kind == "crisis-imminent" and no_plan:
                 signals.append((start, f"no-plan:{combo.id}"))
+                danger_denied = True
                 continue
             if self._is_resolved(combo.group, anchor, doc, ctx):
                 signals.append((start, f"{RESOLVED}:{combo.id}"))
+                danger_denied = True
                 continue
             fired.append((start, combo.id, combo.kind, combo.service_code))
 
         emergency_items = [f for f in fired if f[2] in {"danger", "crisis-imminent"}]
-        emergency = bool(emergency_items)
         crisis = any(f[2] in {"crisis", "crisis-imminent"} for f in fired)
-        signals.extend((pos, ident) for pos, ident, _, _ in fired)
-
-        if emergency:
+        live_risk = any(rules.entries[entry_id].kind == "risk" for entry_id in live)
+        emergency_code: str | None = None
+        if emergency_items:
             rank = self._precedence
-            service_code = min((f[3] for f in emergency_items), key=lambda code: rank.get(code, len(rank)))
-        elif crisis:
-            service_code = "mental-health"
-        else:
-            service_code, cue_signals = self._service_code(by_kind.get("service-cue", []), doc.tokens)
-            signals.extend(cue_signals)
+            emergency_code = min((f[3] for f in emergency_items), key=lambda code: rank.get(code, len(rank)))
+        signals.extend((pos, ident) for pos, ident, _, _ in fired)
+        cue_code, cue_score, cue_signals = self._service_code(by_kind.get("service-cue", []), doc.tokens)
 
         hint = normalise_hint(language)
         detected = hint or detect_language(
             description[:MAX_CHARS], doc.tokens, mask, rules.stopwords, rules.accent_cues
         )
+        return RuleVerdict(
+            doc=doc,
+            mask=mask,
+            negated=self._negation_scope(doc, ctx),
+            emergency_code=emergency_code,
+            crisis=crisis,
+            cue_code=cue_code,
+            cue_score=cue_score,
+            cue_signals=cue_signals,
+            # Denied only when nothing else dangerous is alive: a dated stabbing, not a dated stabbing and a grey face.
+            # A crisis the rules judge not imminent is their reviewed "988, not 911" and counts as a denial too.
+            danger_denied=(danger_denied or no_plan or crisis) and not live_risk,
+            crisis_denied=crisis_denied,
+            signals=signals,
+            language=detected,
+        )
+
+    def triage(self, description: str, language: str | None = None) -> TriageResult:
+        """Decide emergency, crisis, service code and language: the rules, then the second opinion by policy."""
+        verdict = self.judge(description, language)
+        signals = list(verdict.signals)
+        end = len(verdict.doc.tokens)
+        opinion = None
+        if self._second_opinion is not None:
+            opinion = self._second_opinion.read(verdict.doc, verdict.mask, verdict.negated)
+        emergency, crisis = verdict.emergency, verdict.crisis
+        if opinion is not None:
+            limits = opinion.thresholds
+            if not verdict.distress_held and _agrees(
+                opinion.emergency, limits.emergency, limits.emergency_over_denial, verdict.danger_denied
+            ):
+                emergency = True
+                signals.append((end, f"model:emergency={opinion.emergency:.2f}"))
+            elif opinion.emergency >= limits.emergency:
+                signals.append((end, f"model-overruled:emergency={opinion.emergency:.2f}"))
+            if _agrees(opinion.crisis, limits.crisis, limits.crisis_over_denial, verdict.crisis_denied):
+                crisis = True
+                signals.append((end, f"model:crisis={opinion.crisis:.2f}"))
+            elif opinion.crisis >= limits.crisis:
+                signals.append((end, f"model-overruled:crisis={opinion.crisis:.2f}"))
+
+        strong_cue = verdict.cue_score >= CODE_CUE_STRONG
+        if verdict.emergency_code is not None:
+            service_code = verdict.emergency_code
+        elif crisis:
+            service_code = "mental-health"
+        elif strong_cue or opinion is None:
+            service_code = verdict.cue_code
+            signals.extend(verdict.cue_signals)
+        elif emergency:
+            # The code model learned from non-emergencies only; an emergency it alone found goes to 311 staff.
+            service_code = "other"
+        else:
+            service_code = opinion.code
+            signals.append((end, f"model:code={opinion.code}@{opinion.code_probability:.2f}"))
         ordered = [s for _, s in sorted(signals, key=lambda item: item[0])]
         return TriageResult(
             emergency=emergency,
             crisis=crisis,
             service_code=service_code,
-            language=detected,
+            language=verdict.language,
             signals=list(dict.fromkeys(ordered)),
         )
 
@@ -370,18 +486,18 @@ class TriageEngine:
             first_code[code] = min(first_code.get(code, position), position)
         return {code: (score, first_code[code]) for code, score in scores.items()}
 
-    def _service_code(self, hits: Sequence[Hit], tokens: Sequence[str]) -> tuple[str, list[tuple[int, str]]]:
-        """The best-voted code; ties go to the code mentioned first; no positive vote means "other"."""
+    def _service_code(self, hits: Sequence[Hit], tokens: Sequence[str]) -> tuple[str, float, list[tuple[int, str]]]:
+        """The best-voted code and its vote; ties go to the code mentioned first; no positive vote means "other"."""
         votes = self._vote(hits, tokens)
         if not votes or max(score for score, _ in votes.values()) <= 0:
-            return "other", []
+            return "other", 0.0, []
         best = max(votes, key=lambda code: (votes[code][0], -votes[code][1]))
         used = [
             (hit.start, f"cue:{hit.entry_id}")
             for hit in hits
             if (self._rules.entries[hit.entry_id].service_code or "other") == best
         ]
-        return best, used
+        return best, votes[best][0], used
 
 
 _engine: TriageEngine | None = None
@@ -394,7 +510,7 @@ def get_engine() -> TriageEngine:
     if _engine is None:
         with _engine_lock:
             if _engine is None:
-                _engine = TriageEngine(load_rules())
+                _engine = TriageEngine(load_rules(), load_second_opinion())
     return _engine
 
 

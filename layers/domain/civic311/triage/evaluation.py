@@ -166,13 +166,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Evaluate triage on labelled JSONL files.")
     parser.add_argument("files", nargs="*", type=Path, default=[DEFAULT_FILE])
     parser.add_argument("--verbose", action="store_true", help="print every missed row with its signals")
+    parser.add_argument("--rules-only", action="store_true", help="the reviewed rules without the second opinion")
     args = parser.parse_args(argv)
 
     from civic311.triage import triage
+    from civic311.triage.engine import TriageEngine
+    from civic311.triage.lexicon import load_rules
+
+    predict: Predict = TriageEngine(load_rules()).triage if args.rules_only else triage
 
     failed = False
     for path in args.files:
-        outcomes = run(load_rows(path), triage)
+        outcomes = run(load_rows(path), predict)
         by_slice = metrics_by_slice(outcomes)
         print(format_table(str(path), by_slice))
         if args.verbose:
