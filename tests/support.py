@@ -37,6 +37,25 @@ def load_event(name: str) -> dict[str, Any]:
     return loaded
 
 
+@contextmanager
+def queue_subscribed(sqs: Any, sns: Any, topic_arn: str) -> Iterator[str]:
+    """A fresh SQS queue subscribed to a topic with raw delivery, as 911 dispatch subscribes; removed afterwards."""
+    url = sqs.create_queue(QueueName=f"subscriber-{uuid.uuid4().hex[:12]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    subscription = sns.subscribe(
+        TopicArn=topic_arn,
+        Protocol="sqs",
+        Endpoint=arn,
+        Attributes={"RawMessageDelivery": "true"},
+        ReturnSubscriptionArn=True,
+    )["SubscriptionArn"]
+    try:
+        yield url
+    finally:
+        sns.unsubscribe(SubscriptionArn=subscription)
+        sqs.delete_queue(QueueUrl=url)
+
+
 def api_event(
     method: str,
     path: str,

@@ -25,6 +25,7 @@ import requests
 
 from tests.integration.conftest import RunningStack
 from tests.load.intakes import Answer, Outcome, run_load, send_intakes
+from tests.support import queue_subscribed
 
 EMERGENCIES = 1000
 CONCURRENCY = 32
@@ -49,18 +50,8 @@ DESCRIPTIONS = (
 def dispatch_queue(fault_stack: RunningStack) -> Iterator[str]:
     """An SQS queue subscribed to EmergencyAlertTopicArn, as 911 dispatch subscribes."""
     sqs, sns = fault_stack.client("sqs"), fault_stack.client("sns")
-    url = sqs.create_queue(QueueName="dispatch-under-faults")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    subscription = sns.subscribe(
-        TopicArn=fault_stack.output("EmergencyAlertTopicArn"),
-        Protocol="sqs",
-        Endpoint=arn,
-        Attributes={"RawMessageDelivery": "true"},
-        ReturnSubscriptionArn=True,
-    )["SubscriptionArn"]
-    yield url
-    sns.unsubscribe(SubscriptionArn=subscription)
-    sqs.delete_queue(QueueUrl=url)
+    with queue_subscribed(sqs, sns, fault_stack.output("EmergencyAlertTopicArn")) as url:
+        yield url
 
 
 def inject(stack: RunningStack, fault: dict[str, Any]) -> None:

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from tests.integration.conftest import RunningStack
+from tests.support import queue_subscribed
 
 EMERGENCY = "A man collapsed at Speedway and Campbell and he is not breathing"
 
@@ -19,18 +20,8 @@ EMERGENCY = "A man collapsed at Speedway and Campbell and he is not breathing"
 def dispatch_queue(local_stack: RunningStack) -> Iterator[str]:
     """An SQS queue subscribed to EmergencyAlertTopicArn, as a dispatch system would subscribe."""
     sqs, sns = local_stack.client("sqs"), local_stack.client("sns")
-    url = sqs.create_queue(QueueName=f"dispatch-{time.monotonic_ns()}")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    subscription = sns.subscribe(
-        TopicArn=local_stack.output("EmergencyAlertTopicArn"),
-        Protocol="sqs",
-        Endpoint=arn,
-        Attributes={"RawMessageDelivery": "true"},
-        ReturnSubscriptionArn=True,
-    )["SubscriptionArn"]
-    yield url
-    sns.unsubscribe(SubscriptionArn=subscription)
-    sqs.delete_queue(QueueUrl=url)
+    with queue_subscribed(sqs, sns, local_stack.output("EmergencyAlertTopicArn")) as url:
+        yield url
 
 
 def receive(stack: RunningStack, queue_url: str, wait_seconds: float) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from civic311.errors import DependencyUnavailable
 from civic311.escalation.alerts import AlertPublisher, EmergencyAlert
 from civic311.escalation.service import PUBLISH_LEASE, Escalation
 from civic311.store.requests import RequestStore
-from tests.support import InProcessStack
+from tests.support import InProcessStack, queue_subscribed
 from tests.unit.escalation.test_alerts_and_sweeper import FlakySns, emergency, no_sleep, received
 
 
@@ -23,18 +23,8 @@ from tests.unit.escalation.test_alerts_and_sweeper import FlakySns, emergency, n
 def alert_queue(stack: InProcessStack) -> Iterator[str]:
     """An SQS queue subscribed to the EmergencyAlert topic, as dispatch subscribes."""
     sqs, sns = stack.provisioner.client("sqs"), stack.provisioner.client("sns")
-    url = sqs.create_queue(QueueName="dispatch-lease-tests")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    subscription = sns.subscribe(
-        TopicArn=stack.output("EmergencyAlertTopicArn"),
-        Protocol="sqs",
-        Endpoint=arn,
-        Attributes={"RawMessageDelivery": "true"},
-        ReturnSubscriptionArn=True,
-    )["SubscriptionArn"]
-    yield url
-    sns.unsubscribe(SubscriptionArn=subscription)
-    sqs.delete_queue(QueueUrl=url)
+    with queue_subscribed(sqs, sns, stack.output("EmergencyAlertTopicArn")) as url:
+        yield url
 
 
 class ThrottledUpdates:

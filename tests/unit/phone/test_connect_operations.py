@@ -20,7 +20,7 @@ from civic311.geo.geocoder import Located
 from civic311.geo.jurisdiction import jurisdictions
 from civic311.settings import ConnectSettings
 from civic311.store.requests import RequestStore
-from tests.support import InProcessStack, load_event
+from tests.support import InProcessStack, load_event, queue_subscribed
 
 KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 OPERATIONS = ("start", "screen", "locate", "accept_place", "describe", "create", "emergency")
@@ -74,18 +74,9 @@ def context(stack: InProcessStack) -> PhoneContext:
 
 @pytest.fixture
 def dispatch_queue(stack: InProcessStack) -> Iterator[str]:
-    sqs = stack.provisioner.client("sqs")
-    url = sqs.create_queue(QueueName=f"dispatch-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    subscription = stack.provisioner.client("sns").subscribe(
-        TopicArn=stack.output("EmergencyAlertTopicArn"),
-        Protocol="sqs",
-        Endpoint=arn,
-        Attributes={"RawMessageDelivery": "true"},
-        ReturnSubscriptionArn=True,
-    )["SubscriptionArn"]
-    yield url
-    stack.provisioner.client("sns").unsubscribe(SubscriptionArn=subscription)
+    sqs, sns = stack.provisioner.client("sqs"), stack.provisioner.client("sns")
+    with queue_subscribed(sqs, sns, stack.output("EmergencyAlertTopicArn")) as url:
+        yield url
 
 
 @pytest.mark.parametrize("name", OPERATIONS)
