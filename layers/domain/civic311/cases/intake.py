@@ -44,6 +44,19 @@ class Workflow(Protocol):
     def start(self, request: ServiceRequest) -> bool: ...
 
 
+class IntakeResources(Protocol):
+    """What a channel's settings name for intake: the workflow, the alert topic and the idempotency table."""
+
+    @property
+    def call_workflow_arn(self) -> str: ...
+
+    @property
+    def emergency_alert_topic_arn(self) -> str: ...
+
+    @property
+    def idempotency_table(self) -> str: ...
+
+
 Screen = Callable[[str, Language | None], TriageResult]
 
 
@@ -98,6 +111,20 @@ class Intake:
         self.id_factory = id_factory
         self._idempotency_config: IdempotencyConfig | None = None
         self._submit_once = self._idempotent(self._submit, idempotency_table) if idempotency_table else None
+
+    @classmethod
+    def for_channel(cls, catalog: Catalog, store: RequestStore, resources: IntakeResources) -> Intake:
+        """The intake a channel's function runs: its workflow, its idempotency table, alerts to its topic."""
+        from civic311.escalation.alerts import AlertPublisher
+        from civic311.workflow.starter import WorkflowStarter
+
+        return cls(
+            catalog=catalog,
+            store=store,
+            workflow=WorkflowStarter(resources.call_workflow_arn),
+            idempotency_table=resources.idempotency_table,
+            escalation=Escalation(store, AlertPublisher(resources.emergency_alert_topic_arn)),
+        )
 
     def bind_lambda_context(self, lambda_context: Any) -> None:
         """Let idempotency records expire with the invocation's remaining time, as powertools expects."""

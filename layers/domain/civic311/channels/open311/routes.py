@@ -24,12 +24,9 @@ from civic311.channels.http import public_base_url
 from civic311.channels.open311 import models as wire
 from civic311.channels.open311.formats import respond
 from civic311.errors import Forbidden, InvalidInput, NotFound
-from civic311.escalation.alerts import AlertPublisher
-from civic311.escalation.service import Escalation
 from civic311.settings import Open311Settings
 from civic311.store.api_clients import ApiClientStore
 from civic311.store.requests import RequestFilter, RequestStore
-from civic311.workflow.starter import WorkflowStarter
 
 PREFIX = "/open311/v2"
 MAX_RANGE = timedelta(days=90)
@@ -68,13 +65,7 @@ class Open311Context:
 
     @cached_property
     def intake(self) -> Intake:
-        return Intake(
-            catalog=self.catalog,
-            store=self.requests,
-            workflow=WorkflowStarter(self.settings.call_workflow_arn),
-            idempotency_table=self.settings.idempotency_table,
-            escalation=Escalation(self.requests, AlertPublisher(self.settings.emergency_alert_topic_arn)),
-        )
+        return Intake.for_channel(self.catalog, self.requests, self.settings)
 
 
 def _asked_language(headers: dict[str, str]) -> Language | None:

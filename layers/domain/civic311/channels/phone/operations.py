@@ -103,17 +103,8 @@ class PhoneContext:
     @cached_property
     def intake(self) -> Intake:
         from civic311.cases.intake import Intake
-        from civic311.escalation.alerts import AlertPublisher
-        from civic311.escalation.service import Escalation
-        from civic311.workflow.starter import WorkflowStarter
 
-        return Intake(
-            catalog=self.catalog,
-            store=self.requests,
-            workflow=WorkflowStarter(self.settings.call_workflow_arn),
-            idempotency_table=self.settings.idempotency_table,
-            escalation=Escalation(self.requests, AlertPublisher(self.settings.emergency_alert_topic_arn)),
-        )
+        return Intake.for_channel(self.catalog, self.requests, self.settings)
 
     @cached_property
     def geocoder(self) -> Geocoder:
