@@ -184,12 +184,39 @@ def _constant(emergency: float, crisis: float = 0.01) -> SecondOpinion:
 
 def test_between_the_thresholds_the_model_escalates_only_what_the_rules_do_not_deny() -> None:
     engine = TriageEngine(load_rules(), _constant(0.8))
-    plain = engine.triage("pothole on 22nd street")
+    plain = engine.triage("a deep pothole on 22nd street")
     assert plain.emergency
     assert "model:emergency=0.80" in plain.signals
     denied = engine.triage("the fire hydrant is leaking")
     assert not denied.emergency
     assert "model-overruled:emergency=0.80" in denied.signals
+
+
+@pytest.mark.parametrize("text", ["hello?", "the thing", "testing 123", "qué", "no sé", "hmm", "pothole on 22nd"])
+def test_texts_with_too_few_words_for_the_model_get_the_rules_answer_alone(text: str) -> None:
+    engine = TriageEngine(load_rules(), _constant(0.999, 0.999))
+    assert engine.triage(text) == _rules_only().triage(text)
+
+
+# What callers say while they find their words; a 911 call or a 988 referral for any of these is a false alarm.
+FILLERS = [
+    "hello?",
+    "the thing",
+    "testing 123",
+    "I dont know",
+    "I want to talk to a person",
+    "sorry what was the question",
+    "qué",
+    "no sé",
+    "quiero hablar con alguien",
+    "okay thanks",
+]
+
+
+@pytest.mark.parametrize("text", FILLERS)
+def test_what_callers_say_while_finding_their_words_is_neither_emergency_nor_crisis(text: str) -> None:
+    result = triage(text)
+    assert (result.emergency, result.crisis) == (False, False), result.signals
 
 
 def test_distress_the_rules_hold_for_988_is_never_sent_to_911_by_the_model() -> None:

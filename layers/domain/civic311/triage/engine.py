@@ -60,6 +60,9 @@ _DENIABLE_CRISIS = frozenset({"crisis", "crisis-imminent"})
 # A service-cue vote at least this strong is the rules' reviewed reading of the code; weaker ones defer to the model.
 # Single weak signs ("parking", "trash", "dark") weigh 1 or 1.5; a named problem weighs 2 or more.
 CODE_CUE_STRONG = 2.0
+# The second opinion speaks only on texts with at least this many content words (not stopwords, places or
+# numbers). On fewer ("hello?", "the thing", "no sé") a handful of weights decide and its answer is noise.
+MODEL_MIN_CONTENT_WORDS = 3
 
 
 class _Spans:
@@ -92,10 +95,16 @@ class RuleVerdict(NamedTuple):
     crisis_denied: bool  # likewise for a distress cue
     signals: list[tuple[int, str]]
     language: Language
+    content_words: int  # words that are not stopwords, place names or numbers
 
     @property
     def emergency(self) -> bool:
         return self.emergency_code is not None
+
+    @property
+    def model_may_speak(self) -> bool:
+        """Enough words for the second opinion to weigh; shorter texts get the rules' answer alone."""
+        return self.content_words >= MODEL_MIN_CONTENT_WORDS
 
     @property
     def distress_held(self) -> bool:
@@ -160,7 +169,8 @@ class TriageEngine:
             p.source for p in rules.patterns if p.entry_id in barrier_ids and " " not in p.source
         )
         matched = [p for p in rules.patterns if not (p.entry_id in barrier_ids and p.source in self._barrier_words)]
-        self._matcher = Matcher(matched, frozenset().union(*rules.stopwords.values()))
+        self._stopwords = frozenset().union(*rules.stopwords.values())
+        self._matcher = Matcher(matched, self._stopwords)
         self._typos = TypoCorrector(rules.typo_terms, rules.known_words, rules.vocabulary)
         self._kind_of = {entry.id: entry.kind for entry in rules.entries.values()}
         self._precedence = {code: i for i, code in enumerate(rules.emergency_code_precedence)}
@@ -405,6 +415,11 @@ class TriageEngine:
             crisis_denied=crisis_denied,
             signals=signals,
             language=detected,
+            content_words=sum(
+                1
+                for token, is_place in zip(doc.tokens, mask, strict=True)
+                if not is_place and token.isalpha() and token not in self._stopwords
+            ),
         )
 
     def triage(self, description: str, language: str | None = None) -> TriageResult:
@@ -413,7 +428,7 @@ class TriageEngine:
         signals = list(verdict.signals)
         end = len(verdict.doc.tokens)
         opinion = None
-        if self._second_opinion is not None:
+        if self._second_opinion is not None and verdict.model_may_speak:
             opinion = self._second_opinion.read(verdict.doc, verdict.mask, verdict.negated)
         emergency, crisis = verdict.emergency, verdict.crisis
         if opinion is not None:

@@ -189,7 +189,7 @@ def out_of_fold(examples: Sequence[Example], d: Design, groups: NDArray[np.int64
 
 
 def _model_says(p: Float, threshold: float, over_denial: float, denied: Bool, held: Bool | None = None) -> Bool:
-    """The model's yes as TriageEngine.triage counts it; `held` rows (RuleVerdict.distress_held) never count."""
+    """The model's yes as TriageEngine.triage counts it; `held` rows (see _held) never count."""
     says = np.where(denied, p >= over_denial, p >= threshold)
     return says if held is None else says & ~held
 
@@ -232,13 +232,19 @@ def _rate(hits: Bool, mask: Bool) -> dict[str, float | int]:
     return {"hits": hit, "total": total, "rate": round(hit / total, 4) if total else 1.0}
 
 
+def _held(examples: Sequence[Example]) -> tuple[Bool, Bool]:
+    """Rows where TriageEngine.triage never counts the model's yes: for emergency, then for crisis."""
+    silent = np.array([not e.verdict.model_may_speak for e in examples])
+    return np.array([e.verdict.distress_held for e in examples]) | silent, silent
+
+
 def _policy_code(verdict: RuleVerdict, model_emergency: bool, crisis: bool, model_code: str) -> str:
     """The code TriageEngine.triage gives, from the rules' reading and the model's out-of-fold answers."""
     if verdict.emergency_code is not None:
         return verdict.emergency_code
     if crisis:
         return "mental-health"
-    if verdict.cue_score >= CODE_CUE_STRONG:
+    if verdict.cue_score >= CODE_CUE_STRONG or not verdict.model_may_speak:
         return verdict.cue_code
     return "other" if model_emergency else model_code
 
@@ -255,9 +261,9 @@ def cross_validated_report(
     rules_c = np.array([e.verdict.crisis for e in examples])
     denied_e = np.array([e.verdict.danger_denied for e in examples])
     denied_c = np.array([e.verdict.crisis_denied for e in examples])
-    held = np.array([e.verdict.distress_held for e in examples])
-    model_e = _model_says(oof.emergency, emergency.threshold, emergency.over_denial, denied_e, held)
-    model_c = _model_says(oof.crisis, crisis.threshold, crisis.over_denial, denied_c)
+    held_e, held_c = _held(examples)
+    model_e = _model_says(oof.emergency, emergency.threshold, emergency.over_denial, denied_e, held_e)
+    model_c = _model_says(oof.crisis, crisis.threshold, crisis.over_denial, denied_c, held_c)
     policy_c = rules_c | model_c
     model_code = np.array(oof.code)
     policy_code = np.array(
@@ -306,13 +312,14 @@ def train(examples: Sequence[Example]) -> dict[str, Any]:
     oof = out_of_fold(examples, d, groups)
     truth_e = np.array([e.row.emergency for e in examples])
     truth_c = np.array([e.row.crisis for e in examples])
+    held_e, held_c = _held(examples)
     emergency = choose(
         oof.emergency,
         truth_e,
         np.array([e.verdict.emergency for e in examples]),
         np.array([e.verdict.danger_denied for e in examples]),
         FALSE_ESCALATION_BUDGET,
-        np.array([e.verdict.distress_held for e in examples]),
+        held_e,
     )
     crisis = choose(
         oof.crisis,
@@ -320,6 +327,7 @@ def train(examples: Sequence[Example]) -> dict[str, Any]:
         np.array([e.verdict.crisis for e in examples]),
         np.array([e.verdict.crisis_denied for e in examples]),
         FALSE_CRISIS_BUDGET,
+        held_c,
     )
     thresholds = {
         "emergency": emergency.threshold,
