@@ -7,6 +7,7 @@
   calls       DynamoDB calls per operation, counted with a botocore event hook on every DynamoDB client
   cost        list price per call from the counted calls (constants below, with their source)
   referrals   DynamoDB calls and latency per referral at 100 and 10,000 directory resources (referrals.py)
+  triage      import, first call (rules and model load) and warm calls, for reference (triage_speed.py)
 
 Medians over several interleaved runs, because this machine is noisy. The local stack runs in this process.
 """
@@ -35,7 +36,7 @@ from botocore.client import BaseClient
 
 from local_stack.lambda_runtime import FunctionSpec, LambdaContext
 from local_stack.stack import LocalStack, StackConfig
-from tests.bench import referrals
+from tests.bench import referrals, triage_speed
 from tests.support import REPO, api_event
 
 COLD_RUNS = 7
@@ -415,6 +416,14 @@ def main() -> int:
         line(f"  total ${total:.6f} per call  target <= ${COST_TARGET_USD}  {verdict(total <= COST_TARGET_USD)}")
     finally:
         stack.stop()
+    line()
+    cold, warm_calls = triage_speed.cold(COLD_RUNS), triage_speed.warm()
+    line(f"triage, for reference (no target): cold medians of {COLD_RUNS} fresh interpreters, warm medians per call")
+    line(
+        f"  import {cold['import'] * 1000:.1f} ms   first call (rules and model load)"
+        f" {cold['first_call'] * 1000:.1f} ms   warm short text {warm_calls['short'] * 1000:.3f} ms"
+        f"   warm 4,000 characters {warm_calls['long_4000'] * 1000:.3f} ms"
+    )
     line()
     line(f"{sum(results)} of {len(results)} figures meet their targets")
     return 0
