@@ -236,9 +236,9 @@ def load_module(path: Path, environment: dict[str, str]) -> Any:
 
 @dataclass
 class Warm:
-    ours_ms: float
+    plain_ms: float  # an Open311 POST as the spec defines it
+    keyed_ms: float  # the same with an Idempotency-Key (two more DynamoDB calls: powertools' record)
     bare_ms: float
-    lambda_seconds: float
 
 
 def warm_post(stack: LocalStack, api_key: str, hook: CallHook) -> tuple[Warm, Calls, Calls]:
@@ -263,27 +263,25 @@ def warm_post(stack: LocalStack, api_key: str, hook: CallHook) -> tuple[Warm, Ca
         return elapsed
 
     ours(uuid.uuid4().hex)  # warm: clients built, catalog and api key cached
+    ours(None)
     baseline()
     hook.attach()
     hook.only_thread = threading.get_ident()  # the POST's own calls, not its workflow's, which starts at once
     hook.take()
-    with_key = ours(uuid.uuid4().hex)
+    keyed_times = [ours(uuid.uuid4().hex)]
     keyed_calls = hook.take()
-    ours(None)
+    plain_times = [ours(None)]
     unkeyed_calls = hook.take()
     hook.only_thread = None
-    mine: list[float] = [with_key]
     bare_times: list[float] = []
     for _ in range(WARM_RUNS):
-        time.sleep(1.0)  # each POST starts a workflow in this process; let it run before timing the next one
+        time.sleep(1.0)  # each POST's workflow starts in this process; let it reach its wait before timing again
         bare_times.append(baseline())
-        mine.append(ours(uuid.uuid4().hex))
+        plain_times.append(ours(None))
+        keyed_times.append(ours(uuid.uuid4().hex))
     hook.take()
-    return (
-        Warm(statistics.median(mine) * 1000, statistics.median(bare_times) * 1000, statistics.median(mine)),
-        keyed_calls,
-        unkeyed_calls,
-    )
+    median_ms = lambda times: statistics.median(times) * 1000  # noqa: E731
+    return Warm(median_ms(plain_times), median_ms(keyed_times), median_ms(bare_times)), keyed_calls, unkeyed_calls
 
 
 # ---------------------------------------------------------------------------------------------- cost of one call
@@ -365,11 +363,19 @@ def main() -> int:
 
         hook = CallHook()
         warm, keyed, unkeyed = warm_post(stack, api_key, hook)
-        ratio = warm.ours_ms / warm.bare_ms
+        ratio = warm.plain_ms / warm.bare_ms
         results.append(ratio <= WARM_TARGET)
         line(f"warm Open311 POST through the handler, median of {WARM_RUNS + 1}, vs one put_item on the same endpoint")
-        line(f"  Open311 POST {warm.ours_ms:7.1f} ms   bare put_item {warm.bare_ms:7.1f} ms")
-        line(f"  ratio {ratio:.2f}x  target <= {WARM_TARGET}x  {verdict(ratio <= WARM_TARGET)}")
+        line(f"  bare put_item                        {warm.bare_ms:7.1f} ms")
+        line(
+            f"  Open311 POST                         {warm.plain_ms:7.1f} ms   ratio {ratio:.2f}x  "
+            f"target <= {WARM_TARGET}x  {verdict(ratio <= WARM_TARGET)}"
+        )
+        line(
+            f"  Open311 POST with Idempotency-Key    {warm.keyed_ms:7.1f} ms   "
+            f"ratio {warm.keyed_ms / warm.bare_ms:.2f}x  (for reference: powertools' idempotency record adds a write"
+            " before and one after)"
+        )
         line()
 
         line("DynamoDB calls per operation (botocore before-call hook on every client)")
