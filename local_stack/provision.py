@@ -23,6 +23,7 @@ from local_stack.cloudfront import WebDistribution, distribution, response_heade
 from local_stack.custom_resources import CustomResourceFailed, ResponseReceiver, create_event, new_request_id
 from local_stack.lambda_runtime import FunctionSpec, LambdaRuntime
 from local_stack.location import PlaceIndex, PlaceIndexes
+from local_stack.streams import StreamSource
 from local_stack.template import ACCOUNT_ID, REGION, Resolver, Template, resolve
 
 
@@ -92,6 +93,7 @@ class Provisioner:
         self.skipped: dict[str, str] = {}
         self.routes: list[Route] = []
         self.schedules: list[Schedule] = []
+        self.streams: list[StreamSource] = []
         self.authorizers: dict[str, Authorizer] = {}
         self.default_authorizer: str | None = None
         # Layers with no build method are plain files (Lambda puts them in /opt): their folders, by version ARN.
@@ -465,6 +467,8 @@ class Provisioner:
                 self.skipped[f"{logical_id}.{event_name}"] = f"schedule {expression}"
             else:
                 self.schedules.append(Schedule(function_name, f"{logical_id}{event_name}", every))
+        elif event["Type"] == "DynamoDB":
+            self.streams.append(StreamSource.from_event(function_name, event["Properties"]))
         elif event["Type"] == "SQS":
             # moto's queue invokes the function (through the Lambda seam) as each message arrives.
             event_properties = event["Properties"]

@@ -23,6 +23,7 @@ from local_stack.lambda_runtime import LambdaRuntime
 from local_stack.location import PlaceIndexes, location_middleware
 from local_stack.provision import Provisioner
 from local_stack.scheduler import Scheduler
+from local_stack.streams import StreamPoller
 from local_stack.template import REGION, Template
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +58,7 @@ class LocalStack:
     gateway: Gateway | None = None
     provisioner: Provisioner | None = None
     scheduler: Scheduler | None = None
+    stream_poller: StreamPoller | None = None
     place_indexes: PlaceIndexes = field(default_factory=PlaceIndexes)
     faults: Faults = field(default_factory=Faults)
     info: dict[str, Any] = field(default_factory=dict)
@@ -95,6 +97,8 @@ class LocalStack:
         self.gateway.start()
         self.scheduler = Scheduler(self.provisioner.schedules, self.runtime)
         self.scheduler.start()
+        self.stream_poller = StreamPoller(self.provisioner.streams, self.runtime, self.provisioner.client)
+        self.stream_poller.start()
         outputs = self.provisioner.outputs(api_url=self.gateway.url)
         api_key = self._register_demo_client(outputs)
         self.info = {
@@ -120,6 +124,8 @@ class LocalStack:
     def stop(self) -> None:
         if self.scheduler:
             self.scheduler.stop()
+        if self.stream_poller:
+            self.stream_poller.stop()
         if self.gateway:
             self.gateway.stop()
         if self.endpoint:

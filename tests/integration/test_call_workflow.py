@@ -46,12 +46,20 @@ class Calls:
         return f"{self.stack.output('CallWorkflowArn').replace(':stateMachine:', ':execution:')}:{request_id}"
 
     def entered(self, request_id: str) -> list[str]:
-        events = self.stack.client("stepfunctions").get_execution_history(executionArn=self.execution(request_id))
+        """The states entered so far; none until the table's stream has started the execution."""
+        sfn = self.stack.client("stepfunctions")
+        try:
+            events = sfn.get_execution_history(executionArn=self.execution(request_id))
+        except sfn.exceptions.ExecutionDoesNotExist:
+            return []
         return [e["stateEnteredEventDetails"]["name"] for e in events["events"] if "stateEnteredEventDetails" in e]
 
     def status(self, request_id: str) -> str:
-        described = self.stack.client("stepfunctions").describe_execution(executionArn=self.execution(request_id))
-        return str(described["status"])
+        sfn = self.stack.client("stepfunctions")
+        try:
+            return str(sfn.describe_execution(executionArn=self.execution(request_id))["status"])
+        except sfn.exceptions.ExecutionDoesNotExist:
+            return "NOT_STARTED"
 
     def waiting(self, request_id: str) -> bool:
         return self.entered(request_id)[-1:] == ["AwaitResolution"]

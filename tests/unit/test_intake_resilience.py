@@ -20,11 +20,6 @@ from tests.support import InProcessStack, api_event, form
 API_KEY = "resilience-tests-key-0123456789abcdefghij"
 
 
-class NoWorkflow:
-    def start(self, request: Any) -> bool:
-        return True
-
-
 def keyed(description: str = "hole", key: str = "key-1") -> NewRequest:
     return NewRequest(
         service_code="pothole",
@@ -38,7 +33,7 @@ def keyed(description: str = "hole", key: str = "key-1") -> NewRequest:
 
 def test_a_retry_after_the_first_attempt_stored_its_request_returns_that_request(stack: InProcessStack) -> None:
     # No idempotency table: as if powertools' record had been lost, only the key claim protects us.
-    intake = Intake(load_catalog(), RequestStore(stack.output("ServiceRequestsTableName")), NoWorkflow(), None)
+    intake = Intake(load_catalog(), RequestStore(stack.output("ServiceRequestsTableName")), None)
     first = intake.submit(keyed(key="claim-1"))
     second = intake.submit(keyed(key="claim-1"))
     assert second.service_request_id == first.service_request_id
@@ -48,7 +43,7 @@ def test_a_retry_after_the_first_attempt_stored_its_request_returns_that_request
 
 
 def test_reusing_a_claimed_key_for_a_different_request_is_a_conflict(stack: InProcessStack) -> None:
-    intake = Intake(load_catalog(), RequestStore(stack.output("ServiceRequestsTableName")), NoWorkflow(), None)
+    intake = Intake(load_catalog(), RequestStore(stack.output("ServiceRequestsTableName")), None)
     intake.submit(keyed(description="hole", key="claim-3"))
     with pytest.raises(Conflict):
         intake.submit(keyed(description="a different hole", key="claim-3"))

@@ -21,7 +21,6 @@ class Open311Settings(_Settings):
     api_clients_table: str
     emergency_alert_topic_arn: str
     idempotency_table: str
-    call_workflow_arn: str
 
 
 class WorkflowSettings(_Settings):
@@ -64,7 +63,6 @@ class StaffApiSettings(_Settings):
     directory_table: str
     service_requests_table: str
     emergency_alert_topic_arn: str
-    call_workflow_arn: str
     contact_retention_days: int = 180
     directory_cache_seconds: float = 30.0
 
@@ -83,6 +81,12 @@ class WebPublisherSettings(_Settings):
     web_assets_dir: Path
 
 
+class WorkflowStarterSettings(_Settings):
+    """Starts the call workflow of each new request from the table's stream."""
+
+    call_workflow_arn: str
+
+
 class GapNotifierSettings(_Settings):
     """Sends supervisors one summary per batch of unmet needs."""
 
@@ -96,7 +100,6 @@ class ConnectSettings(_Settings):
     contact_retention_days: int = 180
     idempotency_table: str
     emergency_alert_topic_arn: str
-    call_workflow_arn: str
     place_index_name: str
     directory_table: str
     directory_cache_seconds: float = 30.0

@@ -1,9 +1,10 @@
-"""Intake: turn a request from any channel into a screened, stored case with a running workflow.
+"""Intake: turn a request from any channel into a screened, stored case whose workflow then starts.
 
 Every intake runs triage. An emergency is stored, its 911 alert is published inside this call (before
 and independent of the workflow), and the resident is told to call 911. One write per request (plus
 the idempotency record when the client sent a key), so a retried POST never makes a second case and
-the normal path stays within three DynamoDB calls.
+the normal path stays within three DynamoDB calls. The workflow starts from the table's stream
+(WorkflowStarterFunction), not here, so no Step Functions call waits on the caller's answer.
 """
 
 from __future__ import annotations
@@ -40,15 +41,8 @@ DECLARED_EMERGENCY = "caller-declared-emergency"
 _IDEMPOTENCY_SECONDS = 24 * 3600
 
 
-class Workflow(Protocol):
-    def start(self, request: ServiceRequest) -> bool: ...
-
-
 class IntakeResources(Protocol):
-    """What a channel's settings name for intake: the workflow, the alert topic and the idempotency table."""
-
-    @property
-    def call_workflow_arn(self) -> str: ...
+    """What a channel's settings name for intake: the alert topic and the idempotency table."""
 
     @property
     def emergency_alert_topic_arn(self) -> str: ...
@@ -89,13 +83,12 @@ def expected_notice(service: ServiceType, language: Language) -> str:
 
 
 class Intake:
-    """Validates, stores and starts the workflow for new requests."""
+    """Validates, screens and stores new requests, and alerts 911 for emergencies."""
 
     def __init__(
         self,
         catalog: Catalog,
         store: RequestStore,
-        workflow: Workflow,
         idempotency_table: str | None,
         escalation: Escalation | None = None,
         screen: Screen = triage,
@@ -104,7 +97,6 @@ class Intake:
     ) -> None:
         self.catalog = catalog
         self.store = store
-        self.workflow = workflow
         self.escalation = escalation
         self.screen = screen
         self.clock_now = clock_now
@@ -114,14 +106,12 @@ class Intake:
 
     @classmethod
     def for_channel(cls, catalog: Catalog, store: RequestStore, resources: IntakeResources) -> Intake:
-        """The intake a channel's function runs: its workflow, its idempotency table, alerts to its topic."""
+        """The intake a channel's function runs: its idempotency table, alerts to its topic."""
         from civic311.escalation.alerts import AlertPublisher
-        from civic311.workflow.starter import WorkflowStarter
 
         return cls(
             catalog=catalog,
             store=store,
-            workflow=WorkflowStarter(resources.call_workflow_arn),
             idempotency_table=resources.idempotency_table,
             escalation=Escalation(store, AlertPublisher(resources.emergency_alert_topic_arn)),
         )
@@ -209,9 +199,6 @@ class Intake:
             if self.escalation is not None:
                 # Inside the intake call and before the workflow: the alert must not wait for anything.
                 self.escalation.send(request, request.contact)
-        if not self.workflow.start(request):
-            # Stored and flagged pending: the sweeper starts the workflow, so the caller still gets an id.
-            logger.warning("workflow not started yet", extra={"service_request_id": request.service_request_id})
         logger.info(
             "request created",
             extra={
@@ -231,20 +218,19 @@ class Intake:
         )
 
     def _replay(self, new_request: NewRequest, request_id: str) -> Receipt:
-        """A retry whose first attempt stored its request: answer with that request, and finish its start."""
+        """A retry whose first attempt stored its request: answer with that request, and finish its alert."""
         earlier = self.store.get(request_id)
         if earlier is None:
             raise DependencyUnavailable("the earlier attempt's request is not readable yet; please retry")
         if earlier.service_code != new_request.service_code or earlier.description != (new_request.description or None):
             raise Conflict("this idempotency key was already used for a different request")
-        # The first attempt may have stopped before these; both are safe to repeat.
+        # The first attempt may have stopped before publishing; under the lease that is safe to repeat.
         if earlier.alert is not None and earlier.alert.status == "pending" and self.escalation is not None:
             try:
                 # Under the lease: the first attempt, the workflow or the sweeper may be publishing it right now.
                 self.escalation.ensure_delivered(request_id)
             except DependencyUnavailable:
                 logger.warning("alert still pending on a retried intake", extra={"service_request_id": request_id})
-        self.workflow.start(earlier)
         return Receipt(
             service_request_id=earlier.service_request_id,
             token=earlier.token,

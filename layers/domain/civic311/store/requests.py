@@ -19,7 +19,7 @@ Keys (single table):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import islice
@@ -100,6 +100,14 @@ class RequestFilter:
 
 def _request_pk(request_id: str) -> str:
     return f"REQ#{request_id}"
+
+
+def new_request_id(keys: Mapping[str, Any]) -> str | None:
+    """The request id in a stream record's keys (deserialised), if they are a request item's; None otherwise."""
+    pk, sk = keys.get("pk"), keys.get("sk")
+    if sk != REQUEST_SK or not isinstance(pk, str) or not pk.startswith("REQ#"):
+        return None
+    return pk.removeprefix("REQ#")
 
 
 def _key(request_id: str) -> dict[str, AttributeValueTypeDef]:

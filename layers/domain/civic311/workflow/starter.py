@@ -1,4 +1,8 @@
-"""Starts the call-workflow execution for a request: one per request, named by its id."""
+"""Starts the call-workflow execution for a request: one per request, named by its id.
+
+New requests start from the service-requests table's stream (WorkflowStarterFunction), off the intake's
+path; the sweeper starts any a stream could not, through the PendingWorkflow index.
+"""
 
 from __future__ import annotations
 
@@ -22,19 +26,20 @@ class WorkflowStarter:
     def start(self, request: ServiceRequest) -> bool:
         """Start the workflow; False if Step Functions could not be reached (the request stays pending)."""
         try:
-            aws.stepfunctions().start_execution(
-                stateMachineArn=self.state_machine_arn,
-                name=request.service_request_id,
-                input=json.dumps(
-                    {"service_request_id": request.service_request_id, "service_code": request.service_code}
-                ),
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ExecutionAlreadyExists":
-                return True
-            logger.exception("workflow start failed", extra={"service_request_id": request.service_request_id})
-            return False
-        except BotoCoreError:
+            self.start_new(request.service_request_id)
+        except (ClientError, BotoCoreError):
             logger.exception("workflow start failed", extra={"service_request_id": request.service_request_id})
             return False
         return True
+
+    def start_new(self, service_request_id: str) -> None:
+        """Start the workflow of a stored request; raises if Step Functions refused, so the caller retries."""
+        try:
+            aws.stepfunctions().start_execution(
+                stateMachineArn=self.state_machine_arn,
+                name=service_request_id,
+                input=json.dumps({"service_request_id": service_request_id}),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ExecutionAlreadyExists":
+                raise

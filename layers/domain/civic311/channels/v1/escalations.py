@@ -25,7 +25,6 @@ from civic311.escalation.alerts import AlertPublisher
 from civic311.escalation.service import Escalation
 from civic311.settings import StaffApiSettings
 from civic311.store.requests import RequestStore
-from civic311.workflow.starter import WorkflowStarter
 
 TAG = "911 and 311 (staff)"
 ESCALATING_GROUPS = ("staff", "supervisor", "dispatcher")
@@ -101,7 +100,6 @@ class EscalationContext:
         return Intake(
             catalog=load_catalog(),
             store=self.requests,
-            workflow=WorkflowStarter(self.settings.call_workflow_arn),
             idempotency_table=None,
             escalation=self.escalation,
         )
