@@ -154,7 +154,7 @@ def main() -> int:
     print()
     print(
         f"target: <= {TARGET_CALLS} DynamoDB calls per referral, equal at both sizes "
-        f"(the active-version pointer is cached, so it is not read per referral)"
+        f"(the active-version pointer is cached, and read with the list when the cache expires)"
     )
     verdict = "equal" if same else "NOT equal"
     print(f"result: at most {worst} call(s) per referral; {verdict} at {SIZES[0]} and {SIZES[-1]} resources")
