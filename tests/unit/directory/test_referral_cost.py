@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from civic311 import aws
+from civic311 import aws, clock
 from civic311.directory import loader
+from civic311.directory.gaps import GapLog
 from civic311.directory.referrals import ReferralQuery, refer
 from civic311.geo.jurisdiction import locate_jurisdiction
 from civic311.store import directory as directory_store
 from civic311.store.directory import DirectoryStore, forget_active_versions
+from civic311.store.gaps import GapStore
 from tests.bench.synthetic import write_package
 from tests.support import InProcessStack
 
@@ -108,3 +110,20 @@ def test_the_first_referral_after_another_process_loads_a_version_reads_the_new_
     assert calls == ["BatchGetItem", "GetItem"]
     forget_active_versions()
     assert answer == refer(QUERIES[0], DirectoryStore(table)) != before
+
+
+def test_a_recorded_gap_is_one_write_beside_the_reads(stack: InProcessStack, tmp_path: Path, calls: list[str]) -> None:
+    # The read budget is the directory's; recording an unmet need adds one PutItem on the requests table.
+    table = stack.output("DirectoryTableName")
+    store = DirectoryStore(table)
+    loader.load_folder(write_package(tmp_path / "full", 100), store)
+    forget_active_versions()
+    active = store.active()
+    assert active is not None
+    for shelter in store.shelters(active.version):
+        store.set_capacity(shelter.id, 0, None, "test", clock.now())
+    gaps = GapLog(GapStore(stack.output("ServiceRequestsTableName")), None)
+    calls.clear()
+    answer = refer(QUERIES[1], store, gaps=gaps)
+    assert answer.gap_reason == "no-capacity"
+    assert calls == ["GetItem", "BatchGetItem", "PutItem"]
