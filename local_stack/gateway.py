@@ -63,9 +63,17 @@ def compile_route(route: Route) -> CompiledRoute:
     return CompiledRoute(route, re.compile(regex), tuple(parameters), (literal, -greedy, int(route.method != "ANY")))
 
 
+# The name of the threads that serve API requests: measurements count their SDK calls, not background work's.
+REQUEST_THREAD = "gateway-request"
+
+
 class _Server(ThreadingHTTPServer):
     # A burst of clients (a load test, a retry storm) queues for a thread instead of being reset.
     request_queue_size = 1024
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        threading.current_thread().name = REQUEST_THREAD
+        super().process_request_thread(request, client_address)
 
 
 class Gateway:

@@ -1,8 +1,11 @@
 """Referrals: the right place for a need, open now, nearest, in the caller's language.
 
-A referral costs at most two DynamoDB calls whatever the directory's size: one GetItem of the cell's
+A referral costs at most two DynamoDB calls whatever the directory's size: one read of the cell's
 candidate list (see index.py) and, for shelters only, one BatchGetItem of their live bed counts. The
-active-version pointer is cached (store/directory.py), so it adds a call only once per cache period.
+active-version pointer is cached (store/directory.py); when the cache expires, the pointer is read in the
+same BatchGetItem as the list, so it adds no call. Only the first referral after a load flips the version
+(once per process) or after a cold start reads one more. A gap, when recorded, is one PutItem more on the
+service-requests table: a write of the unmet need, not a directory read, and the same at any size.
 """
 
 from __future__ import annotations
@@ -246,12 +249,10 @@ def refer(
             notice=outside_notice(place, _note_language(query.language_code)),
             at=clock.to_local_iso(at),
         )
-    active = directory.active()
-    if active is None:
+    found = directory.referral_list(query.service_code, lambda resolution: cell_of(query.lat, query.long, resolution))
+    if found is None:
         raise DependencyUnavailable("the resource directory is not loaded yet; please retry shortly")
-    layout = active.codes.get(query.service_code)
-    cell = cell_of(query.lat, query.long, layout.resolution) if layout and layout.resolution else None
-    candidates = directory.candidates(active, query.service_code, cell)
+    active, candidates = found
     shelter_ids = _capacity_to_read(candidates, query, at)
     capacity = directory.capacities(shelter_ids) if shelter_ids else {}
     scored, all_full = rank(candidates, query, at, capacity)

@@ -3,7 +3,7 @@
 Keys:
   pk = DIRECTORY, sk = ACTIVE                   the active version (flipped by a conditional write)
   pk = DIRECTORY, sk = VERSION#<v>              a manifest per load: loading, complete, active, superseded, failed
-  pk = V#<v>#LIST#<code>#<cell>, sk = LIST      a cell's referral candidates (zlib JSON), one GetItem per referral
+  pk = V#<v>#LIST#<code>#<cell>, sk = LIST      a cell's referral candidates (zlib JSON), one read per referral
   pk = V#<v>#LIST#<code>#CITY, sk = LIST        the city-wide list of a code served only by phone or online desks
   pk = V#<v>#RES#<resource id>, sk = RESOURCE   every resource of the version, in full
   pk = V#<v>#SHELTERS, sk = <resource id>       the version's active shelters, in full (the staff shelter list)
@@ -166,20 +166,65 @@ class DirectoryStore:
 
     def candidates(self, active: ActiveDirectory, service_code: str, cell: str | None) -> tuple[Resource, ...]:
         """The referral list of a code at a cell (at the code's resolution; see CodeLayout) or city-wide."""
-        layout = active.codes.get(service_code)
-        if layout is None:
+        pk = _list_pk(active, service_code, cell)
+        if pk is None:
             return ()
-        where = _CITYWIDE if layout.mode == "citywide" or cell is None else cell
         response = aws.dynamodb().get_item(
-            TableName=self.table_name,
-            Key=_key(_pk_list(active.version, service_code, where), "LIST"),
-            ProjectionExpression="candidates",
+            TableName=self.table_name, Key=_key(pk, "LIST"), ProjectionExpression="candidates"
         )
-        item = response.get("Item")
-        if not item:
-            return ()
-        blob = item["candidates"].get("B")
-        return unpack(blob) if isinstance(blob, bytes) else ()
+        return _candidates(response.get("Item"))
+
+    def referral_list(
+        self, service_code: str, cell_at: Callable[[int], str]
+    ) -> tuple[ActiveDirectory, tuple[Resource, ...]] | None:
+        """The version in force and a code's list where `cell_at(resolution)` says; None before any load.
+
+        One call while the cached pointer is fresh (a GetItem of the list), and one when it has expired too:
+        a BatchGetItem of the pointer with the list of the version cached, which is the version in force
+        unless a load has flipped it since. Only then does the new version's list cost a second call, once per
+        load per process. Without a cached pointer at all (a cold start), the pointer is read first.
+        """
+        now = time.monotonic()
+        with _cache_lock:
+            cached = _active_cache.get(self.table_name)
+        if cached is None or cached[1] is None or cached[0] > now:
+            active = self.active()
+            if active is None:
+                return None
+            return active, self.candidates(active, service_code, _cell(active, service_code, cell_at))
+        previous = cached[1]
+        pointer = _key(_DIRECTORY, _ACTIVE)
+        listed = _list_pk(previous, service_code, _cell(previous, service_code, cell_at))
+        keys = [pointer] if listed is None else [pointer, _key(listed, "LIST")]
+        items = self._batch_get(keys, {"pk", "sk", "pointer", "candidates"})
+        found = items.get((_DIRECTORY, _ACTIVE))
+        active = ActiveDirectory.model_validate(from_item(found)["pointer"]) if found else None
+        with _cache_lock:
+            _active_cache[self.table_name] = (now + self.cache_seconds, active)
+        if active is None:
+            return None
+        if active.version == previous.version and listed is not None:
+            return active, _candidates(items.get((listed, "LIST")))
+        return active, self.candidates(active, service_code, _cell(active, service_code, cell_at))
+
+    def _batch_get(
+        self, keys: list[dict[str, AttributeValueTypeDef]], attributes: set[str]
+    ) -> dict[tuple[str, str], dict[str, Any]]:
+        """Items by (pk, sk), in one BatchGetItem (retrying only what DynamoDB left unprocessed)."""
+        names = {f"#a{number}": name for number, name in enumerate(sorted(attributes))}
+        request: dict[str, Any] = {
+            self.table_name: {"Keys": keys, "ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
+        }
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for attempt in range(5):
+            response = aws.dynamodb().batch_get_item(RequestItems=request)
+            for item in response.get("Responses", {}).get(self.table_name, []):
+                found[(item["pk"]["S"], item["sk"]["S"])] = item
+            request = dict(response.get("UnprocessedKeys") or {})
+            if not request:
+                break
+            time.sleep(0.05 * 2**attempt)
+        return found
 
     def capacities(self, resource_ids: Sequence[str]) -> dict[str, ShelterCapacity]:
         """Current beds for these shelters, in one BatchGetItem (retrying only what DynamoDB left unprocessed)."""
@@ -512,6 +557,27 @@ class DirectoryStore:
                 raise RuntimeError("DynamoDB left writes unprocessed after retries; the load stops here")
             written += len(chunk)
         return written
+
+
+def _cell(active: ActiveDirectory, service_code: str, cell_at: Callable[[int], str]) -> str | None:
+    layout = active.codes.get(service_code)
+    return cell_at(layout.resolution) if layout is not None and layout.resolution else None
+
+
+def _list_pk(active: ActiveDirectory, service_code: str, cell: str | None) -> str | None:
+    """The pk of a code's list at a cell, or of its city-wide list; None when the version has no such code."""
+    layout = active.codes.get(service_code)
+    if layout is None:
+        return None
+    where = _CITYWIDE if layout.mode == "citywide" or cell is None else cell
+    return _pk_list(active.version, service_code, where)
+
+
+def _candidates(item: dict[str, Any] | None) -> tuple[Resource, ...]:
+    if not item:
+        return ()
+    blob = item["candidates"].get("B")
+    return unpack(blob) if isinstance(blob, bytes) else ()
 
 
 def _capacity(values: dict[str, Any]) -> ShelterCapacity:
