@@ -22,7 +22,7 @@ help:
 	@echo "make eval   - triage quality on the labelled set (DATA=file.jsonl for another)"
 	@echo "make triage-model - retrain triage's statistical second opinion after changing labelled data or rules"
 	@echo "make bench  - cold init, warm POST, DynamoDB calls per operation and cost per call, each against its target"
-	@echo "make load   - 1,000 concurrent Open311 intakes on the local stack: accepted, stored, lost, latency (COUNT=n)"
+	@echo "make load   - 1,000 concurrent Open311 intakes on the local stack: accepted, stored, lost, latency (COUNT=n, CLIENTS=n)"
 	@echo "make directory-import DIR=<folder> - validate a directory package and load it into the running local stack"
 	@echo "make call   - call the 311 phone line in the terminal (needs make run); SCRIPT=file plays a scripted call"
 
@@ -111,7 +111,7 @@ bench: $(VENV)/.installed
 
 # Uses the stack `make run` started if it answers, else starts one; a few minutes.
 load: $(VENV)/.installed
-	PYTHONPATH=layers/domain:. $(PY) -m tests.load.intakes $(if $(COUNT),--count $(COUNT))
+	PYTHONPATH=layers/domain:. $(PY) -m tests.load.intakes $(if $(COUNT),--count $(COUNT)) $(if $(CLIENTS),--concurrency $(CLIENTS))
 
 LOCAL_OUTPUTS := .local/outputs.json
 
