@@ -17,9 +17,9 @@ from civic311 import clock
 from civic311.catalog import load_catalog
 from civic311.directory.gaps import GapLog, GapReason, record_gap
 from civic311.directory.hours import hours_text, next_opening
-from civic311.directory.hsds import SHELTER_CODE
 from civic311.directory.index import MAX_REFERRALS
 from civic311.directory.resource import Resource
+from civic311.directory.vocabulary import SHELTER_CODE
 from civic311.errors import DependencyUnavailable, InvalidInput
 from civic311.geo.cells import cell_of
 from civic311.geo.distance import distance_km

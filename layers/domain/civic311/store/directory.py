@@ -30,8 +30,8 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from civic311 import aws
 from civic311.clock import from_storage, to_storage
-from civic311.directory.hsds import SHELTER_CODE
 from civic311.directory.resource import Resource
+from civic311.directory.vocabulary import SHELTER_CODE
 from civic311.store.dynamo import from_item, to_item, to_value
 
 if TYPE_CHECKING:

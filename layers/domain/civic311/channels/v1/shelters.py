@@ -19,7 +19,7 @@ from civic311.channels.v1.staff import (
     StaffCaller,
     staff_caller,
 )
-from civic311.directory.hsds import SHELTER_CODE
+from civic311.directory.vocabulary import SHELTER_CODE
 from civic311.errors import DependencyUnavailable, Forbidden, InvalidInput, NotFound
 from civic311.settings import StaffApiSettings
 from civic311.store.directory import CapacityAboveTotal, DirectoryStore
