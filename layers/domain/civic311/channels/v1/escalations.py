@@ -7,7 +7,7 @@ POST /v1/diversions: 911 hands a non-emergency to 311, which creates a request o
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -16,16 +16,16 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel, Field, StringConstraints, ValidationError, model_validator
 
 from civic311 import metrics
-from civic311.cases.intake import Intake
 from civic311.cases.models import MAX_DESCRIPTION, Channel, Contact, NewRequest, Place
-from civic311.catalog import load_catalog
 from civic311.channels.http import invalid_input
 from civic311.channels.v1.staff import staff_caller
 from civic311.escalation.alerts import AlertPublisher
 from civic311.escalation.service import Escalation
 from civic311.settings import StaffApiSettings
 from civic311.store.requests import RequestStore
-from civic311.workflow.starter import WorkflowStarter
+
+if TYPE_CHECKING:
+    from civic311.cases.intake import Intake
 
 TAG = "911 and 311 (staff)"
 ESCALATING_GROUPS = ("staff", "supervisor", "dispatcher")
@@ -98,6 +98,11 @@ class EscalationContext:
 
     @cached_property
     def intake(self) -> Intake:
+        # Only diversions take in requests: intake (with triage) loads on the first one, not with every cold start.
+        from civic311.cases.intake import Intake
+        from civic311.catalog import load_catalog
+        from civic311.workflow.starter import WorkflowStarter
+
         return Intake(
             catalog=load_catalog(),
             store=self.requests,

@@ -9,7 +9,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from civic311.cases.models import MAX_DESCRIPTION
-from civic311.triage import triage
 
 TAG = "Triage"
 
@@ -36,6 +35,9 @@ def build_router() -> Router:
 
     @router.post("/v1/triage", tags=[TAG], summary="Screen a description for 911, crisis and service code")
     def screen(question: Annotated[TriageQuestion, Body()]) -> TriageAnswer:
+        # The triage engine loads with the first question, not with the function: referrals do not need it.
+        from civic311.triage import triage
+
         result = triage(question.description, question.language)
         return TriageAnswer.model_validate(result.model_dump())
 
