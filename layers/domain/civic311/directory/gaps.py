@@ -40,7 +40,8 @@ EXAMPLES_PER_GROUP = 3
 class Area(BaseModel):
     """Where a need arose, coarsely."""
 
-    model_config = ConfigDict(frozen=True)
+    # defer_build: validators are built on first use, so a cold start builds only the models its invocation touches.
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     cell: str = Field(description="H3 cell (resolution 6, about 36 km²)")
     jurisdiction: str = Field(description="Name of the jurisdiction the cell centre falls in")
@@ -50,7 +51,7 @@ class Area(BaseModel):
 class GapRecord(BaseModel):
     """One unmet need."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: str
     service_code: str
@@ -64,6 +65,8 @@ class GapRecord(BaseModel):
 
 class GapNotice(BaseModel):
     """What the queue carries for the supervisors' summary: no description, so no personal details."""
+
+    model_config = ConfigDict(defer_build=True)
 
     id: str
     service_code: str
@@ -140,6 +143,8 @@ def record_gap(
 class GapGroup(BaseModel):
     """Unmet needs of one kind in one area."""
 
+    model_config = ConfigDict(defer_build=True)
+
     service_code: str
     area: Area
     count: int
@@ -151,6 +156,8 @@ class GapGroup(BaseModel):
 
 class GapReport(BaseModel):
     """Unmet needs between two moments, by need and by area, largest groups first."""
+
+    model_config = ConfigDict(defer_build=True)
 
     start: str = Field(alias="from")
     end: str = Field(alias="to")

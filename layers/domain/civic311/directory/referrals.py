@@ -38,7 +38,8 @@ NoteLanguage = Literal["en", "es"]
 class Household(BaseModel):
     """Who needs the place: adults (18+) and children (under 18)."""
 
-    model_config = ConfigDict(extra="forbid")
+    # defer_build: validators are built on first use, so a cold start builds only the models its invocation touches.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     adults: int = Field(default=1, ge=0, le=30)
     children: int = Field(default=0, ge=0, le=30)
@@ -53,7 +54,7 @@ class Household(BaseModel):
 class ReferralQuery(BaseModel):
     """A need at a place and a moment."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     service_code: str = Field(description="A catalog service code, e.g. 'food' or 'shelter'")
     lat: float = Field(ge=-90, le=90)
@@ -78,6 +79,8 @@ class ReferralQuery(BaseModel):
 class EligibilityView(BaseModel):
     """Who the place serves, and whether this caller qualifies as far as we know."""
 
+    model_config = ConfigDict(defer_build=True)
+
     eligible: bool
     reasons: list[str] = Field(description="Why not, when not eligible")
     description: str | None = None
@@ -89,6 +92,8 @@ class EligibilityView(BaseModel):
 
 class Referral(BaseModel):
     """One place to go or call."""
+
+    model_config = ConfigDict(defer_build=True)
 
     id: str = Field(description="Directory resource id (HSDS service_at_location id)")
     name: str
@@ -112,6 +117,8 @@ class Referral(BaseModel):
 class JurisdictionView(BaseModel):
     """Who serves the location, and how to reach them."""
 
+    model_config = ConfigDict(defer_build=True)
+
     id: str
     name: str
     is_ours: bool
@@ -122,6 +129,8 @@ class JurisdictionView(BaseModel):
 
 class ReferralAnswer(BaseModel):
     """Referrals best first: open now and eligible before closed, then language, then nearest."""
+
+    model_config = ConfigDict(defer_build=True)
 
     referrals: list[Referral]
     jurisdiction: str

@@ -13,10 +13,11 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
-from pydantic import BaseModel, Field, StringConstraints, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from civic311 import metrics
-from civic311.cases.models import MAX_DESCRIPTION, Channel, Contact, NewRequest, Place
+from civic311.cases.limits import MAX_DESCRIPTION
+from civic311.cases.models import Channel, Contact, NewRequest, Place
 from civic311.channels.http import invalid_input
 from civic311.channels.v1.staff import staff_caller
 from civic311.escalation.alerts import AlertPublisher
@@ -33,12 +34,17 @@ DIVERTING_GROUPS = ("dispatcher", "staff", "supervisor")
 
 
 class EscalationRequest(BaseModel):
+    # defer_build: validators are built on first use, so a cold start builds only the models its invocation touches.
+    model_config = ConfigDict(defer_build=True)
+
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)] = Field(
         description="Why this needs 911, in the call-taker's words."
     )
 
 
 class EscalationAnswer(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     service_request_id: str
     alert_status: Literal["pending", "delivered"] = Field(
         description="delivered: SNS accepted the alert; pending: it is retried every minute until it is."
@@ -48,6 +54,8 @@ class EscalationAnswer(BaseModel):
 
 class Diversion(BaseModel):
     """A non-emergency handed over by a 911 dispatcher."""
+
+    model_config = ConfigDict(defer_build=True)
 
     description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=MAX_DESCRIPTION)]
     service_code: str | None = Field(default=None, description="If omitted, triage picks the best code.")
@@ -70,6 +78,8 @@ class Diversion(BaseModel):
 
 
 class DiversionAnswer(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     service_request_id: str
     token: str
     service_code: str

@@ -30,13 +30,16 @@ TAG = "Staff: shelters"
 class CapacityUpdate(BaseModel):
     """Beds free now, and optionally the shelter's total."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    # defer_build: validators are built on first use, so a cold start builds only the models its invocation touches.
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
     beds_available: int = Field(ge=0, le=10_000)
     beds_total: int | None = Field(default=None, ge=1, le=10_000)
 
 
 class CapacityAnswer(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     id: str
     beds_available: int
     beds_total: int | None
@@ -45,6 +48,8 @@ class CapacityAnswer(BaseModel):
 
 class ShelterView(BaseModel):
     """A shelter of the active directory with its beds as last reported (None when never reported)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     id: str
     name: str
