@@ -48,7 +48,7 @@ NOT_AT_IMPORT = {
         "civic311.triage",
     ),
     "public_api": ("civic311.triage", "civic311.cases.models", "civic311.directory.hsds"),
-    "staff_api": ("civic311.cases.intake", "civic311.triage", "civic311.directory.hsds"),
+    "staff_api": ("civic311.cases.intake", "civic311.triage", "civic311.directory.hsds", "civic311.store.directory"),
     "sweeper": ("civic311.directory.hsds", "civic311.triage"),
     "docs": (
         "civic311.channels.openapi",
