@@ -20,13 +20,12 @@ from civic311.cases.limits import MAX_DESCRIPTION
 from civic311.cases.models import Channel, Contact, NewRequest, Place
 from civic311.channels.http import invalid_input
 from civic311.channels.v1.staff import staff_caller
-from civic311.escalation.alerts import AlertPublisher
-from civic311.escalation.service import Escalation
 from civic311.settings import StaffApiSettings
 from civic311.store.requests import RequestStore
 
 if TYPE_CHECKING:
     from civic311.cases.intake import Intake
+    from civic311.escalation.service import Escalation
 
 TAG = "911 and 311 (staff)"
 ESCALATING_GROUPS = ("staff", "supervisor", "dispatcher")
@@ -104,6 +103,10 @@ class EscalationContext:
 
     @cached_property
     def escalation(self) -> Escalation:
+        # Escalation and its alerts load with the first escalation or diversion, not with every staff call.
+        from civic311.escalation.alerts import AlertPublisher
+        from civic311.escalation.service import Escalation
+
         return Escalation(self.requests, AlertPublisher(self.settings.emergency_alert_topic_arn))
 
     @cached_property
