@@ -48,7 +48,13 @@ NOT_AT_IMPORT = {
         "civic311.triage",
     ),
     "public_api": ("civic311.triage", "civic311.cases.models", "civic311.directory.hsds"),
-    "staff_api": ("civic311.cases.intake", "civic311.triage", "civic311.directory.hsds", "civic311.store.directory"),
+    "staff_api": (
+        "civic311.cases.intake",
+        "civic311.triage",
+        "civic311.directory.hsds",
+        "civic311.store.directory",
+        "civic311.escalation.service",
+    ),
     "sweeper": ("civic311.directory.hsds", "civic311.triage"),
     "docs": (
         "civic311.channels.openapi",
