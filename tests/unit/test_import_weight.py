@@ -54,6 +54,7 @@ NOT_AT_IMPORT = {
         "civic311.directory.hsds",
         "civic311.store.directory",
         "civic311.escalation.service",
+        "civic311.geo.jurisdiction",
     ),
     "sweeper": ("civic311.directory.hsds", "civic311.triage"),
     "docs": (
@@ -63,7 +64,7 @@ NOT_AT_IMPORT = {
         "aws_lambda_powertools.event_handler.openapi.models",
         "pydantic.main",
     ),
-    "gap_notifier": ("civic311.directory.hsds",),
+    "gap_notifier": ("civic311.directory.hsds", "civic311.geo.cells", "civic311.geo.jurisdiction"),
 }
 
 # After the import, which models of civic311 are already built (pydantic's __pydantic_complete__).

@@ -18,8 +18,6 @@ from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from civic311 import aws, clock, metrics
-from civic311.geo.cells import AREA_RESOLUTION, cell_center, cell_of, sector_label
-from civic311.geo.jurisdiction import locate_jurisdiction, our_area
 
 if TYPE_CHECKING:
     from civic311.store.gaps import GapStore
@@ -77,12 +75,18 @@ class GapNotice(BaseModel):
 
 @cache
 def _our_centre() -> tuple[float, float]:
+    from civic311.geo.jurisdiction import our_area
+
     centre = our_area().centroid
     return float(centre.y), float(centre.x)
 
 
 def gap_area(lat: float, long: float) -> Area:
     """The coarse cell of a point, named by jurisdiction and, in our area, by side of the city."""
+    # Geography loads with the first gap recorded: the report, the notifier and the staff API only read gaps.
+    from civic311.geo.cells import AREA_RESOLUTION, cell_center, cell_of, sector_label
+    from civic311.geo.jurisdiction import locate_jurisdiction
+
     cell = cell_of(lat, long, AREA_RESOLUTION)
     centre_lat, centre_long = cell_center(cell)
     jurisdiction = locate_jurisdiction(centre_lat, centre_long)
