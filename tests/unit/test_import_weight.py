@@ -47,7 +47,12 @@ NOT_AT_IMPORT = {
         "civic311.geo.cells",
         "civic311.triage",
     ),
-    "public_api": ("civic311.triage", "civic311.cases.models", "civic311.directory.hsds"),
+    "public_api": (
+        "civic311.triage",
+        "civic311.cases.models",
+        "civic311.directory.hsds",
+        "aws_lambda_powertools.utilities.idempotency",
+    ),
     "staff_api": (
         "civic311.cases.intake",
         "civic311.triage",
