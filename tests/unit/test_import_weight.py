@@ -52,6 +52,7 @@ NOT_AT_IMPORT = {
         "civic311.cases.models",
         "civic311.directory.hsds",
         "aws_lambda_powertools.utilities.idempotency",
+        "civic311.directory.gaps",
     ),
     "staff_api": (
         "civic311.cases.intake",

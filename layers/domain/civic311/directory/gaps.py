@@ -9,7 +9,6 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Literal
@@ -18,13 +17,14 @@ from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from civic311 import aws, clock, metrics
+from civic311.directory.vocabulary import GapReason as GapReason
+from civic311.store.gaps import GapLog as GapLog
 
 if TYPE_CHECKING:
-    from civic311.store.gaps import GapStore
+    pass
 
 logger = Logger(child=True)
 
-GapReason = Literal["no-workflow", "no-resource", "no-capacity"]
 GapSource = Literal["referral", "request"]
 REASON_TEXT: dict[str, str] = {
     "no-workflow": "no workflow for this need",
@@ -95,14 +95,6 @@ def gap_area(lat: float, long: float) -> Area:
     else:
         label = jurisdiction.name
     return Area(cell=cell, jurisdiction=jurisdiction.name, label=label)
-
-
-@dataclass(frozen=True)
-class GapLog:
-    """Where gaps go: the table (the record) and the queue (the supervisors' notice)."""
-
-    store: GapStore
-    queue_url: str | None
 
 
 def record_gap(

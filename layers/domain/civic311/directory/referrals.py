@@ -15,11 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from civic311 import clock
 from civic311.catalog import load_catalog
-from civic311.directory.gaps import GapLog, GapReason, record_gap
 from civic311.directory.hours import hours_text, next_opening
 from civic311.directory.index import MAX_REFERRALS
 from civic311.directory.resource import Resource
-from civic311.directory.vocabulary import SHELTER_CODE
+from civic311.directory.vocabulary import SHELTER_CODE, GapReason
 from civic311.errors import DependencyUnavailable, InvalidInput
 from civic311.geo.cells import cell_of
 from civic311.geo.distance import distance_km
@@ -27,6 +26,7 @@ from civic311.geo.jurisdiction import Jurisdiction, jurisdictions, locate_jurisd
 
 if TYPE_CHECKING:
     from civic311.store.directory import DirectoryStore, ShelterCapacity
+    from civic311.store.gaps import GapLog
 
 NO_WORKFLOW_CODE = "other"
 # BatchGetItem reads at most 100 keys: one call, whatever the list length.
@@ -281,6 +281,9 @@ def refer(
         at=clock.to_local_iso(at),
     )
     if reason is not None and gaps is not None:
+        # The gap models load with the first unmet need: most referrals find a place.
+        from civic311.directory.gaps import record_gap
+
         record_gap(
             gaps,
             query.service_code,

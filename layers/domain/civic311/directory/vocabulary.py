@@ -23,3 +23,6 @@ LocationType = Literal["physical", "postal", "virtual"]
 AddressType = Literal["physical", "postal", "virtual"]
 Frequency = Literal["WEEKLY", "MONTHLY"]
 Weekday = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+
+# Why a need went unmet (directory/gaps.py records them; a referral answer names the reason).
+GapReason = Literal["no-workflow", "no-resource", "no-capacity"]
