@@ -12,7 +12,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-west-2
 
-.PHONY: help install run test lint typecheck template build unit integration chromium browser faults fuzz auth eval triage-model bench load directory-import call deploy clean
+.PHONY: help install run test lint typecheck template build unit integration chromium browser faults fuzz auth eval triage-model openapi bench load directory-import call deploy clean
 
 help:
 	@echo "make run    - start the local stack (API on http://127.0.0.1:3000, AWS endpoint on :3001)"
@@ -21,6 +21,7 @@ help:
 	@echo "make build  - sam build (then: sam deploy --config-env prod)"
 	@echo "make eval   - triage quality on the labelled set (DATA=file.jsonl for another)"
 	@echo "make triage-model - retrain triage's statistical second opinion after changing labelled data or rules"
+	@echo "make openapi - regenerate the OpenAPI document DocsFunction serves after changing routes or models"
 	@echo "make bench  - cold init, warm POST, DynamoDB calls per operation and cost per call, each against its target"
 	@echo "make load   - 1,000 concurrent Open311 intakes on the local stack: accepted, stored, lost, latency (COUNT=n, CLIENTS=n)"
 	@echo "make directory-import DIR=<folder> - validate a directory package and load it into the running local stack"
@@ -104,6 +105,11 @@ eval: $(VENV)/.installed
 # a unit test fails until this runs after any change to the training files, the rules or the featurizer.
 triage-model: $(VENV)/.installed
 	PYTHONPATH=layers/domain $(PY) -m civic311.triage.train
+
+# Regenerate the OpenAPI document DocsFunction serves; a unit test fails until this runs after any change to the
+# routes or their models.
+openapi: $(VENV)/.installed
+	PYTHONPATH=layers/domain $(PY) -m civic311.channels.openapi functions/docs/openapi.json
 
 # Starts its own local stack in-process; a few minutes.
 bench: $(VENV)/.installed

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from civic311.settings import ConnectSettings
 
 logger = function_logger()
-# Settings are validated on first use (pydantic-settings is a heavy import), from the environment as it
+# Settings are validated on first use (pydantic is a heavy import), from the environment as it
 # was at start-up.
 _environment = {name.lower(): value for name, value in os.environ.items()}
 _context: "PhoneContext | None" = None

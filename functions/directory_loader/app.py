@@ -10,7 +10,7 @@ from civic311.logs import function_logger
 from civic311.settings import DirectoryLoaderSettings
 
 logger = function_logger()
-settings = DirectoryLoaderSettings()
+settings = DirectoryLoaderSettings.from_environment()
 
 
 @logger.inject_lambda_context

@@ -12,7 +12,7 @@ from civic311.logs import function_logger
 from civic311.settings import Open311Settings
 
 logger = function_logger()
-context = Open311Context(Open311Settings())
+context = Open311Context(Open311Settings.from_environment())
 # Open311 is a public API for third-party apps, including browser-based ones.
 app = RestApi(enable_validation=True, cors=CORSConfig(allow_origin="*", max_age=600))
 install_error_handling(app)
@@ -21,5 +21,5 @@ app.include_router(build_router(context))
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def handler(event: dict[str, Any], lambda_context: LambdaContext) -> dict[str, Any]:
-    context.intake.bind_lambda_context(lambda_context)
+    context.bind_lambda_context(lambda_context)
     return app.resolve(event, lambda_context)

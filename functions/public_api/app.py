@@ -12,7 +12,7 @@ from civic311.logs import function_logger
 from civic311.settings import PublicApiSettings
 
 logger = function_logger()
-settings = PublicApiSettings()
+settings = PublicApiSettings.from_environment()
 # Residents' apps, including browser-based ones, call these routes.
 app = RestApi(enable_validation=True, cors=CORSConfig(allow_origin="*", max_age=600))
 install_error_handling(app)

@@ -11,7 +11,7 @@ from civic311.logs import function_logger
 from civic311.settings import StaffApiSettings
 
 logger = function_logger()
-settings = StaffApiSettings()
+settings = StaffApiSettings.from_environment()
 app = RestApi(enable_validation=True)
 install_error_handling(app)
 app.include_router(shelters.build_router(shelters.SheltersContext(settings)))

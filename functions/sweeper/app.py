@@ -13,7 +13,7 @@ from civic311.workflow.starter import WorkflowStarter
 from civic311.workflow.sweeper import Sweeper
 
 logger = function_logger()
-settings = SweeperSettings()
+settings = SweeperSettings.from_environment()
 store = RequestStore(settings.service_requests_table)
 sweeper = Sweeper(
     store=store,

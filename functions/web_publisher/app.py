@@ -10,7 +10,7 @@ from civic311.settings import WebPublisherSettings
 from civic311.web.deploy import publish_site, retire_site
 
 logger = function_logger()
-settings = WebPublisherSettings()
+settings = WebPublisherSettings.from_environment()
 
 
 @logger.inject_lambda_context

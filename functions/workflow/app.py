@@ -9,7 +9,7 @@ from civic311.settings import WorkflowSettings
 from civic311.workflow.steps import WorkflowSteps
 
 logger = function_logger()
-steps = WorkflowSteps(WorkflowSettings())
+steps = WorkflowSteps(WorkflowSettings.from_environment())
 
 
 @logger.inject_lambda_context

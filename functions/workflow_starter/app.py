@@ -18,7 +18,7 @@ from civic311.store.requests import new_request_id
 from civic311.workflow.starter import WorkflowStarter
 
 logger = function_logger()
-settings = WorkflowStarterSettings()
+settings = WorkflowStarterSettings.from_environment()
 starter = WorkflowStarter(settings.call_workflow_arn)
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 

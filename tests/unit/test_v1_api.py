@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from civic311 import aws
+from civic311.channels.docs import for_server
 from civic311.channels.openapi import openapi_document
 from civic311.store.directory import forget_active_versions
-from tests.support import InProcessStack, load_event
+from tests.support import REPO, InProcessStack, load_event
 
 DOWNTOWN = {"lat": 32.2217, "long": -110.97}
 
@@ -285,3 +286,12 @@ def test_the_openapi_document_describes_the_v1_routes() -> None:
     assert "put" in paths["/v1/shelters/{shelter_id}/capacity"]
     assert "get" in paths["/v1/shelters"]
     assert "get" in paths["/v1/gaps"]
+
+
+def test_docs_serves_the_document_the_routes_generate() -> None:
+    # DocsFunction serves a copy written at build time; `make openapi` rewrites it after a route or model changes.
+    served = json.loads((REPO / "functions" / "docs" / "openapi.json").read_text(encoding="utf-8"))
+    url = "https://api.example.org/prod"
+    assert for_server(served, url) == openapi_document(server_url=url), (
+        "stale functions/docs/openapi.json: make openapi"
+    )

@@ -1,16 +1,28 @@
-"""Typed environment, one model per function role, validated once at cold start."""
+"""Typed environment, one model per function role, validated once at cold start.
+
+Plain pydantic models read from the environment: every setting is a flat string, int, float or path, so
+pydantic-settings (a heavy import for every cold start) would add nothing but its load time.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Self
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict
 
 
-class _Settings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+class _Settings(BaseModel):
+    # Each function validates one of these models: only that one's validator is built, on first use.
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     stage: str = "local"
+
+    @classmethod
+    def from_environment(cls) -> Self:
+        """The settings from the process environment; variable names match fields case-insensitively."""
+        return cls.model_validate({name.lower(): value for name, value in os.environ.items()})
 
 
 class Open311Settings(_Settings):

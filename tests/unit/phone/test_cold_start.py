@@ -9,7 +9,7 @@ from tests.bench.cold_start import DOMAIN
 from tests.support import REPO
 
 # powertools itself loads the botocore package (for its user agent), not the SDK's clients.
-HEAVY = ("boto3", "botocore.client", "pydantic_settings", "civic311.triage", "civic311.cases", "shapely", "h3")
+HEAVY = ("boto3", "botocore.client", "pydantic.main", "civic311.triage", "civic311.cases", "shapely", "h3")
 
 
 def test_importing_the_handler_loads_nothing_heavy() -> None:

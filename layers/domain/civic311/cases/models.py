@@ -9,9 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from civic311.cases.limits import MAX_DESCRIPTION
 from civic311.catalog import Language
-
-MAX_DESCRIPTION = 4000
 
 _PHONE_DIGITS = re.compile(r"\d")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -63,7 +62,8 @@ AttributeAnswers = dict[str, str | list[str]]
 class Place(BaseModel):
     """Where the issue is: coordinates, an address as the caller said it, or a city address id."""
 
-    model_config = ConfigDict(frozen=True)
+    # defer_build: validators are built on first use, so a cold start builds only the models its invocation touches.
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     lat: float | None = Field(default=None, ge=-90, le=90)
     long: float | None = Field(default=None, ge=-180, le=180)
@@ -87,7 +87,7 @@ class Place(BaseModel):
 class Contact(BaseModel):
     """The caller's details, kept only to call back or notify: personal data."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     first_name: ShortText | None = None
     last_name: ShortText | None = None
@@ -104,7 +104,7 @@ class Contact(BaseModel):
 class NewRequest(BaseModel):
     """A request as any channel hands it to intake."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     service_code: str
     place: Place
@@ -125,6 +125,8 @@ class NewRequest(BaseModel):
 class Screening(BaseModel):
     """What triage found in the description, kept for staff to see why (never shown to the public)."""
 
+    model_config = ConfigDict(defer_build=True)
+
     emergency: bool
     crisis: bool
     suggested_code: str
@@ -134,6 +136,8 @@ class Screening(BaseModel):
 
 class AlertState(BaseModel):
     """Where the request's 911 alert stands: pending until SNS has accepted it."""
+
+    model_config = ConfigDict(defer_build=True)
 
     status: Literal["pending", "delivered"]
     kind: Literal["screened", "staff-escalation", "diversion", "unacknowledged"]
@@ -149,6 +153,8 @@ UpdateStatus = Literal["open", "in_progress", "action_scheduled", "referred", "d
 class RequestUpdate(BaseModel):
     """One step in a request's life, as residents see it (FixMyStreet-style service request updates)."""
 
+    model_config = ConfigDict(defer_build=True)
+
     update_id: str
     service_request_id: str
     status: UpdateStatus
@@ -161,6 +167,8 @@ class RequestUpdate(BaseModel):
 class Receipt(BaseModel):
     """What intake answers: enough to track the request, nothing personal."""
 
+    model_config = ConfigDict(defer_build=True)
+
     service_request_id: str
     token: str
     service_notice: str | None = None
@@ -170,6 +178,8 @@ class Receipt(BaseModel):
 
 class ServiceRequest(BaseModel):
     """A stored service request."""
+
+    model_config = ConfigDict(defer_build=True)
 
     service_request_id: str
     token: str

@@ -23,7 +23,8 @@ _MAX_TEXT = 4000
 class Localized(BaseModel):
     """A text in English and Spanish."""
 
-    model_config = ConfigDict(frozen=True)
+    # defer_build: validators are built on first use, so a cold start builds only the models its invocation touches.
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     en: str
     es: str
@@ -33,7 +34,7 @@ class Localized(BaseModel):
 
 
 class AttributeValue(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     key: str
     name: Localized
@@ -42,7 +43,7 @@ class AttributeValue(BaseModel):
 class ServiceAttribute(BaseModel):
     """One question a call-taker would ask for this kind of request (an Open311 attribute)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     datatype: Datatype
@@ -97,7 +98,7 @@ class ServiceAttribute(BaseModel):
 class ServiceType(BaseModel):
     """A kind of request 311 takes: its code, names, owner and questions."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     service_code: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     group: Group
@@ -146,7 +147,7 @@ class ServiceType(BaseModel):
 class Catalog(BaseModel):
     """The whole catalog, with the department and group names used to present it."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     jurisdiction_id: str
     changeset: str

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -17,11 +18,6 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyPersistenceLayerError,
-    IdempotencyValidationError,
-)
 from pydantic import ValidationError
 
 from civic311 import aws
@@ -45,8 +41,6 @@ HTTP_STATUS: dict[type[Exception], int] = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
-    IdempotencyAlreadyInProgressError: 409,
-    IdempotencyValidationError: 422,
     # Bad input is a 400 on every path: the body or query did not match the documented model.
     RequestValidationError: 400,
     # A body in a media type the route does not read (e.g. text/plain where JSON is documented).
@@ -55,6 +49,18 @@ HTTP_STATUS: dict[type[Exception], int] = {
 }
 
 OPEN311_PREFIX = "/open311/"
+
+# Powertools' idempotency errors, for the functions that use idempotency (Open311, the phone line). Their
+# classes are looked up where the module is loaded: an error of theirs cannot be raised where it is not, and
+# the other API functions' cold starts need not import idempotency (and its persistence layers).
+_IDEMPOTENCY_ERRORS = "aws_lambda_powertools.utilities.idempotency.exceptions"
+_IDEMPOTENCY_STATUS = {"IdempotencyAlreadyInProgressError": 409, "IdempotencyValidationError": 422}
+
+
+def _idempotency_error(error: Exception, name: str) -> bool:
+    """Whether the error is powertools' idempotency error of that class name."""
+    module = sys.modules.get(_IDEMPOTENCY_ERRORS)
+    return module is not None and isinstance(error, getattr(module, name))
 
 
 class RestApi(APIGatewayRestResolver):
@@ -74,7 +80,7 @@ RETRY_AFTER_SECONDS = "1"
 
 def _retryable(error: Exception) -> bool:
     # The caller should retry, and with the same key nothing doubles.
-    return isinstance(error, IdempotencyPersistenceLayerError) or aws.busy(error)
+    return _idempotency_error(error, "IdempotencyPersistenceLayerError") or aws.busy(error)
 
 
 def _unreadable_body(error: Exception) -> bool:
@@ -96,6 +102,9 @@ _BODY_READERS = frozenset({"decoded_body", "json_body", "_get_body"})
 
 def http_status(error: Exception) -> int:
     """The status for an error: the nearest mapped class in its hierarchy, 503 for a busy dependency, else 500."""
+    for name, status in _IDEMPOTENCY_STATUS.items():
+        if _idempotency_error(error, name):
+            return status
     for cls in type(error).__mro__:
         if cls in HTTP_STATUS:
             return HTTP_STATUS[cls]
@@ -112,9 +121,9 @@ def messages(error: Exception) -> list[str]:
         return ["Content-Type is not supported here: send the body as application/json"]
     if _unreadable_body(error):
         return [f"the body cannot be read as its Content-Type says: {error}"]
-    if isinstance(error, IdempotencyValidationError):
+    if _idempotency_error(error, "IdempotencyValidationError"):
         return ["Idempotency-Key was already used for a different request"]
-    if isinstance(error, IdempotencyAlreadyInProgressError):
+    if _idempotency_error(error, "IdempotencyAlreadyInProgressError"):
         return ["a request with this Idempotency-Key is still being processed; retry in a moment"]
     if isinstance(error, Civic311Error):
         return error.details or [error.message]

@@ -1,4 +1,9 @@
-"""The OpenAPI document for the whole HTTP API, generated from every channel's routes and models."""
+"""The OpenAPI document for the whole HTTP API, generated from every channel's routes and models.
+
+DocsFunction serves a copy written by `make openapi` (functions/docs/openapi.json) rather than generating
+it: generation imports every route, model and powertools' OpenAPI models. A unit test keeps the copy
+equal to what this module generates.
+"""
 
 from __future__ import annotations
 
@@ -75,18 +80,14 @@ def openapi_document(server_url: str = "/") -> dict[str, Any]:
     return document
 
 
-def swagger_page(document: dict[str, Any]) -> str:
-    """Swagger UI for the document, with its script and stylesheet inline: no CDN, no validator badge."""
-    from importlib import resources
+def main() -> None:
+    """Write the document DocsFunction serves: python -m civic311.channels.openapi functions/docs/openapi.json"""
+    import sys
+    from pathlib import Path
 
-    folder = resources.files("aws_lambda_powertools.event_handler.openapi.swagger_ui")
-    script = folder.joinpath("swagger-ui-bundle.min.js").read_text(encoding="utf-8")
-    style = folder.joinpath("swagger-ui.min.css").read_text(encoding="utf-8")
-    # "</" inside a <script> would end it early; JSON allows the escaped form.
-    spec = json.dumps(document).replace("</", "<\\/")
-    return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>civic311 API</title>"
-        f"<style>{style}</style></head><body><div id='swagger-ui'></div><script>{script}</script>"
-        "<script>SwaggerUIBundle({dom_id: '#swagger-ui', spec: " + spec + ", validatorUrl: null, "
-        "deepLinking: true, presets: [SwaggerUIBundle.presets.apis]});</script></body></html>"
-    )
+    text = json.dumps(openapi_document(), indent=1, ensure_ascii=False) + "\n"
+    Path(sys.argv[1]).write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Literal
@@ -18,15 +17,14 @@ from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from civic311 import aws, clock, metrics
-from civic311.geo.cells import AREA_RESOLUTION, cell_center, cell_of, sector_label
-from civic311.geo.jurisdiction import locate_jurisdiction, our_area
+from civic311.directory.vocabulary import GapReason as GapReason
+from civic311.store.gaps import GapLog as GapLog
 
 if TYPE_CHECKING:
-    from civic311.store.gaps import GapStore
+    pass
 
 logger = Logger(child=True)
 
-GapReason = Literal["no-workflow", "no-resource", "no-capacity"]
 GapSource = Literal["referral", "request"]
 REASON_TEXT: dict[str, str] = {
     "no-workflow": "no workflow for this need",
@@ -40,7 +38,8 @@ EXAMPLES_PER_GROUP = 3
 class Area(BaseModel):
     """Where a need arose, coarsely."""
 
-    model_config = ConfigDict(frozen=True)
+    # defer_build: validators are built on first use, so a cold start builds only the models its invocation touches.
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     cell: str = Field(description="H3 cell (resolution 6, about 36 km²)")
     jurisdiction: str = Field(description="Name of the jurisdiction the cell centre falls in")
@@ -50,7 +49,7 @@ class Area(BaseModel):
 class GapRecord(BaseModel):
     """One unmet need."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: str
     service_code: str
@@ -65,6 +64,8 @@ class GapRecord(BaseModel):
 class GapNotice(BaseModel):
     """What the queue carries for the supervisors' summary: no description, so no personal details."""
 
+    model_config = ConfigDict(defer_build=True)
+
     id: str
     service_code: str
     area: Area
@@ -74,12 +75,18 @@ class GapNotice(BaseModel):
 
 @cache
 def _our_centre() -> tuple[float, float]:
+    from civic311.geo.jurisdiction import our_area
+
     centre = our_area().centroid
     return float(centre.y), float(centre.x)
 
 
 def gap_area(lat: float, long: float) -> Area:
     """The coarse cell of a point, named by jurisdiction and, in our area, by side of the city."""
+    # Geography loads with the first gap recorded: the report, the notifier and the staff API only read gaps.
+    from civic311.geo.cells import AREA_RESOLUTION, cell_center, cell_of, sector_label
+    from civic311.geo.jurisdiction import locate_jurisdiction
+
     cell = cell_of(lat, long, AREA_RESOLUTION)
     centre_lat, centre_long = cell_center(cell)
     jurisdiction = locate_jurisdiction(centre_lat, centre_long)
@@ -88,14 +95,6 @@ def gap_area(lat: float, long: float) -> Area:
     else:
         label = jurisdiction.name
     return Area(cell=cell, jurisdiction=jurisdiction.name, label=label)
-
-
-@dataclass(frozen=True)
-class GapLog:
-    """Where gaps go: the table (the record) and the queue (the supervisors' notice)."""
-
-    store: GapStore
-    queue_url: str | None
 
 
 def record_gap(
@@ -140,6 +139,8 @@ def record_gap(
 class GapGroup(BaseModel):
     """Unmet needs of one kind in one area."""
 
+    model_config = ConfigDict(defer_build=True)
+
     service_code: str
     area: Area
     count: int
@@ -151,6 +152,8 @@ class GapGroup(BaseModel):
 
 class GapReport(BaseModel):
     """Unmet needs between two moments, by need and by area, largest groups first."""
+
+    model_config = ConfigDict(defer_build=True)
 
     start: str = Field(alias="from")
     end: str = Field(alias="to")

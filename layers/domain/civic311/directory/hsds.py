@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Literal, Self
+from typing import Annotated, Self
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -21,21 +21,35 @@ from pydantic import (
     model_validator,
 )
 
-SERVICE_CODE_TAXONOMY = "civic311 service codes"
-DEPARTMENT_TAXONOMY = "civic311 departments"
-ELIGIBILITY_TAXONOMY = "civic311 eligibility"
-SHELTER_CODE = "shelter"
-# Validation context key: the UTC offset (hours) every schedule must be written in, when the caller knows it.
-UTC_OFFSET_CONTEXT = "utc_offset_hours"
-BED_UNIT = "bed"
+from civic311.directory.vocabulary import (
+    BED_UNIT,
+    DEPARTMENT_TAXONOMY,
+    ELIGIBILITY_TAXONOMY,
+    SERVICE_CODE_TAXONOMY,
+    SHELTER_CODE,
+    UTC_OFFSET_CONTEXT,
+    WEEKDAYS,
+    AddressType,
+    Frequency,
+    LocationType,
+    ServiceStatus,
+    Weekday,
+)
 
-WEEKDAYS: tuple[str, ...] = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-
-ServiceStatus = Literal["active", "inactive", "defunct", "temporarily closed"]
-LocationType = Literal["physical", "postal", "virtual"]
-AddressType = Literal["physical", "postal", "virtual"]
-Frequency = Literal["WEEKLY", "MONTHLY"]
-Weekday = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+__all__ = [
+    "BED_UNIT",
+    "DEPARTMENT_TAXONOMY",
+    "ELIGIBILITY_TAXONOMY",
+    "SERVICE_CODE_TAXONOMY",
+    "SHELTER_CODE",
+    "UTC_OFFSET_CONTEXT",
+    "WEEKDAYS",
+    "AddressType",
+    "Frequency",
+    "LocationType",
+    "ServiceStatus",
+    "Weekday",
+]
 
 
 class RuleError(ValueError):

@@ -5,7 +5,6 @@ Usage: python -m civic311.directory.package validate <folder>
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
@@ -741,6 +740,8 @@ def _capacity(service: Service) -> Capacity | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Validate a package folder and report; exit status 1 when it is refused."""
+    import argparse  # the command line only
+
     parser = argparse.ArgumentParser(prog="python -m civic311.directory.package", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     validate = commands.add_parser("validate", help="check a package folder and count what it holds")

@@ -18,11 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from civic311 import clock
 from civic311.catalog import load_catalog
-from civic311.directory.gaps import GapLog, GapReason, record_gap
 from civic311.directory.hours import hours_text, next_opening
-from civic311.directory.hsds import SHELTER_CODE
 from civic311.directory.index import MAX_REFERRALS
 from civic311.directory.resource import Resource
+from civic311.directory.vocabulary import SHELTER_CODE, GapReason
 from civic311.errors import DependencyUnavailable, InvalidInput
 from civic311.geo.cells import cell_of
 from civic311.geo.distance import distance_km
@@ -30,6 +29,7 @@ from civic311.geo.jurisdiction import Jurisdiction, jurisdictions, locate_jurisd
 
 if TYPE_CHECKING:
     from civic311.store.directory import DirectoryStore, ShelterCapacity
+    from civic311.store.gaps import GapLog
 
 NO_WORKFLOW_CODE = "other"
 # BatchGetItem reads at most 100 keys: one call, whatever the list length.
@@ -41,7 +41,8 @@ NoteLanguage = Literal["en", "es"]
 class Household(BaseModel):
     """Who needs the place: adults (18+) and children (under 18)."""
 
-    model_config = ConfigDict(extra="forbid")
+    # defer_build: validators are built on first use, so a cold start builds only the models its invocation touches.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     adults: int = Field(default=1, ge=0, le=30)
     children: int = Field(default=0, ge=0, le=30)
@@ -56,7 +57,7 @@ class Household(BaseModel):
 class ReferralQuery(BaseModel):
     """A need at a place and a moment."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     service_code: str = Field(description="A catalog service code, e.g. 'food' or 'shelter'")
     lat: float = Field(ge=-90, le=90)
@@ -81,6 +82,8 @@ class ReferralQuery(BaseModel):
 class EligibilityView(BaseModel):
     """Who the place serves, and whether this caller qualifies as far as we know."""
 
+    model_config = ConfigDict(defer_build=True)
+
     eligible: bool
     reasons: list[str] = Field(description="Why not, when not eligible")
     description: str | None = None
@@ -92,6 +95,8 @@ class EligibilityView(BaseModel):
 
 class Referral(BaseModel):
     """One place to go or call."""
+
+    model_config = ConfigDict(defer_build=True)
 
     id: str = Field(description="Directory resource id (HSDS service_at_location id)")
     name: str
@@ -115,6 +120,8 @@ class Referral(BaseModel):
 class JurisdictionView(BaseModel):
     """Who serves the location, and how to reach them."""
 
+    model_config = ConfigDict(defer_build=True)
+
     id: str
     name: str
     is_ours: bool
@@ -125,6 +132,8 @@ class JurisdictionView(BaseModel):
 
 class ReferralAnswer(BaseModel):
     """Referrals best first: open now and eligible before closed, then language, then nearest."""
+
+    model_config = ConfigDict(defer_build=True)
 
     referrals: list[Referral]
     jurisdiction: str
@@ -273,6 +282,9 @@ def refer(
         at=clock.to_local_iso(at),
     )
     if reason is not None and gaps is not None:
+        # The gap models load with the first unmet need: most referrals find a place.
+        from civic311.directory.gaps import record_gap
+
         record_gap(
             gaps,
             query.service_code,

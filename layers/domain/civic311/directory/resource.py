@@ -9,34 +9,45 @@ import calendar
 from datetime import date, datetime, timedelta, timezone
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from civic311.directory.hsds import WEEKDAYS, ServiceStatus, Weekday
+from civic311.directory.vocabulary import WEEKDAYS, ServiceStatus, Weekday
 
 MINUTES_PER_DAY = 24 * 60
 
 
 class _Flat(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    # Field descriptions are given with Field, not as attribute docstrings: pydantic reads those from
+    # the source file at class creation, which cost every cold start that loads resources ~20 ms.
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Window(_Flat):
     """One recurring opening window, simplified from an HSDS schedule."""
 
-    days: tuple[Weekday, ...]
-    """Days on which the window opens (MO..SU); an overnight window closes on the following day."""
-    opens: int
-    """Opening time in minutes after local midnight (0..1439)."""
-    closes: int
-    """Closing time in minutes after local midnight (1..1440; 1440 = end of day, written 23:59 in HSDS)."""
-    overnight: bool
-    """True when the window runs past midnight and closes next morning (closes < opens)."""
-    weeks_of_month: tuple[int, ...] = ()
-    """Monthly schedules: which occurrences of the day in the month (1..5, -1 = last); empty = every week."""
-    starts_on: date | None = None
-    """First local date the window may open (seasonal services, schedule dtstart/valid_from)."""
-    ends_on: date | None = None
-    """Last local date the window may open (schedule until/valid_to)."""
+    days: tuple[Weekday, ...] = Field(
+        description="Days on which the window opens (MO..SU); an overnight window closes on the following day."
+    )
+    opens: int = Field(description="Opening time in minutes after local midnight (0..1439).")
+    closes: int = Field(
+        description="Closing time in minutes after local midnight (1..1440; 1440 = end of day, written 23:59 in HSDS)."
+    )
+    overnight: bool = Field(
+        description="True when the window runs past midnight and closes next morning (closes < opens)."
+    )
+    weeks_of_month: tuple[int, ...] = Field(
+        default=(),
+        description=(
+            "Monthly schedules: which occurrences of the day in the month (1..5, -1 = last); empty = every week."
+        ),
+    )
+    starts_on: date | None = Field(
+        default=None,
+        description="First local date the window may open (seasonal services, schedule dtstart/valid_from).",
+    )
+    ends_on: date | None = Field(
+        default=None, description="Last local date the window may open (schedule until/valid_to)."
+    )
 
     def opens_on(self, day: date) -> bool:
         """Whether the window opens on this local date."""
@@ -64,82 +75,85 @@ class Window(_Flat):
 class Eligibility(_Flat):
     """Who the resource serves, as far as the data says."""
 
-    description: str | None = None
-    """The provider's own words on who qualifies (HSDS eligibility_description)."""
-    minimum_age: int | None = None
-    """Youngest age served, in years, if limited."""
-    maximum_age: int | None = None
-    """Oldest age served, in years, if limited."""
-    requires_children: bool = False
-    """Only households with at least one child under 18 (e.g. a family shelter)."""
-    gender: Literal["women", "men"] | None = None
-    """Restricted to women or to men; None when anyone may come."""
-    terms: tuple[str, ...] = ()
-    """Every civic311 eligibility term code on the service, for rules not modelled above."""
+    description: str | None = Field(
+        default=None, description="The provider's own words on who qualifies (HSDS eligibility_description)."
+    )
+    minimum_age: int | None = Field(default=None, description="Youngest age served, in years, if limited.")
+    maximum_age: int | None = Field(default=None, description="Oldest age served, in years, if limited.")
+    requires_children: bool = Field(
+        default=False, description="Only households with at least one child under 18 (e.g. a family shelter)."
+    )
+    gender: Literal["women", "men"] | None = Field(
+        default=None, description="Restricted to women or to men; None when anyone may come."
+    )
+    terms: tuple[str, ...] = Field(
+        default=(), description="Every civic311 eligibility term code on the service, for rules not modelled above."
+    )
 
 
 class Capacity(_Flat):
     """Space left at the last update, e.g. shelter beds."""
 
-    unit: str
-    """What is counted, e.g. 'bed'."""
-    available: int | float
-    """Units free at the last update; 0 means full."""
-    maximum: int | float | None = None
-    """Total units when all are free, if known."""
-    updated: datetime
-    """When the provider last reported the count; old counts deserve less trust."""
+    unit: str = Field(description="What is counted, e.g. 'bed'.")
+    available: int | float = Field(description="Units free at the last update; 0 means full.")
+    maximum: int | float | None = Field(default=None, description="Total units when all are free, if known.")
+    updated: datetime = Field(description="When the provider last reported the count; old counts deserve less trust.")
 
 
 class Resource(_Flat):
     """One service at one location: what a referral offers and what the DynamoDB loader stores."""
 
-    id: str
-    """The HSDS service_at_location id; the stable key for this resource."""
-    service_code: str
-    """The civic311 catalog service code the resource answers."""
-    service_id: str
-    """The HSDS service id (shared by all sites of a service)."""
-    organization_id: str
-    """The HSDS organization id."""
-    status: ServiceStatus
-    """HSDS service status; only 'active' resources should be offered."""
-    name: str
-    """The service name."""
-    description: str | None = None
-    """The service description, for people reading the referral."""
-    organization_name: str
-    """The provider's name."""
-    location_name: str | None = None
-    """The site's name, telling apart sites of one service."""
-    phone: str | None = None
-    """First voice number: service_at_location, then location, then service, then organization phones."""
-    url: str | None = None
-    """Where to act online: the virtual location's url (e.g. an online form), else the service's url."""
-    address: str | None = None
-    """One-line physical address, e.g. '270 S Stone Ave, Tucson, AZ 85701'; None for phone or online."""
-    postal_code: str | None = None
-    """ZIP code of the physical address, for postcode searches."""
-    latitude: float | None = None
-    """WGS84 latitude of the site; None for phone or online resources."""
-    longitude: float | None = None
-    """WGS84 longitude of the site; None for phone or online resources."""
-    virtual: bool
-    """True when the resource is reached by phone or online rather than at a door."""
-    languages: tuple[str, ...]
-    """ISO 639-1 codes of languages spoken: the location's if listed, else the service's."""
-    eligibility: Eligibility
-    """Who may use the resource."""
-    schedules: tuple[Window, ...]
-    """Opening windows: the service_at_location's schedules, else the service's, else the location's."""
-    open_24_7: bool
-    """True when the windows cover every hour of every day with no seasonal limit."""
-    utc_offset_hours: int | float
-    """The UTC offset the windows are written in (-7 for Tucson all year)."""
-    capacity: Capacity | None = None
-    """Bed count for shelters (else the first capacity reported); None when not reported."""
-    department_id: str | None = None
-    """Catalog department id when the resource is a city department desk (Open311 agency_responsible)."""
+    id: str = Field(description="The HSDS service_at_location id; the stable key for this resource.")
+    service_code: str = Field(description="The civic311 catalog service code the resource answers.")
+    service_id: str = Field(description="The HSDS service id (shared by all sites of a service).")
+    organization_id: str = Field(description="The HSDS organization id.")
+    status: ServiceStatus = Field(description="HSDS service status; only 'active' resources should be offered.")
+    name: str = Field(description="The service name.")
+    description: str | None = Field(
+        default=None, description="The service description, for people reading the referral."
+    )
+    organization_name: str = Field(description="The provider's name.")
+    location_name: str | None = Field(default=None, description="The site's name, telling apart sites of one service.")
+    phone: str | None = Field(
+        default=None,
+        description="First voice number: service_at_location, then location, then service, then organization phones.",
+    )
+    url: str | None = Field(
+        default=None,
+        description="Where to act online: the virtual location's url (e.g. an online form), else the service's url.",
+    )
+    address: str | None = Field(
+        default=None,
+        description="One-line physical address, e.g. '270 S Stone Ave, Tucson, AZ 85701'; None for phone or online.",
+    )
+    postal_code: str | None = Field(
+        default=None, description="ZIP code of the physical address, for postcode searches."
+    )
+    latitude: float | None = Field(
+        default=None, description="WGS84 latitude of the site; None for phone or online resources."
+    )
+    longitude: float | None = Field(
+        default=None, description="WGS84 longitude of the site; None for phone or online resources."
+    )
+    virtual: bool = Field(description="True when the resource is reached by phone or online rather than at a door.")
+    languages: tuple[str, ...] = Field(
+        description="ISO 639-1 codes of languages spoken: the location's if listed, else the service's."
+    )
+    eligibility: Eligibility = Field(description="Who may use the resource.")
+    schedules: tuple[Window, ...] = Field(
+        description="Opening windows: the service_at_location's schedules, else the service's, else the location's."
+    )
+    open_24_7: bool = Field(description="True when the windows cover every hour of every day with no seasonal limit.")
+    utc_offset_hours: int | float = Field(
+        description="The UTC offset the windows are written in (-7 for Tucson all year)."
+    )
+    capacity: Capacity | None = Field(
+        default=None, description="Bed count for shelters (else the first capacity reported); None when not reported."
+    )
+    department_id: str | None = Field(
+        default=None,
+        description="Catalog department id when the resource is a city department desk (Open311 agency_responsible).",
+    )
 
     def is_open(self, at: datetime) -> bool:
         """Whether any window is open at an aware moment."""

@@ -13,7 +13,7 @@ from typing import Literal
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from civic311 import aws, clock
 from civic311.errors import DependencyUnavailable
@@ -24,6 +24,9 @@ AlertKind = Literal["screened", "staff-escalation", "diversion", "unacknowledged
 
 
 class AlertLocation(BaseModel):
+    # defer_build: validators are built on first use, so a cold start builds only the models its invocation touches.
+    model_config = ConfigDict(defer_build=True)
+
     lat: float | None = None
     long: float | None = None
     address: str | None = None
@@ -36,6 +39,8 @@ class EmergencyAlert(BaseModel):
     lost (a timeout after SNS accepted it) arrives twice with the same `sent_at`; 311 itself publishes a
     request's alert again only if SNS refused it, and only after the lease of the attempt before lapsed.
     """
+
+    model_config = ConfigDict(defer_build=True)
 
     alert_id: str
     kind: AlertKind

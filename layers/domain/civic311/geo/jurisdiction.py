@@ -21,7 +21,8 @@ _NEIGHBORS_FILE = "neighbors.geojson"
 class Jurisdiction(BaseModel):
     """A government that takes non-emergency reports for a place, and how residents reach it."""
 
-    model_config = ConfigDict(frozen=True)
+    # defer_build: validators are built on first use, so a cold start builds only the models its invocation touches.
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: str
     name: str

@@ -10,7 +10,7 @@ import secrets
 import threading
 import time
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from civic311 import aws
 from civic311.clock import now, to_storage
@@ -23,6 +23,9 @@ BY_CLIENT = "ByClient"
 
 class ApiClient(BaseModel):
     """A registered Open311 client application."""
+
+    # defer_build: validators are built on first use, so a cold start builds only the models its invocation touches.
+    model_config = ConfigDict(defer_build=True)
 
     client_id: str
     name: str

@@ -30,8 +30,8 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from civic311 import aws
 from civic311.clock import from_storage, to_storage
-from civic311.directory.hsds import SHELTER_CODE
 from civic311.directory.resource import Resource
+from civic311.directory.vocabulary import SHELTER_CODE
 from civic311.store.dynamo import from_item, to_item, to_value
 
 if TYPE_CHECKING:
@@ -54,7 +54,8 @@ VersionStatus = Literal["loading", "complete", "active", "superseded", "failed"]
 class CodeLayout(BaseModel):
     """How a code's lists are keyed: per H3 cell at a resolution, or one list for the city."""
 
-    model_config = ConfigDict(frozen=True)
+    # defer_build: validators are built on first use, so a cold start builds only the models its invocation touches.
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     mode: Literal["cells", "citywide"]
     resolution: int | None = None
@@ -63,7 +64,7 @@ class CodeLayout(BaseModel):
 class ActiveDirectory(BaseModel):
     """What readers need to know about the version in force; small, so it is cached."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     version: str
     codes: dict[str, CodeLayout]
@@ -76,6 +77,8 @@ class ActiveDirectory(BaseModel):
 class VersionInfo(BaseModel):
     """One load's manifest."""
 
+    model_config = ConfigDict(defer_build=True)
+
     version: str
     status: VersionStatus
     package: str
@@ -85,6 +88,8 @@ class VersionInfo(BaseModel):
 
 class ShelterCapacity(BaseModel):
     """Beds at a shelter as last reported."""
+
+    model_config = ConfigDict(defer_build=True)
 
     resource_id: str
     beds_available: int

@@ -7,6 +7,7 @@ Keys:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -14,11 +15,12 @@ from botocore.exceptions import ClientError
 
 from civic311 import aws
 from civic311.clock import to_storage
-from civic311.directory.gaps import GapRecord
 from civic311.store.dynamo import from_item, to_item, to_value
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+
+    from civic311.directory.gaps import GapRecord
 
 BY_PERIOD = "ByPeriod"
 _SK = "GAP"
@@ -67,6 +69,8 @@ class GapStore:
 
     def between(self, start: datetime, end: datetime) -> list[GapRecord]:
         """Every gap recorded in [start, end], oldest first: one Query per month (paginated)."""
+        from civic311.directory.gaps import GapRecord
+
         found: list[GapRecord] = []
         low, high = to_storage(start), to_storage(end) + "~"
         for month in _months(start, end):
@@ -90,3 +94,15 @@ class GapStore:
                     break
                 request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
         return found
+
+
+@dataclass(frozen=True)
+class GapLog:
+    """Where gaps go: the table (the record) and the queue (the supervisors' notice).
+
+    It lives here, apart from the gap models, so a referral can carry it without loading them: only a
+    referral that finds no place records a gap (directory.gaps.record_gap).
+    """
+
+    store: GapStore
+    queue_url: str | None

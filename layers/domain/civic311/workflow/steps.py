@@ -2,6 +2,10 @@
 
 Every step is idempotent, because Step Functions retries them: they re-read the request, and their
 writes either set a value or add an update under its own id.
+
+A cold start may land on any step, and most steps only read and update the request. The directory and
+referrals, geocoding and jurisdictions, and triage are each imported by the steps that use them, on
+their first use in the process, so a cold `record` or `notify` does not load them.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
@@ -20,21 +24,18 @@ from pydantic import BaseModel, ConfigDict
 from civic311 import aws, clock, metrics
 from civic311.cases.models import RequestUpdate, ServiceRequest, Status, UpdateStatus
 from civic311.catalog import load_catalog
-from civic311.directory.gaps import GapLog
-from civic311.directory.referrals import ReferralAnswer, ReferralQuery, outside_notice, refer, referral_note
 from civic311.errors import DependencyUnavailable, InvalidInput, NotFound
 from civic311.escalation.alerts import AlertPublisher
 from civic311.escalation.service import CRISIS_NOTICE, Escalation, alert_for
-from civic311.geo.cells import cell_of, cells_around
-from civic311.geo.distance import distance_km
-from civic311.geo.geocoder import Geocoder, Located
-from civic311.geo.jurisdiction import locate_jurisdiction
 from civic311.settings import WorkflowSettings
-from civic311.store.directory import DirectoryStore
-from civic311.store.gaps import GapStore
 from civic311.store.requests import RequestStore
-from civic311.triage import triage as screen
 from civic311.workflow import messages
+
+if TYPE_CHECKING:
+    from civic311.directory.gaps import GapLog
+    from civic311.directory.referrals import ReferralAnswer
+    from civic311.geo.geocoder import Geocoder, Located
+    from civic311.store.directory import DirectoryStore
 
 logger = Logger(child=True)
 
@@ -71,14 +72,21 @@ class WorkflowSteps:
 
     @cached_property
     def geocoder(self) -> Geocoder:
+        from civic311.geo.geocoder import Geocoder
+
         return Geocoder(self.settings.place_index_name)
 
     @cached_property
     def directory(self) -> DirectoryStore:
+        from civic311.store.directory import DirectoryStore
+
         return DirectoryStore(self.settings.directory_table)
 
     @cached_property
     def gaps(self) -> GapLog:
+        from civic311.directory.gaps import GapLog
+        from civic311.store.gaps import GapStore
+
         return GapLog(GapStore(self.settings.service_requests_table), self.settings.gaps_queue_url)
 
     @property
@@ -165,6 +173,8 @@ class WorkflowSteps:
     def _refer(self, request: ServiceRequest, service_code: str) -> ReferralAnswer | None:
         if request.place.lat is None or request.place.long is None:
             return None
+        from civic311.directory.referrals import ReferralQuery, refer
+
         query = ReferralQuery(
             service_code=service_code,
             lat=request.place.lat,
@@ -201,6 +211,8 @@ class WorkflowSteps:
         screening = request.screening
         if request.alert is None and screening is None and request.description:
             # Requests created without screening (e.g. by staff tooling) are screened here, and alerted if need be.
+            from civic311.triage import triage as screen
+
             found = screen(request.description, request.language)
             if found.emergency:
                 request, _ = self.escalation.escalate(request.service_request_id, "screened by the workflow", "311")
@@ -251,6 +263,8 @@ class WorkflowSteps:
 
     def locate(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
         """Place the request on the map (geocoding what the caller said) and decide whose it is."""
+        from civic311.geo.cells import cell_of
+
         place = request.place
         located: Located | None
         if place.lat is not None and place.long is not None:
@@ -290,6 +304,9 @@ class WorkflowSteps:
         """Not the city's: say who serves the place and how to reach them, and close."""
         if request.place.lat is None or request.place.long is None:
             return {"closed": False}
+        from civic311.directory.referrals import outside_notice
+        from civic311.geo.jurisdiction import locate_jurisdiction
+
         place = locate_jurisdiction(request.place.lat, request.place.long)
         self._update(
             request, "referred", outside_notice(place, request.language), close=True, update_id="outside-jurisdiction"
@@ -301,6 +318,9 @@ class WorkflowSteps:
         """An open request with the same code within 50 m: link this one to it and tell the resident."""
         if request.parent_id:
             return request.parent_id
+        from civic311.geo.cells import cells_around
+        from civic311.geo.distance import distance_km
+
         cells = [f"{request.service_code}#{cell}" for cell in cells_around(lat, long, DUPLICATE_RESOLUTION)]
         candidates = [
             other
@@ -329,6 +349,8 @@ class WorkflowSteps:
         answer = self._refer(request, "mental-health")
         note = CRISIS_NOTICE[request.language]
         if answer is not None and answer.referrals:
+            from civic311.directory.referrals import referral_note
+
             note = f"{note} {referral_note(answer, request.language)}"
         contact = self.requests.get_contact(request.service_request_id)
         callback = bool(contact and contact.phone and contact.notify)
@@ -344,6 +366,8 @@ class WorkflowSteps:
         if answer is None:
             self._update(request, "open", messages.referral_needs_location(request.language), update_id="referral")
             return {"gap": False, "referrals": 0}
+        from civic311.directory.referrals import referral_note
+
         self._update(request, "referred", referral_note(answer, request.language), update_id="referral")
         return {"gap": answer.gap, "referrals": len(answer.referrals)}
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 Format = Literal["json", "xml"]
 
 
 class Endpoint(BaseModel):
+    # defer_build: validators are built on first use, so a cold start builds only the models its invocation touches.
+    model_config = ConfigDict(defer_build=True)
+
     specification: str = SPECIFICATION
     url: str
     changeset: str
@@ -19,6 +22,8 @@ class Endpoint(BaseModel):
 
 
 class Discovery(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     changeset: str
     contact: str
     key_service: str
@@ -26,6 +31,8 @@ class Discovery(BaseModel):
 
 
 class Service(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     service_code: str
     service_name: str
     description: str
@@ -36,11 +43,15 @@ class Service(BaseModel):
 
 
 class AttributeValue(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     key: str
     name: str
 
 
 class Attribute(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     variable: bool
     code: str
     datatype: Literal["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
@@ -52,12 +63,16 @@ class Attribute(BaseModel):
 
 
 class ServiceDefinition(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     service_code: str
     attributes: list[Attribute]
 
 
 class ServiceRequest(BaseModel):
     """A request as the public sees it: never any caller contact details."""
+
+    model_config = ConfigDict(defer_build=True)
 
     service_request_id: str
     status: Literal["open", "closed"]
@@ -79,6 +94,8 @@ class ServiceRequest(BaseModel):
 
 
 class PostedRequest(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     service_request_id: str
     token: str
     service_notice: str | None = None
@@ -86,12 +103,16 @@ class PostedRequest(BaseModel):
 
 
 class Token(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     service_request_id: str
     token: str
 
 
 class RequestUpdate(BaseModel):
     """A FixMyStreet-style service request update (the Open311 extension FMS and others read)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     update_id: str
     service_request_id: str
@@ -102,6 +123,8 @@ class RequestUpdate(BaseModel):
 
 
 class Error(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     code: int
     description: str
 
@@ -112,6 +135,8 @@ class RequestForm(BaseModel):
     Attributes go as `attribute[code]=value`, repeated `attribute[code][]=v` for multi-value lists
     (in JSON: an `attribute` object). Contact fields are personal data: stored, never shown.
     """
+
+    model_config = ConfigDict(defer_build=True)
 
     api_key: str | None = Field(default=None, description="Required; may also be sent as a query parameter.")
     jurisdiction_id: str | None = None

@@ -6,7 +6,7 @@ import json
 import re
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import parse_qsl
 
 from aws_lambda_powertools.event_handler import Response
@@ -16,7 +16,6 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import ValidationError
 
 from civic311 import clock
-from civic311.cases.intake import Intake
 from civic311.cases.models import Channel, Contact, NewRequest, Place, Status
 from civic311.cases.models import ServiceRequest as StoredRequest
 from civic311.catalog import Catalog, Language, ServiceType, load_catalog
@@ -27,6 +26,9 @@ from civic311.errors import Forbidden, InvalidInput, NotFound
 from civic311.settings import Open311Settings
 from civic311.store.api_clients import ApiClientStore
 from civic311.store.requests import RequestFilter, RequestStore
+
+if TYPE_CHECKING:
+    from civic311.cases.intake import Intake
 
 PREFIX = "/open311/v2"
 MAX_RANGE = timedelta(days=90)
@@ -44,6 +46,7 @@ class Open311Context:
 
     def __init__(self, settings: Open311Settings | None) -> None:
         self._settings = settings
+        self._lambda_context: Any = None
 
     @property
     def settings(self) -> Open311Settings:
@@ -63,9 +66,22 @@ class Open311Context:
     def api_clients(self) -> ApiClientStore:
         return ApiClientStore(self.settings.api_clients_table)
 
+    def bind_lambda_context(self, lambda_context: Any) -> None:
+        """The invocation's context, for intake's idempotency records: bound now, or when intake is built."""
+        self._lambda_context = lambda_context
+        if "intake" in self.__dict__:
+            self.intake.bind_lambda_context(lambda_context)
+
     @cached_property
     def intake(self) -> Intake:
-        return Intake.for_channel(self.catalog, self.requests, self.settings)
+        # Only POST /requests takes in requests: intake (idempotency, triage, escalation) loads with the first
+        # one, and the reads (services, requests, updates) start without it.
+        from civic311.cases.intake import Intake
+
+        intake = Intake.for_channel(self.catalog, self.requests, self.settings)
+        if self._lambda_context is not None:
+            intake.bind_lambda_context(self._lambda_context)
+        return intake
 
 
 def _asked_language(headers: dict[str, str]) -> Language | None:

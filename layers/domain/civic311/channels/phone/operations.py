@@ -82,7 +82,7 @@ class PhoneContext:
             return self._settings_factory()
         from civic311.settings import ConnectSettings
 
-        return ConnectSettings()
+        return ConnectSettings.from_environment()
 
     @cached_property
     def catalog(self) -> Catalog:

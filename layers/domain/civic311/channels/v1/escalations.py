@@ -7,24 +7,25 @@ POST /v1/diversions: 911 hands a non-emergency to 311, which creates a request o
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
-from pydantic import BaseModel, Field, StringConstraints, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from civic311 import metrics
-from civic311.cases.intake import Intake
-from civic311.cases.models import MAX_DESCRIPTION, Channel, Contact, NewRequest, Place
-from civic311.catalog import load_catalog
+from civic311.cases.limits import MAX_DESCRIPTION
+from civic311.cases.models import Channel, Contact, NewRequest, Place
 from civic311.channels.http import invalid_input
 from civic311.channels.v1.staff import staff_caller
-from civic311.escalation.alerts import AlertPublisher
-from civic311.escalation.service import Escalation
 from civic311.settings import StaffApiSettings
 from civic311.store.requests import RequestStore
+
+if TYPE_CHECKING:
+    from civic311.cases.intake import Intake
+    from civic311.escalation.service import Escalation
 
 TAG = "911 and 311 (staff)"
 ESCALATING_GROUPS = ("staff", "supervisor", "dispatcher")
@@ -32,12 +33,17 @@ DIVERTING_GROUPS = ("dispatcher", "staff", "supervisor")
 
 
 class EscalationRequest(BaseModel):
+    # defer_build: validators are built on first use, so a cold start builds only the models its invocation touches.
+    model_config = ConfigDict(defer_build=True)
+
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)] = Field(
         description="Why this needs 911, in the call-taker's words."
     )
 
 
 class EscalationAnswer(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     service_request_id: str
     alert_status: Literal["pending", "delivered"] = Field(
         description="delivered: SNS accepted the alert; pending: it is retried every minute until it is."
@@ -47,6 +53,8 @@ class EscalationAnswer(BaseModel):
 
 class Diversion(BaseModel):
     """A non-emergency handed over by a 911 dispatcher."""
+
+    model_config = ConfigDict(defer_build=True)
 
     description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=MAX_DESCRIPTION)]
     service_code: str | None = Field(default=None, description="If omitted, triage picks the best code.")
@@ -69,6 +77,8 @@ class Diversion(BaseModel):
 
 
 class DiversionAnswer(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     service_request_id: str
     token: str
     service_code: str
@@ -93,10 +103,18 @@ class EscalationContext:
 
     @cached_property
     def escalation(self) -> Escalation:
+        # Escalation and its alerts load with the first escalation or diversion, not with every staff call.
+        from civic311.escalation.alerts import AlertPublisher
+        from civic311.escalation.service import Escalation
+
         return Escalation(self.requests, AlertPublisher(self.settings.emergency_alert_topic_arn))
 
     @cached_property
     def intake(self) -> Intake:
+        # Only diversions take in requests: intake (with triage) loads on the first one, not with every cold start.
+        from civic311.cases.intake import Intake
+        from civic311.catalog import load_catalog
+
         return Intake(
             catalog=load_catalog(),
             store=self.requests,

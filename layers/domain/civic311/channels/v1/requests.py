@@ -20,8 +20,8 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from civic311 import aws, clock, metrics
+from civic311.cases.limits import MAX_DESCRIPTION
 from civic311.cases.models import (
-    MAX_DESCRIPTION,
     AlertState,
     Channel,
     Place,
@@ -43,7 +43,8 @@ MAX_LIST = 200
 
 
 class UpdateRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # defer_build: validators are built on first use, so a cold start builds only the models its invocation touches.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DESCRIPTION)]
     status: UpdateStatus | None = Field(default=None, description="closed (or resolve=true) resolves the request.")
@@ -52,19 +53,23 @@ class UpdateRequest(BaseModel):
 
 
 class UpdateAnswer(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     service_request_id: str
     update_id: str | None = None
     resolving: bool = Field(description="True when the workflow was resumed to close the request.")
 
 
 class Acknowledgement(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
 
 
 class StaffRequestView(BaseModel):
     """A request as staff see it: screening, alert, duplicates and every update; never contact details."""
+
+    model_config = ConfigDict(defer_build=True)
 
     service_request_id: str
     service_code: str

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
@@ -19,10 +19,12 @@ from civic311.channels.v1.staff import (
     StaffCaller,
     staff_caller,
 )
-from civic311.directory.hsds import SHELTER_CODE
+from civic311.directory.vocabulary import SHELTER_CODE
 from civic311.errors import DependencyUnavailable, Forbidden, InvalidInput, NotFound
 from civic311.settings import StaffApiSettings
-from civic311.store.directory import CapacityAboveTotal, DirectoryStore
+
+if TYPE_CHECKING:
+    from civic311.store.directory import DirectoryStore
 
 TAG = "Staff: shelters"
 
@@ -30,13 +32,16 @@ TAG = "Staff: shelters"
 class CapacityUpdate(BaseModel):
     """Beds free now, and optionally the shelter's total."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    # defer_build: validators are built on first use, so a cold start builds only the models its invocation touches.
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
     beds_available: int = Field(ge=0, le=10_000)
     beds_total: int | None = Field(default=None, ge=1, le=10_000)
 
 
 class CapacityAnswer(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     id: str
     beds_available: int
     beds_total: int | None
@@ -45,6 +50,8 @@ class CapacityAnswer(BaseModel):
 
 class ShelterView(BaseModel):
     """A shelter of the active directory with its beds as last reported (None when never reported)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     id: str
     name: str
@@ -75,6 +82,10 @@ class SheltersContext:
 
     @cached_property
     def directory(self) -> DirectoryStore:
+        # The directory store (and the resource models) load with the first shelter route, not with the
+        # staff API: most staff calls are about requests.
+        from civic311.store.directory import DirectoryStore
+
         return DirectoryStore(self.settings.directory_table, self.settings.directory_cache_seconds)
 
 
@@ -146,6 +157,8 @@ def build_router(context: SheltersContext) -> Router:
             raise NotFound(f"no shelter with id '{shelter_id}' in the directory")
         if not may_update(caller, shelter.organization_id):
             raise Forbidden("providers may update only their own organization's shelters")
+        from civic311.store.directory import CapacityAboveTotal
+
         try:
             saved = context.directory.set_capacity(
                 shelter_id, update.beds_available, update.beds_total, caller.subject, clock.now()

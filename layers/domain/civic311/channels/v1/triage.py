@@ -8,14 +8,14 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from civic311.cases.models import MAX_DESCRIPTION
-from civic311.triage import triage
+from civic311.cases.limits import MAX_DESCRIPTION
 
 TAG = "Triage"
 
 
 class TriageQuestion(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # defer_build: validators are built on first use, so a cold start builds only the models its invocation touches.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DESCRIPTION)] = (
         Field(description="What the caller said or typed.")
@@ -24,6 +24,8 @@ class TriageQuestion(BaseModel):
 
 
 class TriageAnswer(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     emergency: bool = Field(description="Immediate danger to life or property, or a crime in progress: call 911.")
     crisis: bool = Field(description="Mental-health distress; without emergency it belongs to the 988 line.")
     service_code: str = Field(description="The best catalog code for the description.")
@@ -36,6 +38,9 @@ def build_router() -> Router:
 
     @router.post("/v1/triage", tags=[TAG], summary="Screen a description for 911, crisis and service code")
     def screen(question: Annotated[TriageQuestion, Body()]) -> TriageAnswer:
+        # The triage engine loads with the first question, not with the function: referrals do not need it.
+        from civic311.triage import triage
+
         result = triage(question.description, question.language)
         return TriageAnswer.model_validate(result.model_dump())
 
