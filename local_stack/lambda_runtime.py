@@ -132,7 +132,8 @@ class LambdaRuntime:
 
 
 @contextmanager
-def _environment(variables: dict[str, str]) -> Iterator[None]:
+def environment(variables: dict[str, str]) -> Iterator[None]:
+    """Set these environment variables for the block, then put back what was there."""
     saved = {name: os.environ.get(name) for name in variables}
     os.environ.update(variables)
     try:
@@ -159,7 +160,7 @@ def _import_handler(spec: FunctionSpec) -> _Loaded:
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
     }
-    with _environment(spec.environment | lambda_variables):
+    with environment(spec.environment | lambda_variables):
         sys.modules[unique] = module
         module_spec.loader.exec_module(module)
     return _Loaded(module=module, handler=getattr(module, attribute))

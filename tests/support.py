@@ -102,20 +102,8 @@ class InProcessStack:
     def subscribed_queue(self, topic_output: str) -> Iterator[str]:
         """An SQS queue subscribed (raw delivery) to the topic a stack output names, removed afterwards."""
         sqs, sns = self.provisioner.client("sqs"), self.provisioner.client("sns")
-        url = sqs.create_queue(QueueName=f"probe-{uuid.uuid4().hex[:12]}")["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        subscription = sns.subscribe(
-            TopicArn=self.output(topic_output),
-            Protocol="sqs",
-            Endpoint=arn,
-            Attributes={"RawMessageDelivery": "true"},
-            ReturnSubscriptionArn=True,
-        )["SubscriptionArn"]
-        try:
+        with queue_subscribed(sqs, sns, self.output(topic_output)) as url:
             yield str(url)
-        finally:
-            sns.unsubscribe(SubscriptionArn=subscription)
-            sqs.delete_queue(QueueUrl=url)
 
     def call(self, logical_id: str, event: dict[str, Any]) -> dict[str, Any]:
         """Invoke a function and return its answer; handler errors raise."""

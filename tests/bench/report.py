@@ -35,7 +35,7 @@ from urllib.parse import urlencode
 import boto3
 from botocore.client import BaseClient
 
-from local_stack.lambda_runtime import FunctionSpec, LambdaContext
+from local_stack.lambda_runtime import FunctionSpec, LambdaContext, environment
 from local_stack.stack import LocalStack, StackConfig
 from tests.bench import referrals, triage_speed
 from tests.support import REPO, api_event
@@ -222,23 +222,15 @@ def post_event(api_key: str, key: str | None, description: str = "Pothole in the
     return api_event("POST", "/open311/v2/requests.json", body=body, headers=headers)
 
 
-def load_module(path: Path, environment: dict[str, str]) -> Any:
+def load_module(path: Path, variables: dict[str, str]) -> Any:
     import importlib.util
 
-    saved = {name: os.environ.get(name) for name in environment}
-    os.environ.update(environment)
-    try:
+    with environment(variables):
         spec = importlib.util.spec_from_file_location(f"bench_{path.stem}", path)
         assert spec is not None
         assert spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
     return module
 
 
