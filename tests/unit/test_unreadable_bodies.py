@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from civic311.store.requests import RequestStore
 from tests.support import InProcessStack, load_event
 from tests.unit.escalation.test_escalation_api import DISPATCHER, v1
 
@@ -43,3 +44,14 @@ def test_a_diversion_with_a_callback_number_that_is_no_phone_number_answers_400(
     answer = v1(stack, "StaffApiFunction", "POST", "/v1/diversions", body, DISPATCHER)
     assert answer["statusCode"] == 400
     assert "phone" in " ".join(json.loads(answer["body"])["errors"])
+
+
+def test_a_diversion_at_a_coordinate_too_fine_to_store_is_taken_at_the_centimetre(stack: InProcessStack) -> None:
+    # -5e-217 underflowed DynamoDB's number type and answered 500 (found by schemathesis).
+    body = {"description": "loud music next door", "lat": 32.2217, "long": -5.1968180165735174e-217}
+    answer = v1(stack, "StaffApiFunction", "POST", "/v1/diversions", body, DISPATCHER)
+    assert answer["statusCode"] == 201, answer["body"]
+    request_id = json.loads(answer["body"])["service_request_id"]
+    stored = RequestStore(stack.output("ServiceRequestsTableName")).get(request_id)
+    assert stored is not None
+    assert (stored.place.lat, stored.place.long) == (32.2217, 0.0)

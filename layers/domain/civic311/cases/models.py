@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from civic311.cases.limits import MAX_DESCRIPTION
 from civic311.catalog import Language
@@ -59,6 +59,9 @@ Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254),
 AttributeAnswers = dict[str, str | list[str]]
 
 
+COORDINATE_DECIMALS = 7
+
+
 class Place(BaseModel):
     """Where the issue is: coordinates, an address as the caller said it, or a city address id."""
 
@@ -70,6 +73,12 @@ class Place(BaseModel):
     address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
     address_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
     zipcode: Annotated[str, StringConstraints(pattern=r"^\d{5}(-\d{4})?$")] | None = None
+
+    @field_validator("lat", "long")
+    @classmethod
+    def _to_centimetres(cls, value: float | None) -> float | None:
+        # Seven decimals are about a centimetre; finer digits mean nothing and some cannot be stored.
+        return None if value is None else round(value, COORDINATE_DECIMALS) + 0.0
 
     @model_validator(mode="after")
     def _somewhere(self) -> Place:

@@ -10,14 +10,17 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
+_SMALLEST_EXPONENT = -130
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 
 def _to_dynamo_value(value: Any) -> Any:
     if isinstance(value, float):
-        # DynamoDB numbers are decimals; str() keeps what the caller sent (no binary noise).
-        return Decimal(str(value))
+        # DynamoDB numbers are decimals; str() keeps what the caller sent (no binary noise). Magnitudes below
+        # DynamoDB's smallest (1e-130) cannot be stored and mean zero.
+        number = Decimal(str(value))
+        return number if number.is_zero() or number.adjusted() >= _SMALLEST_EXPONENT else Decimal(0)
     if isinstance(value, dict):
         return {key: _to_dynamo_value(inner) for key, inner in value.items() if inner is not None}
     if isinstance(value, list | tuple):
