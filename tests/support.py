@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from botocore.exceptions import ClientError
 from moto import mock_aws
 from werkzeug.serving import make_server
 
@@ -35,6 +36,38 @@ def load_event(name: str) -> dict[str, Any]:
     """A sample event from events/, e.g. 'open311/get_services'."""
     loaded: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text(encoding="utf-8"))
     return loaded
+
+
+class ThrottledDynamoDB:
+    """The real (mocked) DynamoDB client with one operation throttled.
+
+    The calls of `operation` that `when` selects are refused as DynamoDB refuses a busy table: every one, or only
+    the first `failures`. Every other call goes through.
+    """
+
+    def __init__(
+        self, operation: str, failures: int | None = None, when: Callable[[dict[str, Any]], bool] = lambda _: True
+    ) -> None:
+        self.real = aws.dynamodb()
+        self.operation = operation
+        self.failures = failures
+        self.when = when
+
+    def __getattr__(self, name: str) -> Any:
+        call = getattr(self.real, name)
+        if name != self.operation:
+            return call
+
+        def throttled(**request: Any) -> Any:
+            if self.when(request) and (self.failures is None or self.failures > 0):
+                if self.failures is not None:
+                    self.failures -= 1
+                raise ClientError(
+                    {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, name
+                )
+            return call(**request)
+
+        return throttled
 
 
 @contextmanager

@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from civic311 import aws
 from civic311.cases.intake import Intake
@@ -15,7 +14,7 @@ from civic311.catalog import load_catalog
 from civic311.errors import Conflict
 from civic311.store.api_clients import ApiClientStore
 from civic311.store.requests import RequestStore
-from tests.support import InProcessStack, api_event, form
+from tests.support import InProcessStack, ThrottledDynamoDB, api_event, form
 
 API_KEY = "resilience-tests-key-0123456789abcdefghij"
 
@@ -47,30 +46,6 @@ def test_reusing_a_claimed_key_for_a_different_request_is_a_conflict(stack: InPr
     intake.submit(keyed(description="hole", key="claim-3"))
     with pytest.raises(Conflict):
         intake.submit(keyed(description="a different hole", key="claim-3"))
-
-
-class ThrottledDynamoDB:
-    """The real (mocked) DynamoDB client, throttling the first `failures` writes of one kind."""
-
-    def __init__(self, operation: str, failures: int) -> None:
-        self.real = aws.dynamodb()
-        self.operation = operation
-        self.failures = failures
-
-    def __getattr__(self, name: str) -> Any:
-        call = getattr(self.real, name)
-        if name != self.operation:
-            return call
-
-        def throttled(**request: Any) -> Any:
-            if self.failures > 0:
-                self.failures -= 1
-                raise ClientError(
-                    {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, name
-                )
-            return call(**request)
-
-        return throttled
 
 
 def post(stack: InProcessStack, key: str) -> dict[str, Any]:

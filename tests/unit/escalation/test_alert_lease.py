@@ -5,17 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from civic311 import aws, clock
 from civic311.errors import DependencyUnavailable
 from civic311.escalation.alerts import AlertPublisher, EmergencyAlert
 from civic311.escalation.service import PUBLISH_LEASE, Escalation
 from civic311.store.requests import RequestStore
-from tests.support import InProcessStack, queue_subscribed
+from tests.support import InProcessStack, ThrottledDynamoDB, queue_subscribed
 from tests.unit.escalation.test_alerts_and_sweeper import FlakySns, emergency, no_sleep, received
 
 
@@ -25,25 +23,6 @@ def alert_queue(stack: InProcessStack) -> Iterator[str]:
     sqs, sns = stack.provisioner.client("sqs"), stack.provisioner.client("sns")
     with queue_subscribed(sqs, sns, stack.output("EmergencyAlertTopicArn")) as url:
         yield url
-
-
-class ThrottledUpdates:
-    """The real (mocked) DynamoDB client, throttling the first `failures` update_item calls."""
-
-    def __init__(self, failures: int) -> None:
-        self.real = aws.dynamodb()
-        self.failures = failures
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.real, name)
-
-    def update_item(self, **request: Any) -> Any:
-        if self.failures > 0 and "alert.#status = :delivered" in request["UpdateExpression"]:
-            self.failures -= 1
-            raise ClientError(
-                {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, "UpdateItem"
-            )
-        return self.real.update_item(**request)
 
 
 def escalation_for(stack: InProcessStack, store: RequestStore) -> Escalation:
@@ -56,7 +35,9 @@ def test_a_throttled_delivery_record_is_retried_so_the_workflow_does_not_send_th
     store = RequestStore(stack.output("ServiceRequestsTableName"))
     request = emergency(store, "2000000001")
     escalation = escalation_for(stack, store)
-    throttled = ThrottledUpdates(failures=3)
+    throttled = ThrottledDynamoDB(
+        "update_item", failures=3, when=lambda request: "alert.#status = :delivered" in request["UpdateExpression"]
+    )
     monkeypatch.setattr(aws, "dynamodb", lambda: throttled)
     assert escalation.send(request, None) is True
     monkeypatch.undo()

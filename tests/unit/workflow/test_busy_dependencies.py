@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from civic311 import aws, clock
 from civic311.escalation.alerts import AlertPublisher
@@ -14,31 +12,8 @@ from civic311.escalation.service import Escalation
 from civic311.store.requests import RequestStore
 from civic311.workflow.starter import WorkflowStarter
 from civic311.workflow.sweeper import Sweeper
-from tests.support import InProcessStack
+from tests.support import InProcessStack, ThrottledDynamoDB
 from tests.unit.escalation.test_alerts_and_sweeper import emergency, no_sleep
-
-
-class Throttled:
-    """The real (mocked) DynamoDB client, throttling every call of one operation (optionally for one request)."""
-
-    def __init__(self, operation: str, request_id: str | None = None) -> None:
-        self.real = aws.dynamodb()
-        self.operation = operation
-        self.request_id = request_id
-
-    def __getattr__(self, name: str) -> Any:
-        call = getattr(self.real, name)
-        if name != self.operation:
-            return call
-
-        def throttled(**request: Any) -> Any:
-            if self.request_id is None or self.request_id in json.dumps(request):
-                raise ClientError(
-                    {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}}, name
-                )
-            return call(**request)
-
-        return throttled
 
 
 def test_a_step_whose_table_is_throttled_fails_as_dependency_unavailable_which_the_state_machine_retries(
@@ -46,7 +21,7 @@ def test_a_step_whose_table_is_throttled_fails_as_dependency_unavailable_which_t
 ) -> None:
     request = emergency(RequestStore(stack.output("ServiceRequestsTableName")), "3000000001")
     stack.call("WorkflowFunction", {"step": "triage", "service_request_id": "3000000001"})  # loads the function
-    throttled = Throttled("get_item")
+    throttled = ThrottledDynamoDB("get_item")
     monkeypatch.setattr(aws, "dynamodb", lambda: throttled)
     result = stack.runtime.invoke(
         stack.function("WorkflowFunction"), {"step": "ensure_alert", "service_request_id": request.service_request_id}
@@ -63,7 +38,7 @@ def test_a_sweeper_pass_delivers_the_alerts_it_can_when_one_request_is_throttled
     store = RequestStore(stack.output("ServiceRequestsTableName"))
     emergency(store, "3000000002")
     emergency(store, "3000000003")
-    throttled = Throttled("update_item", request_id="3000000002")
+    throttled = ThrottledDynamoDB("update_item", when=lambda request: "3000000002" in json.dumps(request))
     monkeypatch.setattr(aws, "dynamodb", lambda: throttled)
     topic = stack.output("EmergencyAlertTopicArn")
     sweeper = Sweeper(
