@@ -7,7 +7,6 @@ tests/integration/test_lambda_seam.py fails if a moto upgrade moves or reshapes 
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
 import os
@@ -21,6 +20,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from local_stack.lambda_runtime import LambdaRuntime
+from local_stack.moto_seams import check_method, replace_method
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 Middleware = Callable[[WsgiApp], WsgiApp]
@@ -30,12 +30,7 @@ SEAM_SIGNATURE = ("self", "body", "request_headers", "response_headers")
 
 def check_seam() -> None:
     """Fail loudly if moto's Lambda invoke is no longer the method we replace."""
-    invoke = getattr(lambda_models.LambdaFunction, "invoke", None)
-    if invoke is None:
-        raise RuntimeError("moto.awslambda.models.LambdaFunction.invoke is gone: the Lambda seam needs updating")
-    parameters = tuple(inspect.signature(invoke).parameters)
-    if parameters != SEAM_SIGNATURE:
-        raise RuntimeError(f"moto's LambdaFunction.invoke{parameters} changed shape: the Lambda seam needs updating")
+    check_method(lambda_models.LambdaFunction, "invoke", SEAM_SIGNATURE)
 
 
 def install_lambda_seam(runtime: LambdaRuntime) -> Callable[[], None]:
@@ -43,8 +38,6 @@ def install_lambda_seam(runtime: LambdaRuntime) -> Callable[[], None]:
 
     Returns a function that puts moto's own invoke back (tests install a seam per in-process stack).
     """
-    check_seam()
-    original = lambda_models.LambdaFunction.invoke
 
     def invoke(self: Any, body: str | bytes | None, request_headers: Any, response_headers: Any) -> bytes:
         event = json.loads(body) if body else {}
@@ -57,12 +50,7 @@ def install_lambda_seam(runtime: LambdaRuntime) -> Callable[[], None]:
             response_headers["x-amz-function-error"] = "Unhandled"
         return result.payload
 
-    lambda_models.LambdaFunction.invoke = invoke  # type: ignore[method-assign]
-
-    def restore() -> None:
-        lambda_models.LambdaFunction.invoke = original  # type: ignore[method-assign]
-
-    return restore
+    return replace_method(lambda_models.LambdaFunction, "invoke", SEAM_SIGNATURE, invoke)
 
 
 class AwsEndpoint:

@@ -10,23 +10,19 @@ moto is pinned, and tests/unit/test_local_moto_seams.py fails if an upgrade move
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from typing import Any
 
 from moto.dynamodb.models.table import Table
+
+from local_stack.moto_seams import check_method, replace_method
 
 SEAM_SIGNATURE = ("self",)
 
 
 def check_seam() -> None:
     """Fail loudly if moto's Table.all_items is no longer the method this module replaces."""
-    method = getattr(Table, "all_items", None)
-    if method is None:
-        raise RuntimeError("moto's Table.all_items is gone: the item-order seam needs updating")
-    parameters = tuple(inspect.signature(method).parameters)
-    if parameters != SEAM_SIGNATURE:
-        raise RuntimeError(f"moto's Table.all_items{parameters} changed shape: the seam needs updating")
+    check_method(Table, "all_items", SEAM_SIGNATURE)
 
 
 def _order(item: Any) -> tuple[Any, ...]:
@@ -47,11 +43,4 @@ def _all_items(self: Table) -> list[Any]:
 
 def install() -> Callable[[], None]:
     """Replace moto's item ordering; returns a function that puts moto's own back."""
-    check_seam()
-    original = Table.all_items
-    Table.all_items = _all_items  # type: ignore[method-assign]
-
-    def restore() -> None:
-        Table.all_items = original  # type: ignore[method-assign]
-
-    return restore
+    return replace_method(Table, "all_items", SEAM_SIGNATURE, _all_items)

@@ -13,7 +13,6 @@ reshapes the method replaced here.
 from __future__ import annotations
 
 import copy
-import inspect
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +27,8 @@ from moto.dynamodb.exceptions import (
     TransactionCanceledException,
 )
 from moto.dynamodb.models import DynamoDBBackend
+
+from local_stack.moto_seams import check_method, replace_method
 
 SEAM_SIGNATURE = ("self", "transact_items")
 MAX_ITEMS = 100
@@ -51,24 +52,12 @@ class _Write:
 
 def check_seam() -> None:
     """Fail loudly if moto's transact_write_items is no longer the method this module replaces."""
-    method = getattr(DynamoDBBackend, "transact_write_items", None)
-    if method is None:
-        raise RuntimeError("moto's DynamoDBBackend.transact_write_items is gone: the transaction seam needs updating")
-    parameters = tuple(inspect.signature(method).parameters)
-    if parameters != SEAM_SIGNATURE:
-        raise RuntimeError(f"moto's transact_write_items{parameters} changed shape: the seam needs updating")
+    check_method(DynamoDBBackend, "transact_write_items", SEAM_SIGNATURE)
 
 
 def install() -> Callable[[], None]:
     """Replace moto's TransactWriteItems; returns a function that puts moto's own back."""
-    check_seam()
-    original = DynamoDBBackend.transact_write_items
-    DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
-
-    def restore() -> None:
-        DynamoDBBackend.transact_write_items = original  # type: ignore[method-assign]
-
-    return restore
+    return replace_method(DynamoDBBackend, "transact_write_items", SEAM_SIGNATURE, _transact_write_items)
 
 
 def _parse(backend: DynamoDBBackend, entry: dict[str, Any]) -> _Write:

@@ -10,7 +10,6 @@ moto is pinned, and tests/unit/test_local_moto_seams.py fails if an upgrade move
 
 from __future__ import annotations
 
-import inspect
 import json
 import threading
 from collections.abc import Callable
@@ -18,6 +17,8 @@ from typing import Any
 
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+from local_stack.moto_seams import check_method, replace_method
 
 SEAM_SIGNATURE = ("self",)
 _RUN_STATE_ON_PROGRAM = frozenset({"Map", "Parallel"})
@@ -28,12 +29,7 @@ _lock = threading.Lock()
 
 def check_seam() -> None:
     """Fail loudly if moto's ExecutionWorker no longer parses the definition where this module expects."""
-    method = getattr(ExecutionWorker, "_get_evaluation_entrypoint", None)
-    if method is None:
-        raise RuntimeError("moto's ExecutionWorker._get_evaluation_entrypoint is gone: the parse seam needs updating")
-    parameters = tuple(inspect.signature(method).parameters)
-    if parameters != SEAM_SIGNATURE:
-        raise RuntimeError(f"moto's _get_evaluation_entrypoint{parameters} changed shape: the seam needs updating")
+    check_method(ExecutionWorker, "_get_evaluation_entrypoint", SEAM_SIGNATURE)
 
 
 def shareable(definition: str) -> bool:
@@ -64,15 +60,8 @@ def program_for(definition: str) -> Any:
 
 def install() -> Callable[[], None]:
     """Replace moto's per-execution parse; returns a function that puts moto's own back."""
-    check_seam()
-    original = ExecutionWorker._get_evaluation_entrypoint
 
     def entrypoint(self: ExecutionWorker) -> Any:
         return program_for(self._evaluation_details.state_machine_details.definition)
 
-    ExecutionWorker._get_evaluation_entrypoint = entrypoint  # type: ignore[method-assign]
-
-    def restore() -> None:
-        ExecutionWorker._get_evaluation_entrypoint = original  # type: ignore[method-assign]
-
-    return restore
+    return replace_method(ExecutionWorker, "_get_evaluation_entrypoint", SEAM_SIGNATURE, entrypoint)
