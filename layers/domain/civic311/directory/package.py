@@ -16,12 +16,6 @@ from typing import Any, Literal, Self, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from civic311.directory.hsds import (
-    DEPARTMENT_TAXONOMY,
-    ELIGIBILITY_TAXONOMY,
-    SERVICE_CODE_TAXONOMY,
-    SHELTER_CODE,
-    UTC_OFFSET_CONTEXT,
-    WEEKDAYS,
     Number,
     Organization,
     RuleError,
@@ -40,6 +34,14 @@ from civic311.directory.resource import (
     Resource,
     Window,
     is_around_the_clock,
+)
+from civic311.directory.vocabulary import (
+    DEPARTMENT_TAXONOMY,
+    ELIGIBILITY_TAXONOMY,
+    SERVICE_CODE_TAXONOMY,
+    SHELTER_CODE,
+    UTC_OFFSET_CONTEXT,
+    WEEKDAYS,
 )
 
 __all__ = [
