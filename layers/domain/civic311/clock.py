@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from civic311.errors import InvalidInput
 
 CITY_TZ = ZoneInfo("America/Phoenix")
 
@@ -39,3 +41,27 @@ def parse_client_datetime(value: str) -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=CITY_TZ)
     return parsed
+
+
+def asked_period(
+    start: str | None, end: str | None, names: tuple[str, str], default_span: timedelta, max_span: timedelta
+) -> tuple[datetime, datetime]:
+    """The period a client asked for by its two query parameters (`names`): the end defaults to now, the start to
+    `default_span` before the end; InvalidInput names the parameter that is wrong."""
+    start_name, end_name = names
+
+    def parsed(name: str, value: str) -> datetime:
+        try:
+            return parse_client_datetime(value)
+        except ValueError:
+            raise InvalidInput(
+                f"{name} '{value}' is not an ISO-8601 datetime, e.g. 2026-11-01T00:00:00-07:00"
+            ) from None
+
+    until = parsed(end_name, end) if end else now()
+    since = parsed(start_name, start) if start else until - default_span
+    if since > until:
+        raise InvalidInput(f"{start_name} must be before {end_name}")
+    if until - since > max_span:
+        raise InvalidInput(f"{start_name} and {end_name} may span at most {max_span.days} days")
+    return since, until

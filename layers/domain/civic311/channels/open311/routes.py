@@ -457,17 +457,4 @@ def _request_filter(
 
 def _date_range(start_date: str | None, end_date: str | None, default_span: timedelta) -> tuple[datetime, datetime]:
     """The asked range (the spec's rules: end defaults to now, at most 90 days)."""
-    end = _parse_date("end_date", end_date) if end_date else clock.now()
-    start = _parse_date("start_date", start_date) if start_date else end - default_span
-    if start > end:
-        raise InvalidInput("start_date must be before end_date")
-    if end - start > MAX_RANGE:
-        raise InvalidInput("start_date and end_date may span at most 90 days")
-    return start, end
-
-
-def _parse_date(name: str, value: str) -> datetime:
-    try:
-        return clock.parse_client_datetime(value)
-    except ValueError:
-        raise InvalidInput(f"{name} '{value}' is not an ISO-8601 datetime") from None
+    return clock.asked_period(start_date, end_date, ("start_date", "end_date"), default_span, MAX_RANGE)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import cached_property
 from typing import Annotated
 
@@ -13,7 +13,6 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from civic311 import clock
 from civic311.channels.v1.staff import STAFF_GROUP, SUPERVISOR_GROUP, staff_caller
 from civic311.directory.gaps import GapReport, gap_report
-from civic311.errors import InvalidInput
 from civic311.settings import StaffApiSettings
 from civic311.store.gaps import GapStore
 
@@ -52,19 +51,7 @@ def build_router(context: GapsContext) -> Router:
     ) -> GapReport:
         caller = staff_caller(APIGatewayProxyEvent(router.current_event.raw_event))
         caller.require_any((STAFF_GROUP, SUPERVISOR_GROUP), "the unmet-needs report")
-        until = _moment("to", end) if end else clock.now()
-        since = _moment("from", start) if start else until - DEFAULT_RANGE
-        if since > until:
-            raise InvalidInput("'from' must be before 'to'")
-        if until - since > MAX_RANGE:
-            raise InvalidInput("'from' and 'to' may span at most 366 days")
+        since, until = clock.asked_period(start, end, ("'from'", "'to'"), DEFAULT_RANGE, MAX_RANGE)
         return gap_report(context.gaps.between(since, until), since, until)
 
     return router
-
-
-def _moment(name: str, value: str) -> datetime:
-    try:
-        return clock.parse_client_datetime(value)
-    except ValueError:
-        raise InvalidInput(f"'{name}' must be an ISO-8601 date or date-time, e.g. 2026-11-01T00:00:00-07:00") from None
