@@ -121,20 +121,18 @@ load: $(VENV)/.installed
 
 LOCAL_OUTPUTS := .local/outputs.json
 
-# Loads into the stack `make run` started (its outputs file names the table and the endpoint).
+# Loads into the stack `make run` started (its outputs file names the table and the endpoint); says so when none runs.
 directory-import: $(VENV)/.installed
 	@test -n "$(DIR)" || { echo "usage: make directory-import DIR=<package folder>"; exit 2; }
-	@test -f $(LOCAL_OUTPUTS) || { echo "$(LOCAL_OUTPUTS) not found: start the local stack first (make run)"; exit 2; }
-	@read -r table endpoint region < <($(PY) -c 'import json; d = json.load(open("$(LOCAL_OUTPUTS)")); \
-		print(d["outputs"]["DirectoryTableName"], d["aws_endpoint"], d["region"])') && \
+	@found=$$($(PY) -m local_stack.running --outputs $(LOCAL_OUTPUTS) --print DirectoryTableName aws_endpoint region) \
+		|| exit 2; read -r table endpoint region <<< "$$found" && \
 	AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local PYTHONPATH=layers/domain \
 		$(PY) -m civic311.directory import "$(DIR)" --table "$$table" --endpoint-url "$$endpoint" --region "$$region"
 
 # Plays the contact flow from template.yaml against the stack `make run` started. SCRIPT=tests/data/calls/pothole.call
 # plays a scripted call and checks its `# expect:` lines; FROM=+1... and AT=2026-12-01T20:30 set the caller and time.
 call: $(VENV)/.installed
-	@test -f $(LOCAL_OUTPUTS) || { echo "$(LOCAL_OUTPUTS) not found: start the local stack first (make run)"; exit 2; }
-	PYTHONPATH=layers/domain $(PY) -m local_stack.call_simulator --outputs $(LOCAL_OUTPUTS) \
+	@PYTHONPATH=layers/domain $(PY) -m local_stack.call_simulator --outputs $(LOCAL_OUTPUTS) \
 		$(if $(SCRIPT),--script "$(SCRIPT)") $(if $(FROM),--from "$(FROM)") $(if $(AT),--at "$(AT)")
 
 deploy: build
