@@ -16,7 +16,7 @@ export AWS_DEFAULT_REGION ?= us-west-2
 
 help:
 	@echo "make run    - start the local stack (API on http://127.0.0.1:3000, AWS endpoint on :3001)"
-	@echo "make test   - install everything, then lint, type-check, validate the template, run all tests"
+	@echo "make test   - install everything, then lint, type-check, validate the template, run all tests; a table at the end"
 	@echo "make browser - the resident page and staff console in headless chromium (installs Debian's chromium)"
 	@echo "make build  - sam build (then: sam deploy --config-env prod)"
 	@echo "make eval   - triage quality on the labelled set (DATA=file.jsonl for another)"
@@ -94,7 +94,12 @@ fuzz: $(VENV)/.installed
 auth: $(VENV)/.installed
 	$(PY) -m pytest tests/auth -q
 
-test: install lint typecheck template build unit integration browser faults fuzz auth
+# The stages `make test` runs, in order, each a target above; a table of how each went closes the run. Every stage
+# runs even when one fails, and the run fails if any did. A new suite: its target, and its name on this list.
+TEST_STAGES := lint typecheck template build unit integration browser faults fuzz auth
+
+test: install
+	@$(PY) -m tests.stages --make "$(MAKE)" $(TEST_STAGES)
 
 # Triage quality for en, es and all; fails below the targets. DATA=file.jsonl measures another labelled set.
 TRIAGE_DEV := tests/data/triage/dev.jsonl
