@@ -12,12 +12,13 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-west-2
 
-.PHONY: help install run test lint typecheck template build unit integration chromium browser faults fuzz auth eval triage-model openapi bench load directory-import call deploy clean
+.PHONY: help install run test lint typecheck template build unit integration chromium browser screenshots faults fuzz auth eval triage-model openapi bench load directory-import call deploy clean
 
 help:
 	@echo "make run    - start the local stack (API on http://127.0.0.1:3000, AWS endpoint on :3001)"
 	@echo "make test   - install everything, then lint, type-check, validate the template, run all tests; a table at the end"
 	@echo "make browser - the resident page and staff console in headless chromium (installs Debian's chromium)"
+	@echo "make screenshots - retake the README's pictures of the resident page and the staff console"
 	@echo "make build  - sam build (then: sam deploy --config-env prod)"
 	@echo "make eval   - triage quality on the labelled set (DATA=file.jsonl for another)"
 	@echo "make triage-model - retrain triage's statistical second opinion after changing labelled data or rules"
@@ -83,6 +84,12 @@ chromium:
 # Screenshots of each flow are kept in test-artifacts/browser/.
 browser: $(VENV)/.installed chromium
 	$(PY) -m pytest tests/browser -q
+
+# The README's two pictures: the browser tests take them (test-artifacts/browser/readme/); this copies them in.
+SCREENSHOTS := docs/screenshots
+screenshots: $(VENV)/.installed chromium
+	$(PY) -m pytest tests/browser/test_readme_screenshots.py -q
+	mkdir -p $(SCREENSHOTS) && cp test-artifacts/browser/readme/*.png $(SCREENSHOTS)/
 
 # Each starts a local stack of its own. faults: 1,000 emergencies under injected DynamoDB and SNS faults.
 faults: $(VENV)/.installed
