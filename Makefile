@@ -45,7 +45,7 @@ $(TOOLS)/.installed: requirements-tools.txt
 install: $(VENV)/.installed $(TOOLS)/.installed
 
 run: $(VENV)/.installed
-	$(PY) -m local_stack
+	@$(PY) -m local_stack
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -13,7 +13,7 @@ from typing import Any
 
 from local_stack.activity import Activity, wants_colour
 from local_stack.custom_resources import CustomResourceFailed
-from local_stack.function_logs import FunctionOutput
+from local_stack.function_logs import FunctionOutput, clear
 from local_stack.stack import REPO_ROOT, LocalStack, StackConfig
 
 # Moto tokens last an hour; refresh the demo staff token well before that.
@@ -61,9 +61,12 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port, aws_port=args.aws_port, seed_demo_requests=not args.no_demo_requests, parameters=overrides
     )
     activity = Activity(terminal, colour=wants_colour(terminal), stack_name=config.stack_name)
-    function_output = FunctionOutput(terminal, args.outputs.parent / "logs") if args.logs == "files" else None
+    logs = args.outputs.parent / "logs"
+    function_output = FunctionOutput(terminal, logs) if args.logs == "files" else None
     if function_output is not None:
         sys.stdout = function_output  # before any function is imported: powertools keeps the stream it finds
+    else:
+        clear(logs)  # the last stack's files would pass for this one's
     try:
         return run(LocalStack(config, activity=activity), args.outputs, function_output)
     finally:

@@ -30,15 +30,20 @@ def running(function: str) -> Iterator[None]:
         _current.function = outer
 
 
+def clear(folder: Path) -> None:
+    """Remove the last stack's logs: state is in memory, so a new stack starts with new logs."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.log"):
+        old.unlink()
+
+
 class FunctionOutput(io.TextIOBase):
     """A stdout that sends each running function's lines to its log file and the rest to the terminal."""
 
     def __init__(self, terminal: TextIO, folder: Path) -> None:
         self.terminal = terminal
         self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob("*.log"):  # state is in memory: a new stack starts with new logs
-            old.unlink()
+        clear(folder)
         self._files: dict[str, TextIO] = {}
         self._lock = threading.Lock()
         self._partial = threading.local()
