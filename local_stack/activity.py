@@ -20,8 +20,14 @@ if TYPE_CHECKING:
     from local_stack.aws_endpoint import Middleware, WsgiApp
 
 _RESET = "\033[0m"
-_COLOURS = {"dim": "\033[2m", "green": "\033[32m", "yellow": "\033[33m", "red": "\033[1;31m", "cyan": "\033[36m"}
-_COLOURS |= {"magenta": "\033[35m", "bold": "\033[1m"}
+_COLOURS = {
+    "dim": "\033[2m",
+    "green": "\033[32m",
+    "yellow": "\033[33m",
+    "red": "\033[1;31m",
+    "cyan": "\033[36m",
+    "magenta": "\033[35m",
+}
 
 
 def wants_colour(stream: TextIO, environ: Mapping[str, str] = os.environ) -> bool:
