@@ -90,6 +90,10 @@ def table(stages: list[Stage]) -> str:
     lines.insert(-1, "-" * len(lines[0]))
     if failed:
         lines.append(f"failed: {', '.join(failed)}")
+    # The plain closing line CI reads for the whole run, where a single suite's line would count only that suite;
+    # a stage that is no test suite (lint, template) counts as one failure when it fails.
+    failures = int(totals[1]) + sum(1 for stage in stages if not stage.ok and stage.counts is None)
+    lines.append(f"total: {totals[0]} passed, {failures} failed, {totals[2]} skipped")
     return "\n".join(lines)
 
 

@@ -52,8 +52,11 @@ def test_every_stage_runs_and_the_table_gives_counts_seconds_and_the_total(
     assert re.fullmatch(r"suite +FAILED +2 +1 +1 +\d+\.\d", table[4])
     assert re.fullmatch(r"total +FAILED +2 +1 +1 +\d+\.\d", table[6])
     assert table[7] == "failed: broken, suite"
+    assert table[8] == "total: 2 passed, 2 failed, 1 skipped"  # the failed stage that is no suite counts as one
 
 
 def test_a_run_where_every_stage_passes_exits_zero(make: Path, capfd: pytest.CaptureFixture[str]) -> None:
     assert stages.main(["--make", str(make), "--records", str(make.parent), "lint"]) == 0
-    assert capfd.readouterr().out.strip().splitlines()[-1].startswith("total  passed")
+    closing = capfd.readouterr().out.strip().splitlines()
+    assert closing[-2].startswith("total  passed")
+    assert closing[-1] == "total: 0 passed, 0 failed, 0 skipped"
