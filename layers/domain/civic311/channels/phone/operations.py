@@ -26,6 +26,7 @@ from civic311.channels.phone.speech import Language, say, speak
 if TYPE_CHECKING:
     from civic311.cases.intake import Intake
     from civic311.catalog import Catalog
+    from civic311.channels.phone.household import SpokenHousehold
     from civic311.geo.geocoder import Geocoder, Located
     from civic311.settings import ConnectSettings
     from civic311.store.directory import DirectoryStore
@@ -49,6 +50,12 @@ SCREEN_KEYS = ("9", "nine", "nueve")
 REFERRED_GROUPS = ("social",)
 UNKNOWN_PLACE = "Not given: the caller asked for help on the 311 phone line before saying where."
 EMERGENCY_DESCRIPTION = "Caller on the 311 phone line said someone is in danger right now."
+SHELTER_CODE = "shelter"
+ADULT_AGE = 18
+# Connect attributes are kept non-empty: "none" is a household not yet known.
+NO_HOUSEHOLD = "none"
+# The household answer is kept and screened with its question: "me and my two kids" alone reads like distress.
+HOUSEHOLD_ASKED = {"en": "Who needs a bed tonight", "es": "Quién necesita un lugar para dormir esta noche"}
 
 
 @dataclass(frozen=True)
@@ -344,11 +351,56 @@ def describe(call: Call, context: PhoneContext) -> Answer:
             return {"result": "unclear"}
         code = found.service_code
     service = context.catalog.get(code)
-    return {
+    answer = {
         "result": "ok",
         "service_code": code,
         "prompt": speak(say(language, "service", service=speech.text(service.name(language)))),
+        "next": "details",
+        "household": NO_HOUSEHOLD,
     }
+    if code != SHELTER_CODE:
+        return answer
+    from civic311.channels.phone.household import parse
+
+    # "My daughter and I need a bed tonight" already says who: it is not asked again.
+    return answer | _household_next(parse(said, language), language)
+
+
+def household(call: Call, context: PhoneContext) -> Answer:
+    """Who needs the bed, from the caller's answer (or their age, at step 'age'), for the shelter referral."""
+    from civic311.channels.phone.household import SpokenHousehold, decode, parse, spoken_age
+
+    language = call.language
+    said = call.param("text")
+    known = decode(call.param("known", 120))
+    age_step = call.param("step", 10) == "age"
+    age = spoken_age(said) if said and age_step else None
+    if said and age is None and _is_emergency(f"{HOUSEHOLD_ASKED[language]}: {said}", language):
+        return {"result": "emergency", "prompt": speak(say(language, "emergency"))}
+    if age_step:
+        if known is None or not known.alone or age is None:
+            # Not understood: the caller is an adult (never assumed to be a child) and is referred as they are.
+            return {"result": "ok", "next": "create", "household": known.encode() if known else NO_HOUSEHOLD}
+        alone = SpokenHousehold(0, 1, (age,), age) if age < ADULT_AGE else SpokenHousehold(1, 0, (), age)
+        return {"result": "ok", "next": "create", "household": alone.encode()}
+    found = parse(said, language) if said else None
+    if found is None:
+        return {
+            "result": "ok",
+            "next": "household",
+            "household": known.encode() if known else NO_HOUSEHOLD,
+            "ask": speak(say(language, "household_again")),
+        }
+    return {"result": "ok"} | _household_next(found, language)
+
+
+def _household_next(found: SpokenHousehold | None, language: Language) -> Answer:
+    """What the flow asks next about the household: who (unknown), the lone caller's age, or nothing."""
+    if found is None:
+        return {"next": "household", "household": NO_HOUSEHOLD, "ask": speak(say(language, "household"))}
+    if found.alone and found.age is None:
+        return {"next": "age", "household": found.encode(), "ask": speak(say(language, "own_age"))}
+    return {"next": "create", "household": found.encode()}
 
 
 def create(call: Call, context: PhoneContext) -> Answer:
@@ -366,16 +418,23 @@ def create(call: Call, context: PhoneContext) -> Answer:
         return {"result": "invalid", "reason": "no-location"}
     what = call.param("what")
     # A menu key says nothing a case worker can use; the caller's own words do.
+    who_said = call.param("household_said")
     words = [
         part
-        for part in (what if not _SPOKEN_DIGITS.get(what.lower(), what).isdigit() else "", call.param("details"))
+        for part in (
+            what if not _SPOKEN_DIGITS.get(what.lower(), what).isdigit() else "",
+            f"{HOUSEHOLD_ASKED[language]}: {who_said}" if who_said else "",
+            call.param("details"),
+        )
         if part
     ]
+    who = _household_of(call) if code == SHELTER_CODE else None
     receipt = context.intake.submit(
         NewRequest(
             service_code=code,
             place=Place(lat=point[0] if point else None, long=point[1] if point else None, address=label or None),
             description=". ".join(words) or None,
+            attributes=who.answers() if who else {},
             contact=Contact(phone=call.caller) if call.caller else None,
             language=language,
             channel=Channel.PHONE,
@@ -393,7 +452,7 @@ def create(call: Call, context: PhoneContext) -> Answer:
         if point is None:
             parts.append(say(language, "no_referral"))
         else:
-            referral, phone = _referral(context, code, point, language)
+            referral, phone = _referral(context, code, point, language, who)
             parts.append(referral)
             if phone:
                 answer |= {
@@ -404,20 +463,40 @@ def create(call: Call, context: PhoneContext) -> Answer:
     return answer | {"prompt": speak(*parts)}
 
 
+def _household_of(call: Call) -> SpokenHousehold | None:
+    from civic311.channels.phone.household import decode
+
+    return decode(call.param("household", 120))
+
+
 def _referral(
-    context: PhoneContext, code: str, point: tuple[float, float], language: Language
+    context: PhoneContext,
+    code: str,
+    point: tuple[float, float],
+    language: Language,
+    who: SpokenHousehold | None = None,
 ) -> tuple[str, str | None]:
-    """The best place for the need, as words, and its number if it can be dialled."""
+    """The best place for the need (that takes the whole household), as words, and its number if it can be dialled."""
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from civic311.directory.household import Household
     from civic311.directory.referrals import ReferralQuery, refer
     from civic311.errors import Civic311Error
 
+    household = None
+    if who is not None:
+        household = Household(adults=who.adults, children=who.children, children_ages=list(who.children_ages))
+    query = ReferralQuery(
+        service_code=code,
+        lat=point[0],
+        long=point[1],
+        language=language,
+        age=who.age if who else None,
+        household=household,
+    )
     try:
         # The workflow attaches referrals to the request and records unmet needs; this is only what to say.
-        found = refer(
-            ReferralQuery(service_code=code, lat=point[0], long=point[1], language=language), context.directory
-        )
+        found = refer(query, context.directory)
     except (Civic311Error, ClientError, BotoCoreError) as error:
         logger.warning("referral for the caller failed", extra={"error_type": type(error).__name__})
         return say(language, "no_referral"), None
@@ -494,6 +573,7 @@ OPERATIONS: dict[str, Callable[[Call, PhoneContext], Answer]] = {
     "locate": locate,
     "accept_place": accept_place,
     "describe": describe,
+    "household": household,
     "create": create,
     "emergency": emergency,
 }
