@@ -22,6 +22,8 @@ from civic311.channels.phone.household import SpokenHousehold, decode, parse, sp
         ("mis dos hijos y yo", "es", 1, 2),
         ("son mis tres niños y yo", "es", 1, 3),
         ("just me", "en", 1, 0),
+        ("just me, no kids", "en", 1, 0),
+        ("yo sola, sin hijos", "es", 1, 0),
         ("solo yo", "es", 1, 0),
         ("1", "en", 1, 0),
         ("2", "es", 1, 1),

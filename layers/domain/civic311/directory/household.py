@@ -99,7 +99,7 @@ def from_answers(answers: Mapping[str, str | list[str]], *, require_ages: bool) 
 def _whole(answer: str | list[str] | None) -> int | None:
     if not isinstance(answer, str) or not answer.strip():
         return None
-    return int(float(answer))
+    return int(answer)
 
 
 def _ages(answer: str | list[str] | None) -> list[str]:

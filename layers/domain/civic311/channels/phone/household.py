@@ -58,6 +58,7 @@ _AGE_AFTER = re.compile(
 )
 _MONTHS = re.compile(rf"\b{_NUMBER}\s*(?:months?|meses|mes|weeks?|semanas?)\b")
 _WORD = re.compile(r"[a-z0-9]+")
+_NONE = frozenset({"no", "without", "zero", "sin", "ningun", "ninguno", "ninguna", "cero"})
 # "son" is "they are" in Spanish, not a son.
 _NOT_KIN = {"es": frozenset({"son", "sons"}), "en": frozenset()}
 # The keypad choices the question offers.
@@ -153,6 +154,8 @@ def parse(text: str, language: str = "en") -> SpokenHousehold | None:
             continue
         before = words[index - 1] if index else ""
         before2 = words[index - 2] if index > 1 else ""
+        if before in _NONE or before2 in _NONE:
+            continue  # "just me, no kids"
         count = _number(before) or (_number(before2) if before in ("little", "young", "small", "pequenos") else None)
         many = count if count is not None and count <= MAX_MEMBERS else (2 if word in _PLURALS else 1)
         many = _PAIRS.get(word, many) if count is None else many
@@ -162,11 +165,9 @@ def parse(text: str, language: str = "en") -> SpokenHousehold | None:
             adults += many
     named_someone = adults or children
     alone = bool(_ALONE.search(folded)) and not named_someone
-    if not named_someone and not alone:
-        # "I'm 17", and nothing more, answers who needs the bed: the caller alone.
-        if own is None or _SELF.search(folded.replace(own[0], " ")):
-            return None
-        alone = True
+    # "I'm 17", and nothing more, answers who needs the bed: the caller alone.
+    if not named_someone and not alone and (own is None or _SELF.search(folded.replace(own[0], " "))):
+        return None
     ages = _children_ages(folded, own[0] if own else "", children)
     # The caller counts once, as an adult unless they said they are under 18.
     if own_age is not None and own_age < ADULT_AGE:
