@@ -96,6 +96,13 @@ def test_my_daughter_and_i_need_a_bed_tonight_hears_the_family_shelter_without_b
     assert answer["Item"]["service_code"]["S"] == "shelter"
 
 
+def test_a_young_person_alone_is_asked_their_age_and_hears_the_youth_shelter(outputs: Path) -> None:
+    result = make_call(outputs, "youth_alone_en.call")
+    assert ending(result).startswith("ending: disconnected, request ")
+    assert "How old are you?" in result.stdout
+    assert "A place that can help is Palo Verde Youth Haven, Youth emergency shelter" in result.stdout
+
+
 def test_a_pothole_gets_its_request_number_read_back(local_stack: RunningStack, outputs: Path) -> None:
     result = make_call(outputs, "pothole.call")
     request_id = ending(result).rsplit(" ", 1)[1]
