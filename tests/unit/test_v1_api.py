@@ -89,6 +89,7 @@ def test_the_sample_event_gets_referrals_in_json(stack: InProcessStack) -> None:
             "from 0 to 17",
         ),
         ({"service_code": "shelter", **DOWNTOWN, "household": {"adults": "two", "children": 0}}, "household.adults"),
+        ({"service_code": "shelter", **DOWNTOWN, "age": 16, "household": {"adults": 1, "children": 0}}, "age 16"),
     ],
 )
 def test_bad_referral_requests_get_a_400_saying_what_is_wrong(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from civic311 import clock
 from civic311.catalog import load_catalog
@@ -52,6 +52,14 @@ class ReferralQuery(BaseModel):
     )
     age: int | None = Field(default=None, ge=0, le=120, description="Age of the person who needs the place")
     household: Household | None = None
+
+    @model_validator(mode="after")
+    def _one_person_one_age(self) -> ReferralQuery:
+        alone = self.household if self.household is not None and self.household.size == 1 else None
+        if alone is not None and self.age is not None and (self.age < ADULT_AGE) != bool(alone.children):
+            counted = "household.adults" if alone.adults else "household.children"
+            raise ValueError(f"age {self.age} does not fit the one person counted in {counted} (adults are 18+)")
+        return self
 
     @property
     def language_code(self) -> str | None:
