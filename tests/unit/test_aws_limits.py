@@ -45,7 +45,7 @@ def moto_clients(strict: bool) -> Iterator[Clients]:
     with scoped_environment(ENVIRONMENT, remove=["AWS_ENDPOINT_URL"]), mock_aws():
         restore = aws_limits.install() if strict else (lambda: None)
         try:
-            sns, dynamodb, sfn = (boto3.client(name) for name in ("sns", "dynamodb", "stepfunctions"))
+            sns, dynamodb, sfn = boto3.client("sns"), boto3.client("dynamodb"), boto3.client("stepfunctions")
             topic = sns.create_topic(Name="alerts")["TopicArn"]
             dynamodb.create_table(
                 TableName="T",
