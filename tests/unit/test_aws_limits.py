@@ -101,7 +101,6 @@ RULES: list[tuple[str, Callable[[Clients], Any], str, str]] = [
         "InvalidParameter",
         aws_limits.SNS_PUBLISH,
     ),
-    ("a Subject of 100 characters", publish(Subject="S" * 100), "InvalidParameter", aws_limits.SNS_PUBLISH),
     ("a Subject starting with a space", publish(Subject=" Emergency"), "InvalidParameter", aws_limits.SNS_PUBLISH),
     ("an empty Subject", publish(Subject=""), "InvalidParameter", aws_limits.SNS_PUBLISH),
     ("a message over 256 KB in bytes", publish(Message="é" * 140_000), "InvalidParameter", aws_limits.SNS_PUBLISH),
@@ -307,7 +306,7 @@ def test_what_aws_accepts_still_goes_through(strict: Clients) -> None:
     strict.sns.publish(
         TopicArn=strict.topic,
         Message="é" * 100_000,
-        Subject="Emergency 311-2026-000123: fire",
+        Subject="Emergency 311-2026-000123: " + "x" * 73,  # 100 characters: SNS takes them, whatever its page says
         MessageAttributes={"severity": text("emergency"), "count": {"DataType": "Number", "StringValue": "3"}},
     )
     strict.sns.publish(PhoneNumber="+15205550190", Message="m")
