@@ -145,6 +145,9 @@ class InProcessStack:
         payload: dict[str, Any] = json.loads(result.payload)
         if result.failed:
             raise AssertionError(f"{logical_id} failed: {payload}")
+        if event.get("Name") == "ContactFlowEvent" and (problem := aws_limits.connect_answer_problem(payload)):
+            # Amazon Connect would take the flow's error branch on this answer.
+            raise AssertionError(f"{logical_id} answered Connect what it rejects: {problem}")
         return payload
 
 
