@@ -12,7 +12,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-west-2
 
-.PHONY: help install run test lint typecheck template build unit integration chromium browser screenshots faults fuzz auth eval triage-model openapi bench load directory-import call deploy clean
+.PHONY: help install run test lint typecheck template build unit integration chromium browser screenshots faults fuzz auth hostile eval triage-model openapi bench load directory-import call deploy clean
 
 help:
 	@echo "make run    - start the local stack (API on http://127.0.0.1:3000, AWS endpoint on :3001)"
@@ -101,9 +101,14 @@ fuzz: $(VENV)/.installed
 auth: $(VENV)/.installed
 	$(PY) -m pytest tests/auth -q
 
+# Hostile text in every field of every channel, deep and huge bodies, a DynamoDB and SNS that hang, a Step Functions
+# that refuses: never a 5xx, never an echo of the input, never past a function's timeout. About two minutes.
+hostile: $(VENV)/.installed
+	$(PY) -m pytest tests/hostile -q
+
 # The stages `make test` runs, in order, each a target above; a table of how each went closes the run. Every stage
 # runs even when one fails, and the run fails if any did. A new suite: its target, and its name on this list.
-TEST_STAGES := lint typecheck template build unit integration browser faults fuzz auth
+TEST_STAGES := lint typecheck template build unit integration browser faults fuzz auth hostile
 
 test: install
 	@$(PY) -m tests.stages --make "$(MAKE)" $(TEST_STAGES)

@@ -16,16 +16,25 @@ from typing import Any
 
 import requests
 from moto.awslambda import models as lambda_models
+from moto.awslambda.exceptions import LambdaClientError
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from local_stack.lambda_runtime import LambdaRuntime
+from local_stack.aws_limits import lambda_request_problem
+from local_stack.lambda_runtime import LambdaRuntime, RequestTooLarge
 from local_stack.moto_seams import check_method, replace_method
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 Middleware = Callable[[WsgiApp], WsgiApp]
 
 SEAM_SIGNATURE = ("self", "body", "request_headers", "response_headers")
+
+
+class RequestEntityTooLarge(LambdaClientError):
+    code = 413
+
+    def __init__(self, message: str) -> None:
+        super().__init__("RequestEntityTooLargeException", message)
 
 
 def check_seam() -> None:
@@ -40,12 +49,20 @@ def install_lambda_seam(runtime: LambdaRuntime) -> Callable[[], None]:
     """
 
     def invoke(self: Any, body: str | bytes | None, request_headers: Any, response_headers: Any) -> bytes:
+        asynchronous = request_headers.get("x-amz-invocation-type") == "Event"
+        size = len(body.encode("utf-8") if isinstance(body, str) else body or b"")
+        problem = lambda_request_problem(size, asynchronous)
+        if problem:
+            raise RequestEntityTooLarge(problem)
         event = json.loads(body) if body else {}
-        if request_headers.get("x-amz-invocation-type") == "Event":
+        if asynchronous:
             # Asynchronous invocation: accepted now, run in the background like the Lambda service.
             threading.Thread(target=runtime.invoke, args=(self.function_name, event), daemon=True).start()
             return b""
-        result = runtime.invoke(self.function_name, event)
+        try:
+            result = runtime.invoke(self.function_name, event)
+        except RequestTooLarge as error:
+            raise RequestEntityTooLarge(str(error)) from None
         if result.failed:
             response_headers["x-amz-function-error"] = "Unhandled"
         return result.payload

@@ -35,6 +35,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError
 
+from local_stack.aws_limits import connect_answer_problem
 from local_stack.connect_flow import (
     FlowError,
     bot_locales,
@@ -54,8 +55,6 @@ SILENCE = "(silence)"
 LINE_NUMBER = "+15205550111"  # the number the caller dialled (fictional)
 INSTANCE_ARN = f"arn:aws:connect:{REGION}:{ACCOUNT_ID}:instance/00000000-0000-4000-8000-000000000311"
 MAX_STEPS = 500
-MAX_STRING_MAP_BYTES = 32 * 1024
-_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _PATH_IN_TEXT = re.compile(r"\$\.[A-Za-z]+(?:\.[A-Za-z0-9_-]+|\.\['[^']+'\])*")
 _DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 
@@ -378,7 +377,7 @@ class CallSimulator:
             return "error", "NoMatchingError"
         expected = (parameters.get("ResponseValidation") or {}).get("ResponseType", "STRING_MAP")
         if expected == "STRING_MAP":
-            problem = _string_map_problem(answer)
+            problem = connect_answer_problem(answer)
             if problem:
                 self.note(f"the function's answer is not a flat string map ({problem}): Connect rejects it")
                 return "error", "NoMatchingError"
@@ -541,17 +540,6 @@ def _lex_event(simulator: CallSimulator, alias: str, locale_id: str, intent: str
         "sessionState": {"sessionAttributes": dict(simulator.lex_session), "activeContexts": [], "intent": state},
         "transcriptions": [{"transcription": turn, "transcriptionConfidence": 0.95}],
     }
-
-
-def _string_map_problem(answer: dict[str, Any]) -> str | None:
-    for key, value in answer.items():
-        if not isinstance(key, str) or not _KEY.match(key):
-            return f"key {key!r}"
-        if not isinstance(value, str):
-            return f"{key} is not a string"
-    if len(json.dumps(answer, ensure_ascii=False).encode("utf-8")) >= MAX_STRING_MAP_BYTES:
-        return "over 32 KB"
-    return None
 
 
 def _holds(condition: dict[str, Any], value: str) -> bool:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from local_stack.aws_limits import CONNECT_MAX_SECONDS
 from local_stack.template import ACCOUNT_ID, REGION, Resolver, Template, resolve
 
 FLOW_VERSION = "2019-10-30"
@@ -372,7 +373,7 @@ def _value_problems(kind: str, spec: ActionSpec, parameters: dict[str, Any]) -> 
     if kind == "InvokeLambdaFunction":
         limit = str(parameters.get("InvocationTimeLimitSeconds", ""))
         synchronous = parameters.get("InvocationType", "SYNCHRONOUS") == "SYNCHRONOUS"
-        if not limit.isdigit() or not 1 <= int(limit) <= (8 if synchronous else 60):
+        if not limit.isdigit() or not 1 <= int(limit) <= (CONNECT_MAX_SECONDS if synchronous else 60):
             problems.append("InvocationTimeLimitSeconds must be a whole number from 1 to 8 (synchronous)")
         arn = str(parameters.get("LambdaFunctionARN", ""))
         if not is_json_path(arn) and not arn.startswith("arn:aws"):

@@ -2,8 +2,11 @@
 
 Routing, the event shape, the Cognito user-pool authorizer and the error answers follow API Gateway's
 REST API: the most specific route wins, unknown routes get 403 "Missing Authentication Token", a bad
-token gets 401, and a failed function gets 502. In front of it, as the template's CloudFront distribution
-is in AWS, page requests (GET or HEAD outside the API's paths) are answered from the pages bucket.
+token gets 401, and a failed function gets 502. API Gateway's limits hold (local_stack/aws_limits.py): a body
+over 10 MB, or an event over Lambda's 6 MB, gets 413, and a function that has not answered after the 29-second
+integration timeout gets 504 (the invocation runs on, as it would in Lambda). In front of it, as the template's
+CloudFront distribution is in AWS, page requests (GET or HEAD outside the API's paths) are answered from the
+pages bucket.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from local_stack.aws_limits import API_GATEWAY_INTEGRATION_TIMEOUT, API_GATEWAY_MAX_BODY
 from local_stack.cloudfront import PagesOrigin
-from local_stack.lambda_runtime import LambdaRuntime
+from local_stack.lambda_runtime import InvokeResult, LambdaRuntime, RequestTooLarge
 from local_stack.provision import Route
 from local_stack.template import ACCOUNT_ID
 
@@ -98,6 +102,7 @@ class Gateway:
         self.runtime = runtime
         self.verify_token = verify_token
         self.stage = stage
+        self.integration_timeout = API_GATEWAY_INTEGRATION_TIMEOUT
         handler = self._handler_class()
         self._server = _Server(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
@@ -128,6 +133,25 @@ class Gateway:
             if found:
                 return compiled, {name: unquote(value) for name, value in found.groupdict().items()}
         return None
+
+    def integrate(self, function_name: str, event: dict[str, Any]) -> InvokeResult | None:
+        """Invoke the route's function; None when it has not answered within the integration timeout."""
+        answer: list[InvokeResult | BaseException] = []
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                answer.append(self.runtime.invoke(function_name, event))
+            except BaseException as error:  # handed to the request thread, which answers for it
+                answer.append(error)
+            done.set()
+
+        threading.Thread(target=run, name=REQUEST_THREAD, daemon=True).start()
+        if not done.wait(self.integration_timeout):
+            return None
+        if isinstance(answer[0], BaseException):
+            raise answer[0]
+        return answer[0]
 
     def build_event(
         self,
@@ -249,6 +273,9 @@ class Gateway:
                 """Answer the call; True when it was a page (not an API call)."""
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                if length > API_GATEWAY_MAX_BODY:
+                    self._json(413, "Request Too Long")
+                    return False
                 path = unquote(urlsplit(self.path).path)
                 matched = gateway.match(self.command, path)
                 if matched is None and gateway.pages is not None and gateway.pages.covers(self.command, path):
@@ -284,7 +311,14 @@ class Gateway:
                     claims,
                     self.request_id,
                 )
-                result = gateway.runtime.invoke(compiled.route.function_name, event)
+                try:
+                    result = gateway.integrate(compiled.route.function_name, event)
+                except RequestTooLarge:
+                    self._json(413, "Request Too Long")
+                    return False
+                if result is None:
+                    self._json(504, "Endpoint request timed out")
+                    return False
                 self._respond(result.payload, result.failed)
                 return False
 

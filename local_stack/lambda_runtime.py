@@ -21,6 +21,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from local_stack.aws_limits import lambda_request_problem, lambda_response_error
 from local_stack.function_logs import running
 from local_stack.template import ACCOUNT_ID, REGION
 
@@ -62,6 +63,10 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+class RequestTooLarge(Exception):
+    """Lambda refused the invocation's payload before running anything (RequestEntityTooLargeException, 413)."""
+
+
 @dataclass
 class InvokeResult:
     payload: bytes
@@ -99,8 +104,15 @@ class LambdaRuntime:
             raise KeyError(f"no function named {name} in the template") from None
 
     def invoke(self, name_or_arn: str, event: Any) -> InvokeResult:
-        """Invoke synchronously; a handler exception becomes a Lambda-style error payload."""
+        """Invoke synchronously; a handler exception becomes a Lambda-style error payload.
+
+        Lambda's payload limits hold: a request over 6 MB raises RequestTooLarge, a response over it
+        becomes Lambda's Function.ResponseSizeTooLarge error.
+        """
         spec = self.spec_for(name_or_arn)
+        problem = lambda_request_problem(len(json.dumps(event, default=str).encode("utf-8")), asynchronous=False)
+        if problem:
+            raise RequestTooLarge(problem)
         with running(spec.code_dir.name):
             loaded = self._load(spec)
             started = time.perf_counter()
@@ -115,7 +127,11 @@ class LambdaRuntime:
     def _call(loaded: _Loaded, spec: FunctionSpec, event: Any) -> InvokeResult:
         try:
             result = loaded.handler(event, LambdaContext(spec))
-            return InvokeResult(payload=json.dumps(result, default=str).encode("utf-8"))
+            payload = json.dumps(result, default=str).encode("utf-8")
+            too_large = lambda_response_error(payload)
+            if too_large:
+                return InvokeResult(json.dumps(too_large).encode("utf-8"), error_type=too_large["errorType"])
+            return InvokeResult(payload=payload)
         except Exception as error:
             body = {
                 "errorMessage": str(error),

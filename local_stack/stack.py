@@ -13,7 +13,7 @@ from typing import Any
 
 import boto3
 
-from local_stack import dynamodb_items, dynamodb_transactions, stepfunctions_programs
+from local_stack import aws_limits, dynamodb_items, dynamodb_transactions, stepfunctions_programs
 from local_stack.activity import Activity, published_middleware
 from local_stack.auth import CognitoVerifier
 from local_stack.aws_endpoint import AwsEndpoint, install_lambda_seam
@@ -81,6 +81,8 @@ class LocalStack:
         dynamodb_transactions.install()
         dynamodb_items.install()
         stepfunctions_programs.install()
+        # Refuse what AWS refuses and moto would accept.
+        aws_limits.install()
         template = Template(
             self.config.template_path,
             {"Stage": self.config.stage, **LOCAL_PARAMETERS, **self.config.parameters},

@@ -20,6 +20,7 @@ from werkzeug.serving import make_server
 
 from civic311 import aws
 from civic311.store.directory import forget_active_versions
+from local_stack import aws_limits
 from local_stack.aws_endpoint import install_lambda_seam
 from local_stack.lambda_runtime import LambdaRuntime
 from local_stack.location import LocationEmulator, PlaceIndexes
@@ -144,6 +145,9 @@ class InProcessStack:
         payload: dict[str, Any] = json.loads(result.payload)
         if result.failed:
             raise AssertionError(f"{logical_id} failed: {payload}")
+        if event.get("Name") == "ContactFlowEvent" and (problem := aws_limits.connect_answer_problem(payload)):
+            # Amazon Connect would take the flow's error branch on this answer.
+            raise AssertionError(f"{logical_id} answered Connect what it rejects: {problem}")
         return payload
 
 
@@ -183,11 +187,14 @@ def in_process_stack(stack_name: str = "civic311-test") -> Iterator[InProcessSta
         runtime = LambdaRuntime()
         # Invokes that moto makes itself (an SQS queue feeding a function) run the handler in-process too.
         restore_seam = install_lambda_seam(runtime)
+        # The mocks refuse what AWS refuses, as the local stack does.
+        restore_limits = aws_limits.install()
         try:
             provisioner = Provisioner(Template(TEMPLATE, {"Stage": "local"}, stack_name), runtime, None)
             provisioner.provision_all()
             yield InProcessStack(provisioner, runtime)
         finally:
+            restore_limits()
             restore_seam()
 
 

@@ -29,11 +29,14 @@ _build_lock = threading.Lock()
 for _name in ("botocore", "boto3", "urllib3"):
     logging.getLogger(_name).setLevel(logging.WARNING)
 
-# Short timeouts: an intake waits on these calls while a caller is on the line.
+# Short timeouts: an intake waits on these calls while a caller is on the line. A dependency that accepts the
+# connection and never answers costs at most two 3-second reads and one backoff (under 1 s): the call fails with
+# ReadTimeoutError (a 503 that says to retry) inside the shortest function timeout, Connect's 8 s. (botocore's
+# `max_attempts` counts retries, one more attempt than its name says; `total_max_attempts` counts them all.)
 _CONFIG = Config(
-    connect_timeout=2,
-    read_timeout=5,
-    retries={"mode": "standard", "max_attempts": 3},
+    connect_timeout=1,
+    read_timeout=3,
+    retries={"mode": "standard", "total_max_attempts": 2},
 )
 
 

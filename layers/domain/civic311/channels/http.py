@@ -18,6 +18,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from civic311 import aws
@@ -76,6 +77,37 @@ class RestApi(APIGatewayRestResolver):
 
 
 RETRY_AFTER_SECONDS = "1"
+NESTED_TOO_DEEPLY = "the body's JSON is nested too deeply to read; send a flat object of the documented fields"
+# An error message quotes at most this much of what the caller sent.
+EXCERPT_CHARACTERS = 60
+
+
+# An error answer carries at most this many messages of at most this many characters: whatever a message quotes
+# of the caller's input, a megabyte value never comes back (the field and the reason, at both ends, stay).
+MAX_MESSAGES = 20
+MAX_MESSAGE_CHARACTERS = 240
+
+
+def bounded(texts: list[str]) -> list[str]:
+    """The messages of an error answer, each cut in its middle to a readable length, and not too many of them."""
+    shown = []
+    for text in texts[:MAX_MESSAGES]:
+        if len(text) > MAX_MESSAGE_CHARACTERS:
+            text = f"{_printable(text[:150])} ... {_printable(text[-70:])}"
+        shown.append(text)
+    if len(texts) > MAX_MESSAGES:
+        shown.append(f"... and {len(texts) - MAX_MESSAGES} more problems")
+    return shown
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARACTERS) -> str:
+    """A short, printable excerpt of caller input for an error message: never the whole of a huge value."""
+    shown = _printable(text[:limit])
+    return shown + f"... ({len(text)} characters)" if len(text) > limit else shown
+
+
+def _printable(text: str) -> str:
+    return "".join(character if character.isprintable() else "\ufffd" for character in text)
 
 
 def _retryable(error: Exception) -> bool:
@@ -83,9 +115,20 @@ def _retryable(error: Exception) -> bool:
     return _idempotency_error(error, "IdempotencyPersistenceLayerError") or aws.busy(error)
 
 
+# Step Functions' answers to a task token whose task no longer waits: the workflow moved on or timed out, so the
+# caller acted on a stale view. Nothing was changed; a 409 says to reload.
+_STALE_TASK_CODES = frozenset({"InvalidToken", "TaskDoesNotExist", "TaskTimedOut"})
+STALE_TASK = "the request's workflow is no longer waiting for this step (it moved on or timed out); reload it and retry"
+
+
+def _stale_task(error: Exception) -> bool:
+    return isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in _STALE_TASK_CODES
+
+
 def _unreadable_body(error: Exception) -> bool:
-    """A ValueError from powertools reading the request body (not UTF-8, bad JSON, multipart without boundary)."""
-    if not isinstance(error, ValueError):
+    """A ValueError from powertools reading the request body (not UTF-8, bad JSON, multipart without boundary),
+    or the RecursionError of JSON nested deeper than Python's parser goes."""
+    if not isinstance(error, ValueError | RecursionError):
         return False
     trace = error.__traceback__
     while trace is not None:
@@ -110,6 +153,8 @@ def http_status(error: Exception) -> int:
             return HTTP_STATUS[cls]
     if _unreadable_body(error):
         return 400
+    if _stale_task(error):
+        return 409
     return 503 if _retryable(error) else 500
 
 
@@ -120,7 +165,11 @@ def messages(error: Exception) -> list[str]:
     if isinstance(error, RequestUnsupportedContentType):
         return ["Content-Type is not supported here: send the body as application/json"]
     if _unreadable_body(error):
-        return [f"the body cannot be read as its Content-Type says: {error}"]
+        if isinstance(error, RecursionError):
+            return [NESTED_TOO_DEEPLY]
+        return [f"the body cannot be read as its Content-Type says: {excerpt(str(error))}"]
+    if _stale_task(error):
+        return [STALE_TASK]
     if _idempotency_error(error, "IdempotencyValidationError"):
         return ["Idempotency-Key was already used for a different request"]
     if _idempotency_error(error, "IdempotencyAlreadyInProgressError"):
@@ -162,7 +211,7 @@ def error_response(app: APIGatewayRestResolver, error: Exception) -> Response[st
         # The spec knows 400/403/404 for client errors; validation failures are plain 400s there.
         status = 400 if status == 422 else status
         fmt = _open311_format(path)
-        errors = [Error(code=status, description=text) for text in messages(error)]
+        errors = [Error(code=status, description=text) for text in bounded(messages(error))]
         if fmt == "xml":
             answer = respond("xml", errors, root="errors", item="error", status_code=status)
             answer.headers.update(headers or {})
@@ -173,7 +222,7 @@ def error_response(app: APIGatewayRestResolver, error: Exception) -> Response[st
             body=json.dumps([error.model_dump() for error in errors], ensure_ascii=False),
             headers=headers,
         )
-    texts = messages(error)
+    texts = bounded(messages(error))
     return Response(
         status_code=status,
         content_type=JSON,

@@ -19,7 +19,7 @@ from civic311 import clock
 from civic311.cases.models import Channel, Contact, NewRequest, Place, Status
 from civic311.cases.models import ServiceRequest as StoredRequest
 from civic311.catalog import Catalog, Language, ServiceType, load_catalog
-from civic311.channels.http import public_base_url
+from civic311.channels.http import NESTED_TOO_DEEPLY, public_base_url
 from civic311.channels.open311 import models as wire
 from civic311.channels.open311.formats import respond
 from civic311.errors import Forbidden, InvalidInput, NotFound
@@ -128,6 +128,8 @@ def parse_form(body: str, content_type: str) -> dict[str, Any]:
             data = json.loads(body or "{}")
         except json.JSONDecodeError as error:
             raise InvalidInput(f"body is not valid JSON: {error.msg} at position {error.pos}") from None
+        except RecursionError:
+            raise InvalidInput(NESTED_TOO_DEEPLY) from None
         if not isinstance(data, dict):
             raise InvalidInput("JSON body must be an object")
         return data

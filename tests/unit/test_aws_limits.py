@@ -1,0 +1,428 @@
+"""The local AWS refuses what AWS refuses: each documented limit moto 5.2.5 lacks fires, with AWS's error code.
+
+Each rule is also tried on moto alone: if a moto upgrade starts enforcing one, `test_moto_alone_accepts_it`
+fails and the rule in local_stack/aws_limits.py can go. What moto already refuses is recorded, not repeated.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import requests
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from local_stack import aws_limits
+from local_stack.aws_endpoint import install_lambda_seam
+from local_stack.gateway import Gateway
+from local_stack.lambda_runtime import FunctionSpec, LambdaRuntime, RequestTooLarge
+from local_stack.provision import Route
+from tests.support import scoped_environment
+
+ENVIRONMENT = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-west-2"}
+PASS_MACHINE = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+
+
+@dataclass
+class Clients:
+    sns: Any
+    topic: str
+    dynamodb: Any
+    stepfunctions: Any
+    machine: str
+
+
+@contextmanager
+def moto_clients(strict: bool) -> Iterator[Clients]:
+    with scoped_environment(ENVIRONMENT, remove=["AWS_ENDPOINT_URL"]), mock_aws():
+        restore = aws_limits.install() if strict else (lambda: None)
+        try:
+            sns, dynamodb, sfn = boto3.client("sns"), boto3.client("dynamodb"), boto3.client("stepfunctions")
+            topic = sns.create_topic(Name="alerts")["TopicArn"]
+            dynamodb.create_table(
+                TableName="T",
+                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                BillingMode="PAY_PER_REQUEST",
+            )
+            role = boto3.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+            machine = sfn.create_state_machine(name="m", definition=PASS_MACHINE, roleArn=role)["stateMachineArn"]
+            yield Clients(sns, topic, dynamodb, sfn, machine)
+        finally:
+            restore()
+
+
+def publish(**fields: Any) -> Callable[[Clients], Any]:
+    return lambda aws: aws.sns.publish(TopicArn=aws.topic, **{"Message": "m", **fields})
+
+
+def attributes(**values: dict[str, str]) -> dict[str, Any]:
+    return {"MessageAttributes": values}
+
+
+def text(value: str) -> dict[str, str]:
+    return {"DataType": "String", "StringValue": value}
+
+
+def put(item: dict[str, Any], **extra: Any) -> Callable[[Clients], Any]:
+    return lambda aws: aws.dynamodb.put_item(TableName="T", Item={"pk": {"S": "a"}, **item}, **extra)
+
+
+def transaction(count: int, size: int) -> Callable[[Clients], Any]:
+    items = [{"Put": {"TableName": "T", "Item": {"pk": {"S": f"t{n}"}, "v": {"S": "x" * size}}}} for n in range(count)]
+    return lambda aws: aws.dynamodb.transact_write_items(TransactItems=items)
+
+
+# (what, the call, AWS's error code, the page the rule comes from)
+RULES: list[tuple[str, Callable[[Clients], Any], str, str]] = [
+    (
+        "a Subject with a line break",
+        publish(Subject="Emergency at\n1 Main St"),
+        "InvalidParameter",
+        aws_limits.SNS_PUBLISH,
+    ),
+    (
+        "a Subject with a control character",
+        publish(Subject="Emergency\x07"),
+        "InvalidParameter",
+        aws_limits.SNS_PUBLISH,
+    ),
+    (
+        "a Subject that is not ASCII",
+        publish(Subject="Emergencia en la calle Peña"),
+        "InvalidParameter",
+        aws_limits.SNS_PUBLISH,
+    ),
+    ("a Subject starting with a space", publish(Subject=" Emergency"), "InvalidParameter", aws_limits.SNS_PUBLISH),
+    ("an empty Subject", publish(Subject=""), "InvalidParameter", aws_limits.SNS_PUBLISH),
+    ("a message over 256 KB in bytes", publish(Message="é" * 140_000), "InvalidParameter", aws_limits.SNS_PUBLISH),
+    (
+        "attributes that take the message over 256 KB",
+        publish(Message="m" * 262_000, **attributes(note=text("v" * 1_000))),
+        "InvalidParameter",
+        aws_limits.SNS_ATTRIBUTES,
+    ),
+    (
+        "eleven message attributes",
+        publish(**attributes(**{f"a{n}": text("v") for n in range(11)})),
+        "InvalidParameter",
+        aws_limits.SNS_ATTRIBUTES,
+    ),
+    (
+        "an attribute name with a space",
+        publish(**attributes(**{"a b": text("v")})),
+        "InvalidParameter",
+        aws_limits.SNS_ATTRIBUTES,
+    ),
+    (
+        "an attribute name starting AWS.",
+        publish(**attributes(**{"AWS.x": text("v")})),
+        "InvalidParameter",
+        aws_limits.SNS_ATTRIBUTES,
+    ),
+    (
+        "an attribute name with ..",
+        publish(**attributes(**{"a..b": text("v")})),
+        "InvalidParameter",
+        aws_limits.SNS_ATTRIBUTES,
+    ),
+    (
+        "an attribute name of 257 characters",
+        publish(**attributes(**{"a" * 257: text("v")})),
+        "InvalidParameter",
+        aws_limits.SNS_ATTRIBUTES,
+    ),
+    (
+        "an attribute type over 256 bytes",
+        publish(**attributes(a={"DataType": "String." + "t" * 260, "StringValue": "v"})),
+        "InvalidParameter",
+        aws_limits.SNS_ATTRIBUTES,
+    ),
+    (
+        "a Number attribute past 10^126",
+        publish(**attributes(a={"DataType": "Number", "StringValue": "1e200"})),
+        "InvalidParameter",
+        aws_limits.SNS_ATTRIBUTES,
+    ),
+    (
+        "a String.Array attribute that is no JSON array",
+        publish(**attributes(a={"DataType": "String.Array", "StringValue": "a,b"})),
+        "InvalidParameter",
+        aws_limits.SNS_ATTRIBUTES,
+    ),
+    (
+        "an SMS number without its +",
+        lambda aws: aws.sns.publish(PhoneNumber="15205550190", Message="m"),
+        "InvalidParameter",
+        aws_limits.SNS_SMS,
+    ),
+    (
+        "an SMS subscription to a formatted number",
+        lambda aws: aws.sns.subscribe(TopicArn=aws.topic, Protocol="sms", Endpoint="+1-520-555-0190"),
+        "InvalidParameter",
+        aws_limits.SNS_SMS,
+    ),
+    (
+        "a condition expression over 4 KB",
+        put({}, ConditionExpression=" AND ".join(f"attribute_not_exists(a{n})" for n in range(200))),
+        "ValidationException",
+        aws_limits.DYNAMODB_CONSTRAINTS,
+    ),
+    (
+        "a placeholder over 255 bytes",
+        put(
+            {},
+            ConditionExpression="attribute_not_exists(#" + "n" * 300 + ")",
+            ExpressionAttributeNames={"#" + "n" * 300: "pk"},
+        ),
+        "ValidationException",
+        aws_limits.DYNAMODB_CONSTRAINTS,
+    ),
+    (
+        "a number of 39 significant digits",
+        put({"n": {"N": "1" * 39}}),
+        "ValidationException",
+        aws_limits.DYNAMODB_CONSTRAINTS,
+    ),
+    ("a transaction over 4 MB", transaction(30, 150_000), "ValidationException", aws_limits.DYNAMODB_CONSTRAINTS),
+    (
+        "26 writes in one batch",
+        lambda aws: aws.dynamodb.batch_write_item(
+            RequestItems={"T": [{"PutRequest": {"Item": {"pk": {"S": f"b{n}"}}}} for n in range(26)]}
+        ),
+        "ValidationException",
+        aws_limits.DYNAMODB_BATCH_WRITE,
+    ),
+    (
+        "an execution input over 256 KB",
+        lambda aws: aws.stepfunctions.start_execution(
+            stateMachineArn=aws.machine, input=json.dumps({"x": "a" * 262_144})
+        ),
+        "ValidationException",
+        aws_limits.STATES_START,
+    ),
+    (
+        "a task output over 256 KB",
+        lambda aws: aws.stepfunctions.send_task_success(taskToken="t", output=json.dumps({"x": "a" * 262_144})),
+        "ValidationException",
+        aws_limits.STATES_SUCCESS,
+    ),
+    (
+        "a task output that is not JSON",
+        lambda aws: aws.stepfunctions.send_task_success(taskToken="t", output="done"),
+        "InvalidOutput",
+        aws_limits.STATES_SUCCESS,
+    ),
+    (
+        "a task token over 2,048 characters",
+        lambda aws: aws.stepfunctions.send_task_success(taskToken="t" * 2_049, output="{}"),
+        "ValidationException",
+        aws_limits.STATES_SUCCESS,
+    ),
+    (
+        "a failure cause over 32,768 characters",
+        lambda aws: aws.stepfunctions.send_task_failure(taskToken="t", error="E", cause="c" * 32_769),
+        "ValidationException",
+        aws_limits.STATES_FAILURE,
+    ),
+]
+IDS = [what for what, *_ in RULES]
+
+
+@pytest.fixture
+def strict() -> Iterator[Clients]:
+    with moto_clients(strict=True) as clients:
+        yield clients
+
+
+@pytest.fixture
+def moto_alone() -> Iterator[Clients]:
+    with moto_clients(strict=False) as clients:
+        yield clients
+
+
+@pytest.mark.parametrize(("what", "call", "code", "source"), RULES, ids=IDS)
+def test_the_local_aws_refuses_it_as_aws_does(
+    strict: Clients, what: str, call: Callable[[Clients], Any], code: str, source: str
+) -> None:
+    with pytest.raises(ClientError) as refused:
+        call(strict)
+    assert refused.value.response["Error"]["Code"] == code
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert source.startswith("https://docs.aws.amazon.com/")
+
+
+@pytest.mark.parametrize(("what", "call", "code", "source"), RULES, ids=IDS)
+def test_moto_alone_accepts_it(
+    moto_alone: Clients, what: str, call: Callable[[Clients], Any], code: str, source: str
+) -> None:
+    # A task token that matches no task is moto's business (AWS's InvalidToken), not a limit.
+    assert refusal(moto_alone, call) in (None, "InvalidToken", "TaskDoesNotExist")
+
+
+def refusal(clients: Clients, call: Callable[[Clients], Any]) -> str | None:
+    try:
+        call(clients)
+    except ClientError as error:
+        return str(error.response["Error"]["Code"])
+    return None
+
+
+# Rules moto 5.2.5 already enforces, so aws_limits does not repeat them.
+ENFORCED_BY_MOTO: list[tuple[str, Callable[[Clients], Any], str]] = [
+    ("a Subject over 100 characters", publish(Subject="S" * 101), "InvalidParameter"),
+    ("a message over 262,144 characters", publish(Message="m" * 262_145), "InvalidParameter"),
+    (
+        "an attribute type that is no String, Number or Binary",
+        publish(**attributes(a={"DataType": "Text", "StringValue": "v"})),
+        "InvalidParameter",
+    ),
+    ("an item over 400 KB", put({"v": {"S": "x" * 410_000}}), "ValidationException"),
+    ("101 writes in one transaction", transaction(101, 1), "ValidationException"),
+    (
+        "an execution input that is not JSON",
+        lambda aws: aws.stepfunctions.start_execution(stateMachineArn=aws.machine, input="not json"),
+        "InvalidExecutionInput",
+    ),
+]
+
+
+@pytest.mark.parametrize(("what", "call", "code"), ENFORCED_BY_MOTO, ids=[what for what, *_ in ENFORCED_BY_MOTO])
+def test_moto_already_refuses_it(moto_alone: Clients, what: str, call: Callable[[Clients], Any], code: str) -> None:
+    with pytest.raises(ClientError) as refused:
+        call(moto_alone)
+    assert refused.value.response["Error"]["Code"] == code
+
+
+def test_what_aws_accepts_still_goes_through(strict: Clients) -> None:
+    strict.sns.publish(
+        TopicArn=strict.topic,
+        Message="é" * 100_000,
+        Subject="Emergency 311-2026-000123: " + "x" * 73,  # 100 characters: SNS takes them, whatever its page says
+        MessageAttributes={"severity": text("emergency"), "count": {"DataType": "Number", "StringValue": "3"}},
+    )
+    strict.sns.publish(PhoneNumber="+15205550190", Message="m")
+    strict.dynamodb.put_item(TableName="T", Item={"pk": {"S": "ok"}, "n": {"N": "1" * 38}})
+    strict.stepfunctions.start_execution(stateMachineArn=strict.machine, input=json.dumps({"x": "a" * 1_000}))
+
+
+def test_every_stack_that_installs_the_rules_shares_them_until_the_last_one_leaves() -> None:
+    with moto_clients(strict=True) as first:
+        second_leaves = aws_limits.install()
+        second_leaves()
+        with pytest.raises(ClientError):
+            publish(Subject="a\nb")(first)
+    with moto_clients(strict=False) as after:
+        publish(Subject="a\nb")(after)
+
+
+# --- Lambda, API Gateway, Amazon Connect ----------------------------------------------------------------------
+
+HANDLER = """
+import json
+import time
+
+def handler(event, context):
+    if str(event.get("body") or "").startswith("{"):
+        event = json.loads(event["body"])
+    if event.get("sleep"):
+        time.sleep(event["sleep"])
+    if event.get("answer_bytes"):
+        return {"big": "x" * event["answer_bytes"]}
+    body = event.get("body") or ""
+    return {"statusCode": 200, "body": str(len(body))}
+"""
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> LambdaRuntime:
+    (tmp_path / "app.py").write_text(HANDLER, encoding="utf-8")
+    runtime = LambdaRuntime()
+    runtime.register(FunctionSpec("Echo", "echo", tmp_path, "app.handler", {}, timeout_seconds=10))
+    return runtime
+
+
+def test_lambda_refuses_a_request_over_6_mb(runtime: LambdaRuntime) -> None:
+    with pytest.raises(RequestTooLarge, match="6291456 bytes"):
+        runtime.invoke("echo", {"body": "x" * aws_limits.LAMBDA_MAX_SYNC_REQUEST})
+
+
+def test_lambda_answers_a_response_over_6_mb_with_its_own_function_error(runtime: LambdaRuntime) -> None:
+    result = runtime.invoke("echo", {"answer_bytes": aws_limits.LAMBDA_MAX_SYNC_RESPONSE})
+    assert result.error_type == "Function.ResponseSizeTooLarge"
+    assert len(result.payload) < 200
+
+
+def test_an_sdk_invoke_over_the_limits_is_refused_with_413(runtime: LambdaRuntime, tmp_path: Path) -> None:
+    with scoped_environment(ENVIRONMENT, remove=["AWS_ENDPOINT_URL"]), mock_aws():
+        restore = install_lambda_seam(runtime)
+        try:
+            role = boto3.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+            client = boto3.client("lambda")
+            client.create_function(
+                FunctionName="echo", Runtime="python3.12", Role=role, Handler="app.handler", Code={"ZipFile": b"zip"}
+            )
+            assert client.invoke(FunctionName="echo", Payload=b"{}")["StatusCode"] == 200
+            for invocation_type, size in (("RequestResponse", 6_400_000), ("Event", 1_100_000)):
+                payload = json.dumps({"body": "x" * size}).encode()
+                with pytest.raises(ClientError) as refused:
+                    client.invoke(FunctionName="echo", Payload=payload, InvocationType=invocation_type)
+                assert refused.value.response["Error"]["Code"] == "RequestEntityTooLargeException"
+                assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+        finally:
+            restore()
+
+
+@contextmanager
+def gateway(runtime: LambdaRuntime, timeout: float = aws_limits.API_GATEWAY_INTEGRATION_TIMEOUT) -> Iterator[str]:
+    served = Gateway([Route("POST", "/echo", "echo", None)], runtime, lambda _name, _token: None, port=0)
+    served.integration_timeout = timeout
+    served.start()
+    try:
+        yield served.url + "/echo"
+    finally:
+        served.stop()
+
+
+def test_api_gateway_refuses_a_body_over_10_mb_and_an_event_over_lambdas_6_mb(runtime: LambdaRuntime) -> None:
+    with gateway(runtime) as url:
+        assert requests.post(url, data=b"x" * 1_000, timeout=30).text == "1000"
+        for size in (aws_limits.API_GATEWAY_MAX_BODY + 1, 7_000_000):
+            answer = requests.post(url, data=b"x" * size, timeout=30)
+            assert (answer.status_code, answer.json()) == (413, {"message": "Request Too Long"})
+
+
+def test_api_gateway_stops_waiting_at_its_integration_timeout(runtime: LambdaRuntime) -> None:
+    with gateway(runtime, timeout=0.5) as url:
+        started = time.monotonic()
+        answer = requests.post(url, json={"sleep": 3}, timeout=30)
+        assert (answer.status_code, answer.json()) == (504, {"message": "Endpoint request timed out"})
+        assert time.monotonic() - started < 2.5
+    assert aws_limits.API_GATEWAY_INTEGRATION_TIMEOUT == 29.0
+
+
+@pytest.mark.parametrize(
+    ("answer", "problem"),
+    [
+        ({"result": "created", "count": 3}, "count is not a string"),
+        ({"result": {"nested": "map"}}, "result is not a string"),
+        ({"request id": "311-1"}, "key 'request id'"),
+        ({"prompt": "x" * aws_limits.CONNECT_MAX_RESPONSE_BYTES}, "over 32 KB"),
+        (["created"], "not a JSON object"),
+    ],
+)
+def test_connect_rejects_an_answer_that_is_not_a_small_flat_string_map(answer: Any, problem: str) -> None:
+    assert aws_limits.connect_answer_problem(answer) == problem
+
+
+def test_connect_takes_a_small_flat_string_map() -> None:
+    assert aws_limits.connect_answer_problem({"result": "created", "request_id": "311-2026-000001"}) is None
+    assert aws_limits.CONNECT_MAX_SECONDS == 8
