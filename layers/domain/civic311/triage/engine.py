@@ -405,7 +405,8 @@ class TriageEngine:
         detected = hint or detect_language(
             description[:MAX_CHARS], doc.tokens, mask, rules.stopwords, rules.accent_cues
         )
-        denied_sentences = {doc.sentence[i] for i in denials}
+        # "Next to" is the same sentence or the one either side: "The roof collapsed. Nobody was hurt."
+        denied_sentences = {doc.sentence[i] + step for i in denials for step in (-1, 0, 1)}
         # A self-harm act in progress is never put in doubt: "he says he won't jump" on a ledge is still a ledge.
         doubted = any(f[2] == "danger" and doc.sentence[f[0]] in denied_sentences for f in emergency_items)
         return RuleVerdict(
