@@ -20,7 +20,7 @@ help:
 	@echo "make browser - the resident page and staff console in headless chromium (installs Debian's chromium)"
 	@echo "make screenshots - retake the README's pictures of the resident page and the staff console"
 	@echo "make build  - sam build (then: sam deploy --config-env prod)"
-	@echo "make eval   - triage quality on the labelled set (DATA=file.jsonl for another)"
+	@echo "make eval   - triage quality on every labelled set, never-trained ones first (DATA=file.jsonl for one)"
 	@echo "make triage-model - retrain triage's statistical second opinion after changing labelled data or rules"
 	@echo "make openapi - regenerate the OpenAPI document DocsFunction serves after changing routes or models"
 	@echo "make bench  - cold init, warm POST, DynamoDB calls per operation and cost per call, each against its target"
@@ -114,9 +114,8 @@ test: install
 	@$(PY) -m tests.stages --make "$(MAKE)" $(TEST_STAGES)
 
 # Triage quality for en, es and all; fails below the targets. DATA=file.jsonl measures another labelled set.
-TRIAGE_DEV := tests/data/triage/dev.jsonl
 eval: $(VENV)/.installed
-	PYTHONPATH=layers/domain $(PY) -m civic311.triage.evaluation $(or $(DATA),$(TRIAGE_DEV))
+	PYTHONPATH=layers/domain $(PY) -m civic311.triage.evaluation $(DATA)
 
 # Retrain the second opinion (scikit-learn, dev only) from the tuned sets and write its weights into the package;
 # a unit test fails until this runs after any change to the training files, the rules or the featurizer.

@@ -77,6 +77,7 @@ def test_open311_emergency_is_stored_told_to_call_911_and_alerted(stack: InProce
     assert stored.alert.status == "delivered"
     assert stored.screening is not None
     assert stored.screening.emergency
+    assert stored.screening.decision == "emergency"
 
 
 def test_a_pothole_raises_no_alert(stack: InProcessStack, dispatch_queue: str) -> None:
@@ -121,6 +122,34 @@ def test_triage_endpoint_answers_the_screening(stack: InProcessStack) -> None:
     )
     assert calm["emergency"] is False
     assert calm["service_code"] == "water-leak"
+    assert (result["decision"], calm["decision"]) == ("emergency", "routine")
+
+
+def test_triage_endpoint_sends_signs_without_certainty_to_review_not_to_911(stack: InProcessStack) -> None:
+    text = "Mi abuelo es diabético y parece borracho pero no toma, ¿a quién le hablo?"
+    result = json.loads(v1(stack, "PublicApiFunction", "POST", "/v1/triage", {"description": text})["body"])
+    assert (result["decision"], result["emergency"]) == ("review", False)
+    assert "review:signs-of-diabetic-emergency" in result["signals"]
+
+
+def test_a_report_for_review_is_stored_with_its_decision_and_pages_nobody(
+    stack: InProcessStack, dispatch_queue: str
+) -> None:
+    answer = open311_post(
+        stack,
+        service_code="other",
+        address_string="Grant Rd & Stone Ave",
+        description="My uncle is diabetic and seems drunk but he never drinks, who do I ask about a ride to the clinic",
+    )
+    [receipt] = json.loads(answer["body"])
+    assert "call 911" not in receipt["service_notice"]
+    assert alerts(stack, dispatch_queue) == []
+    stored = RequestStore(stack.output("ServiceRequestsTableName")).get(receipt["service_request_id"])
+    assert stored is not None
+    assert stored.alert is None
+    assert stored.screening is not None
+    assert (stored.screening.decision, stored.screening.emergency) == ("review", False)
+    assert any(signal.startswith("review:") for signal in stored.screening.signals)
 
 
 @pytest.mark.parametrize(

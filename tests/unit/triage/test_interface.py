@@ -18,7 +18,7 @@ DOMAIN = Path(__file__).resolve().parents[3] / "layers" / "domain"
 
 def test_result_has_exactly_the_agreed_fields_and_is_frozen() -> None:
     result = triage("pothole on 22nd street")
-    assert set(TriageResult.model_fields) == {"emergency", "crisis", "service_code", "language", "signals"}
+    assert set(TriageResult.model_fields) == {"emergency", "crisis", "service_code", "language", "signals", "decision"}
     with pytest.raises(ValidationError):
         result.emergency = True  # type: ignore[misc]
 

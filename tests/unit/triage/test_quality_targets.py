@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from civic311.triage import TriageResult, triage
+from civic311.triage import TriageResult, provenance, triage
 from civic311.triage.evaluation import (
     DEFAULT_FILE,
     Outcome,
     Row,
+    code_confusion,
     format_table,
     load_rows,
     main,
@@ -21,7 +22,7 @@ from civic311.triage.evaluation import (
 )
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "triage"
-TUNING_SETS = ["dev.jsonl", "challenge.jsonl", "regressions.jsonl"]
+TUNING_SETS = ["dev.jsonl", "challenge.jsonl", "regressions.jsonl", "shapes.jsonl"]
 
 
 @pytest.mark.parametrize("name", TUNING_SETS)
@@ -68,24 +69,48 @@ def _outcome(emergency: bool, crisis: bool, code: str, predicted: TriageResult) 
     return Outcome(Row("text", "en", emergency, crisis, code), predicted)
 
 
-def _result(emergency: bool, crisis: bool = False, code: str = "other") -> TriageResult:
-    return TriageResult(emergency=emergency, crisis=crisis, service_code=code, language="en", signals=[])
+def _result(emergency: bool, crisis: bool = False, code: str = "other", review: bool = False) -> TriageResult:
+    decision = "emergency" if emergency else "review" if review else "routine"
+    return TriageResult(
+        emergency=emergency, crisis=crisis, service_code=code, language="en", signals=[], decision=decision
+    )
 
 
-def test_metrics_count_recall_false_escalation_crisis_and_code_accuracy() -> None:
+def test_metrics_count_recall_with_reviews_false_pages_reviews_crisis_and_code_accuracy() -> None:
     outcomes = [
         _outcome(True, False, "other", _result(True)),
         _outcome(True, False, "other", _result(False)),
+        _outcome(True, False, "other", _result(False, review=True)),
         _outcome(False, True, "mental-health", _result(False, True, "mental-health")),
         _outcome(False, False, "pothole", _result(True, code="pothole")),
-        _outcome(False, False, "noise", _result(False, code="animal")),
+        _outcome(False, False, "noise", _result(False, code="animal", review=True)),
     ]
     m = metrics(outcomes)
-    assert (m.emergency_recall.hits, m.emergency_recall.total) == (1, 2)
-    assert (m.false_escalation.hits, m.false_escalation.total) == (1, 3)
+    assert (m.emergency_recall.hits, m.emergency_recall.total) == (2, 3)
+    assert (m.false_pages.hits, m.false_pages.total) == (1, 3)
+    assert (m.review_rate.hits, m.review_rate.total) == (2, 6)
+    assert (m.review_rate_calm.hits, m.review_rate_calm.total) == (1, 3)
     assert (m.crisis_recall.hits, m.crisis_recall.total) == (1, 1)
     assert (m.code_accuracy.hits, m.code_accuracy.total) == (2, 3)
-    assert shortfalls(m) == ["emergency recall", "false escalations", "code accuracy"]
+    assert shortfalls(m) == ["emergency recall", "false pages", "review rate", "code accuracy"]
+
+
+def test_a_result_cannot_page_dispatch_without_the_emergency_decision() -> None:
+    with pytest.raises(ValueError, match="exactly when"):
+        TriageResult(emergency=True, crisis=False, service_code="other", language="en", signals=[], decision="review")
+
+
+def test_the_code_confusion_lists_only_codes_with_errors() -> None:
+    outcomes = [
+        _outcome(False, False, "pothole", _result(False, code="pothole")),
+        _outcome(False, False, "noise", _result(False, code="animal")),
+        _outcome(False, False, "noise", _result(False, code="noise")),
+    ]
+    table = code_confusion(outcomes)
+    assert "noise" in table
+    assert "1/2" in table
+    assert "animal 1" in table
+    assert "pothole" not in table
 
 
 def test_a_slice_with_no_rows_of_a_kind_misses_no_target() -> None:
@@ -110,5 +135,17 @@ def test_cli_exits_non_zero_when_a_target_is_missed(tmp_path: Path, capsys: pyte
 
 
 def test_cli_exits_zero_on_the_dev_set(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([]) == 0
+    assert main([str(DEFAULT_FILE)]) == 0
     assert "dev.jsonl" in capsys.readouterr().out
+
+
+def test_every_labelled_set_is_either_tuned_on_or_never_trained_on() -> None:
+    assert provenance.unlisted_sets() == []
+    assert not set(provenance.TRAINING_FILES) & set(provenance.HELD_OUT_FILES)
+    assert len(provenance.HELD_OUT_FILES) >= 2
+
+
+def test_a_labelled_set_dropped_in_unlisted_is_noticed(tmp_path: Path) -> None:
+    (tmp_path / "dev.jsonl").write_text("", encoding="utf-8")
+    (tmp_path / "blind_a.jsonl").write_text("", encoding="utf-8")
+    assert provenance.unlisted_sets(tmp_path) == ["blind_a.jsonl"]

@@ -119,6 +119,8 @@ _REVIEWED = {
     "ac ~3 isnt|not working",
     "throwing|threw up ~4 black|dark",
     "man|guy|woman|lady|person|worker|rider|cyclist|biker|officer|skater|hiker down",
+    "already shut|turned off",
+    "crew ~4 shut|turned off",
 }
 
 

@@ -98,7 +98,13 @@ def test_pure_python_scores_match_scikit_learn_predict_proba() -> None:
     }
     document = {
         "featurizer": {"version": FEATURIZER_VERSION, "buckets": BUCKETS},
-        "thresholds": {"emergency": 0.5, "emergency_over_denial": 0.9, "crisis": 0.5, "crisis_over_denial": 0.9},
+        "thresholds": {
+            "emergency": 0.5,
+            "emergency_review": 0.3,
+            "emergency_over_denial": 0.9,
+            "crisis": 0.5,
+            "crisis_over_denial": 0.9,
+        },
         "table": pack(heads),
     }
     scorer = SecondOpinion(document)
@@ -152,14 +158,12 @@ def test_an_explicit_denial_stays_negative_with_the_model(text: str) -> None:
     assert not [s for s in result.signals if s.startswith(("model:emergency", "model:crisis"))]
 
 
-def test_an_emergency_only_the_model_found_says_so_in_its_signals() -> None:
+def test_an_emergency_only_the_model_found_is_paged_or_reviewed_and_says_so_in_its_signals() -> None:
     text = "guy on the bridge railing looking down"
     assert not _rules_only().triage(text).emergency
     result = triage(text)
-    assert result.emergency
+    assert result.decision != "routine"
     assert [s for s in result.signals if s.startswith("model:emergency=")], result.signals
-    # The code head learned from non-emergencies only; an emergency it alone found goes to staff.
-    assert result.service_code == "other"
 
 
 def _constant(emergency: float, crisis: float = 0.01) -> SecondOpinion:
@@ -169,7 +173,13 @@ def _constant(emergency: float, crisis: float = 0.01) -> SecondOpinion:
     return SecondOpinion(
         {
             "featurizer": shipped["featurizer"],
-            "thresholds": {"emergency": 0.5, "emergency_over_denial": 0.9, "crisis": 0.5, "crisis_over_denial": 0.9},
+            "thresholds": {
+                "emergency": 0.9,
+                "emergency_review": 0.5,
+                "emergency_over_denial": 0.95,
+                "crisis": 0.5,
+                "crisis_over_denial": 0.9,
+            },
             "table": {
                 "classes": ["other"],
                 "bias": [logit(emergency), logit(crisis), 0.0],
@@ -182,14 +192,32 @@ def _constant(emergency: float, crisis: float = 0.01) -> SecondOpinion:
     )
 
 
-def test_between_the_thresholds_the_model_escalates_only_what_the_rules_do_not_deny() -> None:
-    engine = TriageEngine(load_rules(), _constant(0.8))
-    plain = engine.triage("a deep pothole on 22nd street")
-    assert plain.emergency
-    assert "model:emergency=0.80" in plain.signals
-    denied = engine.triage("the fire hydrant is leaking")
-    assert not denied.emergency
-    assert "model-overruled:emergency=0.80" in denied.signals
+def test_above_its_paging_threshold_the_model_pages_dispatch_for_what_the_rules_do_not_deny() -> None:
+    result = TriageEngine(load_rules(), _constant(0.92)).triage("a deep pothole on 22nd street")
+    assert (result.emergency, result.decision) == (True, "emergency")
+    assert "model:emergency=0.92" in result.signals
+
+
+def test_in_the_models_middle_band_a_call_taker_reviews_instead_of_dispatch() -> None:
+    result = TriageEngine(load_rules(), _constant(0.62)).triage("a deep pothole on 22nd street")
+    assert (result.emergency, result.decision) == (False, "review")
+    assert {"model:emergency=0.62", "review:model-unsure"} <= set(result.signals)
+    assert result.service_code == "pothole"  # review keeps the calm reading of the code for whoever takes it
+
+
+def test_below_the_review_threshold_the_model_changes_nothing() -> None:
+    result = TriageEngine(load_rules(), _constant(0.4)).triage("a deep pothole on 22nd street")
+    assert result.decision == "routine"
+    assert not [s for s in result.signals if "emergency" in s]
+
+
+def test_against_an_explicit_no_the_model_only_asks_for_review_and_only_when_very_sure() -> None:
+    sure = TriageEngine(load_rules(), _constant(0.97)).triage("the fire hydrant is leaking")
+    assert (sure.emergency, sure.decision) == (False, "review")
+    assert "review:model-over-denial" in sure.signals
+    unsure = TriageEngine(load_rules(), _constant(0.92)).triage("the fire hydrant is leaking")
+    assert (unsure.emergency, unsure.decision) == (False, "routine")
+    assert "model-overruled:emergency=0.92" in unsure.signals
 
 
 @pytest.mark.parametrize("text", ["hello?", "the thing", "testing 123", "qué", "no sé", "hmm", "pothole on 22nd"])
@@ -223,6 +251,7 @@ def test_distress_the_rules_hold_for_988_is_never_sent_to_911_by_the_model() -> 
     engine = TriageEngine(load_rules(), _constant(0.999))
     result = engine.triage("I keep having panic attacks at night")
     assert (result.crisis, result.emergency, result.service_code) == (True, False, "mental-health")
+    assert result.decision == "routine"
     assert "model-overruled:emergency=1.00" in result.signals
 
 
@@ -259,3 +288,21 @@ def test_the_weights_ship_inside_the_package() -> None:
     from importlib import resources
 
     assert resources.files("civic311.triage").joinpath("second_opinion.json").is_file()
+
+
+def test_training_replays_the_decision_policy_exactly_as_triage_decides() -> None:
+    pytest.importorskip("sklearn")
+    import numpy as np
+
+    from civic311.triage import train
+    from civic311.triage.decision import decide
+    from civic311.triage.second_opinion import Opinion, Thresholds
+
+    examples = train.load_examples()
+    limits = Thresholds(0.85, 0.3, 0.9, 0.5, 0.9)
+    p = np.random.default_rng(7).random(len(examples))
+    paged, reviewed = train._outcomes(p, train._policy(examples), limits.emergency, limits.emergency_review, 0.9)
+    for i, example in enumerate(examples):
+        opinion = Opinion(float(p[i]), 0.0, "other", 1.0, limits) if example.verdict.model_may_speak else None
+        decision = decide(example.verdict, opinion).decision
+        assert (decision == "emergency", decision == "review") == (bool(paged[i]), bool(reviewed[i])), example.row.text

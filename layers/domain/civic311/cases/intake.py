@@ -25,7 +25,16 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 
 from civic311 import aws, clock, metrics
-from civic311.cases.models import AlertState, Channel, NewRequest, Receipt, Screening, ServiceRequest, Status
+from civic311.cases.models import (
+    AlertState,
+    Channel,
+    Decision,
+    NewRequest,
+    Receipt,
+    Screening,
+    ServiceRequest,
+    Status,
+)
 from civic311.catalog import Catalog, Language, ServiceType
 from civic311.directory.vocabulary import SHELTER_CODE
 from civic311.errors import Conflict, DependencyUnavailable, InvalidInput
@@ -162,6 +171,8 @@ class Intake:
             suggested_code=found.service_code,
             language=found.language,
             signals=signals,
+            # A caller who declares an emergency is paged whatever the screening read.
+            decision="emergency" if new_request.declared_emergency else found.decision,
         )
         moment = self.clock_now()
         alert = None
@@ -229,6 +240,7 @@ class Intake:
             service_notice=request.service_notice,
             account_id=request.contact.account_id if request.contact else None,
             emergency=request.alert is not None,
+            decision=_decision(request),
         )
 
     def _replay(self, new_request: NewRequest, request_id: str) -> Receipt:
@@ -251,6 +263,7 @@ class Intake:
             service_notice=earlier.service_notice,
             account_id=new_request.contact.account_id if new_request.contact else None,
             emergency=earlier.alert is not None,
+            decision=_decision(earlier),
         )
 
     def _idempotent(self, function: Callable[..., Receipt], table_name: str) -> Callable[..., Receipt]:
@@ -272,3 +285,12 @@ class Intake:
             output_serializer=PydanticSerializer(Receipt),
         )(function)
         return wrapped
+
+
+def _decision(request: ServiceRequest) -> Decision:
+    """Paged when an alert exists; otherwise what the screening decided (older requests: routine)."""
+    if request.alert is not None:
+        return "emergency"
+    if request.screening is not None and request.screening.decision == "review":
+        return "review"
+    return "routine"

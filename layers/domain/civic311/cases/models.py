@@ -131,6 +131,10 @@ class NewRequest(BaseModel):
     )
 
 
+# Triage's three answers (civic311.triage.model.Decision, restated so reading a request never loads triage).
+Decision = Literal["emergency", "review", "routine"]
+
+
 class Screening(BaseModel):
     """What triage found in the description, kept for staff to see why (never shown to the public)."""
 
@@ -141,6 +145,10 @@ class Screening(BaseModel):
     suggested_code: str
     language: Language
     signals: list[str] = Field(default_factory=list)
+    decision: Decision = Field(
+        default="routine",
+        description="emergency: dispatch paged; review: a call-taker must look within 2 minutes; routine: 311.",
+    )
 
 
 class AlertState(BaseModel):
@@ -183,6 +191,7 @@ class Receipt(BaseModel):
     service_notice: str | None = None
     account_id: str | None = None
     emergency: bool = False
+    decision: Decision = "routine"
 
 
 class ServiceRequest(BaseModel):

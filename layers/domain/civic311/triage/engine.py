@@ -8,13 +8,14 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
+from civic311.triage.decision import decide
 from civic311.triage.language import Language, detect_language, normalise_hint
 from civic311.triage.lexicon import Combo, Entry, RuleSet, load_rules
 from civic311.triage.model import TriageResult
 from civic311.triage.normalize import Doc, tokenize
 from civic311.triage.patterns import Hit, Matcher
 from civic311.triage.places import location_mask
-from civic311.triage.second_opinion import SecondOpinion, load_second_opinion
+from civic311.triage.second_opinion import Opinion, SecondOpinion, load_second_opinion
 from civic311.triage.typos import TypoCorrector
 
 # Words allowed between a negator and the cue it cancels: "no one is hurt", "nadie salió herido".
@@ -48,7 +49,7 @@ LIVE, NEGATED, PAST, HABITUAL, HYPOTHETICAL, RESOLVED, NOT_NOW = (
     "not-now",
 )
 # A tuple, not a set: the order hits are judged in must not depend on hash seeds.
-_CUE_KINDS = ("danger", "crisis-imminent", "crisis", "component", "risk", "alarm")
+_CUE_KINDS = ("danger", "crisis-imminent", "crisis", "component", "risk", "alarm", "sign")
 # Kinds that only add to the risk score.
 _RISK_KINDS = frozenset({"risk", "alarm"})
 # Statuses that state outright that a danger is not happening now; "not-now" only lacks a present phrase.
@@ -57,9 +58,6 @@ _EXPLICIT_DENIALS = frozenset({NEGATED, PAST, HABITUAL, HYPOTHETICAL, RESOLVED})
 # Components are left out: "no lo suelta", "no puede mover el brazo" are how danger is described, not denied.
 _DENIABLE_DANGER = frozenset({"danger", "crisis-imminent", "risk"})
 _DENIABLE_CRISIS = frozenset({"crisis", "crisis-imminent"})
-# A service-cue vote at least this strong is the rules' reviewed reading of the code; weaker ones defer to the model.
-# Single weak signs ("parking", "trash", "dark") weigh 1 or 1.5; a named problem weighs 2 or more.
-CODE_CUE_STRONG = 2.0
 # The second opinion speaks only on texts with at least this many content words (not stopwords, places or
 # numbers). On fewer ("hello?", "the thing", "no sé") a handful of weights decide and its answer is noise.
 MODEL_MIN_CONTENT_WORDS = 3
@@ -96,6 +94,8 @@ class RuleVerdict(NamedTuple):
     signals: list[tuple[int, str]]
     language: Language
     content_words: int  # words that are not stopwords, place names or numbers
+    signs: tuple[tuple[int, str], ...] = ()  # live signs a call-taker would hear ("snoring and won't wake after pills")
+    doubted: bool = False  # the rules' emergency sits in a sentence that also says harm was denied or is over
 
     @property
     def emergency(self) -> bool:
@@ -114,11 +114,6 @@ class RuleVerdict(NamedTuple):
         so the model never turns such a text into a 911 call; its yes shows as `model-overruled:`.
         """
         return self.crisis and not self.emergency
-
-
-def _agrees(probability: float, threshold: float, over_denial: float, denied: bool) -> bool:
-    """The model's yes counts from its threshold, or from the higher one when the rules read an explicit no."""
-    return probability >= (over_denial if denied else threshold)
 
 
 class _Context(NamedTuple):
@@ -337,6 +332,8 @@ class TriageEngine:
         live: dict[str, list[Hit]] = {}
         fired: list[tuple[int, str, str, str]] = []  # position, id, kind, service code
         danger_denied = crisis_denied = False
+        denials: list[int] = []  # where a danger cue was denied, dated or explained away
+        signs: list[tuple[int, str]] = []
         for kind in _CUE_KINDS:
             keep = MAX_LIVE_HITS if kind in {"component", "risk", "alarm"} else 1
             for hit in by_kind.get(kind, ()):
@@ -344,16 +341,23 @@ class TriageEngine:
                     continue
                 if any(_explains(b, hit) for b in benign.between(hit.start, hit.end)):
                     danger_denied = danger_denied or kind in _DENIABLE_DANGER
+                    if kind in _DENIABLE_DANGER:
+                        denials.append(hit.start)
                     continue
                 entry = rules.entries[hit.entry_id]
                 status = self._status(hit, entry, doc, ctx)
                 if status != LIVE:
                     if status in _EXPLICIT_DENIALS:
                         danger_denied = danger_denied or kind in _DENIABLE_DANGER
+                        if kind in _DENIABLE_DANGER:
+                            denials.append(hit.start)
                         crisis_denied = crisis_denied or kind in _DENIABLE_CRISIS
                     # Components are building blocks; reporting each one suppressed would bury the reasons.
                     if kind != "component":
                         signals.append((hit.start, f"{status}:{entry.id}"))
+                    continue
+                if kind == "sign":
+                    signs.append((hit.start, entry.id))
                     continue
                 live.setdefault(entry.id, []).append(hit)
                 if kind not in {"component", "risk", "alarm"}:
@@ -383,6 +387,7 @@ class TriageEngine:
             if self._is_resolved(combo.group, anchor, doc, ctx):
                 signals.append((start, f"{RESOLVED}:{combo.id}"))
                 danger_denied = True
+                denials.append(start)
                 continue
             fired.append((start, combo.id, combo.kind, combo.service_code))
 
@@ -400,7 +405,13 @@ class TriageEngine:
         detected = hint or detect_language(
             description[:MAX_CHARS], doc.tokens, mask, rules.stopwords, rules.accent_cues
         )
+        # "Next to" is the same sentence or the one either side: "The roof collapsed. Nobody was hurt."
+        denied_sentences = {doc.sentence[i] + step for i in denials for step in (-1, 0, 1)}
+        # A self-harm act in progress is never put in doubt: "he says he won't jump" on a ledge is still a ledge.
+        doubted = any(f[2] == "danger" and doc.sentence[f[0]] in denied_sentences for f in emergency_items)
         return RuleVerdict(
+            signs=tuple(dict.fromkeys(signs)),
+            doubted=doubted,
             doc=doc,
             mask=mask,
             negated=self._negation_scope(doc, ctx),
@@ -423,51 +434,25 @@ class TriageEngine:
         )
 
     def triage(self, description: str, language: str | None = None) -> TriageResult:
-        """Decide emergency, crisis, service code and language: the rules, then the second opinion by policy."""
+        """Decide page, review or routine, crisis, service code and language: the rules, then the policy."""
         verdict = self.judge(description, language)
-        signals = list(verdict.signals)
-        end = len(verdict.doc.tokens)
-        opinion = None
-        if self._second_opinion is not None and verdict.model_may_speak:
-            opinion = self._second_opinion.read(verdict.doc, verdict.mask, verdict.negated)
-        emergency, crisis = verdict.emergency, verdict.crisis
-        if opinion is not None:
-            limits = opinion.thresholds
-            if not verdict.distress_held and _agrees(
-                opinion.emergency, limits.emergency, limits.emergency_over_denial, verdict.danger_denied
-            ):
-                emergency = True
-                signals.append((end, f"model:emergency={opinion.emergency:.2f}"))
-            elif opinion.emergency >= limits.emergency:
-                signals.append((end, f"model-overruled:emergency={opinion.emergency:.2f}"))
-            if _agrees(opinion.crisis, limits.crisis, limits.crisis_over_denial, verdict.crisis_denied):
-                crisis = True
-                signals.append((end, f"model:crisis={opinion.crisis:.2f}"))
-            elif opinion.crisis >= limits.crisis:
-                signals.append((end, f"model-overruled:crisis={opinion.crisis:.2f}"))
-
-        strong_cue = verdict.cue_score >= CODE_CUE_STRONG
-        if verdict.emergency_code is not None:
-            service_code = verdict.emergency_code
-        elif crisis:
-            service_code = "mental-health"
-        elif strong_cue or opinion is None:
-            service_code = verdict.cue_code
-            signals.extend(verdict.cue_signals)
-        elif emergency:
-            # The code model learned from non-emergencies only; an emergency it alone found goes to 311 staff.
-            service_code = "other"
-        else:
-            service_code = opinion.code
-            signals.append((end, f"model:code={opinion.code}@{opinion.code_probability:.2f}"))
+        decided = decide(verdict, self.opinion(verdict))
+        signals = [*verdict.signals, *decided.signals]
         ordered = [s for _, s in sorted(signals, key=lambda item: item[0])]
         return TriageResult(
-            emergency=emergency,
-            crisis=crisis,
-            service_code=service_code,
+            emergency=decided.decision == "emergency",
+            crisis=decided.crisis,
+            service_code=decided.service_code,
             language=verdict.language,
             signals=list(dict.fromkeys(ordered)),
+            decision=decided.decision,
         )
+
+    def opinion(self, verdict: RuleVerdict) -> Opinion | None:
+        """The second opinion on a judged text, or None when there is none or too few words for it to weigh."""
+        if self._second_opinion is None or not verdict.model_may_speak:
+            return None
+        return self._second_opinion.read(verdict.doc, verdict.mask, verdict.negated)
 
     def _terse(self, doc: Doc, by_kind: dict[str, list[Hit]]) -> bool:
         """A message of a few words that asks for no service."""

@@ -12,7 +12,7 @@ from civic311.triage.normalize import fold
 from civic311.triage.patterns import Element, Pattern, compile_pattern
 from civic311.triage.places import Gazetteer
 
-RULE_FILES = ("context.json", "danger.json", "crisis.json", "services.json")
+RULE_FILES = ("context.json", "danger.json", "crisis.json", "services.json", "signs.json")
 
 # What each entry kind means to the engine; a rule file may use no other kind.
 ENTRY_KINDS = frozenset(
@@ -23,6 +23,7 @@ ENTRY_KINDS = frozenset(
         "alarm",  # a bare call for help: a risk sign only in a terse message that asks for no service
         "crisis",  # mental-health distress, not imminent
         "crisis-imminent",  # self-harm in progress or with plan and means: 911 and crisis
+        "sign",  # how someone looks or acts that a call-taker would hear as an emergency: review, not dispatch
         "negator",  # "no", "nobody", "nadie": cancels a cue just after it
         "barrier",  # "if", "but": stops a negator reaching past it
         "past-time",  # "last week", "ayer": the event is over

@@ -21,9 +21,14 @@ _HEADS = ("emergency", "crisis")
 
 
 class Thresholds(NamedTuple):
-    """Probabilities from which the model's yes counts; the higher ones apply when the rules read an explicit no."""
+    """Calibrated probabilities from which the model's answers count (see civic311.triage.decision).
+
+    emergency pages dispatch; from emergency_review up to it a call-taker looks; over an explicit "no" from the
+    rules only emergency_over_denial counts, and then for review. Crisis has no middle: the 988 offer is cheap.
+    """
 
     emergency: float
+    emergency_review: float
     emergency_over_denial: float
     crisis: float
     crisis_over_denial: float
@@ -37,6 +42,16 @@ class Opinion(NamedTuple):
     code: str
     code_probability: float
     thresholds: Thresholds
+
+
+class Calibration(NamedTuple):
+    """Platt scaling of a head's raw score, fitted on out-of-fold scores: p = sigmoid(slope * score + intercept)."""
+
+    slope: float = 1.0
+    intercept: float = 0.0
+
+    def probability(self, score: float) -> float:
+        return _sigmoid(self.slope * score + self.intercept)
 
 
 def _sigmoid(z: float) -> float:
@@ -91,6 +106,8 @@ class SecondOpinion:
                 f"{FEATURIZER_VERSION!r}: run `make triage-model`"
             )
         self.thresholds = Thresholds(**document["thresholds"])
+        calibration = document.get("calibration", {})
+        self._calibration = tuple(Calibration(**calibration.get(name, {}).get("platt", {})) for name in _HEADS)
         table = document["table"]
         self.codes: tuple[str, ...] = tuple(table["classes"])
         self._bias: list[float] = [float(b) for b in table["bias"]]
@@ -133,9 +150,10 @@ class SecondOpinion:
         top = max(code_scores)
         total = sum(math.exp(s - top) for s in code_scores)
         best = code_scores.index(top)
+        emergency, crisis = self._calibration
         return Opinion(
-            emergency=_sigmoid(scores[0]),
-            crisis=_sigmoid(scores[1]),
+            emergency=emergency.probability(scores[0]),
+            crisis=crisis.probability(scores[1]),
             code=self.codes[best],
             code_probability=1.0 / total,
             thresholds=self.thresholds,

@@ -24,11 +24,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 
 from civic311.triage import provenance
-from civic311.triage.engine import CODE_CUE_STRONG, RuleVerdict, TriageEngine
+from civic311.triage.decision import decide
+from civic311.triage.engine import RuleVerdict, TriageEngine
 from civic311.triage.evaluation import Row, load_rows
 from civic311.triage.features import BUCKETS, CHAR_NGRAMS, FEATURIZER_VERSION, featurize
 from civic311.triage.lexicon import load_rules
-from civic311.triage.second_opinion import WEIGHTS_FILE, SecondOpinion, pack
+from civic311.triage.second_opinion import WEIGHTS_FILE, Calibration, Opinion, SecondOpinion, Thresholds, pack
 
 OUTPUT = Path(__file__).resolve().parent / WEIGHTS_FILE
 
@@ -39,8 +40,11 @@ KEEP = {"emergency": 5000, "crisis": 2500, "service_code": 800}
 DECIMALS = 2
 FOLDS = 5
 SEED = 0
-# Share of non-emergencies the rules and the model together may send to 911, measured out of fold.
-FALSE_ESCALATION_BUDGET = 0.03
+# Share of non-emergencies the rules and the model together may page dispatch for, measured out of fold.
+PAGE_BUDGET = 0.015
+# Share of all texts that may go to a call-taker for review, measured out of fold.
+REVIEW_BUDGET = 0.05
+RELIABILITY_BINS = 10
 # Share of non-crisis texts the rules and the model together may flag as a crisis (that also sets the code).
 FALSE_CRISIS_BUDGET = 0.02
 # Share of negative texts with an explicit rule-level "no" (negated, dated, idiom) the model may overrule.
@@ -160,16 +164,23 @@ def _document(heads: Mapping[str, Any], thresholds: Mapping[str, float]) -> dict
     }
 
 
-_PLACEHOLDER = {"emergency": 1.0, "emergency_over_denial": 1.0, "crisis": 1.0, "crisis_over_denial": 1.0}
+_PLACEHOLDER = {
+    "emergency": 1.0,
+    "emergency_review": 1.0,
+    "emergency_over_denial": 1.0,
+    "crisis": 1.0,
+    "crisis_over_denial": 1.0,
+}
 
 
 @dataclass(frozen=True, slots=True)
 class OutOfFold:
-    """Each training row scored by the shipped scorer with heads that never saw it."""
+    """Each training row scored by the shipped scorer with heads that never saw it (raw scores, before Platt)."""
 
     emergency: Float
     crisis: Float
     code: list[str]
+    code_probability: Float
 
 
 def out_of_fold(examples: Sequence[Example], d: Design, groups: NDArray[np.int64]) -> OutOfFold:
@@ -177,53 +188,116 @@ def out_of_fold(examples: Sequence[Example], d: Design, groups: NDArray[np.int64
     strata = np.array([2 * e.row.emergency + e.row.crisis for e in examples])
     emergency = np.zeros(len(examples))
     crisis = np.zeros(len(examples))
+    code_probability = np.zeros(len(examples))
     code = [""] * len(examples)
     folds = StratifiedGroupKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
     for number, (train, test) in enumerate(folds.split(d.X, strata, groups), start=1):
         scorer = SecondOpinion(_document(fit_heads(d, examples, train), _PLACEHOLDER))
         for i in test:
+            scores = scorer.scores(examples[i].buckets)
             opinion = scorer.opinion(examples[i].buckets)
-            emergency[i], crisis[i], code[i] = opinion.emergency, opinion.crisis, opinion.code
+            emergency[i], crisis[i] = scores[0], scores[1]
+            code[i], code_probability[i] = opinion.code, opinion.code_probability
         print(f"  fold {number}/{FOLDS}: {len(train)} train, {len(test)} held out", file=sys.stderr)
-    return OutOfFold(emergency, crisis, code)
+    return OutOfFold(emergency, crisis, code, code_probability)
 
 
-def _model_says(p: Float, threshold: float, over_denial: float, denied: Bool, held: Bool | None = None) -> Bool:
-    """The model's yes as TriageEngine.triage counts it; `held` rows (see _held) never count."""
-    says = np.where(denied, p >= over_denial, p >= threshold)
-    return says if held is None else says & ~held
+def platt(scores: Float, truth: Bool) -> Calibration:
+    """Platt scaling fitted on out-of-fold raw scores; class-balanced training leaves them far from probabilities."""
+    model = LogisticRegression(C=1e6, max_iter=1000).fit(scores.reshape(-1, 1), truth)
+    return Calibration(round(float(model.coef_[0][0]), 4), round(float(model.intercept_[0]), 4))
+
+
+def calibration_report(raw: Float, calibrated: Float, truth: Bool, bins: int = RELIABILITY_BINS) -> dict[str, Any]:
+    """Brier scores before and after calibration, and a reliability table of the calibrated probabilities."""
+    uncalibrated = 1.0 / (1.0 + np.exp(-raw))
+    table = []
+    for k in range(bins):
+        lo, hi = k / bins, (k + 1) / bins
+        inside = (calibrated >= lo) & ((calibrated < hi) if k < bins - 1 else (calibrated <= hi))
+        if inside.any():
+            table.append(
+                {
+                    "from": lo,
+                    "to": hi,
+                    "rows": int(inside.sum()),
+                    "mean_probability": round(float(calibrated[inside].mean()), 3),
+                    "observed": round(float(truth[inside].mean()), 3),
+                }
+            )
+    return {
+        "brier_uncalibrated": round(float(np.mean((uncalibrated - truth) ** 2)), 4),
+        "brier": round(float(np.mean((calibrated - truth) ** 2)), 4),
+        "reliability": table,
+    }
 
 
 @dataclass(frozen=True, slots=True)
-class Choice:
-    """A threshold pair and what it does out of fold."""
+class Policy:
+    """Per-row facts the decision policy reads besides the model's emergency probability."""
 
-    threshold: float
-    over_denial: float
-    model_recall: float
-    false_rate: float
+    rules: Bool  # the rules call 911
+    doubted: Bool  # ... in a sentence that also denies harm or says it is over
+    denied: Bool  # the rules read an explicit "no"
+    held: Bool  # the model's emergency answer never counts (distress held at 988, or too few words)
+    signs: Bool  # live signs a call-taker would hear
 
 
-def choose(p: Float, truth: Bool, rules: Bool, denied: Bool, budget: float, held: Bool | None = None) -> Choice:
-    """Thresholds from out-of-fold probabilities, in two steps an auditor can follow.
+def _policy(examples: Sequence[Example]) -> Policy:
+    silent = np.array([not e.verdict.model_may_speak for e in examples])
+    return Policy(
+        rules=np.array([e.verdict.emergency for e in examples]),
+        doubted=np.array([e.verdict.doubted for e in examples]),
+        denied=np.array([e.verdict.danger_denied for e in examples]),
+        held=np.array([e.verdict.distress_held for e in examples]) | silent,
+        signs=np.array([bool(e.verdict.signs) for e in examples]),
+    )
 
-    First the override threshold: the lowest at which the model, out of fold, overrules an explicit "no" from the
-    rules on at most DENIAL_OVERRIDE_BUDGET of the negative texts that carry one. Then the threshold: the lowest
-    (so the most recall) at which rules and model together stay within `budget` of all negative texts. The rules
-    were tuned on these rows, so combined recall is 100 % whatever the model does; the model's own recall out of
-    fold is what says how much it catches on wording the rules have not seen.
+
+def _outcomes(p: Float, f: Policy, page: float, review: float, over: float) -> tuple[Bool, Bool]:
+    """Paged and reviewed rows, vectorised exactly as civic311.triage.decision decides them one by one."""
+    speaks = ~f.held
+    model_page = speaks & ~f.denied & (p >= page)
+    paged = (f.rules & (~f.doubted | (~f.held & (p >= over)))) | (~f.rules & model_page)
+    model_review = speaks & ((f.denied & (p >= over)) | (~f.denied & (p >= review) & (p < page)))
+    reviewed = ~paged & ((f.rules & f.doubted) | (~f.rules & model_review) | f.signs)
+    return paged, reviewed
+
+
+def choose_emergency(p: Float, truth: Bool, f: Policy) -> dict[str, float]:
+    """Thresholds for the emergency head, in three steps an auditor can follow.
+
+    The over-denial threshold is the lowest at which the model, out of fold, overrules an explicit "no" on at most
+    DENIAL_OVERRIDE_BUDGET of the calm texts carrying one. The paging threshold is the lowest at which dispatch
+    is paged for at most PAGE_BUDGET of calm texts. The review threshold is the lowest at which at most
+    REVIEW_BUDGET of all texts go to a call-taker.
     """
-    calm_denied = p[denied & ~truth]
-    over_denial = next(
+    calm_denied = p[f.denied & ~truth & ~f.held]
+    over = next(
         (g for g in GRID if not calm_denied.size or float(np.mean(calm_denied >= g)) <= DENIAL_OVERRIDE_BUDGET),
         GRID[-1],
     )
-    for threshold in (g for g in GRID if g <= over_denial):
-        says = _model_says(p, threshold, over_denial, denied, held)
-        false_rate = float(np.mean((rules | says)[~truth]))
-        if false_rate <= budget:
-            return Choice(threshold, over_denial, float(np.mean(says[truth])), false_rate)
-    raise RuntimeError("no threshold keeps the false rate within budget; the rules alone exceed it")
+    page = next((g for g in GRID if float(np.mean(_outcomes(p, f, g, g, over)[0][~truth])) <= PAGE_BUDGET), GRID[-1])
+    over = max(over, page)
+    review = next(
+        (g for g in GRID if g <= page and float(np.mean(_outcomes(p, f, page, g, over)[1])) <= REVIEW_BUDGET),
+        page,
+    )
+    return {"emergency": page, "emergency_review": review, "emergency_over_denial": over}
+
+
+def choose_crisis(p: Float, truth: Bool, rules: Bool, denied: Bool, silent: Bool) -> dict[str, float]:
+    """The override threshold over an explicit "no" first, then the lowest within FALSE_CRISIS_BUDGET."""
+    calm_denied = p[denied & ~truth & ~silent]
+    over = next(
+        (g for g in GRID if not calm_denied.size or float(np.mean(calm_denied >= g)) <= DENIAL_OVERRIDE_BUDGET),
+        GRID[-1],
+    )
+    for g in (g for g in GRID if g <= over):
+        says = ~silent & np.where(denied, p >= over, p >= g)
+        if float(np.mean((rules | says)[~truth])) <= FALSE_CRISIS_BUDGET:
+            return {"crisis": g, "crisis_over_denial": over}
+    raise RuntimeError("no crisis threshold keeps false crises within budget; the rules alone exceed it")
 
 
 def _rate(hits: Bool, mask: Bool) -> dict[str, float | int]:
@@ -232,63 +306,38 @@ def _rate(hits: Bool, mask: Bool) -> dict[str, float | int]:
     return {"hits": hit, "total": total, "rate": round(hit / total, 4) if total else 1.0}
 
 
-def _held(examples: Sequence[Example]) -> tuple[Bool, Bool]:
-    """Rows where TriageEngine.triage never counts the model's yes: for emergency, then for crisis."""
-    silent = np.array([not e.verdict.model_may_speak for e in examples])
-    return np.array([e.verdict.distress_held for e in examples]) | silent, silent
-
-
-def _policy_code(verdict: RuleVerdict, model_emergency: bool, crisis: bool, model_code: str) -> str:
-    """The code TriageEngine.triage gives, from the rules' reading and the model's out-of-fold answers."""
-    if verdict.emergency_code is not None:
-        return verdict.emergency_code
-    if crisis:
-        return "mental-health"
-    if verdict.cue_score >= CODE_CUE_STRONG or not verdict.model_may_speak:
-        return verdict.cue_code
-    return "other" if model_emergency else model_code
-
-
 def cross_validated_report(
-    examples: Sequence[Example], oof: OutOfFold, emergency: Choice, crisis: Choice
+    examples: Sequence[Example], p_emergency: Float, p_crisis: Float, oof: OutOfFold, thresholds: Thresholds
 ) -> dict[str, Any]:
-    """Out-of-fold numbers per language, for the model alone and for the policy (rules are tuned on these rows)."""
+    """Out-of-fold numbers per language, the policy replayed row by row (the rules are tuned on these rows)."""
+    decided = [
+        decide(
+            e.verdict,
+            Opinion(float(pe), float(pc), code, float(cp), thresholds) if e.verdict.model_may_speak else None,
+        )
+        for e, pe, pc, code, cp in zip(examples, p_emergency, p_crisis, oof.code, oof.code_probability, strict=True)
+    ]
     truth_e = np.array([e.row.emergency for e in examples])
     truth_c = np.array([e.row.crisis for e in examples])
     codes = np.array([e.row.service_code for e in examples])
     language = np.array([e.row.language for e in examples])
-    rules_e = np.array([e.verdict.emergency for e in examples])
-    rules_c = np.array([e.verdict.crisis for e in examples])
-    denied_e = np.array([e.verdict.danger_denied for e in examples])
-    denied_c = np.array([e.verdict.crisis_denied for e in examples])
-    held_e, held_c = _held(examples)
-    model_e = _model_says(oof.emergency, emergency.threshold, emergency.over_denial, denied_e, held_e)
-    model_c = _model_says(oof.crisis, crisis.threshold, crisis.over_denial, denied_c, held_c)
-    policy_c = rules_c | model_c
-    model_code = np.array(oof.code)
-    policy_code = np.array(
-        [
-            _policy_code(e.verdict, bool(e_model), bool(c), code)
-            for e, e_model, c, code in zip(examples, model_e, policy_c, oof.code, strict=True)
-        ]
-    )
+    paged = np.array([d.decision == "emergency" for d in decided])
+    reviewed = np.array([d.decision == "review" for d in decided])
+    crisis = np.array([d.crisis for d in decided])
+    code = np.array([d.service_code for d in decided])
     report: dict[str, Any] = {}
     for name in ("en", "es", "all"):
         rows = np.ones(len(examples), dtype=bool) if name == "all" else language == name
         calm = rows & ~truth_e
         report[name] = {
-            "model_alone": {
-                "emergency_recall": _rate(model_e, rows & truth_e),
-                "false_escalation": _rate(model_e, calm),
-                "crisis_recall": _rate(model_c, rows & truth_c),
-                "code_accuracy": _rate(model_code == codes, calm),
-            },
-            "policy": {
-                "emergency_recall": _rate(rules_e | model_e, rows & truth_e),
-                "false_escalation": _rate(rules_e | model_e, calm),
-                "crisis_recall": _rate(policy_c, rows & truth_c),
-                "code_accuracy": _rate(policy_code == codes, calm),
-            },
+            "emergency_recall": _rate(paged | reviewed, rows & truth_e),
+            "paged": _rate(paged, rows & truth_e),
+            "false_pages": _rate(paged, calm),
+            "review_rate": _rate(reviewed, rows),
+            "review_rate_calm": _rate(reviewed, calm),
+            "crisis_recall": _rate(crisis, rows & truth_c),
+            "code_accuracy": _rate(code == codes, calm),
+            "model_code_accuracy": _rate(np.array(oof.code) == codes, calm),
         }
     return report
 
@@ -305,42 +354,40 @@ def dumps(document: Mapping[str, Any]) -> str:
 
 
 def train(examples: Sequence[Example]) -> dict[str, Any]:
-    """Cross-validate, choose thresholds, fit on every row, and return the weights document."""
+    """Cross-validate, calibrate, choose thresholds, fit on every row, and return the weights document."""
     d = design(examples)
     groups = near_duplicate_groups(examples)
     print(f"{len(examples)} rows in {len(set(groups.tolist()))} near-duplicate groups", file=sys.stderr)
     oof = out_of_fold(examples, d, groups)
     truth_e = np.array([e.row.emergency for e in examples])
     truth_c = np.array([e.row.crisis for e in examples])
-    held_e, held_c = _held(examples)
-    emergency = choose(
-        oof.emergency,
-        truth_e,
-        np.array([e.verdict.emergency for e in examples]),
-        np.array([e.verdict.danger_denied for e in examples]),
-        FALSE_ESCALATION_BUDGET,
-        held_e,
-    )
-    crisis = choose(
-        oof.crisis,
-        truth_c,
-        np.array([e.verdict.crisis for e in examples]),
-        np.array([e.verdict.crisis_denied for e in examples]),
-        FALSE_CRISIS_BUDGET,
-        held_c,
-    )
-    thresholds = {
-        "emergency": emergency.threshold,
-        "emergency_over_denial": emergency.over_denial,
-        "crisis": crisis.threshold,
-        "crisis_over_denial": crisis.over_denial,
+    platts = {"emergency": platt(oof.emergency, truth_e), "crisis": platt(oof.crisis, truth_c)}
+    p_e = np.array([platts["emergency"].probability(float(z)) for z in oof.emergency])
+    p_c = np.array([platts["crisis"].probability(float(z)) for z in oof.crisis])
+    policy = _policy(examples)
+    silent = np.array([not e.verdict.model_may_speak for e in examples])
+    chosen = {
+        **choose_emergency(p_e, truth_e, policy),
+        **choose_crisis(
+            p_c,
+            truth_c,
+            np.array([e.verdict.crisis for e in examples]),
+            np.array([e.verdict.crisis_denied for e in examples]),
+            silent,
+        ),
     }
+    thresholds = Thresholds(**chosen)
     heads = fit_heads(d, examples, np.arange(len(examples)))
-    document = _document(heads, thresholds)
+    document = _document(heads, thresholds._asdict())
+    document["calibration"] = {
+        "emergency": {"platt": platts["emergency"]._asdict(), **calibration_report(oof.emergency, p_e, truth_e)},
+        "crisis": {"platt": platts["crisis"]._asdict(), **calibration_report(oof.crisis, p_c, truth_c)},
+    }
     document["featurizer"]["fingerprint"] = provenance.featurizer_fingerprint()
     document["about"] = (
         "Statistical second opinion for triage, written by `make triage-model`; do not edit by hand. "
-        "Logistic regressions over hashed words, word pairs and 3-5 letter pieces of words; weights by bucket."
+        "Logistic regressions over hashed words, word pairs and 3-5 letter pieces of words; weights by bucket; "
+        "Platt calibration fitted on out-of-fold scores."
     )
     document["training"] = {
         "files": list(provenance.TRAINING_FILES),
@@ -352,21 +399,28 @@ def train(examples: Sequence[Example]) -> dict[str, Any]:
         "kept_weights": KEEP,
         "decimals": DECIMALS,
         "folds": FOLDS,
-        "false_escalation_budget": FALSE_ESCALATION_BUDGET,
+        "page_budget": PAGE_BUDGET,
+        "review_budget": REVIEW_BUDGET,
         "false_crisis_budget": FALSE_CRISIS_BUDGET,
         "denial_override_budget": DENIAL_OVERRIDE_BUDGET,
     }
-    document["cross_validation"] = cross_validated_report(examples, oof, emergency, crisis)
+    document["cross_validation"] = cross_validated_report(examples, p_e, p_c, oof, thresholds)
     return document
 
 
-def _summary(report: Mapping[str, Any]) -> Iterable[str]:
+def _summary(document: Mapping[str, Any]) -> Iterable[str]:
+    report = document["cross_validation"]
     for name in ("en", "es", "all"):
-        for who in ("model_alone", "policy"):
-            m = report[name][who]
+        yield f"  {name:<3} " + "  ".join(
+            f"{k} {v['rate']:.1%} ({v['hits']}/{v['total']})" for k, v in report[name].items()
+        )
+    for head in ("emergency", "crisis"):
+        c = document["calibration"][head]
+        yield f"  {head} calibration: Brier {c['brier_uncalibrated']:.4f} uncalibrated, {c['brier']:.4f} after Platt"
+        for b in c["reliability"]:
             yield (
-                f"  {name:<3} {who:<11} "
-                + "  ".join(f"{k} {v['rate']:.1%} ({v['hits']}/{v['total']})" for k, v in m.items())
+                f"    p {b['from']:.1f}-{b['to']:.1f}: {b['rows']:>5} rows, mean {b['mean_probability']:.3f}, "
+                f"observed {b['observed']:.3f}"
             )
 
 
@@ -379,7 +433,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     document = train(load_examples())
     print(f"thresholds: {document['thresholds']}")
     print("cross-validated (out of fold):")
-    for line in _summary(document["cross_validation"]):
+    for line in _summary(document):
         print(line)
     text = dumps(document)
     table = document["table"]

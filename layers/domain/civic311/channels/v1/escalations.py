@@ -83,6 +83,10 @@ class DiversionAnswer(BaseModel):
     token: str
     service_code: str
     emergency: bool = Field(description="True if 311's own screening still found an emergency and alerted 911.")
+    decision: Literal["emergency", "review", "routine"] = Field(
+        default="routine",
+        description="311 screening: emergency (911 alerted), review (a call-taker looks within 2 minutes), routine.",
+    )
 
 
 class EscalationContext:
@@ -169,6 +173,7 @@ def build_router(context: EscalationContext) -> Router:
             token=receipt.token,
             service_code=service_code,
             emergency=receipt.emergency,
+            decision=receipt.decision,
         )
         return Response(status_code=201, body=answer, content_type="application/json")
 

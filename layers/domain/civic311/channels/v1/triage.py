@@ -26,17 +26,28 @@ class TriageQuestion(BaseModel):
 class TriageAnswer(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
-    emergency: bool = Field(description="Immediate danger to life or property, or a crime in progress: call 911.")
+    emergency: bool = Field(
+        description="Immediate danger to life or property, or a crime in progress: call 911. True exactly when "
+        "`decision` is emergency."
+    )
     crisis: bool = Field(description="Mental-health distress; without emergency it belongs to the 988 line.")
     service_code: str = Field(description="The best catalog code for the description.")
     language: Literal["en", "es"]
-    signals: list[str] = Field(description="The rules that fired, so staff can see why.")
+    signals: list[str] = Field(
+        description="The rules that fired, so staff can see why (`review:...` says why a call-taker must look)."
+    )
+    decision: Literal["emergency", "review", "routine"] = Field(
+        description="emergency: 911 dispatch is paged now; review: a cross-trained call-taker looks within 2 minutes "
+        "(signs without certainty); routine: a 311 request."
+    )
 
 
 def build_router() -> Router:
     router = Router()  # type: ignore[no-untyped-call]
 
-    @router.post("/v1/triage", tags=[TAG], summary="Screen a description for 911, crisis and service code")
+    @router.post(
+        "/v1/triage", tags=[TAG], summary="Screen a description for 911, a call-taker's review, crisis and service code"
+    )
     def screen(question: Annotated[TriageQuestion, Body()]) -> TriageAnswer:
         # The triage engine loads with the first question, not with the function: referrals do not need it.
         from civic311.triage import triage
