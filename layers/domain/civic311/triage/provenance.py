@@ -27,7 +27,7 @@ TRAINING_FILES = (
 )
 # Sets written apart from the rules, never trained or tuned on: `make eval` reports each one every time. A new
 # blind set is one more name here.
-HELD_OUT_FILES = ("redteam_holdout.jsonl", "fresh_holdout.jsonl")
+HELD_OUT_FILES = ("redteam_holdout.jsonl", "fresh_holdout.jsonl", "blind_a.jsonl", "blind_b.jsonl")
 
 
 def unlisted_sets(folder: Path = DATA_DIR) -> list[str]:
