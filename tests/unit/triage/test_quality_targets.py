@@ -147,5 +147,5 @@ def test_every_labelled_set_is_either_tuned_on_or_never_trained_on() -> None:
 
 def test_a_labelled_set_dropped_in_unlisted_is_noticed(tmp_path: Path) -> None:
     (tmp_path / "dev.jsonl").write_text("", encoding="utf-8")
-    (tmp_path / "blind_a.jsonl").write_text("", encoding="utf-8")
-    assert provenance.unlisted_sets(tmp_path) == ["blind_a.jsonl"]
+    (tmp_path / "unlisted_blind.jsonl").write_text("", encoding="utf-8")
+    assert provenance.unlisted_sets(tmp_path) == ["unlisted_blind.jsonl"]
