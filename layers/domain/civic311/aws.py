@@ -36,6 +36,15 @@ _CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 3},
 )
 
+# The 911 alert path retries by itself, within the invocation's remaining time (escalation/alerts.py):
+# one SDK attempt each, and timeouts short enough that a hanging SNS costs seconds, not minutes.
+ALERT_CONNECT_SECONDS = 1.0
+ALERT_READ_SECONDS = 2.0
+_ALERT_CONFIG = Config(
+    connect_timeout=ALERT_CONNECT_SECONDS,
+    read_timeout=ALERT_READ_SECONDS,
+    retries={"mode": "standard", "total_max_attempts": 1},
+)
 
 # AWS answers that mean "busy or briefly down": retrying later succeeds, and nothing was half-done.
 BUSY_CODES = frozenset(
@@ -61,10 +70,11 @@ def busy(error: BaseException) -> bool:
 
 
 @cache
-def _client(service: str) -> Any:
+def _client(service: str, alert_path: bool = False) -> Any:
     # boto3's default session is not thread-safe while clients are being created.
     with _build_lock:
-        return boto3.session.Session().client(service, config=_CONFIG)  # type: ignore[call-overload]
+        config = _ALERT_CONFIG if alert_path else _CONFIG
+        return boto3.session.Session().client(service, config=config)  # type: ignore[call-overload]
 
 
 def dynamodb() -> DynamoDBClient:
@@ -100,6 +110,12 @@ def cognito_idp_endpoint() -> tuple[str, str]:
 def sns() -> SNSClient:
     """SNS client."""
     client: SNSClient = _client("sns")
+    return client
+
+
+def alert_sns() -> SNSClient:
+    """SNS client for 911 alerts and on-call pages: one attempt, short timeouts (the caller retries)."""
+    client: SNSClient = _client("sns", alert_path=True)
     return client
 
 

@@ -15,10 +15,13 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict
 
-from civic311 import aws, clock
+from civic311 import aws, budget, clock
 from civic311.errors import DependencyUnavailable
 
 logger = Logger(child=True)
+
+# SNS refuses a Subject of 100 characters or more, or one with line breaks or control characters.
+SUBJECT_LIMIT = 99
 
 AlertKind = Literal["screened", "staff-escalation", "diversion", "unacknowledged"]
 
@@ -59,14 +62,38 @@ class EmergencyAlert(BaseModel):
     sent_at: str | None = None
 
     def subject(self) -> str:
-        where = self.location.address or (
-            f"{self.location.lat:.5f},{self.location.long:.5f}" if self.location.lat is not None else "unknown location"
-        )
-        return f"311 EMERGENCY {self.service_request_id}: {where}"[:100]
+        """A Subject SNS accepts whatever the caller typed: only our own ids, in printable ASCII, under 100."""
+        label = "UNACKNOWLEDGED 311 EMERGENCY" if self.kind == "unacknowledged" else "311 EMERGENCY"
+        text = f"{label} {self.service_request_id} ({self.service_code})"
+        return "".join(c for c in text if " " <= c <= "~")[:SUBJECT_LIMIT]
+
+
+class PoisonAlert(Exception):
+    """SNS refused the alert as invalid: sending the same message again cannot succeed."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+
+
+# Client errors that say the message itself is wrong. Throttling, outages, a disabled key or a missing
+# permission are not among them: those are fixed by waiting or by operators, and the alert stays pending.
+REFUSED_AS_INVALID = frozenset(
+    {"InvalidParameter", "InvalidParameterValue", "ParameterValueInvalid", "ValidationError", "ValidationException"}
+)
+# The longest one attempt can take (the alert client's connect and read timeouts).
+ATTEMPT_SECONDS = aws.ALERT_CONNECT_SECONDS + aws.ALERT_READ_SECONDS
+# What the invocation needs after the last attempt: give the lease back, record, answer the caller.
+SAFETY_MARGIN_SECONDS = 2.0
+
+
+def refused_as_invalid(error: BaseException) -> bool:
+    """Whether SNS refused the message itself (a poison alert), rather than being busy or misconfigured."""
+    return isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in REFUSED_AS_INVALID
 
 
 class AlertPublisher:
-    """Publishes alerts to the EmergencyAlert topic, retrying with exponential backoff and jitter."""
+    """Publishes alerts to the EmergencyAlert topic, retrying with backoff inside the invocation's time."""
 
     def __init__(
         self,
@@ -74,14 +101,22 @@ class AlertPublisher:
         attempts: int = 4,
         first_delay_seconds: float = 0.1,
         sleep: Callable[[float], None] = time.sleep,
+        deadline: Callable[[], float] = lambda: budget.deadline(SAFETY_MARGIN_SECONDS),
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.topic_arn = topic_arn
         self.attempts = attempts
         self.first_delay_seconds = first_delay_seconds
         self.sleep = sleep
+        self.deadline = deadline
+        self.monotonic = monotonic
 
-    def publish(self, alert: EmergencyAlert) -> str:
-        """Publish and return the SNS message id; DependencyUnavailable once every attempt failed."""
+    def publish(self, alert: EmergencyAlert, dedup_round: str | None = None) -> str:
+        """Publish and return the SNS message id.
+
+        DependencyUnavailable when no attempt succeeded in the time left (the alert stays pending);
+        PoisonAlert at once when SNS refuses the message as invalid.
+        """
         attributes = {
             "kind": alert.kind,
             "service_code": alert.service_code,
@@ -90,10 +125,20 @@ class AlertPublisher:
             "crisis": "true" if alert.crisis else "false",
             "severity": "emergency",
         }
+        if dedup_round is not None:
+            attributes["round"] = dedup_round
+        deadline = self.deadline()
         for attempt in range(1, self.attempts + 1):
+            if self.monotonic() + ATTEMPT_SECONDS > deadline:
+                # Another attempt could outlive the invocation; leave the alert pending for the next one.
+                logger.warning(
+                    "emergency alert publish stopped at the invocation's deadline",
+                    extra={"service_request_id": alert.service_request_id, "attempt": attempt},
+                )
+                break
             copy = alert.model_copy(update={"sent_at": clock.to_local_iso_ms(clock.now())})
             try:
-                response = aws.sns().publish(
+                response = aws.alert_sns().publish(
                     TopicArn=self.topic_arn,
                     Subject=alert.subject(),
                     Message=json.dumps(copy.model_dump(mode="json")),
@@ -102,13 +147,45 @@ class AlertPublisher:
                     },
                 )
                 return str(response["MessageId"])
-            except (ClientError, BotoCoreError) as error:
-                logger.warning(
-                    "emergency alert publish failed",
-                    extra={"service_request_id": alert.service_request_id, "attempt": attempt, "error": str(error)},
-                )
-                if attempt == self.attempts:
-                    break
-                # Full jitter: spread retries from many intakes so they do not hammer SNS together.
-                self.sleep(random.uniform(0, self.first_delay_seconds * 2 ** (attempt - 1)))  # noqa: S311
+            except ClientError as error:
+                if refused_as_invalid(error):
+                    detail = error.response.get("Error", {})
+                    raise PoisonAlert(str(detail.get("Code")), str(detail.get("Message", ""))[:300]) from error
+                self._failed(alert, attempt, error)
+            except BotoCoreError as error:
+                self._failed(alert, attempt, error)
+            if attempt == self.attempts:
+                break
+            # Full jitter: spread retries from many intakes so they do not hammer SNS together.
+            self.sleep(random.uniform(0, self.first_delay_seconds * 2 ** (attempt - 1)))  # noqa: S311
         raise DependencyUnavailable("the emergency alert could not be published yet; it stays pending and is retried")
+
+    @staticmethod
+    def _failed(alert: EmergencyAlert, attempt: int, error: Exception) -> None:
+        logger.warning(
+            "emergency alert publish failed",
+            extra={"service_request_id": alert.service_request_id, "attempt": attempt, "error": str(error)},
+        )
+
+
+class OnCallPager:
+    """Pages the on-call engineer through the OperationsTopic: for what no retry will fix."""
+
+    def __init__(self, topic_arn: str | None) -> None:
+        self.topic_arn = topic_arn
+
+    def page(self, subject: str, message: str) -> bool:
+        """Publish the page once (short timeouts); False if it could not be sent (the metric's alarm remains)."""
+        if not self.topic_arn:
+            logger.error("no operations topic to page", extra={"page": subject})
+            return False
+        try:
+            aws.alert_sns().publish(
+                TopicArn=self.topic_arn,
+                Subject="".join(c for c in subject if " " <= c <= "~")[:SUBJECT_LIMIT],
+                Message=message,
+            )
+        except (ClientError, BotoCoreError):
+            logger.exception("on-call page not sent", extra={"page": subject})
+            return False
+        return True

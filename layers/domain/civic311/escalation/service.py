@@ -26,7 +26,7 @@ from civic311 import clock, metrics
 from civic311.cases.models import AlertState, Contact, ServiceRequest
 from civic311.catalog import Language
 from civic311.errors import DependencyUnavailable, NotFound
-from civic311.escalation.alerts import AlertLocation, AlertPublisher, EmergencyAlert
+from civic311.escalation.alerts import AlertLocation, AlertPublisher, EmergencyAlert, OnCallPager, PoisonAlert
 from civic311.store.requests import RequestStore
 
 logger = Logger(child=True)
@@ -51,6 +51,11 @@ CRISIS_NOTICE: dict[Language, str] = {
     "en": "If you are struggling, you can call or text 988 any time, in English or Spanish.",
     "es": "Si está pasando por un momento difícil, puede llamar o enviar un texto al 988 a cualquier hora, en español.",
 }
+
+
+def raised(request: ServiceRequest) -> None:
+    """Count a new emergency alert before anything is published, so a hang cannot hide it from the alarms."""
+    metrics.count("EmergencyAlertsRaised", channel=request.channel.value)
 
 
 def alert_for(request: ServiceRequest, contact: Contact | None) -> EmergencyAlert:
@@ -85,11 +90,18 @@ class Escalation:
         publisher: AlertPublisher,
         clock_now: Callable[[], datetime] = clock.now,
         sleep: Callable[[float], None] = time.sleep,
+        pager: OnCallPager | None = None,
     ) -> None:
         self.store = store
         self.publisher = publisher
+        self.pager = pager or OnCallPager(None)
         self.clock_now = clock_now
         self.sleep = sleep
+
+    @classmethod
+    def for_topics(cls, store: RequestStore, alert_topic_arn: str, operations_topic_arn: str | None) -> Escalation:
+        """Alerts to the EmergencyAlert topic; pages for poison alerts to the OperationsTopic."""
+        return cls(store, AlertPublisher(alert_topic_arn), pager=OnCallPager(operations_topic_arn))
 
     def lease_until(self) -> datetime:
         """Until when a publisher that takes the lease now may publish."""
@@ -100,6 +112,9 @@ class Escalation:
         alert = alert_for(request, contact)
         try:
             message_id = self.publisher.publish(alert)
+        except PoisonAlert as poison:
+            self._poisoned(request, poison)
+            return False
         except DependencyUnavailable:
             metrics.count("EmergencyAlertPublishFailed", channel=request.channel.value)
             logger.error(
@@ -116,12 +131,15 @@ class Escalation:
         claimed, request = self.store.claim_alert(request_id, self.clock_now(), self.lease_until())
         if request.alert is None:
             return "none"
-        if request.alert.status == "delivered":
-            return "delivered"
+        if request.alert.status in ("delivered", "poison"):
+            return request.alert.status
         if not claimed:
             raise DependencyUnavailable("another attempt is publishing this emergency alert; retry shortly")
         try:
             message_id = self.publisher.publish(alert_for(request, self.store.get_contact(request_id)))
+        except PoisonAlert as poison:
+            self._poisoned(request, poison)
+            return "poison"
         except DependencyUnavailable:
             self._release(request_id)
             raise
@@ -139,7 +157,29 @@ class Escalation:
             request_id, state, EMERGENCY_NOTICE[current.language], self.clock_now(), self.lease_until()
         )
         metrics.count("Escalations", channel=request.channel.value, service_code=request.service_code)
+        raised(request)
         return request, self.send(request, self.store.get_contact(request_id))
+
+    def _poisoned(self, request: ServiceRequest, poison: PoisonAlert) -> None:
+        """SNS refuses this alert as invalid: page on-call now, and take it off the pending list for good."""
+        request_id = request.service_request_id
+        metrics.count("EmergencyAlertsPoisoned", channel=request.channel.value)
+        logger.error(
+            "emergency alert refused as invalid", extra={"service_request_id": request_id, "error": str(poison)}
+        )
+        self.pager.page(
+            f"911 alert for request {request_id} refused by SNS",
+            (
+                f"SNS refused the 911 alert for service request {request_id} as invalid ({poison}). "
+                "Retrying cannot fix it. Call 911 dispatch with the request (staff console) now, "
+                "then fix the cause."
+            ),
+        )
+        try:
+            self.store.alert_poisoned(request_id, str(poison)[:500], self.clock_now())
+        except (ClientError, BotoCoreError):
+            # Still pending: the next attempt is refused the same way and tries to record it again.
+            logger.exception("poison alert not recorded", extra={"service_request_id": request_id})
 
     def _record(self, request_id: str, message_id: str) -> None:
         for attempt in range(1, _RECORD_ATTEMPTS + 1):

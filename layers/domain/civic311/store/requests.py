@@ -511,6 +511,32 @@ class RequestStore:
             },
         )
 
+    def alert_poisoned(self, request_id: str, error: str, at: datetime) -> None:
+        """SNS refused the alert as invalid: record why, and take it off the pending list so it blocks nothing."""
+        try:
+            self._poison(request_id, error, at)
+        except ClientError as failure:
+            # Recorded already, or delivered by another attempt in the meantime: nothing to do.
+            if failure.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def _poison(self, request_id: str, error: str, at: datetime) -> None:
+        aws.dynamodb().update_item(
+            TableName=self.table_name,
+            Key=_key(request_id),
+            UpdateExpression=(
+                "SET alert.#status = :poison, alert.#error = :error, updated_at = :at REMOVE pending_alert, alert_lease"
+            ),
+            ConditionExpression="alert.#status = :pending",
+            ExpressionAttributeNames={"#status": "status", "#error": "error"},
+            ExpressionAttributeValues={
+                ":poison": to_value("poison"),
+                ":pending": to_value("pending"),
+                ":error": to_value(error),
+                ":at": to_value(to_storage(at)),
+            },
+        )
+
     def claim_alert(self, request_id: str, now: datetime, until: datetime) -> tuple[bool, ServiceRequest]:
         """Take the right to publish the request's pending alert until `until`, if nobody holds it now.
 

@@ -25,7 +25,6 @@ from civic311 import aws, clock, metrics
 from civic311.cases.models import RequestUpdate, ServiceRequest, Status, UpdateStatus
 from civic311.catalog import load_catalog
 from civic311.errors import DependencyUnavailable, InvalidInput, NotFound
-from civic311.escalation.alerts import AlertPublisher
 from civic311.escalation.service import CRISIS_NOTICE, Escalation, alert_for
 from civic311.settings import WorkflowSettings
 from civic311.store.requests import RequestStore
@@ -68,7 +67,9 @@ class WorkflowSteps:
 
     @cached_property
     def escalation(self) -> Escalation:
-        return Escalation(self.requests, AlertPublisher(self.settings.emergency_alert_topic_arn))
+        return Escalation.for_topics(
+            self.requests, self.settings.emergency_alert_topic_arn, self.settings.operations_topic_arn
+        )
 
     @cached_property
     def geocoder(self) -> Geocoder:
