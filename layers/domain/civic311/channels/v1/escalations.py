@@ -22,6 +22,7 @@ from civic311.channels.http import invalid_input
 from civic311.channels.v1.staff import staff_caller
 from civic311.settings import StaffApiSettings
 from civic311.store.requests import RequestStore
+from civic311.workflow.resume import resume
 
 if TYPE_CHECKING:
     from civic311.cases.intake import Intake
@@ -141,6 +142,11 @@ def build_router(context: EscalationContext) -> Router:
         caller = staff_caller(event())
         caller.require_any(ESCALATING_GROUPS, "escalating to 911")
         request, delivered = context.escalation.escalate(service_request_id, body.reason, caller.subject)
+        # Into the acknowledgement loop: a workflow parked for a staff resolution moves on to it now; one not yet
+        # parked finds the escalation when it parks (the store refuses its token), or routes it there in Triage.
+        token, _ = context.requests.tokens(service_request_id)
+        if token:
+            resume(token, {"escalated": True, "escalated_by": caller.subject})
         status: Literal["pending", "delivered", "poison"] = "delivered"
         if not delivered:
             # Pending (retried) or poison (on-call paged): the stored state says which.
