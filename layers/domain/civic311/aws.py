@@ -6,6 +6,7 @@ The SDK reads AWS_ENDPOINT_URL itself, so the same code talks to AWS or to the l
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,18 @@ _CONFIG = Config(
     connect_timeout=2,
     read_timeout=5,
     retries={"mode": "standard", "max_attempts": 3},
+)
+
+# The phone line answers Amazon Connect, which waits at most the flow's InvocationTimeLimitSeconds (6 s in
+# template.yaml, under Connect's 8 s cap) and the ConnectFunction's 6 s timeout: one SDK call, retried once,
+# must fit inside that (2 x (0.5 + 2) s plus at most 1 s of backoff). The template sets SDK_BUDGET=phone there.
+PHONE_CONNECT_SECONDS = 0.5
+PHONE_READ_SECONDS = 2.0
+PHONE_ATTEMPTS = 2
+_PHONE_CONFIG = Config(
+    connect_timeout=PHONE_CONNECT_SECONDS,
+    read_timeout=PHONE_READ_SECONDS,
+    retries={"mode": "standard", "total_max_attempts": PHONE_ATTEMPTS},
 )
 
 # The 911 alert path retries by itself, within the invocation's remaining time (escalation/alerts.py):
@@ -73,7 +86,7 @@ def busy(error: BaseException) -> bool:
 def _client(service: str, alert_path: bool = False) -> Any:
     # boto3's default session is not thread-safe while clients are being created.
     with _build_lock:
-        config = _ALERT_CONFIG if alert_path else _CONFIG
+        config = _ALERT_CONFIG if alert_path else _PHONE_CONFIG if os.environ.get("SDK_BUDGET") == "phone" else _CONFIG
         return boto3.session.Session().client(service, config=config)  # type: ignore[call-overload]
 
 
