@@ -399,7 +399,7 @@ class CallSimulator:
         if self.external.get("result") == "created" and self.external.get("request_id"):
             self.ending.request_id = self.external["request_id"]
         if attributes.get("operation") == "emergency" and self.external.get("result") == "alerted":
-            self._alerted(self.external.get("request_id"))
+            self._alerted(None)
         if self.external.get("result") == "emergency" and self.external.get("request_id"):
             self.ending.request_id = self.external["request_id"]
             self._alerted(self.external["request_id"])
@@ -408,7 +408,7 @@ class CallSimulator:
     def _invoke_in_background(self, arn: str, event: dict[str, Any], operation: str) -> None:
         answer = self._invoke(arn, event)
         if operation == "emergency" and answer is not None and answer.get("result") == "alerted":
-            self._alerted(str(answer.get("request_id") or "") or None)
+            self._alerted(None)
 
     def _alerted(self, request_id: str | None) -> None:
         self.ending.alerted = True
