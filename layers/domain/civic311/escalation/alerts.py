@@ -38,9 +38,10 @@ class AlertLocation(BaseModel):
 class EmergencyAlert(BaseModel):
     """What dispatch gets. `alert_id` is stable per request, so a repeated delivery can be recognised.
 
-    `sent_at` is when this copy was published: SNS delivers at least once, so a publish whose answer was
-    lost (a timeout after SNS accepted it) arrives twice with the same `sent_at`; 311 itself publishes a
-    request's alert again only if SNS refused it, and only after the lease of the attempt before lapsed.
+    `sent_at` is when this copy was made; every attempt of one publish sends the same copy. SNS delivers at
+    least once, so a publish whose answer was lost (a timeout after SNS accepted it) arrives twice with the
+    same `sent_at`; 311 publishes a new copy only in a later attempt to deliver a pending alert, and only
+    after the lease of the attempt before lapsed.
     """
 
     model_config = ConfigDict(defer_build=True)
@@ -83,8 +84,10 @@ REFUSED_AS_INVALID = frozenset(
 )
 # The longest one attempt can take (the alert client's connect and read timeouts).
 ATTEMPT_SECONDS = aws.ALERT_CONNECT_SECONDS + aws.ALERT_READ_SECONDS
-# What the invocation needs after the last attempt: give the lease back, record, answer the caller.
+# What the invocation needs after the last attempt: give the lease back, record, answer the caller. The first
+# attempt, the one most likely to succeed, may use more of the time than the retries.
 SAFETY_MARGIN_SECONDS = 2.0
+FIRST_ATTEMPT_MARGIN_SECONDS = 0.5
 
 
 def refused_as_invalid(error: BaseException) -> bool:
@@ -101,14 +104,14 @@ class AlertPublisher:
         attempts: int = 4,
         first_delay_seconds: float = 0.1,
         sleep: Callable[[float], None] = time.sleep,
-        deadline: Callable[[], float] = lambda: budget.deadline(SAFETY_MARGIN_SECONDS),
+        invocation_end: Callable[[], float] = lambda: budget.deadline(0),
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.topic_arn = topic_arn
         self.attempts = attempts
         self.first_delay_seconds = first_delay_seconds
         self.sleep = sleep
-        self.deadline = deadline
+        self.invocation_end = invocation_end
         self.monotonic = monotonic
 
     def publish(self, alert: EmergencyAlert, dedup_round: str | None = None) -> str:
@@ -127,21 +130,25 @@ class AlertPublisher:
         }
         if dedup_round is not None:
             attributes["round"] = dedup_round
-        deadline = self.deadline()
+        end = self.invocation_end()
+        # One copy for every attempt of this call: an attempt whose answer was lost (a read timeout after SNS
+        # accepted it) is sent again as the same copy, which dispatch recognises, as when the SDK retried.
+        copy = alert.model_copy(update={"sent_at": clock.to_local_iso_ms(clock.now())})
+        message = json.dumps(copy.model_dump(mode="json"))
         for attempt in range(1, self.attempts + 1):
-            if self.monotonic() + ATTEMPT_SECONDS > deadline:
+            margin = FIRST_ATTEMPT_MARGIN_SECONDS if attempt == 1 else SAFETY_MARGIN_SECONDS
+            if self.monotonic() + ATTEMPT_SECONDS + margin > end:
                 # Another attempt could outlive the invocation; leave the alert pending for the next one.
                 logger.warning(
                     "emergency alert publish stopped at the invocation's deadline",
                     extra={"service_request_id": alert.service_request_id, "attempt": attempt},
                 )
                 break
-            copy = alert.model_copy(update={"sent_at": clock.to_local_iso_ms(clock.now())})
             try:
                 response = aws.alert_sns().publish(
                     TopicArn=self.topic_arn,
                     Subject=alert.subject(),
-                    Message=json.dumps(copy.model_dump(mode="json")),
+                    Message=message,
                     MessageAttributes={
                         key: {"DataType": "String", "StringValue": value} for key, value in attributes.items()
                     },
