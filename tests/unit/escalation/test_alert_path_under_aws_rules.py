@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ReadTimeoutError
 
 from civic311 import aws, budget, clock
 from civic311.cases.models import AlertState, Channel, Place, Screening, ServiceRequest
@@ -366,3 +366,39 @@ def test_dispatch_subscriptions_have_a_dead_letter_queue_and_alarms_on_failed_de
     depth = resources["DispatchDeadLetterAlarm"]["Properties"]
     assert depth["MetricName"] == "ApproximateNumberOfMessagesVisible"
     assert "DispatchDeadLetterQueue" in str(depth["Dimensions"])
+
+
+class AnswerLostSns:
+    """SNS that accepts the first publish but whose answer never arrives (a read timeout), then answers."""
+
+    def __init__(self) -> None:
+        self.real = aws.alert_sns()
+        self.calls = 0
+
+    def publish(self, **request: Any) -> Any:
+        self.calls += 1
+        answer = self.real.publish(**request)
+        if self.calls == 1:
+            raise ReadTimeoutError(endpoint_url="https://sns.us-west-2.amazonaws.com")
+        return answer
+
+
+def test_a_copy_whose_answer_was_lost_is_sent_again_as_the_same_copy_not_a_second_alert(
+    stack: InProcessStack, dispatch_queue: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = RequestStore(stack.output("ServiceRequestsTableName"))
+    request = pending_emergency(store, "3300000001")
+    lost = AnswerLostSns()
+    monkeypatch.setattr(aws, "alert_sns", lambda: lost)
+    escalation = Escalation.for_topics(store, stack.output("EmergencyAlertTopicArn"), None)
+    escalation.publisher.attempts = 1
+    assert escalation.send(request, None) is False
+    stored = store.get(request.service_request_id)
+    assert stored is not None
+    assert stored.alert is not None
+    assert stored.alert.unconfirmed_copy is not None
+    # The workflow (or the sweeper) delivers it: the same copy again, which dispatch drops as a repeat.
+    assert escalation.ensure_delivered(request.service_request_id) == "delivered"
+    copies = [alert for alert in received(stack, dispatch_queue) if alert["service_request_id"] == "3300000001"]
+    assert len(copies) == 2
+    assert len({alert["sent_at"] for alert in copies}) == 1

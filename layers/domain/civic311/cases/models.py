@@ -171,6 +171,9 @@ class AlertState(BaseModel):
     error: str | None = Field(default=None, description="Why SNS refused a poison alert (on-call was paged).")
     acknowledged_by: str | None = None
     acknowledged_at: datetime | None = None
+    unconfirmed_copy: str | None = Field(
+        default=None, description="sent_at of a copy SNS may have received (its answer timed out); sent again as is."
+    )
 
 
 UpdateStatus = Literal["open", "in_progress", "action_scheduled", "referred", "duplicate", "closed"]

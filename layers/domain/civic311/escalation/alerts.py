@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from aws_lambda_powertools import Logger
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError
 from pydantic import BaseModel, ConfigDict
 
 from civic311 import aws, budget, clock
@@ -67,6 +67,21 @@ class EmergencyAlert(BaseModel):
         label = "UNACKNOWLEDGED 311 EMERGENCY" if self.kind == "unacknowledged" else "311 EMERGENCY"
         text = f"{label} {self.service_request_id} ({self.service_code})"
         return "".join(c for c in text if " " <= c <= "~")[:SUBJECT_LIMIT]
+
+
+class AlertUnconfirmed(DependencyUnavailable):
+    """No attempt was confirmed, and one may have reached SNS (its answer timed out): `sent_at` names that copy,
+    so the next attempt sends the same copy again rather than a second one."""
+
+    def __init__(self, sent_at: str) -> None:
+        super().__init__(
+            "the emergency alert is not confirmed yet; it stays pending and is sent again as the same copy"
+        )
+        self.sent_at = sent_at
+
+
+# Errors raised before the request left this machine: SNS cannot have received the message.
+_NOT_SENT = (ConnectTimeoutError, EndpointConnectionError)
 
 
 class PoisonAlert(Exception):
@@ -133,8 +148,10 @@ class AlertPublisher:
         end = self.invocation_end()
         # One copy for every attempt of this call: an attempt whose answer was lost (a read timeout after SNS
         # accepted it) is sent again as the same copy, which dispatch recognises, as when the SDK retried.
-        copy = alert.model_copy(update={"sent_at": clock.to_local_iso_ms(clock.now())})
+        # A copy an earlier attempt may have delivered (alert_for sets it) is sent again as it was.
+        copy = alert if alert.sent_at else alert.model_copy(update={"sent_at": clock.to_local_iso_ms(clock.now())})
         message = json.dumps(copy.model_dump(mode="json"))
+        ambiguous = False
         for attempt in range(1, self.attempts + 1):
             margin = FIRST_ATTEMPT_MARGIN_SECONDS if attempt == 1 else SAFETY_MARGIN_SECONDS
             if self.monotonic() + ATTEMPT_SECONDS + margin > end:
@@ -161,10 +178,13 @@ class AlertPublisher:
                 self._failed(alert, attempt, error)
             except BotoCoreError as error:
                 self._failed(alert, attempt, error)
+                ambiguous = ambiguous or not isinstance(error, _NOT_SENT)
             if attempt == self.attempts:
                 break
             # Full jitter: spread retries from many intakes so they do not hammer SNS together.
             self.sleep(random.uniform(0, self.first_delay_seconds * 2 ** (attempt - 1)))  # noqa: S311
+        if ambiguous and copy.sent_at:
+            raise AlertUnconfirmed(copy.sent_at)
         raise DependencyUnavailable("the emergency alert could not be published yet; it stays pending and is retried")
 
     @staticmethod

@@ -26,7 +26,14 @@ from civic311 import clock, metrics
 from civic311.cases.models import AlertState, Contact, ServiceRequest
 from civic311.catalog import Language
 from civic311.errors import DependencyUnavailable, NotFound
-from civic311.escalation.alerts import AlertLocation, AlertPublisher, EmergencyAlert, OnCallPager, PoisonAlert
+from civic311.escalation.alerts import (
+    AlertLocation,
+    AlertPublisher,
+    AlertUnconfirmed,
+    EmergencyAlert,
+    OnCallPager,
+    PoisonAlert,
+)
 from civic311.store.requests import RequestStore
 
 logger = Logger(child=True)
@@ -78,6 +85,7 @@ def alert_for(request: ServiceRequest, contact: Contact | None) -> EmergencyAler
         reported_at=clock.to_local_iso(request.requested_at),
         escalated_by=request.alert.escalated_by,
         reason=request.alert.reason,
+        sent_at=request.alert.unconfirmed_copy,
     )
 
 
@@ -115,12 +123,12 @@ class Escalation:
         except PoisonAlert as poison:
             self._poisoned(request, poison)
             return False
-        except DependencyUnavailable:
+        except DependencyUnavailable as failure:
             metrics.count("EmergencyAlertPublishFailed", channel=request.channel.value)
             logger.error(
                 "emergency alert pending after retries", extra={"service_request_id": request.service_request_id}
             )
-            self._release(request.service_request_id)
+            self._release(request.service_request_id, failure)
             return False
         metrics.count("EmergencyAlertsSent", channel=request.channel.value, kind=alert.kind)
         self._record(request.service_request_id, message_id)
@@ -140,8 +148,8 @@ class Escalation:
         except PoisonAlert as poison:
             self._poisoned(request, poison)
             return "poison"
-        except DependencyUnavailable:
-            self._release(request_id)
+        except DependencyUnavailable as failure:
+            self._release(request_id, failure)
             raise
         metrics.count("EmergencyAlertsSent", channel=request.channel.value, kind=request.alert.kind)
         self._record(request_id, message_id)
@@ -194,9 +202,10 @@ class Escalation:
                     return
                 self.sleep(random.uniform(0, _RECORD_FIRST_DELAY_SECONDS * 2**attempt))  # noqa: S311
 
-    def _release(self, request_id: str) -> None:
+    def _release(self, request_id: str, failure: DependencyUnavailable) -> None:
+        unconfirmed = failure.sent_at if isinstance(failure, AlertUnconfirmed) else None
         try:
-            self.store.release_alert(request_id)
+            self.store.release_alert(request_id, unconfirmed)
         except (ClientError, BotoCoreError):
             # The lease lapses by itself; the next attempt only waits a little longer.
             logger.warning("alert lease not released", extra={"service_request_id": request_id})

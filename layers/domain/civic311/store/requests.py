@@ -648,13 +648,25 @@ class RequestStore:
             return False, _to_request(from_item(current))
         return True, _to_request(from_item(response["Attributes"]))
 
-    def release_alert(self, request_id: str) -> None:
-        """Give up the right to publish a pending alert (the attempt failed), so the next one need not wait."""
+    def release_alert(self, request_id: str, unconfirmed_copy: str | None = None) -> None:
+        """Give up the right to publish a pending alert (the attempt failed), so the next one need not wait.
+
+        `unconfirmed_copy`: the sent_at of a copy SNS may have received, for the next attempt to send again.
+        """
+        if unconfirmed_copy is None:
+            aws.dynamodb().update_item(
+                TableName=self.table_name,
+                Key=_key(request_id),
+                UpdateExpression="REMOVE alert_lease",
+                ConditionExpression="attribute_exists(pk)",
+            )
+            return
         aws.dynamodb().update_item(
             TableName=self.table_name,
             Key=_key(request_id),
-            UpdateExpression="REMOVE alert_lease",
-            ConditionExpression="attribute_exists(pk)",
+            UpdateExpression="SET alert.unconfirmed_copy = :copy REMOVE alert_lease",
+            ConditionExpression="attribute_exists(alert)",
+            ExpressionAttributeValues={":copy": to_value(unconfirmed_copy)},
         )
 
     def escalate(

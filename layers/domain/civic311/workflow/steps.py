@@ -262,6 +262,7 @@ class WorkflowSteps:
             return {"realerted": False, "round": round_id}
         again = alert_for(request, self.requests.get_contact(request.service_request_id))
         again.kind = "unacknowledged"
+        again.sent_at = None  # a new message, not a repeat of a first alert's unconfirmed copy
         try:
             self.escalation.publisher.publish(again, dedup_round=round_id)
         except PoisonAlert as poison:
