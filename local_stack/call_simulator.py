@@ -22,6 +22,7 @@ import json
 import re
 import secrets
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -55,6 +56,8 @@ SILENCE = "(silence)"
 LINE_NUMBER = "+15205550111"  # the number the caller dialled (fictional)
 INSTANCE_ARN = f"arn:aws:connect:{REGION}:{ACCOUNT_ID}:instance/00000000-0000-4000-8000-000000000311"
 MAX_STEPS = 500
+# How long the simulator waits, after the call, for asynchronous invocations to finish.
+BACKGROUND_SECONDS = 30
 _PATH_IN_TEXT = re.compile(r"\$\.[A-Za-z]+(?:\.[A-Za-z0-9_-]+|\.\['[^']+'\])*")
 _DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 
@@ -76,6 +79,8 @@ class Ending:
     request_id: str | None = None
     alerted: bool = False
     transcript: list[str] = field(default_factory=list)
+    # What happened, in order: "transfer", and "alerted" when the 911 alert's invocation answered.
+    timeline: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
         what = {"transfer": f"transferred to {self.target}", "queue": f"queued for {self.target}"}.get(
@@ -193,6 +198,7 @@ class CallSimulator:
         self.loops: dict[str, int] = {}
         self.queue: str | None = None
         self.ending = Ending()
+        self.background: list[threading.Thread] = []
 
     def _bot_alias(self) -> str | None:
         for action in self.flow["Actions"]:
@@ -207,6 +213,7 @@ class CallSimulator:
         current: str | None = self.flow["StartAction"]
         for _ in range(MAX_STEPS):
             if current is None:
+                self._finish_background()
                 return self.ending
             action = self.actions[current]
             handler = getattr(self, f"_do_{action['Type']}", None)
@@ -367,6 +374,14 @@ class CallSimulator:
             for name, value in (parameters.get("LambdaInvocationAttributes") or {}).items()
         }
         event = self._contact_flow_event(attributes)
+        if parameters.get("InvocationType", "SYNCHRONOUS") == "ASYNCHRONOUS":
+            # Connect routes the contact on at once; the answer is not read ($.External keeps its value).
+            operation = attributes.get("operation", "")
+            self.note(f"{operation or 'the function'} runs asynchronously; the flow goes on")
+            worker = threading.Thread(target=self._invoke_in_background, args=(arn, event, operation), daemon=True)
+            worker.start()
+            self.background.append(worker)
+            return "next", None
         started = time.perf_counter()
         answer = self._invoke(arn, event)
         elapsed = time.perf_counter() - started
@@ -385,11 +400,29 @@ class CallSimulator:
         if self.external.get("result") == "created" and self.external.get("request_id"):
             self.ending.request_id = self.external["request_id"]
         if attributes.get("operation") == "emergency" and self.external.get("result") == "alerted":
-            self.ending.alerted = True
+            self._alerted(None)
         if self.external.get("result") == "emergency" and self.external.get("request_id"):
             self.ending.request_id = self.external["request_id"]
-            self.ending.alerted = True
+            self._alerted(self.external["request_id"])
         return "next", None
+
+    def _invoke_in_background(self, arn: str, event: dict[str, Any], operation: str) -> None:
+        answer = self._invoke(arn, event)
+        if operation == "emergency" and answer is not None and answer.get("result") == "alerted":
+            self._alerted(None)
+
+    def _alerted(self, request_id: str | None) -> None:
+        self.ending.alerted = True
+        self.ending.timeline.append("alerted")
+        if request_id and self.ending.request_id is None:
+            self.ending.request_id = request_id
+
+    def _finish_background(self) -> None:
+        """Wait for asynchronous invocations (Lambda finishes them after the call), so the ending tells all."""
+        for worker in self.background:
+            worker.join(timeout=BACKGROUND_SECONDS)
+            if worker.is_alive():
+                self.note(f"an asynchronous invocation was still running after {BACKGROUND_SECONDS} s")
 
     def _do_Compare(self, parameters: dict[str, Any]) -> tuple[str, str | None]:
         return "condition", self.value_of(str(parameters["ComparisonValue"]))
@@ -439,6 +472,7 @@ class CallSimulator:
             return "error", "CallFailed"
         self.note(f"transferring the caller to {number}")
         self.ending.kind, self.ending.target = "transfer", number
+        self.ending.timeline.append("transfer")
         if parameters.get("ContinueFlowExecution", "True") == "False":
             return "end", None
         return "next", None  # the flow resumes when the third party hangs up

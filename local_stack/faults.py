@@ -4,6 +4,7 @@ Tests (and anyone poking at a running stack) register faults over HTTP at `<aws_
 
     POST   {"service": "sns", "operation": "Publish", "count": 20}        the next 20 publishes fail
     POST   {"service": "dynamodb", "operation": "PutItem", "probability": 0.3, "error": "throttling"}
+    POST   {"service": "sns", "operation": "Publish", "error": "hang", "hang_seconds": 60}   accept, never answer
     GET    the faults in force, with how many calls each has failed
     DELETE remove them all
 
@@ -17,6 +18,7 @@ import io
 import json
 import random
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -51,7 +53,10 @@ _ERRORS: dict[str, tuple[int, dict[str, str]]] = {
 class FaultSpec(BaseModel):
     service: str = Field(description="The SigV4 service name, e.g. sns, dynamodb, states, lambda.")
     operation: str | None = Field(default=None, description="e.g. Publish, PutItem; all operations when omitted.")
-    error: str = Field(default="throttling", pattern="^(throttling|unavailable|internal)$")
+    error: str = Field(default="throttling", pattern="^(throttling|unavailable|internal|hang)$")
+    hang_seconds: float = Field(
+        default=60, gt=0, le=600, description="For error 'hang': how long the call is held without an answer."
+    )
     count: int | None = Field(default=None, ge=1, description="Fail this many matching calls, then stop.")
     probability: float | None = Field(default=None, gt=0, le=1, description="Fail each matching call with this chance.")
     match: str | None = Field(default=None, description="Only calls whose body contains this text (e.g. a topic ARN).")
@@ -163,7 +168,13 @@ class FaultInjector:
     def _fail(
         self, fault: _Fault, service: str, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
-        status, codes = _ERRORS[fault.spec.error]
+        if fault.spec.error == "hang":
+            # The connection is accepted and then nothing comes back, as from a dependency that hangs:
+            # the client's read timeout, not an error answer, is what ends the call.
+            time.sleep(fault.spec.hang_seconds)
+            status, codes = _ERRORS["unavailable"]
+        else:
+            status, codes = _ERRORS[fault.spec.error]
         request_id = str(uuid.uuid4())
         reason = {400: "Bad Request", 500: "Internal Server Error", 503: "Service Unavailable"}[status]
         if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):

@@ -31,7 +31,10 @@ def _settings() -> "ConnectSettings":
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], lambda_context: LambdaContext) -> dict[str, Any]:
     global _context
+    from civic311 import budget
     from civic311.channels.phone import lex
+
+    budget.bind(lambda_context)
 
     if lex.is_lex_event(event):
         return lex.close_with_transcript(event)

@@ -6,6 +6,7 @@ from aws_lambda_powertools.event_handler import CORSConfig
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from civic311 import budget
 from civic311.channels.http import RestApi, install_error_handling
 from civic311.channels.open311.routes import Open311Context, build_router
 from civic311.logs import function_logger
@@ -21,5 +22,6 @@ app.include_router(build_router(context))
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def handler(event: dict[str, Any], lambda_context: LambdaContext) -> dict[str, Any]:
+    budget.bind(lambda_context)
     context.bind_lambda_context(lambda_context)
     return app.resolve(event, lambda_context)

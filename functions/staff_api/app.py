@@ -5,6 +5,7 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from civic311 import budget
 from civic311.channels.http import RestApi, install_error_handling
 from civic311.channels.v1 import escalations, gaps, requests, shelters
 from civic311.logs import function_logger
@@ -22,4 +23,5 @@ app.include_router(requests.build_router(requests.RequestsContext(settings)))
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def handler(event: dict[str, Any], lambda_context: LambdaContext) -> dict[str, Any]:
+    budget.bind(lambda_context)
     return app.resolve(event, lambda_context)

@@ -4,7 +4,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from civic311.escalation.alerts import AlertPublisher
+from civic311 import budget
 from civic311.escalation.service import Escalation
 from civic311.logs import function_logger
 from civic311.settings import SweeperSettings
@@ -17,11 +17,12 @@ settings = SweeperSettings.from_environment()
 store = RequestStore(settings.service_requests_table)
 sweeper = Sweeper(
     store=store,
-    escalation=Escalation(store, AlertPublisher(settings.emergency_alert_topic_arn)),
+    escalation=Escalation.for_topics(store, settings.emergency_alert_topic_arn, settings.operations_topic_arn),
     starter=WorkflowStarter(settings.call_workflow_arn),
 )
 
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], lambda_context: LambdaContext) -> dict[str, Any]:
+    budget.bind(lambda_context)
     return sweeper.sweep().model_dump()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -143,3 +145,147 @@ def test_triage_over_http(local_stack: RunningStack) -> None:
     assert answer.status_code == 200
     assert answer.json()["emergency"] is True
     assert answer.json()["language"] == "es"
+
+
+# 200 characters over three lines, as a resident may paste an address into an app.
+THREE_LINE_ADDRESS = (
+    "1200 E Speedway Blvd\nApt 4, rear building past the laundry room and the second gate\n"
+    "Tucson AZ 85719, near the bus stop across from the pharmacy on the north side of the road, "
+    "by the big blue door, 2nd"
+)
+# AWS's rule for an SNS Subject: ASCII, starting with a letter, number or punctuation, no control characters, < 100.
+SNS_SUBJECT = re.compile(r"[A-Za-z0-9!-/:-@\[-`{-~][ -~]{0,98}")
+
+
+@pytest.fixture
+def envelope_queue(local_stack: RunningStack) -> Iterator[str]:
+    """A queue subscribed without raw delivery, so each message carries the Subject SNS was given."""
+    sqs, sns = local_stack.client("sqs"), local_stack.client("sns")
+    url = sqs.create_queue(QueueName=f"envelopes-{uuid.uuid4().hex[:12]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topic = local_stack.output("EmergencyAlertTopicArn")
+    subscription = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, ReturnSubscriptionArn=True)
+    try:
+        yield url
+    finally:
+        sns.unsubscribe(SubscriptionArn=subscription["SubscriptionArn"])
+        sqs.delete_queue(QueueUrl=url)
+
+
+def test_an_emergency_at_a_200_character_address_over_three_lines_reaches_dispatch_within_5_s(
+    local_stack: RunningStack, dispatch_queue: str, envelope_queue: str
+) -> None:
+    assert len(THREE_LINE_ADDRESS) == 200
+    started = time.monotonic()
+    receipt = post(
+        local_stack, service_code="other", address_string=THREE_LINE_ADDRESS, description="he is not breathing"
+    )
+    mine = [
+        alert
+        for alert in receive(local_stack, dispatch_queue, wait_seconds=5.0)
+        if alert["service_request_id"] == receipt["service_request_id"]
+    ]
+    elapsed = time.monotonic() - started
+    [alert] = mine
+    assert elapsed < 5.0, f"alert took {elapsed:.2f} s"
+    assert "call 911" in receipt["service_notice"]
+    assert "\n" not in alert["location"]["address"]
+    assert alert["location"]["address"].startswith("1200 E Speedway Blvd Apt 4, rear building")
+    envelopes = [
+        json.loads(message["Body"])
+        for message in local_stack.client("sqs").receive_message(QueueUrl=envelope_queue, MaxNumberOfMessages=10)[
+            "Messages"
+        ]
+    ]
+    [envelope] = [e for e in envelopes if receipt["service_request_id"] in e["Message"]]
+    assert SNS_SUBJECT.fullmatch(envelope["Subject"]), envelope["Subject"]
+
+
+def test_with_sns_hanging_for_a_minute_the_resident_is_told_to_call_911_in_time_and_the_alarms_metric_is_written(
+    local_stack: RunningStack, dispatch_queue: str
+) -> None:
+    intake_timeout = 10  # Globals.Function.Timeout in template.yaml
+    faults = f"{local_stack.endpoint}/_local/faults"
+    topic = local_stack.output("EmergencyAlertTopicArn")
+    hang = {"service": "sns", "operation": "Publish", "match": topic, "error": "hang", "hang_seconds": 60}
+    assert requests.post(faults, json=hang, timeout=5).status_code == 200
+    try:
+        started = time.monotonic()
+        receipt = post(local_stack, service_code="other", address_string="Oracle Rd & Grant Rd", description=EMERGENCY)
+        elapsed = time.monotonic() - started
+        assert elapsed < intake_timeout, f"intake took {elapsed:.1f} s"
+        assert receipt["service_notice"].startswith("If someone is in danger right now, call 911.")
+        held = requests.get(faults, timeout=5).json()["faults"][0]["failed"]
+        assert held >= 1
+    finally:
+        requests.delete(faults, timeout=5)
+    # What EmergencyAlertFailureAlarm watches was written inside intake's call, before Lambda could stop it.
+    assert '"EmergencyAlertPublishFailed"' in local_stack.log()
+
+    # SNS answers again: the workflow's EnsureAlert delivers the pending alert.
+    def delivered() -> list[dict[str, Any]]:
+        return [
+            alert
+            for alert in receive(local_stack, dispatch_queue, wait_seconds=1.0)
+            if alert["service_request_id"] == receipt["service_request_id"]
+        ]
+
+    deadline = time.monotonic() + 60
+    found = delivered()
+    while not found and time.monotonic() < deadline:
+        found = delivered()
+    assert found
+
+
+def test_a_staff_escalation_joins_the_acknowledgement_loop_and_a_dispatchers_acknowledge_answers_200(
+    local_stack: RunningStack, dispatch_queue: str
+) -> None:
+    staff = {"Authorization": f"Bearer {local_stack.info['staff_token']}"}
+    receipt = post(local_stack, service_code="noise", address_string="1400 E Lester St", description="party music")
+    request_id = receipt["service_request_id"]
+    execution = f"{local_stack.output('CallWorkflowArn').replace(':stateMachine:', ':execution:')}:{request_id}"
+    sfn = local_stack.client("stepfunctions")
+
+    def entered() -> list[str]:
+        try:
+            events = sfn.get_execution_history(executionArn=execution)["events"]
+        except sfn.exceptions.ExecutionDoesNotExist:
+            return []
+        return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+
+    wait_until(lambda: entered()[-1:] == ["AwaitResolution"], 40, "the workflow to wait for staff")
+    escalated = requests.post(
+        f"{local_stack.api}/v1/requests/{request_id}/escalate",
+        json={"reason": "caller now reports a fight with a knife"},
+        headers=staff,
+        timeout=30,
+    )
+    assert escalated.status_code == 200, escalated.text
+
+    def listed() -> bool:
+        waiting = requests.get(f"{local_stack.api}/v1/escalations", headers=staff, timeout=10).json()
+        return request_id in [item["service_request_id"] for item in waiting]
+
+    assert listed()
+    wait_until(lambda: "AwaitDispatchAck" in entered(), 30, "the escalation to enter the acknowledgement loop")
+    acknowledged = requests.post(
+        f"{local_stack.api}/v1/requests/{request_id}/acknowledge",
+        json={"note": "Unit 12 en route"},
+        headers=staff,
+        timeout=30,
+    )
+    assert acknowledged.status_code == 200, acknowledged.text
+    status = lambda: sfn.describe_execution(executionArn=execution)["status"]  # noqa: E731
+    wait_until(lambda: status() == "SUCCEEDED", 40, "the workflow to close the request as handed to 911")
+    assert not listed()
+    [closed] = requests.get(f"{local_stack.api}/open311/v2/requests/{request_id}.json", timeout=10).json()
+    assert closed["status"] == "closed"
+    assert "911 dispatch has this emergency" in closed["status_notes"]
+
+
+def wait_until(check: Callable[[], Any], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not met in {seconds} s")
+        time.sleep(0.2)

@@ -6,6 +6,7 @@ The SDK reads AWS_ENDPOINT_URL itself, so the same code talks to AWS or to the l
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,27 @@ _CONFIG = Config(
     retries={"mode": "standard", "total_max_attempts": 2},
 )
 
+# The phone line answers Amazon Connect, which waits at most the flow's InvocationTimeLimitSeconds (6 s in
+# template.yaml, under Connect's 8 s cap) and the ConnectFunction's 6 s timeout: one SDK call, retried once,
+# must fit inside that (2 x (0.5 + 2) s plus at most 1 s of backoff). The template sets SDK_BUDGET=phone there.
+PHONE_CONNECT_SECONDS = 0.5
+PHONE_READ_SECONDS = 2.0
+PHONE_ATTEMPTS = 2
+_PHONE_CONFIG = Config(
+    connect_timeout=PHONE_CONNECT_SECONDS,
+    read_timeout=PHONE_READ_SECONDS,
+    retries={"mode": "standard", "total_max_attempts": PHONE_ATTEMPTS},
+)
+
+# The 911 alert path retries by itself, within the invocation's remaining time (escalation/alerts.py):
+# one SDK attempt each, and timeouts short enough that a hanging SNS costs seconds, not minutes.
+ALERT_CONNECT_SECONDS = 1.0
+ALERT_READ_SECONDS = 2.0
+_ALERT_CONFIG = Config(
+    connect_timeout=ALERT_CONNECT_SECONDS,
+    read_timeout=ALERT_READ_SECONDS,
+    retries={"mode": "standard", "total_max_attempts": 1},
+)
 
 # AWS answers that mean "busy or briefly down": retrying later succeeds, and nothing was half-done.
 BUSY_CODES = frozenset(
@@ -64,10 +86,11 @@ def busy(error: BaseException) -> bool:
 
 
 @cache
-def _client(service: str) -> Any:
+def _client(service: str, alert_path: bool = False) -> Any:
     # boto3's default session is not thread-safe while clients are being created.
     with _build_lock:
-        return boto3.session.Session().client(service, config=_CONFIG)  # type: ignore[call-overload]
+        config = _ALERT_CONFIG if alert_path else _PHONE_CONFIG if os.environ.get("SDK_BUDGET") == "phone" else _CONFIG
+        return boto3.session.Session().client(service, config=config)  # type: ignore[call-overload]
 
 
 def dynamodb() -> DynamoDBClient:
@@ -103,6 +126,12 @@ def cognito_idp_endpoint() -> tuple[str, str]:
 def sns() -> SNSClient:
     """SNS client."""
     client: SNSClient = _client("sns")
+    return client
+
+
+def alert_sns() -> SNSClient:
+    """SNS client for 911 alerts and on-call pages: one attempt, short timeouts (the caller retries)."""
+    client: SNSClient = _client("sns", alert_path=True)
     return client
 
 

@@ -32,6 +32,7 @@ class Open311Settings(_Settings):
     contact_retention_days: int = 180
     api_clients_table: str
     emergency_alert_topic_arn: str
+    operations_topic_arn: str | None = None
     idempotency_table: str
 
 
@@ -43,6 +44,7 @@ class WorkflowSettings(_Settings):
     directory_table: str
     gaps_queue_url: str | None = None
     emergency_alert_topic_arn: str
+    operations_topic_arn: str | None = None
     case_events_topic_arn: str
     supervisor_alerts_topic_arn: str
     resident_notifications_topic_arn: str
@@ -56,6 +58,7 @@ class SweeperSettings(_Settings):
 
     service_requests_table: str
     emergency_alert_topic_arn: str
+    operations_topic_arn: str | None = None
     call_workflow_arn: str
 
 
@@ -75,6 +78,7 @@ class StaffApiSettings(_Settings):
     directory_table: str
     service_requests_table: str
     emergency_alert_topic_arn: str
+    operations_topic_arn: str | None = None
     contact_retention_days: int = 180
     directory_cache_seconds: float = 30.0
 
@@ -112,6 +116,7 @@ class ConnectSettings(_Settings):
     contact_retention_days: int = 180
     idempotency_table: str
     emergency_alert_topic_arn: str
+    operations_topic_arn: str | None = None
     place_index_name: str
     directory_table: str
     directory_cache_seconds: float = 30.0

@@ -103,7 +103,7 @@ def test_a_refused_publish_gives_the_lease_back_so_the_next_attempt_need_not_wai
     request = emergency(store, "2000000004", lease_until=clock.now() + PUBLISH_LEASE)
     escalation = escalation_for(stack, store)
     refusing = FlakySns(failures=100)
-    monkeypatch.setattr(aws, "sns", lambda: refusing)
+    monkeypatch.setattr(aws, "alert_sns", lambda: refusing)
     assert escalation.send(request, None) is False
     with pytest.raises(DependencyUnavailable, match="could not be published"):
         escalation.ensure_delivered("2000000004")

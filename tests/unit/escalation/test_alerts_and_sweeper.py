@@ -114,7 +114,7 @@ def test_publisher_retries_through_throttling(
     store = RequestStore(stack.output("ServiceRequestsTableName"))
     request = emergency(store, "1000000002")
     flaky = FlakySns(failures=2)
-    monkeypatch.setattr(aws, "sns", lambda: flaky)
+    monkeypatch.setattr(aws, "alert_sns", lambda: flaky)
     publisher = AlertPublisher(stack.output("EmergencyAlertTopicArn"), attempts=4, sleep=no_sleep)
     assert Escalation(store, publisher).send(request, None) is True
     assert flaky.attempts == 3
@@ -128,7 +128,7 @@ def test_alert_refused_after_every_retry_stays_pending_and_the_sweeper_delivers_
     request = emergency(store, "1000000003")
     topic = stack.output("EmergencyAlertTopicArn")
     flaky = FlakySns(failures=100)
-    monkeypatch.setattr(aws, "sns", lambda: flaky)
+    monkeypatch.setattr(aws, "alert_sns", lambda: flaky)
     assert Escalation(store, AlertPublisher(topic, attempts=3, sleep=no_sleep)).send(request, None) is False
     assert flaky.attempts == 3
     assert "1000000003" in store.pending_alerts(older_than=clock.now())
@@ -156,7 +156,7 @@ def test_ensure_delivered_raises_while_sns_refuses_so_the_workflow_retries(
     store = RequestStore(stack.output("ServiceRequestsTableName"))
     emergency(store, "1000000004")
     flaky = FlakySns(failures=100)
-    monkeypatch.setattr(aws, "sns", lambda: flaky)
+    monkeypatch.setattr(aws, "alert_sns", lambda: flaky)
     escalation = Escalation(store, AlertPublisher(stack.output("EmergencyAlertTopicArn"), attempts=2, sleep=no_sleep))
     with pytest.raises(DependencyUnavailable):
         escalation.ensure_delivered("1000000004")

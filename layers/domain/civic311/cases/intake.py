@@ -38,7 +38,7 @@ from civic311.cases.models import (
 from civic311.catalog import Catalog, Language, ServiceType
 from civic311.directory.vocabulary import SHELTER_CODE
 from civic311.errors import Conflict, DependencyUnavailable, InvalidInput
-from civic311.escalation.service import CRISIS_NOTICE, EMERGENCY_NOTICE, Escalation
+from civic311.escalation.service import CRISIS_NOTICE, EMERGENCY_NOTICE, Escalation, raised
 from civic311.store.requests import AlreadyClaimed, DuplicateId, RequestStore
 from civic311.triage import TriageResult, triage
 
@@ -59,6 +59,9 @@ class IntakeResources(Protocol):
 
     @property
     def idempotency_table(self) -> str: ...
+
+    @property
+    def operations_topic_arn(self) -> str | None: ...
 
 
 Screen = Callable[[str, Language | None], TriageResult]
@@ -129,13 +132,13 @@ class Intake:
     @classmethod
     def for_channel(cls, catalog: Catalog, store: RequestStore, resources: IntakeResources) -> Intake:
         """The intake a channel's function runs: its idempotency table, alerts to its topic."""
-        from civic311.escalation.alerts import AlertPublisher
-
         return cls(
             catalog=catalog,
             store=store,
             idempotency_table=resources.idempotency_table,
-            escalation=Escalation(store, AlertPublisher(resources.emergency_alert_topic_arn)),
+            escalation=Escalation.for_topics(
+                store, resources.emergency_alert_topic_arn, resources.operations_topic_arn
+            ),
         )
 
     def bind_lambda_context(self, lambda_context: Any) -> None:
@@ -221,6 +224,7 @@ class Intake:
         metrics.count("Intakes", channel=request.channel.value, service_code=request.service_code)
         if request.alert is not None:
             metrics.count("Escalations", channel=request.channel.value, service_code=request.service_code)
+            raised(request)
             if self.escalation is not None:
                 # Inside the intake call and before the workflow: the alert must not wait for anything.
                 self.escalation.send(request, request.contact)

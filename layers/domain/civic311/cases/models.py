@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -53,6 +54,19 @@ def _check_email(value: str) -> str:
     return value.lower()
 
 
+def one_line(value: str) -> str:
+    """Collapse line breaks, tabs, control, zero-width and bidi characters into single spaces, trimmed.
+
+    An address travels into alert subjects, SMS and staff screens, where AWS refuses control characters
+    and an invisible bidi mark can make one street read as another.
+    """
+    # Cc: control (line breaks, tabs), Cf: format (zero-width, bidi marks), Zl/Zp/Zs: separators.
+    spaced = "".join(" " if unicodedata.category(c) in _INVISIBLE else c for c in value)
+    return " ".join(spaced.split())
+
+
+_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Zs", "Co", "Cs", "Cn"})
+
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(_normalise_phone)]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_check_email)]
@@ -70,7 +84,7 @@ class Place(BaseModel):
 
     lat: float | None = Field(default=None, ge=-90, le=90)
     long: float | None = Field(default=None, ge=-180, le=180)
-    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    address: Annotated[str, AfterValidator(one_line), StringConstraints(max_length=300)] | None = None
     address_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
     zipcode: Annotated[str, StringConstraints(pattern=r"^\d{5}(-\d{4})?$")] | None = None
 
@@ -152,16 +166,22 @@ class Screening(BaseModel):
 
 
 class AlertState(BaseModel):
-    """Where the request's 911 alert stands: pending until SNS has accepted it."""
+    """Where the request's 911 alert stands: pending until SNS has accepted it, poison if SNS refused it as invalid."""
 
     model_config = ConfigDict(defer_build=True)
 
-    status: Literal["pending", "delivered"]
+    status: Literal["pending", "delivered", "poison"]
     kind: Literal["screened", "staff-escalation", "diversion", "unacknowledged"]
     message_id: str | None = None
     delivered_at: datetime | None = None
     reason: str | None = None
     escalated_by: str | None = None
+    error: str | None = Field(default=None, description="Why SNS refused a poison alert (on-call was paged).")
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
+    unconfirmed_copy: str | None = Field(
+        default=None, description="sent_at of a copy SNS may have received (its answer timed out); sent again as is."
+    )
 
 
 UpdateStatus = Literal["open", "in_progress", "action_scheduled", "referred", "duplicate", "closed"]

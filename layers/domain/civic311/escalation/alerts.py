@@ -12,13 +12,16 @@ from collections.abc import Callable
 from typing import Literal
 
 from aws_lambda_powertools import Logger
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError
 from pydantic import BaseModel, ConfigDict
 
-from civic311 import aws, clock
+from civic311 import aws, budget, clock
 from civic311.errors import DependencyUnavailable
 
 logger = Logger(child=True)
+
+# SNS refuses a Subject of 100 characters or more, or one with line breaks or control characters.
+SUBJECT_LIMIT = 99
 
 AlertKind = Literal["screened", "staff-escalation", "diversion", "unacknowledged"]
 
@@ -35,9 +38,10 @@ class AlertLocation(BaseModel):
 class EmergencyAlert(BaseModel):
     """What dispatch gets. `alert_id` is stable per request, so a repeated delivery can be recognised.
 
-    `sent_at` is when this copy was published: SNS delivers at least once, so a publish whose answer was
-    lost (a timeout after SNS accepted it) arrives twice with the same `sent_at`; 311 itself publishes a
-    request's alert again only if SNS refused it, and only after the lease of the attempt before lapsed.
+    `sent_at` is when this copy was made; every attempt of one publish sends the same copy. SNS delivers at
+    least once, so a publish whose answer was lost (a timeout after SNS accepted it) arrives twice with the
+    same `sent_at`; 311 publishes a new copy only in a later attempt to deliver a pending alert, and only
+    after the lease of the attempt before lapsed.
     """
 
     model_config = ConfigDict(defer_build=True)
@@ -59,14 +63,55 @@ class EmergencyAlert(BaseModel):
     sent_at: str | None = None
 
     def subject(self) -> str:
-        where = self.location.address or (
-            f"{self.location.lat:.5f},{self.location.long:.5f}" if self.location.lat is not None else "unknown location"
+        """A Subject SNS accepts whatever the caller typed: only our own ids, in printable ASCII, under 100."""
+        label = "UNACKNOWLEDGED 311 EMERGENCY" if self.kind == "unacknowledged" else "311 EMERGENCY"
+        text = f"{label} {self.service_request_id} ({self.service_code})"
+        return "".join(c for c in text if " " <= c <= "~")[:SUBJECT_LIMIT]
+
+
+class AlertUnconfirmed(DependencyUnavailable):
+    """No attempt was confirmed, and one may have reached SNS (its answer timed out): `sent_at` names that copy,
+    so the next attempt sends the same copy again rather than a second one."""
+
+    def __init__(self, sent_at: str) -> None:
+        super().__init__(
+            "the emergency alert is not confirmed yet; it stays pending and is sent again as the same copy"
         )
-        return f"311 EMERGENCY {self.service_request_id}: {where}"[:100]
+        self.sent_at = sent_at
+
+
+# Errors raised before the request left this machine: SNS cannot have received the message.
+_NOT_SENT = (ConnectTimeoutError, EndpointConnectionError)
+
+
+class PoisonAlert(Exception):
+    """SNS refused the alert as invalid: sending the same message again cannot succeed."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+
+
+# Client errors that say the message itself is wrong. Throttling, outages, a disabled key or a missing
+# permission are not among them: those are fixed by waiting or by operators, and the alert stays pending.
+REFUSED_AS_INVALID = frozenset(
+    {"InvalidParameter", "InvalidParameterValue", "ParameterValueInvalid", "ValidationError", "ValidationException"}
+)
+# The longest one attempt can take (the alert client's connect and read timeouts).
+ATTEMPT_SECONDS = aws.ALERT_CONNECT_SECONDS + aws.ALERT_READ_SECONDS
+# What the invocation needs after the last attempt: give the lease back, record, answer the caller. The first
+# attempt, the one most likely to succeed, may use more of the time than the retries.
+SAFETY_MARGIN_SECONDS = 2.0
+FIRST_ATTEMPT_MARGIN_SECONDS = 0.5
+
+
+def refused_as_invalid(error: BaseException) -> bool:
+    """Whether SNS refused the message itself (a poison alert), rather than being busy or misconfigured."""
+    return isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in REFUSED_AS_INVALID
 
 
 class AlertPublisher:
-    """Publishes alerts to the EmergencyAlert topic, retrying with exponential backoff and jitter."""
+    """Publishes alerts to the EmergencyAlert topic, retrying with backoff inside the invocation's time."""
 
     def __init__(
         self,
@@ -74,14 +119,22 @@ class AlertPublisher:
         attempts: int = 4,
         first_delay_seconds: float = 0.1,
         sleep: Callable[[float], None] = time.sleep,
+        invocation_end: Callable[[], float] = lambda: budget.deadline(0),
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.topic_arn = topic_arn
         self.attempts = attempts
         self.first_delay_seconds = first_delay_seconds
         self.sleep = sleep
+        self.invocation_end = invocation_end
+        self.monotonic = monotonic
 
-    def publish(self, alert: EmergencyAlert) -> str:
-        """Publish and return the SNS message id; DependencyUnavailable once every attempt failed."""
+    def publish(self, alert: EmergencyAlert, dedup_round: str | None = None) -> str:
+        """Publish and return the SNS message id.
+
+        DependencyUnavailable when no attempt succeeded in the time left (the alert stays pending);
+        PoisonAlert at once when SNS refuses the message as invalid.
+        """
         attributes = {
             "kind": alert.kind,
             "service_code": alert.service_code,
@@ -90,25 +143,76 @@ class AlertPublisher:
             "crisis": "true" if alert.crisis else "false",
             "severity": "emergency",
         }
+        if dedup_round is not None:
+            attributes["round"] = dedup_round
+        end = self.invocation_end()
+        # One copy for every attempt of this call: an attempt whose answer was lost (a read timeout after SNS
+        # accepted it) is sent again as the same copy, which dispatch recognises, as when the SDK retried.
+        # A copy an earlier attempt may have delivered (alert_for sets it) is sent again as it was.
+        copy = alert if alert.sent_at else alert.model_copy(update={"sent_at": clock.to_local_iso_ms(clock.now())})
+        message = json.dumps(copy.model_dump(mode="json"))
+        ambiguous = False
         for attempt in range(1, self.attempts + 1):
-            copy = alert.model_copy(update={"sent_at": clock.to_local_iso_ms(clock.now())})
+            margin = FIRST_ATTEMPT_MARGIN_SECONDS if attempt == 1 else SAFETY_MARGIN_SECONDS
+            if self.monotonic() + ATTEMPT_SECONDS + margin > end:
+                # Another attempt could outlive the invocation; leave the alert pending for the next one.
+                logger.warning(
+                    "emergency alert publish stopped at the invocation's deadline",
+                    extra={"service_request_id": alert.service_request_id, "attempt": attempt},
+                )
+                break
             try:
-                response = aws.sns().publish(
+                response = aws.alert_sns().publish(
                     TopicArn=self.topic_arn,
                     Subject=alert.subject(),
-                    Message=json.dumps(copy.model_dump(mode="json")),
+                    Message=message,
                     MessageAttributes={
                         key: {"DataType": "String", "StringValue": value} for key, value in attributes.items()
                     },
                 )
                 return str(response["MessageId"])
-            except (ClientError, BotoCoreError) as error:
-                logger.warning(
-                    "emergency alert publish failed",
-                    extra={"service_request_id": alert.service_request_id, "attempt": attempt, "error": str(error)},
-                )
-                if attempt == self.attempts:
-                    break
-                # Full jitter: spread retries from many intakes so they do not hammer SNS together.
-                self.sleep(random.uniform(0, self.first_delay_seconds * 2 ** (attempt - 1)))  # noqa: S311
+            except ClientError as error:
+                if refused_as_invalid(error):
+                    detail = error.response.get("Error", {})
+                    raise PoisonAlert(str(detail.get("Code")), str(detail.get("Message", ""))[:300]) from error
+                self._failed(alert, attempt, error)
+            except BotoCoreError as error:
+                self._failed(alert, attempt, error)
+                ambiguous = ambiguous or not isinstance(error, _NOT_SENT)
+            if attempt == self.attempts:
+                break
+            # Full jitter: spread retries from many intakes so they do not hammer SNS together.
+            self.sleep(random.uniform(0, self.first_delay_seconds * 2 ** (attempt - 1)))  # noqa: S311
+        if ambiguous and copy.sent_at:
+            raise AlertUnconfirmed(copy.sent_at)
         raise DependencyUnavailable("the emergency alert could not be published yet; it stays pending and is retried")
+
+    @staticmethod
+    def _failed(alert: EmergencyAlert, attempt: int, error: Exception) -> None:
+        logger.warning(
+            "emergency alert publish failed",
+            extra={"service_request_id": alert.service_request_id, "attempt": attempt, "error": str(error)},
+        )
+
+
+class OnCallPager:
+    """Pages the on-call engineer through the OperationsTopic: for what no retry will fix."""
+
+    def __init__(self, topic_arn: str | None) -> None:
+        self.topic_arn = topic_arn
+
+    def page(self, subject: str, message: str) -> bool:
+        """Publish the page once (short timeouts); False if it could not be sent (the metric's alarm remains)."""
+        if not self.topic_arn:
+            logger.error("no operations topic to page", extra={"page": subject})
+            return False
+        try:
+            aws.alert_sns().publish(
+                TopicArn=self.topic_arn,
+                Subject="".join(c for c in subject if " " <= c <= "~")[:SUBJECT_LIMIT],
+                Message=message,
+            )
+        except (ClientError, BotoCoreError):
+            logger.exception("on-call page not sent", extra={"page": subject})
+            return False
+        return True

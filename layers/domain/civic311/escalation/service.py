@@ -26,7 +26,14 @@ from civic311 import clock, metrics
 from civic311.cases.models import AlertState, Contact, ServiceRequest
 from civic311.catalog import Language
 from civic311.errors import DependencyUnavailable, NotFound
-from civic311.escalation.alerts import AlertLocation, AlertPublisher, EmergencyAlert
+from civic311.escalation.alerts import (
+    AlertLocation,
+    AlertPublisher,
+    AlertUnconfirmed,
+    EmergencyAlert,
+    OnCallPager,
+    PoisonAlert,
+)
 from civic311.store.requests import RequestStore
 
 logger = Logger(child=True)
@@ -53,6 +60,11 @@ CRISIS_NOTICE: dict[Language, str] = {
 }
 
 
+def raised(request: ServiceRequest) -> None:
+    """Count a new emergency alert before anything is published, so a hang cannot hide it from the alarms."""
+    metrics.count("EmergencyAlertsRaised", channel=request.channel.value)
+
+
 def alert_for(request: ServiceRequest, contact: Contact | None) -> EmergencyAlert:
     """The alert dispatch receives for a request (with the callback number, for dispatch only)."""
     if request.alert is None:
@@ -73,6 +85,7 @@ def alert_for(request: ServiceRequest, contact: Contact | None) -> EmergencyAler
         reported_at=clock.to_local_iso(request.requested_at),
         escalated_by=request.alert.escalated_by,
         reason=request.alert.reason,
+        sent_at=request.alert.unconfirmed_copy,
     )
 
 
@@ -85,11 +98,18 @@ class Escalation:
         publisher: AlertPublisher,
         clock_now: Callable[[], datetime] = clock.now,
         sleep: Callable[[float], None] = time.sleep,
+        pager: OnCallPager | None = None,
     ) -> None:
         self.store = store
         self.publisher = publisher
+        self.pager = pager or OnCallPager(None)
         self.clock_now = clock_now
         self.sleep = sleep
+
+    @classmethod
+    def for_topics(cls, store: RequestStore, alert_topic_arn: str, operations_topic_arn: str | None) -> Escalation:
+        """Alerts to the EmergencyAlert topic; pages for poison alerts to the OperationsTopic."""
+        return cls(store, AlertPublisher(alert_topic_arn), pager=OnCallPager(operations_topic_arn))
 
     def lease_until(self) -> datetime:
         """Until when a publisher that takes the lease now may publish."""
@@ -100,12 +120,15 @@ class Escalation:
         alert = alert_for(request, contact)
         try:
             message_id = self.publisher.publish(alert)
-        except DependencyUnavailable:
+        except PoisonAlert as poison:
+            self._poisoned(request, poison)
+            return False
+        except DependencyUnavailable as failure:
             metrics.count("EmergencyAlertPublishFailed", channel=request.channel.value)
             logger.error(
                 "emergency alert pending after retries", extra={"service_request_id": request.service_request_id}
             )
-            self._release(request.service_request_id)
+            self._release(request.service_request_id, failure)
             return False
         metrics.count("EmergencyAlertsSent", channel=request.channel.value, kind=alert.kind)
         self._record(request.service_request_id, message_id)
@@ -116,14 +139,17 @@ class Escalation:
         claimed, request = self.store.claim_alert(request_id, self.clock_now(), self.lease_until())
         if request.alert is None:
             return "none"
-        if request.alert.status == "delivered":
-            return "delivered"
+        if request.alert.status in ("delivered", "poison"):
+            return request.alert.status
         if not claimed:
             raise DependencyUnavailable("another attempt is publishing this emergency alert; retry shortly")
         try:
             message_id = self.publisher.publish(alert_for(request, self.store.get_contact(request_id)))
-        except DependencyUnavailable:
-            self._release(request_id)
+        except PoisonAlert as poison:
+            self._poisoned(request, poison)
+            return "poison"
+        except DependencyUnavailable as failure:
+            self._release(request_id, failure)
             raise
         metrics.count("EmergencyAlertsSent", channel=request.channel.value, kind=request.alert.kind)
         self._record(request_id, message_id)
@@ -139,7 +165,29 @@ class Escalation:
             request_id, state, EMERGENCY_NOTICE[current.language], self.clock_now(), self.lease_until()
         )
         metrics.count("Escalations", channel=request.channel.value, service_code=request.service_code)
+        raised(request)
         return request, self.send(request, self.store.get_contact(request_id))
+
+    def _poisoned(self, request: ServiceRequest, poison: PoisonAlert) -> None:
+        """SNS refuses this alert as invalid: page on-call now, and take it off the pending list for good."""
+        request_id = request.service_request_id
+        metrics.count("EmergencyAlertsPoisoned", channel=request.channel.value)
+        logger.error(
+            "emergency alert refused as invalid", extra={"service_request_id": request_id, "error": str(poison)}
+        )
+        self.pager.page(
+            f"911 alert for request {request_id} refused by SNS",
+            (
+                f"SNS refused the 911 alert for service request {request_id} as invalid ({poison}). "
+                "Retrying cannot fix it. Call 911 dispatch with the request (staff console) now, "
+                "then fix the cause."
+            ),
+        )
+        try:
+            self.store.alert_poisoned(request_id, str(poison)[:500], self.clock_now())
+        except (ClientError, BotoCoreError):
+            # Still pending: the next attempt is refused the same way and tries to record it again.
+            logger.exception("poison alert not recorded", extra={"service_request_id": request_id})
 
     def _record(self, request_id: str, message_id: str) -> None:
         for attempt in range(1, _RECORD_ATTEMPTS + 1):
@@ -154,9 +202,10 @@ class Escalation:
                     return
                 self.sleep(random.uniform(0, _RECORD_FIRST_DELAY_SECONDS * 2**attempt))  # noqa: S311
 
-    def _release(self, request_id: str) -> None:
+    def _release(self, request_id: str, failure: DependencyUnavailable) -> None:
+        unconfirmed = failure.sent_at if isinstance(failure, AlertUnconfirmed) else None
         try:
-            self.store.release_alert(request_id)
+            self.store.release_alert(request_id, unconfirmed)
         except (ClientError, BotoCoreError):
             # The lease lapses by itself; the next attempt only waits a little longer.
             logger.warning("alert lease not released", extra={"service_request_id": request_id})

@@ -15,6 +15,7 @@ Keys (single table):
   caller_key = CALLER#<hmac of the number>, requested_at  ByCaller (sparse, on CONTACT items): a caller's requests;
                                                           it expires with the contact details, by TTL
   alert_lease = <epoch ms>                               who may publish a pending alert, until when (one at a time)
+  realert_round = <digest of the ack token>              the last acknowledgement wait a re-alert was sent for
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ OPEN_NEARBY = "OpenNearby"
 AWAITING_ACK = "AwaitingAck"
 BY_CALLER = "ByCaller"
 _PENDING = "PENDING"
+_AWAITING = "AWAITING"
 _STORAGE_ONLY = (
     "pk",
     "sk",
@@ -72,6 +74,7 @@ _STORAGE_ONLY = (
     "children",
     "awaiting_ack",
     "alert_lease",
+    "realert_round",
 )
 _BATCH_GET_LIMIT = 100
 
@@ -174,6 +177,9 @@ class RequestStore:
             item["pending_alert"] = _PENDING
             if alert_lease_until is not None:
                 item["alert_lease"] = _epoch_ms(alert_lease_until)
+        if request.alert is not None and request.alert.acknowledged_by is None:
+            # Listed for dispatch from the moment it is an emergency, until a dispatcher acknowledges it.
+            item["awaiting_ack"] = _AWAITING
         if request.expected_at:
             item["expected_at"] = to_storage(request.expected_at)
         writes: list[TransactWriteItemTypeDef] = [
@@ -354,18 +360,90 @@ class RequestStore:
             ExpressionAttributeValues={":arn": to_value(execution_arn)},
         )
 
-    def await_resolution(self, request_id: str, task_token: str) -> None:
-        """Keep the workflow's task token on the request so a staff resolution can resume it."""
-        self._set_token(request_id, "task_token", task_token)
+    def await_resolution(self, request_id: str, task_token: str) -> bool:
+        """Keep the workflow's task token on the request so a staff resolution can resume it.
 
-    def await_acknowledgement(self, request_id: str, task_token: str) -> None:
-        """Keep the token dispatch's acknowledgement of the 911 alert resumes, and list it as awaiting one."""
+        False (and no token kept) if the request is an emergency dispatch has not acknowledged: a staff
+        escalation came in, and the workflow belongs in the acknowledgement loop instead.
+        """
+        try:
+            aws.dynamodb().update_item(
+                TableName=self.table_name,
+                Key=_key(request_id),
+                UpdateExpression="SET task_token = :token",
+                ConditionExpression=(
+                    "attribute_exists(pk) AND (attribute_not_exists(alert) OR attribute_exists(alert.acknowledged_by))"
+                ),
+                ExpressionAttributeValues={":token": to_value(task_token)},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
+    def await_acknowledgement(self, request_id: str, task_token: str) -> bool:
+        """Keep the token dispatch's acknowledgement resumes, listed as awaiting one; False if acknowledged already."""
+        try:
+            aws.dynamodb().update_item(
+                TableName=self.table_name,
+                Key=_key(request_id),
+                UpdateExpression="SET ack_token = :token, awaiting_ack = :awaiting",
+                ConditionExpression="attribute_exists(alert) AND attribute_not_exists(alert.acknowledged_by)",
+                ExpressionAttributeValues={":token": to_value(task_token), ":awaiting": to_value(_AWAITING)},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
+    def acknowledge(self, request_id: str, by: str, at: datetime) -> str | None:
+        """Record dispatch's acknowledgement of the 911 alert and unlist it; the token of the wait, if one is parked.
+
+        Conflict if the request is not an emergency or was acknowledged already; NotFound if there is none.
+        """
+        try:
+            response = aws.dynamodb().update_item(
+                TableName=self.table_name,
+                Key=_key(request_id),
+                UpdateExpression="SET alert.acknowledged_by = :by, alert.acknowledged_at = :at REMOVE awaiting_ack",
+                ConditionExpression="attribute_exists(alert) AND attribute_not_exists(alert.acknowledged_by)",
+                ExpressionAttributeValues={":by": to_value(by), ":at": to_value(to_storage(at))},
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            current = cast("dict[str, Any] | None", error.response.get("Item"))
+            if current is None:
+                raise NotFound(f"service request {request_id} does not exist") from None
+            if "alert" not in current:
+                raise Conflict(f"service request {request_id} is not a 911 escalation") from None
+            raise Conflict(f"service request {request_id} was acknowledged by dispatch already") from None
+        token = from_item(response["Attributes"]).get("ack_token")
+        return str(token) if token else None
+
+    def realert_round(self, request_id: str) -> tuple[str | None, str | None]:
+        """(the acknowledgement wait's token, the wait the last re-alert was sent for), read consistently."""
+        response = aws.dynamodb().get_item(
+            TableName=self.table_name,
+            Key=_key(request_id),
+            ProjectionExpression="ack_token, realert_round",
+            ConsistentRead=True,
+        )
+        item = from_item(response.get("Item", {}))
+        return item.get("ack_token"), item.get("realert_round")
+
+    def realert_sent(self, request_id: str, round_id: str) -> None:
+        """Record that this wait's re-alert is out, so a retried ReAlert step does not send it again."""
         aws.dynamodb().update_item(
             TableName=self.table_name,
             Key=_key(request_id),
-            UpdateExpression="SET ack_token = :token, awaiting_ack = :awaiting",
+            UpdateExpression="SET realert_round = :round",
             ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeValues={":token": to_value(task_token), ":awaiting": to_value("AWAITING")},
+            ExpressionAttributeValues={":round": to_value(round_id)},
         )
 
     def awaiting_acknowledgement(self, limit: int = 100) -> list[ServiceRequest]:
@@ -374,7 +452,7 @@ class RequestStore:
             TableName=self.table_name,
             IndexName=AWAITING_ACK,
             KeyConditionExpression="awaiting_ack = :awaiting",
-            ExpressionAttributeValues={":awaiting": to_value("AWAITING")},
+            ExpressionAttributeValues={":awaiting": to_value(_AWAITING)},
             Limit=limit,
         )
         return [_to_request(from_item(item)) for item in response.get("Items", [])]
@@ -511,6 +589,32 @@ class RequestStore:
             },
         )
 
+    def alert_poisoned(self, request_id: str, error: str, at: datetime) -> None:
+        """SNS refused the alert as invalid: record why, and take it off the pending list so it blocks nothing."""
+        try:
+            self._poison(request_id, error, at)
+        except ClientError as failure:
+            # Recorded already, or delivered by another attempt in the meantime: nothing to do.
+            if failure.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def _poison(self, request_id: str, error: str, at: datetime) -> None:
+        aws.dynamodb().update_item(
+            TableName=self.table_name,
+            Key=_key(request_id),
+            UpdateExpression=(
+                "SET alert.#status = :poison, alert.#error = :error, updated_at = :at REMOVE pending_alert, alert_lease"
+            ),
+            ConditionExpression="alert.#status = :pending",
+            ExpressionAttributeNames={"#status": "status", "#error": "error"},
+            ExpressionAttributeValues={
+                ":poison": to_value("poison"),
+                ":pending": to_value("pending"),
+                ":error": to_value(error),
+                ":at": to_value(to_storage(at)),
+            },
+        )
+
     def claim_alert(self, request_id: str, now: datetime, until: datetime) -> tuple[bool, ServiceRequest]:
         """Take the right to publish the request's pending alert until `until`, if nobody holds it now.
 
@@ -544,13 +648,25 @@ class RequestStore:
             return False, _to_request(from_item(current))
         return True, _to_request(from_item(response["Attributes"]))
 
-    def release_alert(self, request_id: str) -> None:
-        """Give up the right to publish a pending alert (the attempt failed), so the next one need not wait."""
+    def release_alert(self, request_id: str, unconfirmed_copy: str | None = None) -> None:
+        """Give up the right to publish a pending alert (the attempt failed), so the next one need not wait.
+
+        `unconfirmed_copy`: the sent_at of a copy SNS may have received, for the next attempt to send again.
+        """
+        if unconfirmed_copy is None:
+            aws.dynamodb().update_item(
+                TableName=self.table_name,
+                Key=_key(request_id),
+                UpdateExpression="REMOVE alert_lease",
+                ConditionExpression="attribute_exists(pk)",
+            )
+            return
         aws.dynamodb().update_item(
             TableName=self.table_name,
             Key=_key(request_id),
-            UpdateExpression="REMOVE alert_lease",
-            ConditionExpression="attribute_exists(pk)",
+            UpdateExpression="SET alert.unconfirmed_copy = :copy REMOVE alert_lease",
+            ConditionExpression="attribute_exists(alert)",
+            ExpressionAttributeValues={":copy": to_value(unconfirmed_copy)},
         )
 
     def escalate(
@@ -563,10 +679,14 @@ class RequestStore:
         values: dict[str, AttributeValueTypeDef] = {
             ":alert": to_value(alert.model_dump(mode="json", exclude_none=True)),
             ":pending": to_value(_PENDING),
+            ":awaiting": to_value(_AWAITING),
             ":notice": to_value(notice),
             ":at": to_value(to_storage(at)),
         }
-        sets = "SET alert = :alert, pending_alert = :pending, service_notice = :notice, updated_at = :at"
+        sets = (
+            "SET alert = :alert, pending_alert = :pending, awaiting_ack = :awaiting, "
+            "service_notice = :notice, updated_at = :at"
+        )
         if alert_lease_until is not None:
             sets += ", alert_lease = :lease"
             values[":lease"] = to_value(_epoch_ms(alert_lease_until))

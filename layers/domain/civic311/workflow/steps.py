@@ -10,6 +10,7 @@ their first use in the process, so a cold `record` or `notify` does not load the
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Callable
@@ -25,11 +26,12 @@ from civic311 import aws, clock, metrics
 from civic311.cases.models import RequestUpdate, ServiceRequest, Status, UpdateStatus
 from civic311.catalog import load_catalog
 from civic311.errors import DependencyUnavailable, InvalidInput, NotFound
-from civic311.escalation.alerts import AlertPublisher
+from civic311.escalation.alerts import PoisonAlert
 from civic311.escalation.service import CRISIS_NOTICE, Escalation, alert_for
 from civic311.settings import WorkflowSettings
 from civic311.store.requests import RequestStore
 from civic311.workflow import messages
+from civic311.workflow.resume import resume
 
 if TYPE_CHECKING:
     from civic311.directory.gaps import GapLog
@@ -68,7 +70,9 @@ class WorkflowSteps:
 
     @cached_property
     def escalation(self) -> Escalation:
-        return Escalation(self.requests, AlertPublisher(self.settings.emergency_alert_topic_arn))
+        return Escalation.for_topics(
+            self.requests, self.settings.emergency_alert_topic_arn, self.settings.operations_topic_arn
+        )
 
     @cached_property
     def geocoder(self) -> Geocoder:
@@ -109,6 +113,7 @@ class WorkflowSteps:
             "sla_reminder": self.sla_reminder,
             "close": self.close,
             "record_failure": self.record_failure,
+            "alert_loop_trouble": self.alert_loop_trouble,
         }
 
     def run(self, event: dict[str, Any]) -> dict[str, Any]:
@@ -245,19 +250,72 @@ class WorkflowSteps:
         return {"alert": outcome}
 
     def await_ack(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
-        self.requests.await_acknowledgement(request.service_request_id, _token(step))
+        """Park the token dispatch's acknowledgement resumes; resume at once if it came in already."""
+        token = _token(step)
+        if not self.requests.await_acknowledgement(request.service_request_id, token):
+            by = request.alert.acknowledged_by if request.alert is not None else None
+            resume(token, {"acknowledged_by": by or "911 dispatch", "note": None})
+            return {"waiting": "none", "acknowledged": True}
         return {"waiting": "acknowledgement"}
 
     def realert(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
-        """No acknowledgement in time: send the alert again, marked unacknowledged, so a supervisor is paged."""
-        if request.alert is None:
+        """No acknowledgement in time: alert again, marked unacknowledged, and page the supervisor.
+
+        Once per acknowledgement wait: the wait's token names the round, so when Step Functions retries this
+        step after the publish went out (the record failed, or the answer was lost), it is not sent twice.
+        """
+        if request.alert is None or request.alert.acknowledged_by is not None:
             return {"realerted": False}
+        ack_token, last_round = self.requests.realert_round(request.service_request_id)
+        round_id = hashlib.sha256((ack_token or "no-wait").encode()).hexdigest()[:16]
+        if round_id == last_round:
+            return {"realerted": False, "round": round_id}
         again = alert_for(request, self.requests.get_contact(request.service_request_id))
         again.kind = "unacknowledged"
-        self.escalation.publisher.publish(again)
+        again.sent_at = None  # a new message, not a repeat of a first alert's unconfirmed copy
+        try:
+            self.escalation.publisher.publish(again, dedup_round=round_id)
+        except PoisonAlert as poison:
+            # Refused as invalid: on-call is paged; keep waiting, as a dispatcher may still acknowledge.
+            self.escalation.pager.page(
+                f"911 re-alert for request {request.service_request_id} refused by SNS",
+                f"SNS refused the re-alert for service request {request.service_request_id} ({poison}).",
+            )
+            metrics.count("EmergencyAlertsPoisoned", channel=request.channel.value)
+            return {"realerted": False, "round": round_id}
+        self.requests.realert_sent(request.service_request_id, round_id)
+        self._page_supervisor(request)
         metrics.count("EmergencyAlertsUnacknowledged", channel=request.channel.value)
-        self._update(request, "open", messages.UNACKNOWLEDGED, public=False)
-        return {"realerted": True}
+        self._update(request, "open", messages.UNACKNOWLEDGED, public=False, update_id=f"realert-{round_id}")
+        return {"realerted": True, "round": round_id}
+
+    def alert_loop_trouble(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
+        """A re-alert or the wait for dispatch failed after its retries: count it, page on-call, keep waiting."""
+        failure = (step.model_extra or {}).get("failure") or {}
+        logger.error(
+            "emergency acknowledgement loop step failed",
+            extra={"service_request_id": request.service_request_id, "error": failure.get("Error")},
+        )
+        metrics.count("EmergencyAlertLoopFailures", channel=request.channel.value)
+        self.escalation.pager.page(
+            f"911 acknowledgement loop trouble for request {request.service_request_id}",
+            (
+                f"The workflow could not re-alert or wait for dispatch on service request "
+                f"{request.service_request_id} ({failure.get('Error')}). It keeps trying; call 911 dispatch."
+            ),
+        )
+        return {"recorded": True}
+
+    def _page_supervisor(self, request: ServiceRequest) -> None:
+        try:
+            aws.alert_sns().publish(
+                TopicArn=self.settings.supervisor_alerts_topic_arn,
+                Subject=f"911 alert {request.service_request_id} not acknowledged",
+                Message=messages.UNACKNOWLEDGED,
+            )
+        except (ClientError, BotoCoreError):
+            # The re-alert itself is out (and reaches supervisors subscribed to it); this page is a second way.
+            logger.warning("supervisor page not sent", extra={"service_request_id": request.service_request_id})
 
     def handed_to_911(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
         acknowledgement = step.model_extra.get("acknowledgement") if step.model_extra else None
@@ -426,7 +484,12 @@ class WorkflowSteps:
         return {"status": request.status.value, "sent": channel}
 
     def await_resolution(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
-        self.requests.await_resolution(request.service_request_id, _token(step))
+        """Park the token a staff resolution resumes; an unacknowledged emergency goes to dispatch's loop instead."""
+        token = _token(step)
+        if not self.requests.await_resolution(request.service_request_id, token):
+            # Escalated to 911 since the workflow routed it (or its loop failed): wait for dispatch, not staff.
+            resume(token, {"escalated": True})
+            return {"waiting": "none", "escalated": True}
         return {"waiting": "resolution"}
 
     def sla_reminder(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:

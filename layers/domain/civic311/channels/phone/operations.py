@@ -170,7 +170,12 @@ def answer(event: Mapping[str, Any], context: PhoneContext, lambda_context: Any 
     try:
         return flat(operation(call, context))
     except Exception as error:
-        return _failed(call, name, error)
+        answer = _failed(call, name, error)
+        if name == "emergency" and answer["result"] == "error":
+            # The flow raises the alert asynchronously and nobody reads this answer: failing the invocation
+            # lets Lambda retry it (the contact's idempotency key makes that safe), then dead-letter it.
+            raise
+        return answer
 
 
 def _failed(call: Call, operation: str, error: Exception) -> Answer:

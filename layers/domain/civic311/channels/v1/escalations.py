@@ -22,6 +22,7 @@ from civic311.channels.http import invalid_input
 from civic311.channels.v1.staff import staff_caller
 from civic311.settings import StaffApiSettings
 from civic311.store.requests import RequestStore
+from civic311.workflow.resume import resume
 
 if TYPE_CHECKING:
     from civic311.cases.intake import Intake
@@ -45,8 +46,11 @@ class EscalationAnswer(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
     service_request_id: str
-    alert_status: Literal["pending", "delivered"] = Field(
-        description="delivered: SNS accepted the alert; pending: it is retried every minute until it is."
+    alert_status: Literal["pending", "delivered", "poison"] = Field(
+        description=(
+            "delivered: SNS accepted the alert; pending: it is retried every minute until it is; "
+            "poison: SNS refused it as invalid and on-call was paged to call dispatch."
+        )
     )
     escalated_by: str
 
@@ -108,10 +112,11 @@ class EscalationContext:
     @cached_property
     def escalation(self) -> Escalation:
         # Escalation and its alerts load with the first escalation or diversion, not with every staff call.
-        from civic311.escalation.alerts import AlertPublisher
         from civic311.escalation.service import Escalation
 
-        return Escalation(self.requests, AlertPublisher(self.settings.emergency_alert_topic_arn))
+        return Escalation.for_topics(
+            self.requests, self.settings.emergency_alert_topic_arn, self.settings.operations_topic_arn
+        )
 
     @cached_property
     def intake(self) -> Intake:
@@ -141,9 +146,19 @@ def build_router(context: EscalationContext) -> Router:
         caller = staff_caller(event())
         caller.require_any(ESCALATING_GROUPS, "escalating to 911")
         request, delivered = context.escalation.escalate(service_request_id, body.reason, caller.subject)
+        # Into the acknowledgement loop: a workflow parked for a staff resolution moves on to it now; one not yet
+        # parked finds the escalation when it parks (the store refuses its token), or routes it there in Triage.
+        token, _ = context.requests.tokens(service_request_id)
+        if token:
+            resume(token, {"escalated": True, "escalated_by": caller.subject})
+        status: Literal["pending", "delivered", "poison"] = "delivered"
+        if not delivered:
+            # Pending (retried) or poison (on-call paged): the stored state says which.
+            current = context.requests.get(service_request_id)
+            status = current.alert.status if current is not None and current.alert is not None else "pending"
         return EscalationAnswer(
             service_request_id=request.service_request_id,
-            alert_status="delivered" if delivered else "pending",
+            alert_status=status,
             escalated_by=caller.subject,
         )
 

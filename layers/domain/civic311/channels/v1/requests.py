@@ -35,6 +35,7 @@ from civic311.channels.v1.staff import staff_caller
 from civic311.errors import Conflict, InvalidInput, NotFound
 from civic311.settings import StaffApiSettings
 from civic311.store.requests import RequestFilter, RequestStore
+from civic311.workflow.resume import resume
 
 TAG = "Requests (staff)"
 WORKING_GROUPS = ("staff", "supervisor")
@@ -215,14 +216,10 @@ def build_router(context: RequestsContext) -> Router:
         caller = staff_caller(event())
         caller.require_any(DISPATCH_GROUPS, "acknowledging an emergency")
         request = existing(service_request_id)
-        if request.alert is None:
-            raise Conflict(f"service request {service_request_id} is not a 911 escalation")
-        _, token = context.requests.tokens(service_request_id)
-        if not token:
-            raise Conflict("no acknowledgement is awaited for this request (already acknowledged or not yet alerted)")
-        aws.stepfunctions().send_task_success(
-            taskToken=token, output=json.dumps({"acknowledged_by": caller.subject, "note": body.note})
-        )
+        # Recorded first: a workflow not yet waiting finds it when it parks its token and moves on at once.
+        token = context.requests.acknowledge(service_request_id, caller.subject, clock.now())
+        if token:
+            resume(token, {"acknowledged_by": caller.subject, "note": body.note})
         metrics.count("EmergencyAcknowledgements", channel=request.channel.value)
         return UpdateAnswer(service_request_id=service_request_id, resolving=True)
 

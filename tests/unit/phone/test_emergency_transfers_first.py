@@ -1,0 +1,143 @@
+"""A caller in danger is transferred at once: the 911 alert goes out asynchronously, and no synchronous
+invocation of the flow can outlast what Connect waits (8 s at most) or what its SDK retries need."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from typing import Any
+
+import pytest
+
+from civic311 import aws
+from civic311.channels.phone import lex, operations
+from local_stack.call_simulator import CallSimulator, LocalStackView, scripted_turns
+from local_stack.connect_flow import load_flow
+from local_stack.template import Template
+from tests.support import TEMPLATE
+
+DEMO = {"EmergencyTransferNumber": "+15205550190"}
+CONNECT_LIMIT_SECONDS = 8
+
+
+@pytest.fixture(scope="module")
+def template() -> Template:
+    return Template(TEMPLATE, DEMO, "civic311-local")
+
+
+@pytest.fixture(scope="module")
+def flow(template: Template) -> dict[str, Any]:
+    return load_flow(template)[0]
+
+
+class SlowAlertFunction:
+    """The Connect function, answering like the real one; the emergency operation answers only once the caller
+    has been transferred (or after 5 s), as a publish to a hanging SNS would hold it."""
+
+    def __init__(self, simulator: CallSimulator) -> None:
+        self.simulator = simulator
+        self.operations: list[str] = []
+
+    def invoke(self, FunctionName: str, Payload: bytes, **_: Any) -> dict[str, Any]:
+        event = json.loads(Payload)
+        if lex.is_lex_event(event):
+            # The caller bot's code hook: the function's own answer (it makes no AWS call).
+            return {"Payload": io.BytesIO(json.dumps(lex.close_with_transcript(event)).encode())}
+        operation = event["Details"]["Parameters"].get("operation", "")
+        self.operations.append(operation)
+        if operation == "emergency":
+            deadline = time.monotonic() + 5
+            while self.simulator.ending.kind != "transfer" and time.monotonic() < deadline:
+                time.sleep(0.01)
+            answer = {"result": "alerted", "request_id": "1234567890"}
+        else:
+            # The screen runs triage only (no AWS call): the function's own answer.
+            answer = dict(operations.answer(event, None))  # type: ignore[arg-type]
+        return {"Payload": io.BytesIO(json.dumps(answer).encode())}
+
+
+def test_pressing_9_transfers_the_caller_before_the_alert_answers(template: Template) -> None:
+    view = LocalStackView({"aws_endpoint": "http://127.0.0.1:9", "outputs": {}}, template)
+    turns, left = scripted_turns(["1", "9"])
+    out = io.StringIO()
+    simulator = CallSimulator(view, "+15205550131", _noon(), turns, out)
+    function = SlowAlertFunction(simulator)
+    simulator.lambda_client = function
+    started = time.monotonic()
+    ending = simulator.run()
+    assert left() == []
+    assert function.operations == ["screen", "emergency"]
+    assert (ending.kind, ending.target) == ("transfer", "+15205550190")
+    # Transferred while the alert was still on its way; the alert still went out.
+    assert ending.timeline == ["transfer", "alerted"]
+    assert ending.alerted
+    assert time.monotonic() - started < 5
+    transcript = "\n".join(ending.transcript)
+    assert transcript.index("emergency runs asynchronously") < transcript.index("transferring the caller")
+
+
+def test_the_emergency_alert_is_invoked_asynchronously_and_goes_straight_to_the_transfer(
+    flow: dict[str, Any],
+) -> None:
+    by_id = {action["Identifier"]: action for action in flow["Actions"]}
+    alert = by_id["emergency-alert"]
+    assert alert["Parameters"]["InvocationType"] == "ASYNCHRONOUS"
+    # Between the alert and the transfer: only the "connecting you to 911" message.
+    say = by_id[alert["Transitions"]["NextAction"]]
+    assert say["Type"] == "MessageParticipant"
+    assert by_id[say["Transitions"]["NextAction"]]["Type"] == "TransferParticipantToThirdParty"
+    # An alert that cannot even be started must not keep the caller from the transfer either.
+    assert alert["Transitions"]["NextAction"] == alert["Transitions"]["Errors"][0]["NextAction"]
+
+
+def test_every_synchronous_invocation_fits_well_inside_connects_limit_with_its_sdk_retries(
+    flow: dict[str, Any], template: Template
+) -> None:
+    function = template.resources["ConnectFunction"]["Properties"]
+    timeout = int(function["Timeout"])
+    assert function["Environment"]["Variables"]["SDK_BUDGET"] == "phone"
+    # One AWS call with its retry, at worst: every attempt times out, with up to 1 s of backoff between.
+    sdk_budget = aws.PHONE_ATTEMPTS * (aws.PHONE_CONNECT_SECONDS + aws.PHONE_READ_SECONDS) + 1
+    assert sdk_budget <= timeout
+    synchronous = [
+        action
+        for action in flow["Actions"]
+        if action["Type"] == "InvokeLambdaFunction" and action["Parameters"]["InvocationType"] == "SYNCHRONOUS"
+    ]
+    assert synchronous
+    for action in synchronous:
+        limit = int(action["Parameters"]["InvocationTimeLimitSeconds"])
+        assert limit <= CONNECT_LIMIT_SECONDS - 2, action["Identifier"]
+        # Connect waits as long as the function may run, so a finished answer is never thrown away.
+        assert timeout <= limit, action["Identifier"]
+
+
+def test_an_emergency_the_function_could_not_raise_fails_the_invocation_so_lambda_retries_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from civic311.errors import DependencyUnavailable
+
+    def unavailable(call: Any, context: Any) -> dict[str, str]:
+        raise DependencyUnavailable("the requests table is unavailable")
+
+    monkeypatch.setitem(operations.OPERATIONS, "emergency", unavailable)
+    event = {
+        "Name": "ContactFlowEvent",
+        "Details": {
+            "ContactData": {"ContactId": "c-1", "Attributes": {}, "LanguageCode": "en-US"},
+            "Parameters": {"operation": "emergency"},
+        },
+    }
+    with pytest.raises(DependencyUnavailable):
+        operations.answer(event, context=None)  # type: ignore[arg-type]
+    monkeypatch.setitem(operations.OPERATIONS, "start", unavailable)
+    started = operations.answer(event | {"Details": event["Details"] | {"Parameters": {"operation": "start"}}}, None)  # type: ignore[arg-type]
+    assert started == {"result": "error", "reason": "dependency-unavailable"}
+
+
+def _noon() -> Any:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime(2026, 12, 1, 12, 0, tzinfo=ZoneInfo("America/Phoenix"))
