@@ -14,8 +14,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import pytest
-
 from tests.hostile.conftest import API_KEY
 from tests.support import InProcessStack, api_event, form, load_event, scoped_environment
 
@@ -100,10 +98,6 @@ def test_a_phone_call_while_dynamodb_hangs_is_answered_within_connects_limit(sta
     assert answer["result"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="publishing is time-boxed to the intake's budget on the alert path's branch; remove this mark when merged",
-)
 def test_an_emergency_while_sns_hangs_is_stored_and_answered_within_its_timeout(stack: InProcessStack) -> None:
     with hanging("sns"):
         answer, elapsed = timed(stack, "Open311Function", intake(EMERGENCY, "hang-sns-1"))
