@@ -78,8 +78,10 @@ def summary(info: dict[str, Any], outputs_path: Path, stack: LocalStack) -> str:
     assert stack.provisioner is not None
     provisioner = stack.provisioner
     counts: dict[str, int] = {}
+    # The template's resources and the roles its SAM transform adds.
+    resources = provisioner.template.resources | provisioner.roles
     for logical_id in provisioner.created:
-        kind = provisioner.template.resources[logical_id]["Type"]
+        kind = resources[logical_id]["Type"]
         counts[kind] = counts.get(kind, 0) + 1
     lines = [
         "civic311 local stack is running (state is in memory: it is gone when you stop it).",

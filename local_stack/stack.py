@@ -13,7 +13,7 @@ from typing import Any
 
 import boto3
 
-from local_stack import dynamodb_items, dynamodb_transactions, stepfunctions_programs
+from local_stack import dynamodb_items, dynamodb_transactions, iam_enforcement, stepfunctions_programs
 from local_stack.auth import CognitoVerifier
 from local_stack.aws_endpoint import AwsEndpoint, install_lambda_seam
 from local_stack.cloudfront import PagesOrigin
@@ -22,14 +22,21 @@ from local_stack.gateway import Gateway
 from local_stack.lambda_runtime import LambdaRuntime
 from local_stack.location import PlaceIndexes, location_middleware
 from local_stack.provision import Provisioner
+from local_stack.roles import ALLOW_EVERYTHING, FixedKey, grant_fixed_key
 from local_stack.scheduler import Scheduler
 from local_stack.streams import StreamPoller
 from local_stack.template import REGION, Template
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_STAFF_EMAIL = "demo.staff@civic311.local"
-# Credentials for the embedded endpoint only; it accepts any.
+# The embedded endpoint's administrator (provisioning, tools, tests): every other key is refused, as in AWS,
+# except the functions' and state machines' role credentials, which may do what their roles allow.
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+ADMIN_KEY = FixedKey(
+    "local-administrator", LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"], LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
+)
+# moto's Step Functions signs every call a state machine makes with this fixed key.
+STATE_MACHINE_KEY = FixedKey("local-state-machines", "ak", "sk")
 # Some operations (Amazon Location's searches among them) put a prefix such as "places." before the
 # endpoint's host name; "places.127.0.0.1" resolves nowhere, so SDKs aimed at the endpoint must not.
 LOCAL_SDK_SETTINGS = {"AWS_DISABLE_HOST_PREFIX_INJECTION": "true"}
@@ -62,6 +69,7 @@ class LocalStack:
     place_indexes: PlaceIndexes = field(default_factory=PlaceIndexes)
     faults: Faults = field(default_factory=Faults)
     info: dict[str, Any] = field(default_factory=dict)
+    _restore_seams: list[Any] = field(default_factory=list)
     _staff_password: str = field(default_factory=lambda: "Demo-" + secrets.token_urlsafe(12) + "9!")
 
     def start(self) -> dict[str, Any]:
@@ -76,6 +84,10 @@ class LocalStack:
         dynamodb_transactions.install()
         dynamodb_items.install()
         stepfunctions_programs.install()
+        self._restore_seams.append(iam_enforcement.install())
+        grant_fixed_key(boto3.client("iam"), ADMIN_KEY, {"AdministratorAccess": ALLOW_EVERYTHING})
+        # From here every request is checked against its signer's policies (provisioning runs as administrator).
+        iam_enforcement.enforce(self.endpoint.url)
         template = Template(
             self.config.template_path,
             {"Stage": self.config.stage, **LOCAL_PARAMETERS, **self.config.parameters},
@@ -84,6 +96,9 @@ class LocalStack:
         self._add_layers_to_path(template)
         self.provisioner = Provisioner(template, self.runtime, self.endpoint.url, self.place_indexes)
         self.provisioner.provision_all()
+        grant_fixed_key(
+            self.provisioner.client("iam"), STATE_MACHINE_KEY, self.provisioner.state_machine_policies or {}
+        )
         verifier = CognitoVerifier(self.endpoint.url, self.provisioner.authorizers)
         web = self.provisioner.web
         self.gateway = Gateway(
@@ -129,7 +144,10 @@ class LocalStack:
         if self.gateway:
             self.gateway.stop()
         if self.endpoint:
+            iam_enforcement.enforce(self.endpoint.url, enforced=False)
             self.endpoint.stop()
+        while self._restore_seams:
+            self._restore_seams.pop()()
 
     def write_outputs(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

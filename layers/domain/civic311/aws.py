@@ -1,4 +1,4 @@
-"""The one place AWS clients are built: cached per process, thread-safe, with bounded retries.
+"""The one place AWS clients are built: cached per process and credentials, thread-safe, with bounded retries.
 
 The SDK reads AWS_ENDPOINT_URL itself, so the same code talks to AWS or to the local stack.
 """
@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import boto3
 from botocore.config import Config
@@ -60,11 +63,49 @@ def busy(error: BaseException) -> bool:
     return isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in BUSY_CODES
 
 
-@cache
+class Credentials(NamedTuple):
+    """A role's temporary credentials, as Lambda hands them to a function."""
+
+    access_key_id: str
+    secret_access_key: str
+    session_token: str
+
+
+# None: the SDK's own chain (in Lambda, the function role's credentials in its environment).
+_acting_as: ContextVar[Credentials | None] = ContextVar("civic311_aws_credentials", default=None)
+
+
+@contextmanager
+def acting_as(credentials: Credentials | None) -> Iterator[None]:
+    """Clients fetched inside the block sign with these credentials instead of the SDK's chain.
+
+    Lambda runs one function per process; the local stack runs them all in one, each under its own role.
+    """
+    token = _acting_as.set(credentials)
+    try:
+        yield
+    finally:
+        _acting_as.reset(token)
+
+
 def _client(service: str) -> Any:
+    return _client_for(service, _acting_as.get())
+
+
+@cache
+def _client_for(service: str, credentials: Credentials | None) -> Any:
     # boto3's default session is not thread-safe while clients are being created.
     with _build_lock:
-        return boto3.session.Session().client(service, config=_CONFIG)  # type: ignore[call-overload]
+        session = (
+            boto3.session.Session()
+            if credentials is None
+            else boto3.session.Session(
+                aws_access_key_id=credentials.access_key_id,
+                aws_secret_access_key=credentials.secret_access_key,
+                aws_session_token=credentials.session_token,
+            )
+        )
+        return session.client(service, config=_CONFIG)  # type: ignore[call-overload]
 
 
 def dynamodb() -> DynamoDBClient:
@@ -117,4 +158,4 @@ def stepfunctions() -> SFNClient:
 
 def reset() -> None:
     """Forget cached clients (tests that change the endpoint or credentials)."""
-    _client.cache_clear()
+    _client_for.cache_clear()

@@ -24,7 +24,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 
-from civic311 import clock, metrics
+from civic311 import aws, clock, metrics
 from civic311.cases.models import AlertState, Channel, NewRequest, Receipt, Screening, ServiceRequest, Status
 from civic311.catalog import Catalog, Language, ServiceType
 from civic311.errors import Conflict, DependencyUnavailable
@@ -240,7 +240,8 @@ class Intake:
         )
 
     def _idempotent(self, function: Callable[..., Receipt], table_name: str) -> Callable[..., Receipt]:
-        persistence = DynamoDBPersistenceLayer(table_name=table_name)
+        # Our client, not one of powertools' own: it signs as the calling function's role and has our timeouts.
+        persistence = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=aws.dynamodb())
         config = IdempotencyConfig(
             # The key is the client's own key, scoped to the channel and client so two apps cannot collide.
             event_key_jmespath="[channel, source, idempotency_key]",
