@@ -7,6 +7,7 @@ import os
 import secrets
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,7 @@ class LocalStack:
     place_indexes: PlaceIndexes = field(default_factory=PlaceIndexes)
     faults: Faults = field(default_factory=Faults)
     info: dict[str, Any] = field(default_factory=dict)
-    _restore_seams: list[Any] = field(default_factory=list)
+    _undo_on_stop: list[Callable[[], None]] = field(default_factory=list)
     _staff_password: str = field(default_factory=lambda: "Demo-" + secrets.token_urlsafe(12) + "9!")
 
     def start(self) -> dict[str, Any]:
@@ -84,10 +85,8 @@ class LocalStack:
         dynamodb_transactions.install()
         dynamodb_items.install()
         stepfunctions_programs.install()
-        self._restore_seams.append(iam_enforcement.install())
-        grant_fixed_key(boto3.client("iam"), ADMIN_KEY, {"AdministratorAccess": ALLOW_EVERYTHING})
         # From here every request is checked against its signer's policies (provisioning runs as administrator).
-        iam_enforcement.enforce(self.endpoint.url)
+        self._undo_on_stop.append(enforce_iam(self.endpoint.url))
         template = Template(
             self.config.template_path,
             {"Stage": self.config.stage, **LOCAL_PARAMETERS, **self.config.parameters},
@@ -143,11 +142,10 @@ class LocalStack:
             self.stream_poller.stop()
         if self.gateway:
             self.gateway.stop()
+        while self._undo_on_stop:
+            self._undo_on_stop.pop()()
         if self.endpoint:
-            iam_enforcement.enforce(self.endpoint.url, enforced=False)
             self.endpoint.stop()
-        while self._restore_seams:
-            self._restore_seams.pop()()
 
     def write_outputs(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -224,3 +222,24 @@ class LocalStack:
 
 
 _demo_user_lock = threading.Lock()
+
+
+def enforce_iam(endpoint_url: str) -> Callable[[], None]:
+    """Check every later request to the endpoint against its signer's IAM policies, the administrator key
+    (LOCAL_CREDENTIALS) allowed everything; returns a function that switches enforcement off again."""
+    restore_seam = iam_enforcement.install()
+    session: Any = boto3.session.Session(
+        aws_access_key_id=ADMIN_KEY.access_key_id,
+        aws_secret_access_key=ADMIN_KEY.secret_access_key,
+        region_name=REGION,
+    )
+    grant_fixed_key(
+        session.client("iam", endpoint_url=endpoint_url), ADMIN_KEY, {"AdministratorAccess": ALLOW_EVERYTHING}
+    )
+    iam_enforcement.enforce(endpoint_url)
+
+    def relax() -> None:
+        iam_enforcement.enforce(endpoint_url, enforced=False)
+        restore_seam()
+
+    return relax
