@@ -56,6 +56,21 @@ def expand_roles(template: Template) -> dict[str, dict[str, Any]]:
 
     Their intrinsics (Ref, GetAtt, Sub) are left for the provisioner to resolve.
     """
+    # Translating takes about a second; test fixtures provision the same template many times.
+    key = (
+        str(template.path.resolve()),
+        template.path.stat().st_mtime_ns,
+        json.dumps(template.parameters, sort_keys=True),
+    )
+    if key not in _expanded:
+        _expanded[key] = _expand(template)
+    return copy.deepcopy(_expanded[key])
+
+
+_expanded: dict[tuple[str, int, str], dict[str, dict[str, Any]]] = {}
+
+
+def _expand(template: Template) -> dict[str, dict[str, Any]]:
     resources = {
         logical_id: _translatable(resource)
         for logical_id, resource in template.resources.items()
