@@ -43,6 +43,21 @@ _TRANSACTION_ACTIONS = {
 }
 
 
+# User-pool operations AWS authorizes by their tokens, not by IAM: a browser calls them unsigned. moto lists some
+# of them as public; these are the others.
+_TOKEN_OPERATIONS = frozenset(
+    f"AWSCognitoIdentityProviderService.{name}"
+    for name in (
+        "RespondToAuthChallenge",
+        "ConfirmForgotPassword",
+        "ResendConfirmationCode",
+        "ChangePassword",
+        "GlobalSignOut",
+        "RevokeToken",
+    )
+)
+
+
 def check_seam() -> None:
     """Fail loudly if moto no longer authorizes a request through the method this module replaces."""
     check_method(ActionAuthenticatorMixin, "_authenticate_and_authorize_action", SEAM_SIGNATURE)
@@ -55,6 +70,14 @@ def install() -> Callable[[], None]:
     def authorize(self: Any, iam_request_cls: type, resource: str = "*") -> None:
         if self.method == "OPTIONS":
             return  # a CORS preflight: browsers never sign it, and AWS answers it without
+        target = self.headers.get("X-Amz-Target")
+        if target in _TOKEN_OPERATIONS:
+            return
+        if _enforcing() and "Authorization" not in self.headers and target not in self.PUBLIC_OPERATIONS:
+            # moto would fail on the missing header (a 500); AWS refuses the request.
+            missing = JsonRESTError("MissingAuthenticationTokenException", "Missing Authentication Token")
+            missing.code = 403
+            raise missing
         # S3 names its own resources (bucket and key).
         checks = (checks_for(self) if _enforcing() and iam_request_cls is IAMRequest else None) or [
             (self._get_action(), resource)
