@@ -36,7 +36,8 @@ LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "loc
 ADMIN_KEY = FixedKey(
     "local-administrator", LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"], LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
 )
-# moto's Step Functions signs every call a state machine makes with this fixed key.
+# moto's Step Functions signs every call a state machine makes with this fixed key
+# (moto/stepfunctions/parser/asl/utils/boto_client.py); locally it holds the state-machine roles' policies.
 STATE_MACHINE_KEY = FixedKey("local-state-machines", "ak", "sk")
 # Some operations (Amazon Location's searches among them) put a prefix such as "places." before the
 # endpoint's host name; "places.127.0.0.1" resolves nowhere, so SDKs aimed at the endpoint must not.
@@ -95,9 +96,7 @@ class LocalStack:
         self._add_layers_to_path(template)
         self.provisioner = Provisioner(template, self.runtime, self.endpoint.url, self.place_indexes)
         self.provisioner.provision_all()
-        grant_fixed_key(
-            self.provisioner.client("iam"), STATE_MACHINE_KEY, self.provisioner.state_machine_policies or {}
-        )
+        grant_fixed_key(self.provisioner.client("iam"), STATE_MACHINE_KEY, self.provisioner.state_machine_policies)
         verifier = CognitoVerifier(self.endpoint.url, self.provisioner.authorizers)
         web = self.provisioner.web
         self.gateway = Gateway(
