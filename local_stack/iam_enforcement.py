@@ -3,9 +3,10 @@
 moto checks a request's action against the signer's identity policies once IAM authorization is on, but it
 asks about the resource only for SQS, S3, IAM and STS: for every other service it asks about "*", which
 no statement scoped to a table or topic matches, so every least-privilege policy would refuse everything.
-The seam below tells moto the resource each DynamoDB, SNS, Step Functions and KMS request acts on, and
-splits requests IAM authorizes item by item (DynamoDB's transactions and batches) into the actions AWS
-checks. What moto still cannot enforce is listed in README.md ("What the local AWS enforces").
+The seam below tells moto the resource each DynamoDB, SNS, Step Functions, KMS and Lambda request acts on,
+checks a DynamoDB transaction as the item actions inside it and a batch table by table, and answers a refusal
+as the service would (moto answers every one in XML, which an SDK reading JSON cannot parse). What moto still
+cannot enforce is listed in README.md ("What the local AWS enforces").
 
 moto is pinned, and tests/unit/test_local_moto_seams.py fails if an upgrade moves the method replaced here.
 """
@@ -23,7 +24,12 @@ import requests
 from botocore.exceptions import UnknownServiceError
 from moto import settings
 from moto.core.authorization import ActionAuthenticatorMixin
-from moto.core.exceptions import AccessDeniedError, JsonRESTError
+from moto.core.exceptions import (
+    AccessDeniedError,
+    InvalidClientTokenIdError,
+    JsonRESTError,
+    SignatureDoesNotMatchError,
+)
 from moto.core.responses import BaseResponse
 from moto.iam.access_control import IAMRequest
 from moto.kms.models import kms_backends
@@ -95,6 +101,12 @@ def install() -> Callable[[], None]:
                     original(self, iam_request_cls, arn)
                 except AccessDeniedError as denied:
                     raise _denial(self.boto3_service_name, denied, arn) from None
+                except (InvalidClientTokenIdError, SignatureDoesNotMatchError) as refused:
+                    if not _speaks_json(self.boto3_service_name):
+                        raise
+                    answer = JsonRESTError(refused.error_type, refused.message)
+                    answer.code = 403
+                    raise answer from None
         finally:
             self.__dict__.pop("_get_action", None)
             self.data = signed_data
@@ -110,14 +122,24 @@ def enforce(endpoint_url: str, enforced: bool = True) -> None:
 
 
 def _denial(service: str, denied: AccessDeniedError, resource: str) -> Exception:
-    """For JSON services, AWS's answer: a JSON AccessDeniedException naming the resource (moto answers XML, which
-    an SDK reading JSON cannot parse: it would see an error code of "403")."""
+    """The service's answer to a denial, naming the resource: a JSON AccessDeniedException from JSON services
+    (moto's XML reads as an error code of "403"), SNS's AuthorizationError, moto's own for the others."""
+    message = denied.message if resource == "*" else f"{denied.message} on resource: {resource}"
+    if service == "sns":
+        return _SnsAuthorizationError(message)
     if not _speaks_json(service):
         return denied
-    message = denied.message if resource == "*" else f"{denied.message} on resource: {resource}"
     error = JsonRESTError("AccessDeniedException", message)
     error.code = 403 if service == "lambda" else 400
     return error
+
+
+class _SnsAuthorizationError(AccessDeniedError):
+    """SNS's own name for a denial (AuthorizationError, 403), where moto answers AccessDenied."""
+
+    def __init__(self, message: str) -> None:
+        # Past AccessDeniedError's own __init__, which names the error AccessDenied, to moto's XML error.
+        super(AccessDeniedError, self).__init__("AuthorizationError", message)
 
 
 @cache

@@ -88,8 +88,9 @@ def test_without_its_topic_policy_the_gap_notifiers_publish_is_denied(tmp_path: 
         result = provisioner.runtime.invoke(provisioner.ref("GapNotifierFunction"), gap_batch())
     assert result.failed
     error = json.loads(result.payload)["errorMessage"]
-    assert "(AccessDenied)" in error
-    assert "not authorized to perform: sns:Publish" in error
+    # SNS's name for a denial.
+    assert "(AuthorizationError)" in error
+    assert "not authorized to perform: sns:Publish on resource: arn:aws:sns:" in error
 
 
 def test_the_directory_loads_on_deploy_with_the_permissions_template_yaml_gives_its_loader(tmp_path: Path) -> None:
