@@ -31,12 +31,13 @@ from moto.core.exceptions import (
     SignatureDoesNotMatchError,
 )
 from moto.core.responses import BaseResponse
-from moto.iam.access_control import IAMRequest
+from moto.iam.access_control import IAMPolicyStatement, IAMRequest, PermissionResult
 from moto.kms.models import kms_backends
 
 from local_stack.moto_seams import check_method, replace_method
 
 SEAM_SIGNATURE = ("self", "iam_request_cls", "resource")
+STATEMENT_SIGNATURE = ("self", "action", "resource", "principal", "incoming_condition_values")
 Check = tuple[str, str]  # (action without its service prefix, resource ARN)
 
 # A DynamoDB transaction is authorized as the item actions inside it (there is no IAM action for it).
@@ -65,8 +66,9 @@ _TOKEN_OPERATIONS = frozenset(
 
 
 def check_seam() -> None:
-    """Fail loudly if moto no longer authorizes a request through the method this module replaces."""
+    """Fail loudly if moto no longer authorizes a request through the methods this module replaces."""
     check_method(ActionAuthenticatorMixin, "_authenticate_and_authorize_action", SEAM_SIGNATURE)
+    check_method(IAMPolicyStatement, "is_action_permitted", STATEMENT_SIGNATURE)
 
 
 def install() -> Callable[[], None]:
@@ -111,7 +113,41 @@ def install() -> Callable[[], None]:
             self.__dict__.pop("_get_action", None)
             self.data = signed_data
 
-    return replace_method(ActionAuthenticatorMixin, "_authenticate_and_authorize_action", SEAM_SIGNATURE, authorize)
+    restore_authorize = replace_method(
+        ActionAuthenticatorMixin, "_authenticate_and_authorize_action", SEAM_SIGNATURE, authorize
+    )
+    restore_statements = _install_not_resource()
+
+    def restore() -> None:
+        restore_statements()
+        restore_authorize()
+
+    return restore
+
+
+def _install_not_resource() -> Callable[[], None]:
+    """moto reads a statement without Resource as one for every resource, NotResource or not; IAM applies a
+    NotResource statement only to the resources it does not name."""
+    original = IAMPolicyStatement.is_action_permitted
+
+    def is_action_permitted(
+        self: IAMPolicyStatement,
+        action: str,
+        resource: str = "*",
+        principal: str | None = None,
+        incoming_condition_values: dict[str, str] | None = None,
+    ) -> PermissionResult:
+        statement = self._statement
+        if "NotResource" not in statement:
+            return original(self, action, resource, principal, incoming_condition_values)
+        if self._check_element_matches("NotResource", resource):
+            return PermissionResult.NEUTRAL
+        rest = {key: value for key, value in statement.items() if key != "NotResource"}
+        return original(
+            IAMPolicyStatement(rest | {"Resource": "*"}), action, resource, principal, incoming_condition_values
+        )
+
+    return replace_method(IAMPolicyStatement, "is_action_permitted", STATEMENT_SIGNATURE, is_action_permitted)
 
 
 def enforce(endpoint_url: str, enforced: bool = True) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
@@ -32,9 +33,9 @@ def table_arn(name: str) -> str:
     return f"arn:aws:dynamodb:{REGION}:123456789012:table/{name}"
 
 
-@pytest.fixture
-def as_role() -> Iterator[Any]:
-    """A DynamoDB client signing as a role that may only put items in table "allowed" and query its indexes."""
+@contextmanager
+def enforcing() -> Iterator[Any]:
+    """moto's mocks with the local stack's IAM seam; yields an IAM client signing as the administrator."""
     with scoped_environment(ENVIRONMENT, remove=["AWS_ENDPOINT_URL"]), mock_aws():
         restore = iam_enforcement.install()
         try:
@@ -44,38 +45,51 @@ def as_role() -> Iterator[Any]:
                 "administrator", os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"]
             )
             grant_fixed_key(iam, administrator, {"all": ALLOW_EVERYTHING})
-            dynamodb = boto3.client("dynamodb", region_name=REGION)
-            for name in ("allowed", "other"):
-                dynamodb.create_table(
-                    TableName=name,
-                    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                    AttributeDefinitions=[
-                        {"AttributeName": "pk", "AttributeType": "S"},
-                        {"AttributeName": "g", "AttributeType": "S"},
-                    ],
-                    GlobalSecondaryIndexes=[
-                        {
-                            "IndexName": "by-g",
-                            "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
-                            "Projection": {"ProjectionType": "ALL"},
-                        }
-                    ],
-                    BillingMode="PAY_PER_REQUEST",
-                )
-            statements = [
-                {"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": table_arn("allowed")},
-                {"Effect": "Allow", "Action": "dynamodb:Query", "Resource": f"{table_arn('allowed')}/index/*"},
-            ]
-            role = {
-                "AssumeRolePolicyDocument": LAMBDA_TRUST,
-                "Policies": [{"PolicyName": "writes", "PolicyDocument": {"Statement": statements}}],
-            }
-            key, secret, token = assume(create_role(iam, "function-role", role), "function")
-            session = boto3.session.Session(key, secret, token, region_name=REGION)
-            with enable_iam_authentication():
-                yield session.client("dynamodb")
+            yield iam
         finally:
             restore()
+
+
+@contextmanager
+def role_session(iam: Any, statements: list[dict[str, Any]]) -> Iterator[Any]:
+    """A session signing as a new function role with these statements, IAM enforced inside the block."""
+    role = {
+        "AssumeRolePolicyDocument": LAMBDA_TRUST,
+        "Policies": [{"PolicyName": "function", "PolicyDocument": {"Statement": statements}}],
+    }
+    key, secret, token = assume(create_role(iam, "function-role", role), "function")
+    with enable_iam_authentication():
+        yield boto3.session.Session(key, secret, token, region_name=REGION)
+
+
+@pytest.fixture
+def as_role() -> Iterator[Any]:
+    """A DynamoDB client signing as a role that may only put items in table "allowed" and query its indexes."""
+    with enforcing() as iam:
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        for name in ("allowed", "other"):
+            dynamodb.create_table(
+                TableName=name,
+                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                AttributeDefinitions=[
+                    {"AttributeName": "pk", "AttributeType": "S"},
+                    {"AttributeName": "g", "AttributeType": "S"},
+                ],
+                GlobalSecondaryIndexes=[
+                    {
+                        "IndexName": "by-g",
+                        "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                        "Projection": {"ProjectionType": "ALL"},
+                    }
+                ],
+                BillingMode="PAY_PER_REQUEST",
+            )
+        statements = [
+            {"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": table_arn("allowed")},
+            {"Effect": "Allow", "Action": "dynamodb:Query", "Resource": f"{table_arn('allowed')}/index/*"},
+        ]
+        with role_session(iam, statements) as session:
+            yield session.client("dynamodb")
 
 
 def put(table: str, pk: str) -> dict[str, Any]:
@@ -132,3 +146,17 @@ def test_a_query_on_an_index_is_authorized_on_the_index(as_role: Any) -> None:
 def _items_in(table: str, pk: str) -> bool:
     administrator = boto3.client("dynamodb", region_name=REGION)
     return "Item" in administrator.get_item(TableName=table, Key={"pk": {"S": pk}})
+
+
+def test_a_not_resource_statement_allows_texts_to_phones_but_no_topic() -> None:
+    # The workflow's own statement: texts to supervisors' phones, and no topic through it.
+    sms_only = {"Effect": "Allow", "Action": "sns:Publish", "NotResource": "arn:aws:sns:*:*:*"}
+    with enforcing() as iam:
+        topic = boto3.client("sns", region_name=REGION).create_topic(Name="alerts")["TopicArn"]
+        with role_session(iam, [sms_only]) as session:
+            sns = session.client("sns")
+            sns.publish(PhoneNumber="+15205550100", Message="Pending emergency alert")
+            with pytest.raises(ClientError) as refused:
+                sns.publish(TopicArn=topic, Message="Pending emergency alert")
+    assert refused.value.response["Error"]["Code"] == "AuthorizationError"
+    assert topic in refused.value.response["Error"]["Message"]
