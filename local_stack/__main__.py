@@ -104,8 +104,10 @@ def summary(info: dict[str, Any], outputs_path: Path, stack: LocalStack, logs: P
     assert stack.provisioner is not None
     provisioner = stack.provisioner
     counts: dict[str, int] = {}
+    # The template's resources and the roles its SAM transform adds.
+    resources = provisioner.template.resources | provisioner.roles
     for logical_id in provisioner.created:
-        kind = provisioner.template.resources[logical_id]["Type"].split("::", 1)[-1]
+        kind = resources[logical_id]["Type"].split("::", 1)[-1]
         counts[kind] = counts.get(kind, 0) + 1
     created = ", ".join(f"{count}\0{kind}" for kind, count in sorted(counts.items(), key=lambda item: -item[1]))
     lines = [

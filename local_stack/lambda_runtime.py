@@ -40,6 +40,8 @@ class FunctionSpec:
     environment: dict[str, str]
     timeout_seconds: int = 3
     memory_mb: int = 128
+    # The function role's temporary credentials (access key, secret, session token); None: the process's own.
+    role_credentials: tuple[str, str, str] | None = None
 
     @property
     def arn(self) -> str:
@@ -126,7 +128,8 @@ class LambdaRuntime:
     @staticmethod
     def _call(loaded: _Loaded, spec: FunctionSpec, event: Any) -> InvokeResult:
         try:
-            result = loaded.handler(event, LambdaContext(spec))
+            with acting_as_role(spec):
+                result = loaded.handler(event, LambdaContext(spec))
             payload = json.dumps(result, default=str).encode("utf-8")
             too_large = lambda_response_error(payload)
             if too_large:
@@ -161,6 +164,17 @@ class LambdaRuntime:
 
 
 @contextmanager
+def acting_as_role(spec: FunctionSpec) -> Iterator[None]:
+    """The function's AWS calls sign with its role's credentials and keep to its SDK budget, as in its own Lambda."""
+    # Imported here: the domain layer is on the import path once the stack has read the template.
+    from civic311 import aws
+
+    credentials = None if spec.role_credentials is None else aws.Credentials(*spec.role_credentials)
+    with aws.acting_for(credentials, spec.environment.get("SDK_BUDGET")):
+        yield
+
+
+@contextmanager
 def environment(variables: dict[str, str]) -> Iterator[None]:
     """Set these environment variables for the block, then put back what was there."""
     saved = {name: os.environ.get(name) for name in variables}
@@ -189,7 +203,7 @@ def _import_handler(spec: FunctionSpec) -> _Loaded:
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
     }
-    with environment(spec.environment | lambda_variables):
+    with environment(spec.environment | lambda_variables), acting_as_role(spec):
         sys.modules[unique] = module
         module_spec.loader.exec_module(module)
     return _Loaded(module=module, handler=getattr(module, attribute))

@@ -23,6 +23,7 @@ from local_stack.cloudfront import WebDistribution, distribution, response_heade
 from local_stack.custom_resources import CustomResourceFailed, ResponseReceiver, create_event, new_request_id
 from local_stack.lambda_runtime import FunctionSpec, LambdaRuntime
 from local_stack.location import PlaceIndex, PlaceIndexes
+from local_stack.roles import assume, create_role, expand_roles, role_of
 from local_stack.streams import StreamSource
 from local_stack.template import ACCOUNT_ID, REGION, Resolver, Template, resolve
 
@@ -100,6 +101,9 @@ class Provisioner:
         self.content_layers: dict[str, Path] = {}
         self.header_policies: dict[str, list[tuple[str, str]]] = {}
         self.web: WebDistribution | None = None
+        # The policies of the state machines' roles, by name (moto's Step Functions signs with one fixed key).
+        self.state_machine_policies: dict[str, dict[str, Any]] = {}
+        self._roles: dict[str, dict[str, Any]] | None = None
         self._in_progress: set[str] = set()
         self._lock = threading.RLock()
         self._clients: dict[str, Any] = {}
@@ -131,6 +135,7 @@ class Provisioner:
             "AWS::CloudFront::Function": self._cloudfront_function,
             "AWS::CloudFront::OriginAccessControl": self._origin_access_control,
             "AWS::CloudFormation::CustomResource": self._custom_resource,
+            "AWS::IAM::Role": self._role,
         }
 
     # ------------------------------------------------------------------ public
@@ -161,6 +166,8 @@ class Provisioner:
             if logical_id in self.created:
                 return self.created[logical_id]
             resources = self.template.resources
+            if logical_id not in resources and logical_id in self.roles:
+                resources = self.roles  # a role the SAM transform makes for a function or state machine
             if logical_id not in resources:
                 raise KeyError(f"{logical_id} is not a resource of the template (or its condition is false)")
             if logical_id in self._in_progress:
@@ -183,6 +190,13 @@ class Provisioner:
 
     def ref(self, logical_id: str) -> str:
         return self.ensure(logical_id).ref
+
+    @property
+    def roles(self) -> dict[str, dict[str, Any]]:
+        """The IAM roles the SAM transform makes for the template's functions and state machines."""
+        if self._roles is None:
+            self._roles = expand_roles(self.template)
+        return self._roles
 
     def attribute(self, logical_id: str, name: str) -> str:
         created = self.ensure(logical_id)
@@ -421,6 +435,7 @@ class Provisioner:
                 key: str(opt / value.removeprefix("/opt").lstrip("/")) if value.split("/")[:2] == ["", "opt"] else value
                 for key, value in environment.items()
             }
+        role_arn = self._role_arn(logical_id, resource)
         spec = FunctionSpec(
             logical_id=logical_id,
             name=name,
@@ -429,6 +444,7 @@ class Provisioner:
             environment=environment,
             timeout_seconds=int(properties.get("Timeout", 3)),
             memory_mb=int(properties.get("MemorySize", 128)),
+            role_credentials=assume(role_arn, name),
         )
         self.runtime.register(spec)
         archive = io.BytesIO()
@@ -437,7 +453,7 @@ class Provisioner:
         arn = self.client("lambda").create_function(
             FunctionName=name,
             Runtime=properties.get("Runtime", "python3.12"),
-            Role=self._execution_role(),
+            Role=role_arn,
             Handler=properties["Handler"],
             Code={"ZipFile": archive.getvalue()},
             Timeout=spec.timeout_seconds,
@@ -482,19 +498,19 @@ class Provisioner:
         else:
             self.skipped[f"{logical_id}.{event_name}"] = f"event {event['Type']}"
 
-    def _execution_role(self) -> str:
-        name = f"{self.template.stack_name}-functions"
-        iam = self.client("iam")
-        try:
-            return str(iam.get_role(RoleName=name)["Role"]["Arn"])
-        except iam.exceptions.NoSuchEntityException:
-            policy = {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "lambda.amazonaws.com"}}
-                ],
-            }
-            return str(iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(policy))["Role"]["Arn"])
+    def _role_arn(self, logical_id: str, resource: dict[str, Any]) -> str:
+        """The role a function or state machine runs under: the one the SAM transform makes, or its Role."""
+        role_id = role_of(logical_id, resource.get("Properties", {}))
+        if role_id is None:
+            raise NotImplementedError(f"{logical_id}: locally, Role must be a role of the template")
+        return self.attribute(role_id, "Arn")
+
+    def _role(self, logical_id: str, resource: dict[str, Any]) -> Created:
+        properties = self._properties(resource)
+        # CloudFormation names a role stack-logicalId-suffix; IAM allows 64 characters.
+        name = str(properties.get("RoleName") or self._name(logical_id))[:64]
+        arn = create_role(self.client("iam"), name, properties)
+        return Created(ref=name, attributes={"Arn": arn, "RoleId": name})
 
     def _state_machine(self, logical_id: str, resource: dict[str, Any]) -> Created:
         properties = self._properties(resource)
@@ -506,8 +522,14 @@ class Provisioner:
             text = text.replace("${" + name + "}", str(value))
         json.loads(text)  # a substitution that breaks the JSON should fail here, not at execution time
         name = properties.get("Name") or self._name(logical_id)
+        role_arn = self._role_arn(logical_id, resource)
+        role_name = role_arn.rsplit("/", 1)[-1]
+        iam = self.client("iam")
+        for policy_name in iam.list_role_policies(RoleName=role_name)["PolicyNames"]:
+            document = iam.get_role_policy(RoleName=role_name, PolicyName=policy_name)["PolicyDocument"]
+            self.state_machine_policies[f"{role_name}-{policy_name}"] = document
         arn = self.client("stepfunctions").create_state_machine(
-            name=name, definition=text, roleArn=self._execution_role(), type=properties.get("Type", "STANDARD")
+            name=name, definition=text, roleArn=role_arn, type=properties.get("Type", "STANDARD")
         )["stateMachineArn"]
         return Created(ref=arn, attributes={"Arn": arn, "Name": name})
 

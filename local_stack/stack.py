@@ -7,13 +7,14 @@ import os
 import secrets
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
 
-from local_stack import aws_limits, dynamodb_items, dynamodb_transactions, stepfunctions_programs
+from local_stack import aws_limits, dynamodb_items, dynamodb_transactions, iam_enforcement, stepfunctions_programs
 from local_stack.activity import Activity, published_middleware
 from local_stack.auth import CognitoVerifier
 from local_stack.aws_endpoint import AwsEndpoint, install_lambda_seam
@@ -23,14 +24,22 @@ from local_stack.gateway import Gateway
 from local_stack.lambda_runtime import LambdaRuntime
 from local_stack.location import PlaceIndexes, location_middleware
 from local_stack.provision import Provisioner
+from local_stack.roles import ALLOW_EVERYTHING, FixedKey, grant_fixed_key
 from local_stack.scheduler import Scheduler
 from local_stack.streams import StreamPoller
 from local_stack.template import REGION, Template
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_STAFF_EMAIL = "demo.staff@civic311.local"
-# Credentials for the embedded endpoint only; it accepts any.
+# The embedded endpoint's administrator (provisioning, tools, tests): every other key is refused, as in AWS,
+# except the functions' and state machines' role credentials, which may do what their roles allow.
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+ADMIN_KEY = FixedKey(
+    "local-administrator", LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"], LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
+)
+# moto's Step Functions signs every call a state machine makes with this fixed key
+# (moto/stepfunctions/parser/asl/utils/boto_client.py); locally it holds the state-machine roles' policies.
+STATE_MACHINE_KEY = FixedKey("local-state-machines", "ak", "sk")
 # Some operations (Amazon Location's searches among them) put a prefix such as "places." before the
 # endpoint's host name; "places.127.0.0.1" resolves nowhere, so SDKs aimed at the endpoint must not.
 LOCAL_SDK_SETTINGS = {"AWS_DISABLE_HOST_PREFIX_INJECTION": "true"}
@@ -65,6 +74,7 @@ class LocalStack:
     # The lines `make run` shows as the stack works (none when not given).
     activity: Activity | None = None
     info: dict[str, Any] = field(default_factory=dict)
+    _undo_on_stop: list[Callable[[], None]] = field(default_factory=list)
     _staff_password: str = field(default_factory=lambda: "Demo-" + secrets.token_urlsafe(12) + "9!")
 
     def start(self) -> dict[str, Any]:
@@ -83,6 +93,8 @@ class LocalStack:
         stepfunctions_programs.install()
         # Refuse what AWS refuses and moto would accept.
         aws_limits.install()
+        # From here every request is checked against its signer's policies (provisioning runs as administrator).
+        self._undo_on_stop.append(enforce_iam(self.endpoint.url))
         template = Template(
             self.config.template_path,
             {"Stage": self.config.stage, **LOCAL_PARAMETERS, **self.config.parameters},
@@ -91,6 +103,7 @@ class LocalStack:
         self._add_layers_to_path(template)
         self.provisioner = Provisioner(template, self.runtime, self.endpoint.url, self.place_indexes)
         self.provisioner.provision_all()
+        grant_fixed_key(self.provisioner.client("iam"), STATE_MACHINE_KEY, self.provisioner.state_machine_policies)
         verifier = CognitoVerifier(self.endpoint.url, self.provisioner.authorizers)
         web = self.provisioner.web
         self.gateway = Gateway(
@@ -136,6 +149,8 @@ class LocalStack:
             self.stream_poller.stop()
         if self.gateway:
             self.gateway.stop()
+        while self._undo_on_stop:
+            self._undo_on_stop.pop()()
         if self.endpoint:
             self.endpoint.stop()
 
@@ -214,3 +229,24 @@ class LocalStack:
 
 
 _demo_user_lock = threading.Lock()
+
+
+def enforce_iam(endpoint_url: str) -> Callable[[], None]:
+    """Check every later request to the endpoint against its signer's IAM policies, the administrator key
+    (LOCAL_CREDENTIALS) allowed everything; returns a function that switches enforcement off again."""
+    restore_seam = iam_enforcement.install()
+    session: Any = boto3.session.Session(
+        aws_access_key_id=ADMIN_KEY.access_key_id,
+        aws_secret_access_key=ADMIN_KEY.secret_access_key,
+        region_name=REGION,
+    )
+    grant_fixed_key(
+        session.client("iam", endpoint_url=endpoint_url), ADMIN_KEY, {"AdministratorAccess": ALLOW_EVERYTHING}
+    )
+    iam_enforcement.enforce(endpoint_url)
+
+    def relax() -> None:
+        iam_enforcement.enforce(endpoint_url, enforced=False)
+        restore_seam()
+
+    return relax

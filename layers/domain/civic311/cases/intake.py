@@ -271,7 +271,8 @@ class Intake:
         )
 
     def _idempotent(self, function: Callable[..., Receipt], table_name: str) -> Callable[..., Receipt]:
-        # Our client, with our timeouts: powertools' own would wait a minute on a DynamoDB that hangs.
+        # Our client, not one of powertools' own: it signs as the calling function's role and has our timeouts
+        # (powertools' own would wait a minute on a DynamoDB that hangs).
         persistence = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=aws.dynamodb())
         config = IdempotencyConfig(
             # The key is the client's own key, scoped to the channel and client so two apps cannot collide.
