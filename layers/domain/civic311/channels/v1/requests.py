@@ -49,7 +49,13 @@ class UpdateRequest(BaseModel):
     note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DESCRIPTION)]
     status: UpdateStatus | None = Field(default=None, description="closed (or resolve=true) resolves the request.")
     resolve: bool = False
-    public: bool = Field(default=True, description="Public notes become the request's Open311 status_notes.")
+    public: bool | None = Field(
+        default=None,
+        description=(
+            "true makes the note public: it becomes the request's Open311 status_notes (a private request's "
+            "are never shown). Notes are staff-only unless marked public; a resolution note is always public."
+        ),
+    )
 
 
 class UpdateAnswer(BaseModel):
@@ -181,7 +187,7 @@ def build_router(context: RequestsContext) -> Router:
         if request.status == Status.CLOSED:
             raise Conflict(f"service request {service_request_id} is already closed")
         if body.resolve or body.status == "closed":
-            if not body.public:
+            if body.public is False:
                 raise InvalidInput("a resolution note is public: residents see why their request closed")
             token, _ = context.requests.tokens(service_request_id)
             if not token:
@@ -200,7 +206,7 @@ def build_router(context: RequestsContext) -> Router:
             description=body.note,
             updated_at=clock.now(),
             author=caller.subject,
-            public=body.public,
+            public=bool(body.public),
         )
         context.requests.add_update(update)
         answer = UpdateAnswer(service_request_id=service_request_id, update_id=update.update_id, resolving=False)
