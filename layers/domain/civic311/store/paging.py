@@ -71,6 +71,9 @@ def stream(queries: Sequence[QueryInputTypeDef], sort_key: str, top: str, bounda
 def read_newest_first(streams: list[Stream], limit: int, budget: ReadBudget, before: str | None) -> Listing:
     """Up to `limit` items of the merged streams, newest first, strictly below `before` if given."""
     found: list[tuple[str, dict[str, Any]]] = []
+    # Every stream must get a page for the merge to move at all; streams are few (one per asked service code).
+    budget.max_pages = max(budget.max_pages, len(streams) + 1)
+    budget.max_items = max(budget.max_items, len(streams))
     while budget.left > 0:
         unfinished = [candidate for candidate in streams if not candidate.done]
         if not unfinished:
@@ -78,7 +81,8 @@ def read_newest_first(streams: list[Stream], limit: int, budget: ReadBudget, bef
         newest = max(unfinished, key=lambda candidate: candidate.frontier)
         if sum(1 for key, _ in found if key >= newest.frontier) >= limit:
             break
-        _read_page(newest, limit, budget, before, found)
+        # A share of what is left, so one stream cannot spend it all while the others have not moved.
+        _read_page(newest, min(limit, max(1, budget.left // len(unfinished))), budget, before, found)
     frontiers = [candidate.frontier for candidate in streams if not candidate.done]
     bound = max(frontiers) if frontiers else None
     complete = sorted((entry for entry in found if bound is None or entry[0] >= bound), reverse=True)
@@ -88,7 +92,7 @@ def read_newest_first(streams: list[Stream], limit: int, budget: ReadBudget, bef
 
 
 def _read_page(
-    source: Stream, limit: int, budget: ReadBudget, before: str | None, found: list[tuple[str, dict[str, Any]]]
+    source: Stream, page_size: int, budget: ReadBudget, before: str | None, found: list[tuple[str, dict[str, Any]]]
 ) -> None:
     if source._current is None:
         if not source.queries:
@@ -96,7 +100,7 @@ def _read_page(
             return
         source._current = source.queries.pop(0)
     request = source._current
-    request["Limit"] = max(1, min(limit, budget.left))
+    request["Limit"] = max(1, min(page_size, budget.left))
     response = aws.dynamodb().query(**request)
     budget.spend(int(response.get("ScannedCount", len(response.get("Items", [])))))
     for raw in response.get("Items", []):

@@ -139,6 +139,11 @@ def _months_newest_first(start: datetime, end: datetime) -> list[str]:
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
 
 
+def _months_below(start: datetime, end: datetime, before: str | None) -> list[str]:
+    """The months of a period, newest first, that may hold keys below `before`: a page goes on where it stopped."""
+    return [month for month in _months_newest_first(start, end) if before is None or month < before]
+
+
 class RequestStore:
     """Reads and writes service requests."""
 
@@ -677,7 +682,7 @@ class RequestStore:
                 for code in dict.fromkeys(query.service_codes)
             ]
         else:
-            months = _months_newest_first(query.start, query.end)
+            months = _months_below(query.start, query.end, before)
             queries = [self._page_query(BY_PERIOD, "gsi1pk", f"REQ#{month}", "gsi1sk", query, top) for month in months]
             # Every key of a month sorts above its label, and every key of the months before it below.
             streams = [paging.stream(queries, "gsi1sk", top, boundaries=months[:-1])]
@@ -689,7 +694,7 @@ class RequestStore:
     ) -> tuple[list[RequestUpdate], str | None]:
         """Public updates made between start and end, below the `before` key, newest first, within the budget."""
         top = min(to_storage(end) + "~", before) if before else to_storage(end) + "~"
-        months = _months_newest_first(start, end)
+        months = _months_below(start, end, before)
         queries: list[QueryInputTypeDef] = [
             {
                 "TableName": self.table_name,
