@@ -126,7 +126,9 @@ def test_streetlight_is_located_assigned_waits_and_a_staff_update_closes_it(
     attributes = {name: value["StringValue"] for name, value in assignment["attributes"].items()}
     assert attributes == {"event": "assigned", "service_code": "streetlight", "department": "dtm", "priority": "normal"}
 
-    note = calls.staff_post(f"/v1/requests/{request_id}/updates", {"note": "Crew scheduled for Tuesday."})
+    note = calls.staff_post(
+        f"/v1/requests/{request_id}/updates", {"note": "Crew scheduled for Tuesday.", "public": True}
+    )
     assert note.status_code == 201, note.text
     assert calls.public(request_id)["status_notes"] == "Crew scheduled for Tuesday."
     resolved = calls.staff_post(f"/v1/requests/{request_id}/updates", {"note": "Lamp replaced.", "resolve": True})

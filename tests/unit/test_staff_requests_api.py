@@ -76,13 +76,13 @@ def test_a_private_note_is_kept_out_of_the_status_note(stack: InProcessStack) ->
 
 
 def test_a_note_not_marked_public_is_staff_only(stack: InProcessStack) -> None:
-    store = stored_request(stack, "6600000006")
-    answer = staff_call(stack, "POST", "/v1/requests/6600000006/updates", {"note": "met her at the door"})
+    store = stored_request(stack, "6600000016")
+    answer = staff_call(stack, "POST", "/v1/requests/6600000016/updates", {"note": "met her at the door"})
     assert answer["statusCode"] == 201, answer["body"]
-    request = store.get("6600000006")
+    request = store.get("6600000016")
     assert request is not None
     assert request.status_notes is None
-    assert [update.public for update in store.updates_for("6600000006")] == [False]
+    assert [update.public for update in store.updates_for("6600000016")] == [False]
 
 
 def test_resolving_before_the_workflow_waits_is_a_clear_409(stack: InProcessStack) -> None:

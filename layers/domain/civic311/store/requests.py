@@ -74,6 +74,7 @@ _STORAGE_ONLY = (
     "children",
     "awaiting_ack",
     "alert_lease",
+    "resolution",
 )
 _BATCH_GET_LIMIT = 100
 # Unprocessed keys are asked for again at most this many times in all, backing off between attempts.
@@ -362,6 +363,24 @@ class RequestStore:
         ids = [str(from_item(item)["pk"]).removeprefix("REQ#") for item in response.get("Items", [])]
         found = [request for request in self.get_many(ids) if request.status == Status.OPEN]
         return found[:limit]
+
+    def hold_resolution(self, request_id: str, note: str, resolved_by: str) -> None:
+        """Keep a resolution's note for the workflow's Close step, which the resolution then resumes."""
+        aws.dynamodb().update_item(
+            TableName=self.table_name,
+            Key=_key(request_id),
+            UpdateExpression="SET resolution = :resolution",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":resolution": to_value({"note": note, "resolved_by": resolved_by})},
+        )
+
+    def held_resolution(self, request_id: str) -> tuple[str | None, str | None]:
+        """(note, resolved_by) a resolution left for the Close step, if any."""
+        response = aws.dynamodb().get_item(
+            TableName=self.table_name, Key=_key(request_id), ProjectionExpression="resolution", ConsistentRead=True
+        )
+        held = from_item(response.get("Item", {})).get("resolution") or {}
+        return held.get("note"), held.get("resolved_by")
 
     def workflow_started(self, request_id: str, execution_arn: str) -> None:
         """Record the running workflow and take the request off the pending list."""

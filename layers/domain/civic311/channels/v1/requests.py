@@ -192,10 +192,10 @@ def build_router(context: RequestsContext) -> Router:
             token, _ = context.requests.tokens(service_request_id)
             if not token:
                 raise Conflict("the request's workflow is not waiting for a resolution yet; try again in a moment")
-            # The workflow's Close step records the note, closes duplicates too and tells the caller.
-            aws.stepfunctions().send_task_success(
-                taskToken=token, output=json.dumps({"note": body.note, "resolved_by": caller.subject})
-            )
+            # The workflow's Close step records the note, closes duplicates too and tells the caller. The note
+            # waits in the table: the task's output stays in the execution history, so it carries no words.
+            context.requests.hold_resolution(service_request_id, body.note, caller.subject)
+            aws.stepfunctions().send_task_success(taskToken=token, output=json.dumps({"resolved_by": caller.subject}))
             metrics.count("Resolutions", service_code=request.service_code)
             answer = UpdateAnswer(service_request_id=service_request_id, resolving=True)
             return Response(status_code=202, body=answer, content_type="application/json")
@@ -226,9 +226,19 @@ def build_router(context: RequestsContext) -> Router:
         _, token = context.requests.tokens(service_request_id)
         if not token:
             raise Conflict("no acknowledgement is awaited for this request (already acknowledged or not yet alerted)")
-        aws.stepfunctions().send_task_success(
-            taskToken=token, output=json.dumps({"acknowledged_by": caller.subject, "note": body.note})
-        )
+        if body.note:
+            # A dispatcher's note is for staff; the workflow is told only who took over.
+            note = RequestUpdate(
+                update_id=f"ack-{uuid.uuid4().hex[:8]}",
+                service_request_id=service_request_id,
+                status="referred",
+                description=body.note,
+                updated_at=clock.now(),
+                author=caller.subject,
+                public=False,
+            )
+            context.requests.add_update(note)
+        aws.stepfunctions().send_task_success(taskToken=token, output=json.dumps({"acknowledged_by": caller.subject}))
         metrics.count("EmergencyAcknowledgements", channel=request.channel.value)
         return UpdateAnswer(service_request_id=service_request_id, resolving=True)
 
