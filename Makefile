@@ -18,6 +18,7 @@ help:
 	@echo "make run    - start the local stack (API on http://127.0.0.1:3000, AWS endpoint on :3001)"
 	@echo "make test   - install everything, then lint, type-check, validate the template, run all tests"
 	@echo "make browser - the resident page and staff console in headless chromium (installs Debian's chromium)"
+	@echo "make privacy - sensitive requests through every channel, then every public route crawled for their words and points"
 	@echo "make build  - sam build (then: sam deploy --config-env prod)"
 	@echo "make eval   - triage quality on the labelled set (DATA=file.jsonl for another)"
 	@echo "make triage-model - retrain triage's statistical second opinion after changing labelled data or rules"
