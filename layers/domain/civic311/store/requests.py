@@ -311,32 +311,6 @@ class RequestStore:
         updates = [_to_update(from_item(item)) for item in response.get("Items", [])]
         return sorted(updates, key=lambda update: update.updated_at)
 
-    def updates_between(self, start: datetime, end: datetime, limit: int) -> list[RequestUpdate]:
-        """Public updates made between start and end, newest first."""
-        found: list[RequestUpdate] = []
-        for month in _months_newest_first(start, end):
-            request: QueryInputTypeDef = {
-                "TableName": self.table_name,
-                "IndexName": BY_PERIOD,
-                "KeyConditionExpression": "gsi1pk = :pk AND gsi1sk BETWEEN :start AND :end",
-                "ExpressionAttributeValues": {
-                    ":pk": to_value(f"UPD#{month}"),
-                    ":start": to_value(to_storage(start)),
-                    ":end": to_value(to_storage(end) + "~"),
-                },
-                "ScanIndexForward": False,
-                "Limit": limit,
-            }
-            while len(found) < limit:
-                response = aws.dynamodb().query(**request)
-                found += [_to_update(from_item(item)) for item in response.get("Items", [])]
-                if "LastEvaluatedKey" not in response:
-                    break
-                request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-            if len(found) >= limit:
-                break
-        return found[:limit]
-
     def get_contact(self, request_id: str) -> Contact | None:
         """The caller's contact details, if given and not yet expired (for dispatch and notifications only)."""
         response = aws.dynamodb().get_item(
