@@ -12,13 +12,14 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-west-2
 
-.PHONY: help install run test lint typecheck template build unit integration chromium browser screenshots faults fuzz auth hostile eval triage-model openapi bench load directory-import call deploy clean
+.PHONY: help install run test lint typecheck template build unit integration chromium browser screenshots faults fuzz auth hostile privacy eval triage-model openapi bench load directory-import call deploy clean
 
 help:
 	@echo "make run    - start the local stack (API on http://127.0.0.1:3000, AWS endpoint on :3001)"
 	@echo "make test   - install everything, then lint, type-check, validate the template, run all tests; a table at the end"
 	@echo "make browser - the resident page and staff console in headless chromium (installs Debian's chromium)"
 	@echo "make screenshots - retake the README's pictures of the resident page and the staff console"
+	@echo "make privacy - sensitive requests through every channel, then every public route crawled for their words and points"
 	@echo "make build  - sam build (then: sam deploy --config-env prod)"
 	@echo "make eval   - triage quality on every labelled set, never-trained ones first (DATA=file.jsonl for one)"
 	@echo "make triage-model - retrain triage's statistical second opinion after changing labelled data or rules"
@@ -106,9 +107,13 @@ auth: $(VENV)/.installed
 hostile: $(VENV)/.installed
 	$(PY) -m pytest tests/hostile -q
 
+# Its own local stack: sensitive requests through every channel, then every public route read with no key.
+privacy: $(VENV)/.installed
+	$(PY) -m pytest tests/privacy -q
+
 # The stages `make test` runs, in order, each a target above; a table of how each went closes the run. Every stage
 # runs even when one fails, and the run fails if any did. A new suite: its target, and its name on this list.
-TEST_STAGES := lint typecheck template build unit integration browser faults fuzz auth hostile
+TEST_STAGES := lint typecheck template build unit integration browser faults fuzz auth hostile privacy
 
 test: install
 	@$(PY) -m tests.stages --make "$(MAKE)" $(TEST_STAGES)

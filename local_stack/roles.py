@@ -112,7 +112,8 @@ def _translatable(resource: dict[str, Any]) -> dict[str, Any]:
 
 def role_of(logical_id: str, properties: dict[str, Any]) -> str | None:
     """The logical id of the role a function or state machine runs under, if the template makes it."""
-    role = properties.get("Role")
+    # A function's or SAM state machine's Role, or a CloudFormation state machine's RoleArn.
+    role = properties.get("Role", properties.get("RoleArn"))
     if role is None:
         return f"{logical_id}Role"
     if isinstance(role, dict) and "Fn::GetAtt" in role:

@@ -15,7 +15,13 @@ from civic311.settings import Open311Settings
 logger = function_logger()
 context = Open311Context(Open311Settings.from_environment())
 # Open311 is a public API for third-party apps, including browser-based ones.
-app = RestApi(enable_validation=True, cors=CORSConfig(allow_origin="*", max_age=600))
+cors = CORSConfig(
+    allow_origin="*",
+    max_age=600,
+    allow_headers=["X-Request-Token", "Idempotency-Key", "Accept-Language"],
+    expose_headers=["Link", "X-Next-Page-Token"],
+)
+app = RestApi(enable_validation=True, cors=cors)
 install_error_handling(app)
 app.include_router(build_router(context))
 

@@ -29,6 +29,7 @@ class Calls:
     def __init__(self, stack: RunningStack) -> None:
         self.stack = stack
         self.staff = {"Authorization": f"Bearer {stack.info['staff_token']}"}
+        self.secrets: dict[str, str] = {}
 
     def post(self, **fields: str) -> str:
         answer = requests.post(
@@ -36,10 +37,18 @@ class Calls:
         )
         assert answer.status_code == 200, answer.text
         request_id: str = answer.json()[0]["service_request_id"]
+        self.secrets[request_id] = answer.json()[0]["token"]
         return request_id
 
     def public(self, request_id: str) -> dict[str, Any]:
         [request] = requests.get(f"{self.stack.api}/open311/v2/requests/{request_id}.json", timeout=10).json()
+        return dict(request)
+
+    def own(self, request_id: str) -> dict[str, Any]:
+        """The request as its resident reads it, through their own secret: a private request's notes too."""
+        headers = {"X-Request-Token": self.secrets[request_id]}
+        answer = requests.get(f"{self.stack.api}/open311/v2/requests/{request_id}.json", headers=headers, timeout=10)
+        [request] = answer.json()
         return dict(request)
 
     def execution(self, request_id: str) -> str:
@@ -126,7 +135,9 @@ def test_streetlight_is_located_assigned_waits_and_a_staff_update_closes_it(
     attributes = {name: value["StringValue"] for name, value in assignment["attributes"].items()}
     assert attributes == {"event": "assigned", "service_code": "streetlight", "department": "dtm", "priority": "normal"}
 
-    note = calls.staff_post(f"/v1/requests/{request_id}/updates", {"note": "Crew scheduled for Tuesday."})
+    note = calls.staff_post(
+        f"/v1/requests/{request_id}/updates", {"note": "Crew scheduled for Tuesday.", "public": True}
+    )
     assert note.status_code == 201, note.text
     assert calls.public(request_id)["status_notes"] == "Crew scheduled for Tuesday."
     resolved = calls.staff_post(f"/v1/requests/{request_id}/updates", {"note": "Lamp replaced.", "resolve": True})
@@ -172,9 +183,10 @@ def test_emergency_waits_for_dispatch_re_alerts_when_none_comes_then_closes_on_a
     acknowledged = calls.staff_post(f"/v1/requests/{request_id}/acknowledge", {"note": "Engine 7 en route"})
     assert acknowledged.status_code == 200, acknowledged.text
     wait_for(lambda: calls.status(request_id) == "SUCCEEDED", what="the emergency workflow to finish")
-    closed = calls.public(request_id)
+    closed = calls.own(request_id)
     assert closed["status"] == "closed"
     assert "911 dispatch has this emergency" in closed["status_notes"]
+    assert "Engine 7" not in json.dumps(calls.own(request_id)), "a dispatcher's note is for staff"
     assert calls.staff_post(f"/v1/requests/{request_id}/acknowledge", {}).status_code == 409
 
 
@@ -237,7 +249,8 @@ def test_social_need_gets_a_referral_in_its_status_notes(calls: Calls) -> None:
         **{"attribute[household_size]": "4"},
     )
     wait_for(lambda: calls.waiting(request_id), what="the workflow to wait")
-    assert calls.public(request_id)["status_notes"].startswith("Referral:")
+    assert calls.own(request_id)["status_notes"].startswith("Referral:")
+    assert calls.public(request_id)["status_notes"] is None, "a social need's notes are the resident's"
 
 
 def test_outside_the_city_names_the_responsible_town_and_closes(calls: Calls) -> None:
@@ -261,7 +274,7 @@ def test_crisis_gets_988_and_a_requested_callback(
         description="I have felt hopeless for weeks and I can't cope, I need someone to talk to",
     )
     wait_for(lambda: calls.waiting(request_id), what="the workflow to wait")
-    assert "988" in calls.public(request_id)["status_notes"]
+    assert "988" in calls.own(request_id)["status_notes"]
 
     def callback_requested() -> bool:
         return any(
@@ -275,7 +288,7 @@ def test_crisis_gets_988_and_a_requested_callback(
 def test_other_records_a_gap_visible_to_staff(local_stack: RunningStack, calls: Calls) -> None:
     request_id = calls.post(service_code="other", lat="32.25", long="-110.93", description="bees in our wall")
     wait_for(lambda: calls.waiting(request_id), what="the workflow to wait")
-    assert "no set process" in calls.public(request_id)["status_notes"]
+    assert "no set process" in calls.own(request_id)["status_notes"]
     report = requests.get(f"{local_stack.api}/v1/gaps", headers=calls.staff, timeout=10)
     assert report.status_code == 200
     assert "other" in json.dumps(report.json())

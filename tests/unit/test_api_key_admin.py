@@ -46,3 +46,22 @@ def test_keys_are_created_once_rotated_and_revoked(stack: InProcessStack, capsys
     code, said, _ = run(capsys, "keys", "revoke", "--client-id", "seeclickfix", "--table", table)
     assert said == "revoked 1 key(s) of seeclickfix"
     assert ApiClientStore(table).authenticate(second) is None
+
+
+def test_the_key_cache_is_bounded_and_keeps_the_keys_in_use(stack: InProcessStack) -> None:
+    clients = ApiClientStore(stack.output("ApiClientsTableName"), cache_entries=8)
+    clients.register("bounded", "Bounded cache", "key-in-use-0123456789abcdefghijklmnopqrst")
+    assert clients.authenticate("key-in-use-0123456789abcdefghijklmnopqrst") is not None
+    for n in range(50):
+        assert clients.authenticate(f"guessed-key-{n}") is None
+        # The client's own key is used between the guesses, so it stays among the most recently used.
+        assert clients.authenticate("key-in-use-0123456789abcdefghijklmnopqrst") is not None
+        assert clients.cached <= 8
+    assert clients.cached == 8
+    # Still answered from the cache: revoking it in the table is seen only when its minute is up.
+    clients.revoke_client("bounded")
+    assert clients.authenticate("key-in-use-0123456789abcdefghijklmnopqrst") is not None
+    assert (
+        ApiClientStore(stack.output("ApiClientsTableName")).authenticate("key-in-use-0123456789abcdefghijklmnopqrst")
+        is None
+    )

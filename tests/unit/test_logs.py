@@ -37,3 +37,31 @@ def test_a_function_logger_masks_messages_and_extras(capsys: pytest.CaptureFixtu
     assert line["phone"] == REDACTED
     assert line["note"] == f"ring {REDACTED}"
     assert line["service_request_id"] == "5203318842"
+
+
+def test_exception_text_and_stack_trace_are_masked(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A service of its own: a logger is set up once per service, writing to the stdout of that moment.
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "masking-exceptions")
+    logger = function_logger()
+
+    def notify(caller: str, email: str) -> None:
+        raise ValueError(f"could not text {caller} or mail {email}")
+
+    try:
+        try:
+            notify("+15205550123", "ana.ruiz@example.org")
+        except ValueError as error:
+            raise RuntimeError(f"notification failed for {error}") from error
+    except RuntimeError:
+        logger.exception("notification failed")
+    output = capsys.readouterr().out.strip().splitlines()[-1]
+    line = json.loads(output)
+    assert "+15205550123" not in output
+    assert "ana.ruiz@example.org" not in output
+    assert f"could not text {REDACTED} or mail {REDACTED}" in line["exception"]
+    assert line["stack_trace"]["value"] == f"notification failed for could not text {REDACTED} or mail {REDACTED}"
+    assert line["stack_trace"]["frames"]
+    assert line["exception_name"] == "RuntimeError"
+    assert "service" in line

@@ -52,11 +52,12 @@ def stored_request(stack: InProcessStack, request_id: str, code: str = "graffiti
     return store
 
 
-def test_a_note_becomes_the_public_status_note_and_shows_in_the_history(stack: InProcessStack) -> None:
+def test_a_note_marked_public_becomes_the_public_status_note_and_shows_in_the_history(
+    stack: InProcessStack,
+) -> None:
     store = stored_request(stack, "6600000001")
-    answer = staff_call(
-        stack, "POST", "/v1/requests/6600000001/updates", {"note": "Crew booked.", "status": "action_scheduled"}
-    )
+    body = {"note": "Crew booked.", "status": "action_scheduled", "public": True}
+    answer = staff_call(stack, "POST", "/v1/requests/6600000001/updates", body)
     assert answer["statusCode"] == 201, answer["body"]
     request = store.get("6600000001")
     assert request is not None
@@ -72,6 +73,16 @@ def test_a_private_note_is_kept_out_of_the_status_note(stack: InProcessStack) ->
     request = store.get("6600000002")
     assert request is not None
     assert request.status_notes is None
+
+
+def test_a_note_not_marked_public_is_staff_only(stack: InProcessStack) -> None:
+    store = stored_request(stack, "6600000016")
+    answer = staff_call(stack, "POST", "/v1/requests/6600000016/updates", {"note": "met her at the door"})
+    assert answer["statusCode"] == 201, answer["body"]
+    request = store.get("6600000016")
+    assert request is not None
+    assert request.status_notes is None
+    assert [update.public for update in store.updates_for("6600000016")] == [False]
 
 
 def test_resolving_before_the_workflow_waits_is_a_clear_409(stack: InProcessStack) -> None:

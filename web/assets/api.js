@@ -43,8 +43,14 @@ export const open311 = {
   services: (language) => call("/open311/v2/services.json", { headers: { "Accept-Language": language } }),
   definition: (code, language) =>
     call(`/open311/v2/services/${encodeURIComponent(code)}.json`, { headers: { "Accept-Language": language } }),
-  request: async (id, language) =>
-    (await call(`/open311/v2/requests/${encodeURIComponent(id)}.json`, { headers: { "Accept-Language": language } }))[0],
+  /** One request: the public face, or with the resident's tracking secret the whole of it. */
+  request: async (id, language, secret) => {
+    const headers = { "Accept-Language": language, ...(secret ? { "X-Request-Token": secret } : {}) };
+    return (await call(`/open311/v2/requests/${encodeURIComponent(id)}.json`, { headers }))[0];
+  },
+  /** The resident's own request's updates (needs the tracking secret). */
+  ownUpdates: (id, secret) =>
+    call(`/open311/v2/requests/${encodeURIComponent(id)}/updates.json`, { headers: { "X-Request-Token": secret } }),
   updates: (start, end) =>
     call(
       `/open311/v2/servicerequestupdates.json?start_date=${encodeURIComponent(start)}&end_date=${encodeURIComponent(end)}`,

@@ -14,6 +14,7 @@ const state = {
   definitions: new Map(), // "code|language" -> service definition
   idempotencyKey: crypto.randomUUID(),
   tracking: null, // the request id on show, if any
+  secret: null, // its tracking secret, when this is the resident's own link
 };
 
 function initialLanguage() {
@@ -42,7 +43,7 @@ async function setLanguage(language) {
   if (state.located) showLocated();
   await renderServices();
   await renderAttributes();
-  if (state.tracking) await showTracking(state.tracking);
+  if (state.tracking) await showTracking(state.tracking, state.secret);
 }
 
 // ------------------------------------------------------------------ steps
@@ -404,7 +405,8 @@ function showThanks(posted) {
   $("request-number").textContent = posted.service_request_id;
   $("service-notice").textContent = posted.service_notice ?? "";
   $("service-notice").hidden = !posted.service_notice;
-  $("track-link").href = `#/track/${encodeURIComponent(posted.service_request_id)}`;
+  // The secret is in the fragment: browsers never send it to a server, and only this resident was given it.
+  $("track-link").href = `#/track/${encodeURIComponent(posted.service_request_id)}/${encodeURIComponent(posted.token)}`;
   $("thanks").querySelector("h1").focus();
 }
 
@@ -426,8 +428,9 @@ function when(iso) {
   return new Intl.DateTimeFormat(state.language, format).format(new Date(iso));
 }
 
-async function showTracking(id) {
+async function showTracking(id, secret = null) {
   state.tracking = id;
+  state.secret = secret;
   $("report").hidden = true;
   $("thanks").hidden = true;
   $("tracking").hidden = false;
@@ -435,7 +438,7 @@ async function showTracking(id) {
   const body = $("track-body");
   let request;
   try {
-    request = await open311.request(id, state.language);
+    request = await open311.request(id, state.language, secret);
   } catch (error) {
     const message = error instanceof ApiError && error.status === 404 ? text("trackNotFound", { id }) : text("networkFailed");
     body.replaceChildren(paragraph(message, "error"));
@@ -459,21 +462,23 @@ async function showTracking(id) {
   if (request.status_notes) {
     parts.push(element("h2", { textContent: text("notes") }), paragraph(request.status_notes, "notes"));
   }
-  parts.push(element("h2", { textContent: text("updates") }), await updatesList(request));
+  parts.push(element("h2", { textContent: text("updates") }), await updatesList(request, secret));
   body.replaceChildren(...parts);
   $("track-title").focus();
 }
 
-async function updatesList(request) {
+async function updatesList(request, secret) {
   const now = new Date();
   const earliest = new Date(now.getTime() - MAX_UPDATE_DAYS * 86400000);
   const requested = new Date(request.requested_datetime);
   const start = (requested > earliest ? requested : earliest).toISOString();
   let updates = [];
   try {
-    updates = (await open311.updates(start, now.toISOString())).filter(
-      (update) => update.service_request_id === request.service_request_id,
-    );
+    updates = secret
+      ? await open311.ownUpdates(request.service_request_id, secret)
+      : (await open311.updates(start, now.toISOString())).filter(
+          (update) => update.service_request_id === request.service_request_id,
+        );
   } catch {
     return paragraph(text("networkFailed"), "error");
   }
@@ -525,9 +530,9 @@ function paragraph(content, className = "", id = "") {
 }
 
 function route() {
-  const match = location.hash.match(/^#\/track\/(.+)$/);
+  const match = location.hash.match(/^#\/track\/([^/]+)(?:\/([^/]+))?$/);
   const asked = new URLSearchParams(location.search).get("id");
-  if (match) showTracking(decodeURIComponent(match[1]));
+  if (match) showTracking(decodeURIComponent(match[1]), match[2] ? decodeURIComponent(match[2]) : null);
   else if (asked && !location.hash) showTracking(asked);
   else if (!$("thanks").hidden || !$("tracking").hidden) startOver();
 }

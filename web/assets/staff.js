@@ -267,6 +267,8 @@ async function addUpdate(resolve) {
       body: JSON.stringify({ note, resolve, public: resolve || $("update-public").checked }),
     });
     $("update-note").value = "";
+    // Each public note is a choice made on purpose: the box starts unticked again.
+    $("update-public").checked = false;
     announce(resolve ? `Request ${detailId} is being resolved.` : `Note added to ${detailId}.`);
     await showRequest(detailId);
   } catch (error) {

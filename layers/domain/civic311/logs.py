@@ -3,6 +3,8 @@
 Every function builds its logger here. A filter on the logger's handler sees every record, including
 those of domain modules' child loggers, and masks personal data both by field name and by shape
 (emails, and phone numbers written with a + or separators; a bare 10-digit run is a request id).
+The filter runs before formatting, so the handler's formatter masks the finished line again: the exception
+text and stack trace it formats from a record's exc_info are only made there.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import re
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 REDACTED = "[redacted]"
 SENSITIVE_FIELDS = frozenset(
@@ -40,6 +43,9 @@ def scrub(value: Any) -> Any:
         return {key: REDACTED if str(key).lower() in SENSITIVE_FIELDS else scrub(inner) for key, inner in value.items()}
     if isinstance(value, list | tuple):
         return [scrub(inner) for inner in value]
+    if isinstance(value, BaseException):
+        # An exception's text is whatever its raiser put in it: a caller's number, a validation error's input.
+        return scrub(str(value))
     return value
 
 
@@ -58,9 +64,16 @@ class RedactPersonalData(logging.Filter):
         return True
 
 
+class RedactingFormatter(LambdaPowertoolsFormatter):
+    """Masks the finished line: what the formatter adds from an exception (`exception`, `stack_trace`) too."""
+
+    def serialize(self, log: dict[str, Any]) -> str:  # type: ignore[override]
+        return super().serialize(scrub(log))
+
+
 def function_logger() -> Logger:
     """The function's powertools logger, with personal data masked from every line it writes."""
-    logger = Logger()
+    logger = Logger(logger_formatter=RedactingFormatter())
     handler = logger.registered_handler
     if not any(isinstance(existing, RedactPersonalData) for existing in handler.filters):
         handler.addFilter(RedactPersonalData())

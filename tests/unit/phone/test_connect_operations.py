@@ -210,6 +210,45 @@ def test_a_repeat_caller_hears_the_status_of_open_requests(stack: InProcessStack
     assert stack.call("ConnectFunction", event("start", caller="+15205550189"))["repeat"] == "no"
 
 
+def test_a_spoofed_caller_id_hears_only_city_service_requests_read_back(stack: InProcessStack) -> None:
+    caller = "+15205550183"
+    pothole = stack.call("ConnectFunction", event("create", caller=caller))
+    shelter = stack.call(
+        "ConnectFunction", event("create", caller=caller, service_code="shelter", what="I left him, need a bed")
+    )
+    assert shelter["result"] == "created"
+    status = stack.call("ConnectFunction", event("start", caller=caller))
+    assert status["open_requests"] == "1"
+    assert pothole["request_id"] in status["status"]
+    assert shelter["request_id"] not in status["status"]
+    assert "Shelter" not in status["status"]
+    assert "press 3" in status["status"]
+
+
+def test_a_caller_who_keys_in_their_request_number_hears_its_status(stack: InProcessStack) -> None:
+    caller = "+15205550184"
+    shelter = stack.call(
+        "ConnectFunction", event("create", caller=caller, service_code="shelter", what="I left him, need a bed")
+    )
+    assert stack.call("ConnectFunction", event("start", caller=caller))["repeat"] == "no"
+    checked = stack.call(
+        "ConnectFunction", event("start", caller=caller, operation="check_status", request_number=shelter["request_id"])
+    )
+    assert checked["result"] == "ok"
+    assert f'<say-as interpret-as="digits">{shelter["request_id"]}</say-as>' in checked["status"]
+    # The number alone is not enough from another phone, nor another number from this one.
+    elsewhere = stack.call(
+        "ConnectFunction",
+        event("start", caller="+15205550185", operation="check_status", request_number=shelter["request_id"]),
+    )
+    assert elsewhere["result"] == "not-found"
+    assert shelter["request_id"] not in elsewhere["status"]
+    wrong = stack.call(
+        "ConnectFunction", event("start", caller=caller, operation="check_status", request_number="0000000000")
+    )
+    assert wrong["result"] == "not-found"
+
+
 def test_callers_numbers_are_indexed_only_as_keyed_hashes(stack: InProcessStack) -> None:
     caller = "+15205550166"
     stack.call("ConnectFunction", event("create", caller=caller))

@@ -168,3 +168,45 @@ def test_the_referral_step_refers_the_household_the_request_names(
     assert step(stack, "refer", request)["referrals"] > 0
     note = stored(stack, request).status_notes or ""
     assert f"– {first}" in note, note  # the first referral is named; the others by organization only
+
+
+def test_a_failed_steps_cause_names_the_step_and_error_type_but_none_of_the_callers_words(
+    stack: InProcessStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    request = new_request(stack, description="my ex is outside with a gun, call me on +15205550123")
+    # The function imports the steps module first, under its own environment (its logger's service name).
+    step(stack, "record", request)
+    from civic311.workflow import steps as workflow_steps
+
+    def leaky(self: Any, step: Any, request: ServiceRequest) -> dict[str, Any]:
+        raise ValueError(f"could not handle {request.description!r}")
+
+    monkeypatch.setattr(workflow_steps.WorkflowSteps, "triage", leaky)
+    monkeypatch.setattr(workflow_steps.WorkflowSteps, "handlers", property(lambda self: {"triage": self.triage}))
+    result = stack.runtime.invoke(
+        stack.function("WorkflowFunction"), {"step": "triage", "service_request_id": request.service_request_id}
+    )
+    assert result.error_type == "StepFailed"
+    payload = result.payload.decode("utf-8")
+    assert "step triage failed: ValueError" in payload
+    assert "gun" not in payload
+    assert "5550123" not in payload
+
+
+def test_locate_hands_the_state_ids_and_flags_but_not_the_point_or_address(stack: InProcessStack) -> None:
+    request = new_request(stack, place=Place(lat=32.2216, long=-110.9262, address="1 Home Street"))
+    located = step(stack, "locate", request)
+    assert located["located"] is True
+    assert set(located) == {"located", "is_ours", "jurisdiction_id", "parent_id"}
+    assert "32.22" not in json.dumps(located)
+
+
+def test_a_resolution_note_waits_in_the_table_and_close_records_it(stack: InProcessStack) -> None:
+    request = new_request(stack)
+    RequestStore(stack.output("ServiceRequestsTableName")).hold_resolution(
+        request.service_request_id, "Bed found at the shelter on 4th.", "staff-3"
+    )
+    step(stack, "close", request, resolution={"resolved_by": "staff-3"})
+    closed = stored(stack, request)
+    assert closed.status.value == "closed"
+    assert closed.status_notes == "Bed found at the shelter on 4th."

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -25,6 +24,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 
 from civic311 import aws, clock, metrics
+from civic311.cases import tracking
 from civic311.cases.models import (
     AlertState,
     Channel,
@@ -187,10 +187,12 @@ class Intake:
             notice = f"{expected_notice(service, language)} {CRISIS_NOTICE[language]}"
         else:
             notice = expected_notice(service, language)
+        # The resident's tracking secret: they get it once, in the receipt; the table keeps its digest.
+        secret = tracking.new_secret()
         for _ in range(_ID_ATTEMPTS):
             request = ServiceRequest(
                 service_request_id=self.id_factory(),
-                token=uuid.uuid4().hex,
+                token=tracking.digest(secret),
                 service_code=service.service_code,
                 status=Status.OPEN,
                 status_notes=None,
@@ -213,12 +215,12 @@ class Intake:
             try:
                 # Intake publishes the alert itself below, so it takes the publishing lease with the write.
                 lease = self.escalation.lease_until() if alert is not None and self.escalation is not None else None
-                self.store.create(request, claim=_claim(new_request), alert_lease_until=lease)
+                self.store.create(request, claim=_claim(new_request), alert_lease_until=lease, claim_secret=secret)
                 break
             except DuplicateId:
                 continue
             except AlreadyClaimed as claimed:
-                return self._replay(new_request, claimed.service_request_id)
+                return self._replay(new_request, claimed.service_request_id, claimed.secret)
         else:
             raise DependencyUnavailable("could not allocate a request id; please retry")
         metrics.count("Intakes", channel=request.channel.value, service_code=request.service_code)
@@ -240,14 +242,14 @@ class Intake:
         )
         return Receipt(
             service_request_id=request.service_request_id,
-            token=request.token,
+            token=secret,
             service_notice=request.service_notice,
             account_id=request.contact.account_id if request.contact else None,
             emergency=request.alert is not None,
             decision=_decision(request),
         )
 
-    def _replay(self, new_request: NewRequest, request_id: str) -> Receipt:
+    def _replay(self, new_request: NewRequest, request_id: str, secret: str | None) -> Receipt:
         """A retry whose first attempt stored its request: answer with that request, and finish its alert."""
         earlier = self.store.get(request_id)
         if earlier is None:
@@ -263,7 +265,8 @@ class Intake:
                 logger.warning("alert still pending on a retried intake", extra={"service_request_id": request_id})
         return Receipt(
             service_request_id=earlier.service_request_id,
-            token=earlier.token,
+            # The claim keeps the secret while a client may still retry; an older claim's is gone.
+            token=secret or "",
             service_notice=earlier.service_notice,
             account_id=new_request.contact.account_id if new_request.contact else None,
             emergency=earlier.alert is not None,

@@ -9,6 +9,7 @@ import hashlib
 import secrets
 import threading
 import time
+from collections import OrderedDict
 
 from pydantic import BaseModel, ConfigDict
 
@@ -18,6 +19,9 @@ from civic311.store.dynamo import from_item, to_item, to_value
 
 # A revoked key stops working within this many seconds on every warm function.
 _CACHE_SECONDS = 60.0
+# Unknown keys are cached too (so a flood of bad keys costs one read each a minute), which is what makes a bound
+# necessary: anyone can send a million different keys. The least recently used answer goes first.
+CACHE_ENTRIES = 1024
 BY_CLIENT = "ByClient"
 
 
@@ -45,9 +49,10 @@ def new_api_key() -> str:
 class ApiClientStore:
     """Looks up API keys, with a short per-process cache so intake stays at its call budget."""
 
-    def __init__(self, table_name: str) -> None:
+    def __init__(self, table_name: str, cache_entries: int = CACHE_ENTRIES) -> None:
         self.table_name = table_name
-        self._cache: dict[str, tuple[float, ApiClient | None]] = {}
+        self.cache_entries = cache_entries
+        self._cache: OrderedDict[str, tuple[float, ApiClient | None]] = OrderedDict()
         self._lock = threading.Lock()
 
     def authenticate(self, api_key: str) -> ApiClient | None:
@@ -55,6 +60,8 @@ class ApiClientStore:
         digest = key_digest(api_key)
         with self._lock:
             cached = self._cache.get(digest)
+            if cached is not None:
+                self._cache.move_to_end(digest)
         if cached and time.monotonic() - cached[0] < _CACHE_SECONDS:
             return cached[1]
         response = aws.dynamodb().get_item(TableName=self.table_name, Key={"key_digest": to_value(digest)})
@@ -64,7 +71,16 @@ class ApiClientStore:
             client = None
         with self._lock:
             self._cache[digest] = (time.monotonic(), client)
+            self._cache.move_to_end(digest)
+            while len(self._cache) > self.cache_entries:
+                self._cache.popitem(last=False)
         return client
+
+    @property
+    def cached(self) -> int:
+        """How many answers the cache holds (never more than `cache_entries`)."""
+        with self._lock:
+            return len(self._cache)
 
     def register(self, client_id: str, name: str, api_key: str) -> None:
         """Store a client under its key's digest (admin tooling and the local stack's demo client)."""

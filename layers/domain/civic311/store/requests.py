@@ -29,9 +29,11 @@ from typing import TYPE_CHECKING, Any, cast
 from botocore.exceptions import ClientError
 
 from civic311 import aws
+from civic311.cases import tracking
 from civic311.cases.models import AlertState, Contact, RequestUpdate, ServiceRequest, Status
 from civic311.clock import to_storage
-from civic311.errors import Conflict, NotFound
+from civic311.errors import Conflict, DependencyUnavailable, NotFound
+from civic311.store import paging
 from civic311.store.callers import CallerKeys
 from civic311.store.dynamo import from_item, to_item, to_value
 
@@ -75,8 +77,11 @@ _STORAGE_ONLY = (
     "awaiting_ack",
     "alert_lease",
     "realert_round",
+    "resolution",
 )
 _BATCH_GET_LIMIT = 100
+# Unprocessed keys are asked for again at most this many times in all, backing off between attempts.
+_BATCH_GET_ATTEMPTS = 5
 
 
 class DuplicateId(Exception):
@@ -86,9 +91,10 @@ class DuplicateId(Exception):
 class AlreadyClaimed(Exception):
     """Another request claimed this idempotency key first; `service_request_id` is that request."""
 
-    def __init__(self, service_request_id: str) -> None:
+    def __init__(self, service_request_id: str, secret: str | None = None) -> None:
         super().__init__(service_request_id)
         self.service_request_id = service_request_id
+        self.secret = secret
 
 
 @dataclass(frozen=True)
@@ -137,6 +143,11 @@ def _months_newest_first(start: datetime, end: datetime) -> list[str]:
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
 
 
+def _months_below(start: datetime, end: datetime, before: str | None) -> list[str]:
+    """The months of a period, newest first, that may hold keys below `before`: a page goes on where it stopped."""
+    return [month for month in _months_newest_first(start, end) if before is None or month < before]
+
+
 class RequestStore:
     """Reads and writes service requests."""
 
@@ -149,11 +160,17 @@ class RequestStore:
         self.caller_keys = caller_keys
 
     def create(
-        self, request: ServiceRequest, claim: str | None = None, alert_lease_until: datetime | None = None
+        self,
+        request: ServiceRequest,
+        claim: str | None = None,
+        alert_lease_until: datetime | None = None,
+        claim_secret: str | None = None,
     ) -> None:
         """Store a new request, its contact details apart (with an expiry) and, with `claim`, the claim on a key.
 
         `alert_lease_until`: the caller publishes the pending alert itself and holds the right to until then.
+        `claim_secret`: the resident's tracking secret, kept with the claim (and expiring with it) so that a
+        retry under the same key is answered with the same link.
 
         Raises DuplicateId if the id exists, or AlreadyClaimed with the earlier request's id if another request
         claimed the same key: a client retry whose first attempt got as far as storing its request.
@@ -210,6 +227,8 @@ class RequestStore:
                 "service_request_id": request.service_request_id,
                 "expires_at": int((request.requested_at + CLAIM_LIFETIME).timestamp()),
             }
+            if claim_secret is not None:
+                claimed["tracking_secret"] = claim_secret
             writes.append(
                 {
                     "Put": {
@@ -228,18 +247,19 @@ class RequestStore:
             code = error.response["Error"]["Code"]
             reasons = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
             if claim is not None and len(reasons) == len(writes) and reasons[-1] == "ConditionalCheckFailed":
-                raise AlreadyClaimed(self._claimed_by(claim)) from error
+                raise AlreadyClaimed(*self._claimed_by(claim)) from error
             if code == "ConditionalCheckFailedException" or (reasons and reasons[0] == "ConditionalCheckFailed"):
                 raise DuplicateId(request.service_request_id) from error
             raise
 
-    def _claimed_by(self, claim: str) -> str:
+    def _claimed_by(self, claim: str) -> tuple[str, str | None]:
         response = aws.dynamodb().get_item(
             TableName=self.table_name,
             Key={"pk": to_value(f"CLAIM#{claim}"), "sk": to_value(CLAIM_SK)},
             ConsistentRead=True,
         )
-        return str(from_item(response["Item"])["service_request_id"])
+        item = from_item(response["Item"])
+        return str(item["service_request_id"]), item.get("tracking_secret")
 
     def add_update(self, update: RequestUpdate, *, close: bool = False) -> None:
         """Record an update; a public one becomes the request's status note, and `close` closes it."""
@@ -297,32 +317,6 @@ class RequestStore:
         updates = [_to_update(from_item(item)) for item in response.get("Items", [])]
         return sorted(updates, key=lambda update: update.updated_at)
 
-    def updates_between(self, start: datetime, end: datetime, limit: int) -> list[RequestUpdate]:
-        """Public updates made between start and end, newest first."""
-        found: list[RequestUpdate] = []
-        for month in _months_newest_first(start, end):
-            request: QueryInputTypeDef = {
-                "TableName": self.table_name,
-                "IndexName": BY_PERIOD,
-                "KeyConditionExpression": "gsi1pk = :pk AND gsi1sk BETWEEN :start AND :end",
-                "ExpressionAttributeValues": {
-                    ":pk": to_value(f"UPD#{month}"),
-                    ":start": to_value(to_storage(start)),
-                    ":end": to_value(to_storage(end) + "~"),
-                },
-                "ScanIndexForward": False,
-                "Limit": limit,
-            }
-            while len(found) < limit:
-                response = aws.dynamodb().query(**request)
-                found += [_to_update(from_item(item)) for item in response.get("Items", [])]
-                if "LastEvaluatedKey" not in response:
-                    break
-                request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-            if len(found) >= limit:
-                break
-        return found[:limit]
-
     def get_contact(self, request_id: str) -> Contact | None:
         """The caller's contact details, if given and not yet expired (for dispatch and notifications only)."""
         response = aws.dynamodb().get_item(
@@ -349,6 +343,24 @@ class RequestStore:
         ids = [str(from_item(item)["pk"]).removeprefix("REQ#") for item in response.get("Items", [])]
         found = [request for request in self.get_many(ids) if request.status == Status.OPEN]
         return found[:limit]
+
+    def hold_resolution(self, request_id: str, note: str, resolved_by: str) -> None:
+        """Keep a resolution's note for the workflow's Close step, which the resolution then resumes."""
+        aws.dynamodb().update_item(
+            TableName=self.table_name,
+            Key=_key(request_id),
+            UpdateExpression="SET resolution = :resolution",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":resolution": to_value({"note": note, "resolved_by": resolved_by})},
+        )
+
+    def held_resolution(self, request_id: str) -> tuple[str | None, str | None]:
+        """(note, resolved_by) a resolution left for the Close step, if any."""
+        response = aws.dynamodb().get_item(
+            TableName=self.table_name, Key=_key(request_id), ProjectionExpression="resolution", ConsistentRead=True
+        )
+        held = from_item(response.get("Item", {})).get("resolution") or {}
+        return held.get("note"), held.get("resolved_by")
 
     def workflow_started(self, request_id: str, execution_arn: str) -> None:
         """Record the running workflow and take the request off the pending list."""
@@ -727,22 +739,29 @@ class RequestStore:
                 for request_id in wanted[start : start + _BATCH_GET_LIMIT]
             ]
             pending: dict[str, Any] = {self.table_name: {"Keys": keys}}
-            while pending:
+            for attempt in range(_BATCH_GET_ATTEMPTS):
+                if attempt:
+                    # A throttled table hands keys back; asking again at once only adds to the throttling.
+                    paging.pause(paging.batch_get_backoff(attempt))
                 response = aws.dynamodb().batch_get_item(RequestItems=pending)
                 for item in response["Responses"].get(self.table_name, []):
                     request = _to_request(from_item(item))
                     found[request.service_request_id] = request
                 pending = dict(response.get("UnprocessedKeys") or {})
+                if not pending:
+                    break
+            else:
+                raise DependencyUnavailable("the request table is busy; please retry")
         return [found[request_id] for request_id in wanted if request_id in found]
 
     def find_by_token(self, token: str) -> ServiceRequest | None:
-        """The request a token was issued for, or None."""
+        """The request a token was issued for, or None; the index holds the tokens' digests, never the tokens."""
         response = aws.dynamodb().query(
             TableName=self.table_name,
             IndexName=BY_TOKEN,
             KeyConditionExpression="#token = :token",
             ExpressionAttributeNames={"#token": "token"},
-            ExpressionAttributeValues={":token": to_value(token)},
+            ExpressionAttributeValues={":token": to_value(tracking.digest(token))},
             Limit=1,
         )
         items = response.get("Items", [])
@@ -759,6 +778,74 @@ class RequestStore:
             )
             return merged[:limit]
         return list(islice(self._by_period(query, limit), limit))
+
+    def search_page(
+        self, query: RequestFilter, limit: int, budget: paging.ReadBudget, before: str | None = None
+    ) -> tuple[list[ServiceRequest], str | None]:
+        """Up to `limit` matching requests below the `before` key, newest first, read within the budget.
+
+        Returns the requests and the key the next page starts below (None when there is nothing more).
+        """
+        top = min(to_storage(query.end) + "~", before) if before else to_storage(query.end) + "~"
+        if query.service_codes:
+            streams = [
+                paging.stream(
+                    [self._page_query(BY_SERVICE_CODE, "gsi2pk", f"CODE#{code}", "gsi2sk", query, top)], "gsi2sk", top
+                )
+                for code in dict.fromkeys(query.service_codes)
+            ]
+        else:
+            months = _months_below(query.start, query.end, before)
+            queries = [self._page_query(BY_PERIOD, "gsi1pk", f"REQ#{month}", "gsi1sk", query, top) for month in months]
+            # Every key of a month sorts above its label, and every key of the months before it below.
+            streams = [paging.stream(queries, "gsi1sk", top, boundaries=months[:-1])]
+        listing = paging.read_newest_first(streams, limit, budget, before)
+        return [_to_request(item) for item in listing.items], listing.resume_before
+
+    def updates_page(
+        self, start: datetime, end: datetime, limit: int, budget: paging.ReadBudget, before: str | None = None
+    ) -> tuple[list[RequestUpdate], str | None]:
+        """Public updates made between start and end, below the `before` key, newest first, within the budget."""
+        top = min(to_storage(end) + "~", before) if before else to_storage(end) + "~"
+        months = _months_below(start, end, before)
+        queries: list[QueryInputTypeDef] = [
+            {
+                "TableName": self.table_name,
+                "IndexName": BY_PERIOD,
+                "KeyConditionExpression": "gsi1pk = :pk AND gsi1sk BETWEEN :start AND :end",
+                "ExpressionAttributeValues": {
+                    ":pk": to_value(f"UPD#{month}"),
+                    ":start": to_value(to_storage(start)),
+                    ":end": to_value(top),
+                },
+                "ScanIndexForward": False,
+            }
+            for month in months
+        ]
+        listing = paging.read_newest_first([paging.stream(queries, "gsi1sk", top, months[:-1])], limit, budget, before)
+        return [_to_update(item) for item in listing.items], listing.resume_before
+
+    def _page_query(
+        self, index: str, pk_name: str, pk_value: str, sk_name: str, query: RequestFilter, top: str
+    ) -> QueryInputTypeDef:
+        request: QueryInputTypeDef = {
+            "TableName": self.table_name,
+            "IndexName": index,
+            "KeyConditionExpression": "#pk = :pk AND #sk BETWEEN :start AND :end",
+            "ExpressionAttributeNames": {"#pk": pk_name, "#sk": sk_name},
+            "ExpressionAttributeValues": {
+                ":pk": to_value(pk_value),
+                ":start": to_value(to_storage(query.start)),
+                ":end": to_value(top),
+            },
+            "ScanIndexForward": False,
+        }
+        if query.statuses:
+            names = {f":status{n}": to_value(status.value) for n, status in enumerate(query.statuses)}
+            request["FilterExpression"] = f"#status IN ({', '.join(names)})"
+            request["ExpressionAttributeNames"] = {"#pk": pk_name, "#sk": sk_name, "#status": "status"}
+            request["ExpressionAttributeValues"] = {**request["ExpressionAttributeValues"], **names}
+        return request
 
     def _by_period(self, query: RequestFilter, limit: int) -> Iterator[ServiceRequest]:
         for month in _months_newest_first(query.start, query.end):

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict
 from civic311 import aws, clock, metrics
 from civic311.cases.models import RequestUpdate, ServiceRequest, Status, UpdateStatus
 from civic311.catalog import load_catalog
-from civic311.errors import DependencyUnavailable, InvalidInput, NotFound
+from civic311.errors import Civic311Error, DependencyUnavailable, InvalidInput, NotFound
 from civic311.escalation.alerts import PoisonAlert
 from civic311.escalation.service import CRISIS_NOTICE, Escalation, alert_for
 from civic311.settings import WorkflowSettings
@@ -131,8 +131,12 @@ class WorkflowSteps:
         except (ClientError, BotoCoreError) as error:
             if aws.busy(error):
                 # The state machine retries DependencyUnavailable with backoff; a throttled table is not a failure.
-                raise DependencyUnavailable(f"step {step.step}: an AWS service is busy; retrying") from error
-            raise
+                raise DependencyUnavailable(f"step {step.step}: an AWS service is busy; retrying") from None
+            raise _step_failed(step.step, error) from None
+        except Civic311Error:
+            raise  # their messages are written to be shown, never with personal data
+        except Exception as error:
+            raise _step_failed(step.step, error) from None
 
     # ------------------------------------------------------------------ helpers
 
@@ -355,14 +359,11 @@ class WorkflowSteps:
             else None
         )
         self.requests.set_location(request, located.lat, located.long, jurisdiction.id, open_cell)
+        # Ids and flags only: the point and the address are the caller's and live in the table, not in the state.
         answer: dict[str, Any] = {
             "located": True,
-            "lat": located.lat,
-            "long": located.long,
-            "label": located.label,
             "is_ours": jurisdiction.is_ours,
             "jurisdiction_id": jurisdiction.id,
-            "jurisdiction": jurisdiction.name,
             # Always present (null when none): the Route state reads it.
             "parent_id": self._link_duplicate(request, located.lat, located.long) if open_cell is not None else None,
         }
@@ -507,14 +508,16 @@ class WorkflowSteps:
     def close(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
         """Close with the final note; its duplicates close with it."""
         resolution = (step.model_extra or {}).get("resolution") or {}
-        note = str(resolution.get("note") or messages.resolved(request.language))
+        # The note waits in the table: a task's output stays in the execution history, so it carries no words.
+        held_note, held_by = self.requests.held_resolution(request.service_request_id)
+        note = str(held_note or resolution.get("note") or messages.resolved(request.language))
         if request.status != Status.CLOSED:
             self._update(
                 request,
                 "closed",
                 note,
                 close=True,
-                author=str(resolution.get("resolved_by", "311")),
+                author=str(held_by or resolution.get("resolved_by", "311")),
                 update_id="closed",
             )
         for child_id in self.requests.children(request.service_request_id):
@@ -528,10 +531,9 @@ class WorkflowSteps:
         text = messages.resolved_with_parent(child.language, parent_id, note)
         token, _ = self.requests.tokens(child_id)
         if token:
-            # The child's own workflow closes it (and notifies its caller).
-            aws.stepfunctions().send_task_success(
-                taskToken=token, output=json.dumps({"note": text, "resolved_by": "311"})
-            )
+            # The child's own workflow closes it (and notifies its caller), with the note held for it.
+            self.requests.hold_resolution(child_id, text, "311")
+            aws.stepfunctions().send_task_success(taskToken=token, output=json.dumps({"resolved_by": "311"}))
         else:
             self._update(child, "closed", text, close=True, update_id="closed")
 
@@ -549,6 +551,17 @@ class WorkflowSteps:
         metrics.count("WorkflowStepsFailed", channel=request.channel.value)
         self._update(request, "open", messages.failure(request.language), update_id=f"failure-{uuid.uuid4().hex[:6]}")
         return {"recorded": True}
+
+
+class StepFailed(Exception):
+    """A step failed. Its message names the step and the error's type only: an error's own text can carry
+    what a caller said, and Step Functions keeps a failure's cause in the execution history for 90 days."""
+
+
+def _step_failed(name: str, error: Exception) -> StepFailed:
+    # The whole error, traceback and all, goes to the function's log, where personal data is masked.
+    logger.error("workflow step failed", exc_info=error, extra={"error_type": type(error).__name__})
+    return StepFailed(f"step {name} failed: {type(error).__name__}")
 
 
 def _priority(request: ServiceRequest) -> str:

@@ -16,15 +16,19 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import ValidationError
 
 from civic311 import clock
+from civic311.cases import tracking
 from civic311.cases.models import Channel, Contact, NewRequest, Place, Status
 from civic311.cases.models import ServiceRequest as StoredRequest
+from civic311.cases.visibility import Visibility, public_face, public_update_text, visibility_in
 from civic311.catalog import Catalog, Language, ServiceType, load_catalog
 from civic311.channels.http import NESTED_TOO_DEEPLY, public_base_url
 from civic311.channels.open311 import models as wire
+from civic311.channels.open311 import pages
 from civic311.channels.open311.formats import respond
 from civic311.errors import Forbidden, InvalidInput, NotFound
 from civic311.settings import Open311Settings
 from civic311.store.api_clients import ApiClientStore
+from civic311.store.paging import ReadBudget
 from civic311.store.requests import RequestFilter, RequestStore
 
 if TYPE_CHECKING:
@@ -38,6 +42,8 @@ MAX_RESULTS = 1000
 DEFAULT_PAGE_SIZE = 100
 _ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
 TAG = "Open311 GeoReport v2"
+# The resident's tracking secret travels in a header: URLs end up in logs and browser history.
+TRACKING_HEADER = "X-Request-Token"
 Jurisdiction = Annotated[str | None, Query(description="Optional; empty means this city.")]
 
 
@@ -98,27 +104,36 @@ def _check_format(fmt: str) -> wire.Format:
     return "xml" if fmt == "xml" else "json"
 
 
-def to_wire_request(request: StoredRequest, service: ServiceType | None, language: Language) -> wire.ServiceRequest:
-    """The public face of a stored request."""
+def to_wire_request(
+    request: StoredRequest, service: ServiceType | None, language: Language, seen_as: Visibility = Visibility.PRIVATE
+) -> wire.ServiceRequest:
+    """A stored request as the wire answer: the public face unless `seen_as` says more may be shown."""
+    face = public_face(request, seen_as)
+    place = face.place
     return wire.ServiceRequest(
         service_request_id=request.service_request_id,
         status=request.status.value,
-        status_notes=request.status_notes,
+        status_notes=face.status_notes,
         service_name=service.name(language) if service else request.service_code,
         service_code=request.service_code,
-        description=request.description,
+        description=face.description,
         agency_responsible=request.agency_responsible,
-        service_notice=request.service_notice,
+        service_notice=face.service_notice,
         requested_datetime=clock.to_local_iso(request.requested_at),
         updated_datetime=clock.to_local_iso(request.updated_at),
         expected_datetime=clock.to_local_iso(request.expected_at) if request.expected_at else None,
-        address=request.place.address,
-        address_id=request.place.address_id,
-        zipcode=request.place.zipcode,
-        lat=request.place.lat,
-        long=request.place.long,
-        media_url=request.media_url,
+        address=place.address if place else None,
+        address_id=place.address_id if place else None,
+        zipcode=place.zipcode if place else None,
+        lat=place.lat if place else None,
+        long=place.long if place else None,
+        media_url=face.media_url,
     )
+
+
+def public_request(request: StoredRequest, catalog: Catalog, language: Language) -> wire.ServiceRequest:
+    """The public face of a stored request: what its visibility lets anyone read."""
+    return to_wire_request(request, catalog.find(request.service_code), language, visibility_in(catalog, request))
 
 
 def parse_form(body: str, content_type: str) -> dict[str, Any]:
@@ -201,6 +216,16 @@ def build_router(context: Open311Context) -> Router:
 
     def language() -> Language:
         return _asked_language(router.current_event.headers) or "en"
+
+    def resident_secret() -> str | None:
+        secret = router.current_event.headers.get(TRACKING_HEADER.lower())
+        return secret if secret is None else secret.strip()
+
+    def own_request(request: StoredRequest) -> StoredRequest:
+        """The request, if the caller holds its tracking secret; Forbidden otherwise."""
+        if not tracking.opens(resident_secret(), request.token):
+            raise Forbidden(f"{TRACKING_HEADER} does not open service request {request.service_request_id}")
+        return request
 
     @router.get(
         f"{PREFIX}/discovery.<fmt>",
@@ -310,8 +335,43 @@ def build_router(context: Open311Context) -> Router:
         if request is None:
             raise NotFound(f"service_request_id '{service_request_id}' not found")
         lang = language()
-        public = to_wire_request(request, context.catalog.find(request.service_code), lang)
+        if resident_secret() is not None:
+            opened = own_request(request)
+            answer = to_wire_request(opened, context.catalog.find(request.service_code), lang, Visibility.PUBLIC)
+            return respond(chosen, [answer], root="service_requests", item="request")
+        public = public_request(request, context.catalog, lang)
         return respond(chosen, [public], root="service_requests", item="request")
+
+    @router.get(
+        f"{PREFIX}/requests/<service_request_id>/updates.<fmt>",
+        tags=[TAG],
+        summary="A resident's own request's updates (extension; needs X-Request-Token)",
+        responses={
+            200: {"description": "Oldest first", "content": {"application/json": {"model": list[wire.RequestUpdate]}}}
+        },
+    )
+    def own_updates(service_request_id: str, fmt: str, jurisdiction_id: Jurisdiction = None) -> Response[str]:
+        chosen = _check_format(fmt)
+        check_jurisdiction(jurisdiction_id)
+        if resident_secret() is None:
+            raise Forbidden(f"{TRACKING_HEADER} is required: the link given when the request was made has it")
+        request = context.requests.get(service_request_id)
+        if request is None:
+            raise NotFound(f"service_request_id '{service_request_id}' not found")
+        own_request(request)
+        listing = [
+            wire.RequestUpdate(
+                update_id=f"{update.service_request_id}-{update.update_id}",
+                service_request_id=update.service_request_id,
+                status=update.status,
+                updated_datetime=clock.to_local_iso(update.updated_at),
+                description=update.description,
+            )
+            # Staff-only notes stay with staff, even for the resident.
+            for update in context.requests.updates_for(service_request_id)
+            if update.public
+        ]
+        return respond(chosen, listing, root="service_request_updates", item="request_update")
 
     @router.get(
         f"{PREFIX}/tokens/<token>.<fmt>",
@@ -327,13 +387,17 @@ def build_router(context: Open311Context) -> Router:
         request = context.requests.find_by_token(token)
         if request is None:
             raise NotFound(f"token '{token}' not found")
-        answer = wire.Token(service_request_id=request.service_request_id, token=request.token)
+        answer = wire.Token(service_request_id=request.service_request_id, token=token)
         return respond(chosen, [answer], root="service_requests", item="request")
 
     @router.get(
         f"{PREFIX}/requests.<fmt>",
         tags=[TAG],
         summary="Search service requests",
+        description=(
+            "Each call reads a bounded part of the table. When more may follow, the answer has a `Link` header "
+            "(rel=next) and `X-Next-Page-Token`: send that token back as `page_token` for the next page."
+        ),
         responses={
             200: {"description": "Newest first", "content": {"application/json": {"model": list[wire.ServiceRequest]}}}
         },
@@ -352,28 +416,46 @@ def build_router(context: Open311Context) -> Router:
         page_size: Annotated[
             int, Query(ge=1, le=MAX_RESULTS, description="Results per page (extension).")
         ] = DEFAULT_PAGE_SIZE,
+        page_token: Annotated[
+            str | None, Query(description="Extension: the X-Next-Page-Token of the previous answer; sent alone.")
+        ] = None,
     ) -> Response[str]:
         chosen = _check_format(fmt)
         check_jurisdiction(jurisdiction_id)
         lang = language()
         catalog = context.catalog
+        next_token: pages.PageToken | None = None
         if service_request_id:
             ids = [part.strip() for part in service_request_id.split(",") if part.strip()]
             found = context.requests.get_many(ids[:MAX_RESULTS])
         else:
-            query = _request_filter(service_code, start_date, end_date, status, catalog)
+            if page_token:
+                if service_code or start_date or end_date or status or page != 1:
+                    raise InvalidInput("page_token carries the whole query: send it without filters or page")
+                asked = pages.decode(page_token, "requests")
+                query, before = _token_filter(asked, catalog), asked.before
+            else:
+                query, before = _request_filter(service_code, start_date, end_date, status, catalog), None
             offset = (page - 1) * page_size
             if offset >= MAX_RESULTS:
                 raise InvalidInput(f"page {page} is past the first {MAX_RESULTS} results; narrow the dates")
             limit = min(offset + page_size, MAX_RESULTS)
-            found = context.requests.search(query, limit=limit)[offset:limit]
-        listing = [to_wire_request(request, catalog.find(request.service_code), lang) for request in found]
-        return respond(chosen, listing, root="service_requests", item="request")
+            found, resume = context.requests.search_page(query, limit, ReadBudget(), before)
+            found = found[offset:limit]
+            if resume:
+                statuses = tuple(status.value for status in query.statuses)
+                next_token = pages.PageToken("requests", query.start, query.end, resume, query.service_codes, statuses)
+        listing = [public_request(request, catalog, lang) for request in found]
+        answer = respond(chosen, listing, root="service_requests", item="request")
+        if next_token:
+            _link_next(answer, f"requests.{chosen}", next_token.encode(), page_size)
+        return answer
 
     @router.get(
         f"{PREFIX}/servicerequestupdates.<fmt>",
         tags=[TAG],
         summary="Updates to requests (FixMyStreet extension)",
+        description="Paged like the request search: follow `X-Next-Page-Token` (or the Link header).",
         responses={
             200: {"description": "Newest first", "content": {"application/json": {"model": list[wire.RequestUpdate]}}}
         },
@@ -384,22 +466,46 @@ def build_router(context: Open311Context) -> Router:
         start_date: Annotated[str | None, Query(description="Earliest update time (ISO-8601).")] = None,
         end_date: Annotated[str | None, Query(description="Latest update time (ISO-8601).")] = None,
         api_key: Annotated[str | None, Query(description="Accepted and ignored: updates are public.")] = None,
+        page_token: Annotated[
+            str | None, Query(description="Extension: the X-Next-Page-Token of the previous answer; sent alone.")
+        ] = None,
     ) -> Response[str]:
         chosen = _check_format(fmt)
         check_jurisdiction(jurisdiction_id)
-        start, end = _date_range(start_date, end_date, default_span=UPDATES_DEFAULT_RANGE)
-        updates = context.requests.updates_between(start, end, limit=MAX_RESULTS)
-        listing = [
-            wire.RequestUpdate(
-                update_id=f"{update.service_request_id}-{update.update_id}",
-                service_request_id=update.service_request_id,
-                status=update.status,
-                updated_datetime=clock.to_local_iso(update.updated_at),
-                description=update.description,
+        if page_token:
+            if start_date or end_date:
+                raise InvalidInput("page_token carries the whole query: send it without dates")
+            asked = pages.decode(page_token, "updates")
+            _check_span(asked.start, asked.end)
+            start, end, before = asked.start, asked.end, asked.before
+        else:
+            start, end = _date_range(start_date, end_date, default_span=UPDATES_DEFAULT_RANGE)
+            before = None
+        budget = ReadBudget()
+        updates, resume = context.requests.updates_page(start, end, MAX_RESULTS, budget, before)
+        # Each update shows only what its request's visibility allows; an unreadable request counts as private.
+        requests = {
+            request.service_request_id: request
+            for request in context.requests.get_many(update.service_request_id for update in updates)
+        }
+        listing = []
+        for update in updates:
+            request = requests.get(update.service_request_id)
+            seen_as = visibility_in(context.catalog, request) if request else Visibility.PRIVATE
+            listing.append(
+                wire.RequestUpdate(
+                    update_id=f"{update.service_request_id}-{update.update_id}",
+                    service_request_id=update.service_request_id,
+                    status=update.status,
+                    updated_datetime=clock.to_local_iso(update.updated_at),
+                    description=public_update_text(seen_as, update.description, request.language if request else "en"),
+                )
             )
-            for update in updates
-        ]
-        return respond(chosen, listing, root="service_request_updates", item="request_update")
+        answer = respond(chosen, listing, root="service_request_updates", item="request_update")
+        if resume:
+            token = pages.PageToken("updates", start, end, resume).encode()
+            _link_next(answer, f"servicerequestupdates.{chosen}", token, None)
+        return answer
 
     @router.post(
         f"{PREFIX}/requests.<fmt>",
@@ -458,6 +564,30 @@ def _request_filter(
             raise InvalidInput(f"status '{word}' is not open or closed")
         statuses.append(Status(word))
     return RequestFilter(start=start, end=end, service_codes=codes, statuses=tuple(statuses))
+
+
+def _token_filter(token: pages.PageToken, catalog: Catalog) -> RequestFilter:
+    _check_span(token.start, token.end)
+    if any(catalog.find(code) is None for code in token.service_codes):
+        raise InvalidInput("page_token is not valid: send back the token a previous answer gave, unchanged")
+    return RequestFilter(
+        start=token.start,
+        end=token.end,
+        service_codes=token.service_codes,
+        statuses=tuple(Status(status) for status in token.statuses),
+    )
+
+
+def _check_span(start: datetime, end: datetime) -> None:
+    if end - start > MAX_RANGE:
+        raise InvalidInput("page_token is not valid: send back the token a previous answer gave, unchanged")
+
+
+def _link_next(answer: Response[str], path: str, token: str, page_size: int | None) -> None:
+    """Point the client at the next page: the token, and the RFC 8288 link that asks for it."""
+    query = f"page_token={token}" + (f"&page_size={page_size}" if page_size else "")
+    answer.headers["X-Next-Page-Token"] = token
+    answer.headers["Link"] = f'<{PREFIX}/{path}?{query}>; rel="next"'
 
 
 def _date_range(start_date: str | None, end_date: str | None, default_span: timedelta) -> tuple[datetime, datetime]:

@@ -88,7 +88,12 @@ TEXTS: dict[Language, dict[str, str]] = {
         "requests": "{n} open requests",
         "status_line": "Request {number}, {service}, reported {date}: {note}",
         "status_open": "it is open and with the team.",
-        "status_choice": "To report something new, press 1. If that is all, press 2.",
+        "status_choice": (
+            "To report something new, press 1. If that is all, press 2. "
+            "To hear about another of your requests, press 3."
+        ),
+        "number_please": "Please key in the request number you were given, then press the pound key.",
+        "not_yours": "I could not find an open request with that number for the phone you are calling from.",
     },
     "es": {
         "where": (
@@ -137,12 +142,17 @@ TEXTS: dict[Language, dict[str, str]] = {
         "requests": "{n} reportes abiertos",
         "status_line": "Reporte {number}, {service}, hecho el {date}: {note}",
         "status_open": "está abierto y con el equipo.",
-        "status_choice": "Para reportar algo nuevo, oprima 1. Si eso es todo, oprima 2.",
+        "status_choice": (
+            "Para reportar algo nuevo, oprima 1. Si eso es todo, oprima 2. "
+            "Para oír sobre otro de sus reportes, oprima 3."
+        ),
+        "number_please": "Marque el número de reporte que se le dio y luego la tecla de gato.",
+        "not_yours": "No encontré un reporte abierto con ese número para el teléfono desde el que llama.",
     },
 }
 
 # What the caller hears before a report's place, in the order the flow asks for it.
-STATIC_PROMPTS = ("where", "where_again", "what", "what_again", "details", "after_hours")
+STATIC_PROMPTS = ("where", "where_again", "what", "what_again", "details", "after_hours", "number_please")
 
 
 def say(language: Language, prompt: str, /, **values: str) -> str:

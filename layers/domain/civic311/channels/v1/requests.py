@@ -50,7 +50,13 @@ class UpdateRequest(BaseModel):
     note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DESCRIPTION)]
     status: UpdateStatus | None = Field(default=None, description="closed (or resolve=true) resolves the request.")
     resolve: bool = False
-    public: bool = Field(default=True, description="Public notes become the request's Open311 status_notes.")
+    public: bool | None = Field(
+        default=None,
+        description=(
+            "true makes the note public: it becomes the request's Open311 status_notes (a private request's "
+            "are never shown). Notes are staff-only unless marked public; a resolution note is always public."
+        ),
+    )
 
 
 class UpdateAnswer(BaseModel):
@@ -182,15 +188,15 @@ def build_router(context: RequestsContext) -> Router:
         if request.status == Status.CLOSED:
             raise Conflict(f"service request {service_request_id} is already closed")
         if body.resolve or body.status == "closed":
-            if not body.public:
+            if body.public is False:
                 raise InvalidInput("a resolution note is public: residents see why their request closed")
             token, _ = context.requests.tokens(service_request_id)
             if not token:
                 raise Conflict("the request's workflow is not waiting for a resolution yet; try again in a moment")
-            # The workflow's Close step records the note, closes duplicates too and tells the caller.
-            aws.stepfunctions().send_task_success(
-                taskToken=token, output=json.dumps({"note": body.note, "resolved_by": caller.subject})
-            )
+            # The workflow's Close step records the note, closes duplicates too and tells the caller. The note
+            # waits in the table: the task's output stays in the execution history, so it carries no words.
+            context.requests.hold_resolution(service_request_id, body.note, caller.subject)
+            aws.stepfunctions().send_task_success(taskToken=token, output=json.dumps({"resolved_by": caller.subject}))
             metrics.count("Resolutions", service_code=request.service_code)
             answer = UpdateAnswer(service_request_id=service_request_id, resolving=True)
             return Response(status_code=202, body=answer, content_type="application/json")
@@ -201,7 +207,7 @@ def build_router(context: RequestsContext) -> Router:
             description=body.note,
             updated_at=clock.now(),
             author=caller.subject,
-            public=body.public,
+            public=bool(body.public),
         )
         context.requests.add_update(update)
         answer = UpdateAnswer(service_request_id=service_request_id, update_id=update.update_id, resolving=False)
@@ -218,8 +224,20 @@ def build_router(context: RequestsContext) -> Router:
         request = existing(service_request_id)
         # Recorded first: a workflow not yet waiting finds it when it parks its token and moves on at once.
         token = context.requests.acknowledge(service_request_id, caller.subject, clock.now())
+        if body.note:
+            # A dispatcher's note is for staff; the workflow is told only who took over.
+            note = RequestUpdate(
+                update_id=f"ack-{uuid.uuid4().hex[:8]}",
+                service_request_id=service_request_id,
+                status="referred",
+                description=body.note,
+                updated_at=clock.now(),
+                author=caller.subject,
+                public=False,
+            )
+            context.requests.add_update(note)
         if token:
-            resume(token, {"acknowledged_by": caller.subject, "note": body.note})
+            resume(token, {"acknowledged_by": caller.subject, "note": None})
         metrics.count("EmergencyAcknowledgements", channel=request.channel.value)
         return UpdateAnswer(service_request_id=service_request_id, resolving=True)
 
