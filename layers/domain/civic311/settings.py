@@ -33,6 +33,8 @@ class Open311Settings(_Settings):
     api_clients_table: str
     emergency_alert_topic_arn: str
     idempotency_table: str
+    # The KMS key callers' contact details are sealed with (store/contacts.py).
+    contact_key_id: str
 
 
 class WorkflowSettings(_Settings):
@@ -49,6 +51,8 @@ class WorkflowSettings(_Settings):
     place_index_name: str
     # How long dispatch has to acknowledge an alert before it goes out again and a supervisor is paged.
     ack_timeout_seconds: int = 300
+    # The KMS key callers' contact details are sealed with (store/contacts.py).
+    contact_key_id: str
 
 
 class SweeperSettings(_Settings):
@@ -57,6 +61,8 @@ class SweeperSettings(_Settings):
     service_requests_table: str
     emergency_alert_topic_arn: str
     call_workflow_arn: str
+    # The KMS key callers' contact details are sealed with (store/contacts.py).
+    contact_key_id: str
 
 
 class PublicApiSettings(_Settings):
@@ -77,6 +83,8 @@ class StaffApiSettings(_Settings):
     emergency_alert_topic_arn: str
     contact_retention_days: int = 180
     directory_cache_seconds: float = 30.0
+    # The KMS key callers' contact details are sealed with (store/contacts.py).
+    contact_key_id: str
 
 
 class DirectoryLoaderSettings(_Settings):
@@ -117,3 +125,5 @@ class ConnectSettings(_Settings):
     directory_cache_seconds: float = 30.0
     # The KMS HMAC key that turns callers' numbers into the keys repeat callers are found by.
     caller_key_id: str
+    # The KMS key callers' contact details are sealed with (store/contacts.py).
+    contact_key_id: str

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 from civic311.store.api_clients import ApiClientStore
-from civic311.store.requests import RequestStore
-from tests.support import InProcessStack, api_event, form
+from tests.support import InProcessStack, api_event, form, request_store
 
 API_KEY = "escalation-tests-key-0123456789abcdefghij"
 STAFF = {"sub": "staff-0001", "email": "calltaker@tucson.example", "cognito:groups": "[staff]"}
@@ -71,7 +70,7 @@ def test_open311_emergency_is_stored_told_to_call_911_and_alerted(stack: InProce
     assert alert["location"]["address"] == "Speedway and Campbell"
     assert alert["callback_number"] == "+15205550177"
     assert alert["signals"]
-    stored = RequestStore(stack.output("ServiceRequestsTableName")).get(receipt["service_request_id"])
+    stored = request_store(stack).get(receipt["service_request_id"])
     assert stored is not None
     assert stored.alert is not None
     assert stored.alert.status == "delivered"
@@ -200,7 +199,7 @@ def test_911_diversion_creates_a_request_on_its_own_channel(
     diverted = json.loads(answer["body"])
     assert diverted["service_code"] == "streetlight"
     assert diverted["emergency"] is False
-    stored = RequestStore(stack.output("ServiceRequestsTableName")).get(diverted["service_request_id"])
+    stored = request_store(stack).get(diverted["service_request_id"])
     assert stored is not None
     assert stored.channel.value == "911-divert"
     assert alerts(stack, dispatch_queue) == []

@@ -13,8 +13,7 @@ from moto.sns.models import sns_backends
 from civic311 import clock
 from civic311.cases.models import Channel, Contact, Place, ServiceRequest
 from civic311.errors import InvalidInput, NotFound
-from civic311.store.requests import RequestStore
-from tests.support import InProcessStack, load_event
+from tests.support import InProcessStack, load_event, request_store
 
 _counter = iter(range(1_000_000))
 
@@ -31,7 +30,7 @@ def new_request(stack: InProcessStack, **fields: Any) -> ServiceRequest:
         "updated_at": now,
     }
     request = ServiceRequest(**(defaults | fields))
-    RequestStore(stack.output("ServiceRequestsTableName")).create(request)
+    request_store(stack).create(request)
     return request
 
 
@@ -40,7 +39,7 @@ def step(stack: InProcessStack, name: str, request: ServiceRequest, **extra: Any
 
 
 def stored(stack: InProcessStack, request: ServiceRequest) -> ServiceRequest:
-    found = RequestStore(stack.output("ServiceRequestsTableName")).get(request.service_request_id)
+    found = request_store(stack).get(request.service_request_id)
     assert found is not None
     return found
 
@@ -122,7 +121,7 @@ def test_close_records_the_resolution_and_is_safe_to_retry(stack: InProcessStack
     closed = stored(stack, request)
     assert closed.status.value == "closed"
     assert closed.status_notes == "Patched on Tuesday."
-    updates = RequestStore(stack.output("ServiceRequestsTableName")).updates_for(request.service_request_id)
+    updates = request_store(stack).updates_for(request.service_request_id)
     assert [update.status for update in updates] == ["closed"]
 
 

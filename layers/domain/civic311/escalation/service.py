@@ -121,7 +121,7 @@ class Escalation:
         if not claimed:
             raise DependencyUnavailable("another attempt is publishing this emergency alert; retry shortly")
         try:
-            message_id = self.publisher.publish(alert_for(request, self.store.get_contact(request_id)))
+            message_id = self.publisher.publish(alert_for(request, self.callback_contact(request_id)))
         except DependencyUnavailable:
             self._release(request_id)
             raise
@@ -139,7 +139,16 @@ class Escalation:
             request_id, state, EMERGENCY_NOTICE[current.language], self.clock_now(), self.lease_until()
         )
         metrics.count("Escalations", channel=request.channel.value, service_code=request.service_code)
-        return request, self.send(request, self.store.get_contact(request_id))
+        return request, self.send(request, self.callback_contact(request_id))
+
+    def callback_contact(self, request_id: str) -> Contact | None:
+        """The caller's contact for dispatch to call back; None if there is none or it cannot be read now."""
+        try:
+            return self.store.get_contact(request_id)
+        except DependencyUnavailable:
+            # Dispatch gets the alert without a callback number rather than no alert.
+            logger.error("alert sent without the callback number", extra={"service_request_id": request_id})
+            return None
 
     def _record(self, request_id: str, message_id: str) -> None:
         for attempt in range(1, _RECORD_ATTEMPTS + 1):

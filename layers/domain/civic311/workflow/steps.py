@@ -28,6 +28,7 @@ from civic311.errors import DependencyUnavailable, InvalidInput, NotFound
 from civic311.escalation.alerts import AlertPublisher
 from civic311.escalation.service import CRISIS_NOTICE, Escalation, alert_for
 from civic311.settings import WorkflowSettings
+from civic311.store.contacts import ContactSeal
 from civic311.store.requests import RequestStore
 from civic311.workflow import messages
 
@@ -64,7 +65,11 @@ class WorkflowSteps:
 
     @cached_property
     def requests(self) -> RequestStore:
-        return RequestStore(self.settings.service_requests_table, self.settings.contact_retention_days)
+        return RequestStore(
+            self.settings.service_requests_table,
+            self.settings.contact_retention_days,
+            contacts=ContactSeal(self.settings.contact_key_id),
+        )
 
     @cached_property
     def escalation(self) -> Escalation:
@@ -242,7 +247,7 @@ class WorkflowSteps:
         """No acknowledgement in time: send the alert again, marked unacknowledged, so a supervisor is paged."""
         if request.alert is None:
             return {"realerted": False}
-        again = alert_for(request, self.requests.get_contact(request.service_request_id))
+        again = alert_for(request, self.escalation.callback_contact(request.service_request_id))
         again.kind = "unacknowledged"
         self.escalation.publisher.publish(again)
         metrics.count("EmergencyAlertsUnacknowledged", channel=request.channel.value)

@@ -25,6 +25,7 @@ from civic311.channels.open311.formats import respond
 from civic311.errors import Forbidden, InvalidInput, NotFound
 from civic311.settings import Open311Settings
 from civic311.store.api_clients import ApiClientStore
+from civic311.store.contacts import ContactSeal
 from civic311.store.requests import RequestFilter, RequestStore
 
 if TYPE_CHECKING:
@@ -60,7 +61,11 @@ class Open311Context:
 
     @cached_property
     def requests(self) -> RequestStore:
-        return RequestStore(self.settings.service_requests_table, self.settings.contact_retention_days)
+        return RequestStore(
+            self.settings.service_requests_table,
+            self.settings.contact_retention_days,
+            contacts=ContactSeal(self.settings.contact_key_id),
+        )
 
     @cached_property
     def api_clients(self) -> ApiClientStore:
