@@ -7,8 +7,9 @@ import time
 import uuid
 
 import requests
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
+from local_stack.cognito_sign_in import totp_code
 from tests.browser.conftest import HERE, Phone
 from tests.integration.conftest import RunningStack
 
@@ -224,6 +225,7 @@ def test_staff_sign_in_and_acknowledge_an_emergency_escalation(phone: Phone) -> 
     page.get_by_label("Email", exact=True).fill(stack.info["staff_username"])
     page.get_by_label("Password", exact=True).fill(stack.info["staff_password"])
     page.get_by_role("button", name="Sign in").click()
+    second_factor(page, stack.info["staff_totp_secret"])
 
     expect(page.get_by_role("tab", name="Escalations")).to_have_attribute("aria-selected", "true")
     acknowledge = page.get_by_role("button", name=f"Acknowledge {request_id}")
@@ -246,12 +248,21 @@ def test_staff_sign_in_and_acknowledge_an_emergency_escalation(phone: Phone) -> 
     only_own_origins(phone)
 
 
+def second_factor(page: Page, secret: str) -> None:
+    """Staff sign-in asks for the authenticator's code after the password (the pool requires MFA)."""
+    code = page.get_by_label("Code from your authenticator app")
+    expect(code).to_be_visible()
+    code.fill(totp_code(secret))
+    page.get_by_role("button", name="Sign in").click()
+
+
 def test_staff_see_shelters_and_update_beds(phone: Phone) -> None:
     stack = phone.stack
     page = phone.open("/staff")
     page.get_by_label("Email", exact=True).fill(stack.info["staff_username"])
     page.get_by_label("Password", exact=True).fill(stack.info["staff_password"])
     page.get_by_role("button", name="Sign in").click()
+    second_factor(page, stack.info["staff_totp_secret"])
     page.get_by_role("tab", name="Shelters").click()
     beds = page.get_by_label("Beds free at Family emergency shelter")
     expect(beds).to_be_visible()

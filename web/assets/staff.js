@@ -45,8 +45,13 @@ async function submitSignIn(event) {
       : await signIn($("username").value.trim(), $("password").value);
     if (result.challenge) {
       pending = result;
-      const field = result.challenge === "NEW_PASSWORD_REQUIRED" ? "new-password" : "mfa-code";
-      $(`${field}-field`).hidden = false;
+      const newPassword = result.challenge === "NEW_PASSWORD_REQUIRED";
+      $("new-password-field").hidden = !newPassword;
+      $("mfa-field").hidden = newPassword;
+      $("mfa-setup").hidden = result.challenge !== "MFA_SETUP";
+      $("mfa-secret").textContent = result.secret || "";
+      const field = newPassword ? "new-password" : "mfa-code";
+      $(field).value = "";
       $(field).focus();
       return;
     }
@@ -71,6 +76,7 @@ function signOut(message = "") {
   $("signin").hidden = false;
   $("new-password-field").hidden = true;
   $("mfa-field").hidden = true;
+  $("mfa-setup").hidden = true;
   $("signin-error").textContent = message;
   $("signin").querySelector("h1").focus();
 }

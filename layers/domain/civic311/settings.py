@@ -28,6 +28,10 @@ class _Settings(BaseModel):
 class Open311Settings(_Settings):
     """Open311 API: reads and writes requests, checks API keys, starts workflows."""
 
+    # Requests one key may create a minute (template: ApiKeyWritesPerMinute); the resident web page's key is
+    # shared by every resident, so it has its own, larger quota (PublicWebWritesPerMinute).
+    api_key_writes_per_minute: int = 60
+    public_web_writes_per_minute: int = 600
     service_requests_table: str
     contact_retention_days: int = 180
     api_clients_table: str

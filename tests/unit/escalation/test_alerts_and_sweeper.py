@@ -99,7 +99,10 @@ def test_alert_carries_what_dispatch_needs_and_attributes_for_filters(stack: InP
         "language": "en",
         "crisis": "false",
         "severity": "emergency",
+        "verified": "true",
     }
+    assert alert["verified"] is True
+    assert alert["source"] == "app"
     stored = store.get("1000000001")
     assert stored is not None
     assert stored.alert is not None

@@ -23,10 +23,11 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
 
 from civic311 import clock, metrics
-from civic311.cases.models import AlertState, Contact, ServiceRequest
+from civic311.cases.models import AlertState, Channel, Contact, ServiceRequest
 from civic311.catalog import Language
 from civic311.errors import DependencyUnavailable, NotFound
 from civic311.escalation.alerts import AlertLocation, AlertPublisher, EmergencyAlert
+from civic311.store.api_clients import WEB_CLIENT_ID
 from civic311.store.requests import RequestStore
 
 logger = Logger(child=True)
@@ -58,6 +59,7 @@ def alert_for(request: ServiceRequest, contact: Contact | None) -> EmergencyAler
     if request.alert is None:
         raise ValueError(f"request {request.service_request_id} is not an emergency")
     screening = request.screening
+    source = _source(request)
     return EmergencyAlert(
         alert_id=request.service_request_id,
         kind=request.alert.kind,
@@ -73,7 +75,20 @@ def alert_for(request: ServiceRequest, contact: Contact | None) -> EmergencyAler
         reported_at=clock.to_local_iso(request.requested_at),
         escalated_by=request.alert.escalated_by,
         reason=request.alert.reason,
+        verified=source != PUBLIC_WEB,
+        source=source,
     )
+
+
+PUBLIC_WEB = "public-web"
+
+
+def _source(request: ServiceRequest) -> str:
+    if request.alert is not None and request.alert.escalated_by:
+        return "staff"
+    if request.channel == Channel.WEB or (request.channel == Channel.OPEN311 and request.source == WEB_CLIENT_ID):
+        return PUBLIC_WEB
+    return "app" if request.channel == Channel.OPEN311 else request.channel.value
 
 
 class Escalation:

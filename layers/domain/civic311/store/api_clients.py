@@ -19,6 +19,8 @@ from civic311.store.dynamo import from_item, to_item, to_value
 # A revoked key stops working within this many seconds on every warm function.
 _CACHE_SECONDS = 60.0
 BY_CLIENT = "ByClient"
+# The resident web page's client: its key ships in config.json, so anyone can use it (web/deploy.py registers it).
+WEB_CLIENT_ID = "web"
 
 
 class ApiClient(BaseModel):

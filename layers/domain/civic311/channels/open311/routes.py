@@ -24,8 +24,9 @@ from civic311.channels.open311 import models as wire
 from civic311.channels.open311.formats import respond
 from civic311.errors import Forbidden, InvalidInput, NotFound
 from civic311.settings import Open311Settings
-from civic311.store.api_clients import ApiClientStore
+from civic311.store.api_clients import WEB_CLIENT_ID, ApiClientStore
 from civic311.store.contacts import ContactSeal
+from civic311.store.quotas import KeyQuotas
 from civic311.store.requests import RequestFilter, RequestStore
 
 if TYPE_CHECKING:
@@ -70,6 +71,16 @@ class Open311Context:
     @cached_property
     def api_clients(self) -> ApiClientStore:
         return ApiClientStore(self.settings.api_clients_table)
+
+    @cached_property
+    def quotas(self) -> KeyQuotas:
+        return KeyQuotas(self.settings.api_clients_table)
+
+    def writes_per_minute(self, client_id: str) -> int:
+        settings = self.settings
+        return (
+            settings.public_web_writes_per_minute if client_id == WEB_CLIENT_ID else settings.api_key_writes_per_minute
+        )
 
     def bind_lambda_context(self, lambda_context: Any) -> None:
         """The invocation's context, for intake's idempotency records: bound now, or when intake is built."""
@@ -426,6 +437,7 @@ def build_router(context: Open311Context) -> Router:
         client = context.api_clients.authenticate(str(api_key))
         if client is None:
             raise Forbidden("api_key is not valid")
+        context.quotas.take(client.client_id, context.writes_per_minute(client.client_id))
         try:
             form = wire.RequestForm.model_validate(fields)
         except ValidationError as error:
