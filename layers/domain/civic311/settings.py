@@ -39,6 +39,10 @@ class Open311Settings(_Settings):
     idempotency_table: str
     # The KMS key callers' contact details are sealed with (store/contacts.py).
     contact_key_id: str
+    # Text messages go only to these E.164 country codes (template: SmsCountryCodes).
+    sms_country_codes: str = "+1,+52"
+    # The KMS HMAC key that turns numbers into the keys their SMS confirmations are found by.
+    caller_key_id: str
 
 
 class WorkflowSettings(_Settings):
@@ -57,6 +61,10 @@ class WorkflowSettings(_Settings):
     ack_timeout_seconds: int = 300
     # The KMS key callers' contact details are sealed with (store/contacts.py).
     contact_key_id: str
+    # Text messages go only to these E.164 country codes (template: SmsCountryCodes).
+    sms_country_codes: str = "+1,+52"
+    # The KMS HMAC key that turns numbers into the keys their SMS confirmations are found by.
+    caller_key_id: str
 
 
 class SweeperSettings(_Settings):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +14,8 @@ from moto.sns.models import sns_backends
 from civic311 import clock
 from civic311.cases.models import Channel, Contact, Place, ServiceRequest
 from civic311.errors import InvalidInput, NotFound
+from civic311.store.callers import CallerKeys
+from civic311.store.sms import SmsNumbers
 from tests.support import InProcessStack, load_event, request_store
 
 _counter = iter(range(1_000_000))
@@ -92,15 +95,27 @@ def test_outside_names_the_town_and_closes(stack: InProcessStack) -> None:
     assert "Oro Valley" in (closed.status_notes or "")
 
 
-def test_notify_texts_only_callers_who_agreed(stack: InProcessStack) -> None:
+def texts_to(number: str) -> list[str]:
+    return [text for to, text in sns_backends[DEFAULT_ACCOUNT_ID]["us-west-2"].sms_messages.values() if to == number]
+
+
+def test_notify_texts_updates_only_to_callers_who_agreed_and_confirmed_their_number(stack: InProcessStack) -> None:
     agreed = new_request(stack, contact=Contact(phone="520-555-0161", notify=True), status_notes="Assigned.")
     silent = new_request(stack, contact=Contact(phone="520-555-0162"), status_notes="Assigned.")
-    assert step(stack, "notify", agreed)["sent"] == "sms"
+
+    assert step(stack, "notify", agreed)["sent"] == "sms-code"
     assert step(stack, "notify", silent)["sent"] == "none"
-    sent = sns_backends[DEFAULT_ACCOUNT_ID]["us-west-2"].sms_messages
-    texts = dict(sent.values())
-    assert agreed.service_request_id in texts["+15205550161"]
-    assert "+15205550162" not in texts
+    [code_text] = texts_to("+15205550161")
+    assert agreed.service_request_id not in code_text
+    found = re.search(r"\b(\d{6})\b", code_text)
+    assert found is not None
+    SmsNumbers(stack.output("ServiceRequestsTableName"), CallerKeys(stack.function("CallerKey"))).confirm(
+        "+15205550161", found.group(1)
+    )
+
+    assert step(stack, "notify", agreed)["sent"] == "sms"
+    assert agreed.service_request_id in texts_to("+15205550161")[-1]
+    assert texts_to("+15205550162") == []
 
 
 def test_sla_reminder_tells_the_supervisor_and_the_department(stack: InProcessStack) -> None:

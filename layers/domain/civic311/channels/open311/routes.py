@@ -22,12 +22,15 @@ from civic311.catalog import Catalog, Language, ServiceType, load_catalog
 from civic311.channels.http import public_base_url
 from civic311.channels.open311 import models as wire
 from civic311.channels.open311.formats import respond
+from civic311.channels.open311.texts import add_text_routes
 from civic311.errors import Forbidden, InvalidInput, NotFound
 from civic311.settings import Open311Settings
 from civic311.store.api_clients import WEB_CLIENT_ID, ApiClientStore
+from civic311.store.callers import CallerKeys
 from civic311.store.contacts import ContactSeal
 from civic311.store.quotas import KeyQuotas
 from civic311.store.requests import RequestFilter, RequestStore
+from civic311.store.sms import CountryCodes, SmsNumbers
 
 if TYPE_CHECKING:
     from civic311.cases.intake import Intake
@@ -75,6 +78,14 @@ class Open311Context:
     @cached_property
     def quotas(self) -> KeyQuotas:
         return KeyQuotas(self.settings.api_clients_table)
+
+    @cached_property
+    def sms(self) -> SmsNumbers:
+        return SmsNumbers(self.settings.service_requests_table, CallerKeys(self.settings.caller_key_id))
+
+    @cached_property
+    def country_codes(self) -> CountryCodes:
+        return CountryCodes(self.settings.sms_country_codes)
 
     def writes_per_minute(self, client_id: str) -> int:
         settings = self.settings
@@ -446,10 +457,14 @@ def build_router(context: Open311Context) -> Router:
         key = event.headers.get("idempotency-key")
         # Without Accept-Language, triage detects the language from the description.
         asked = _asked_language(event.headers)
-        receipt = context.intake.submit(_new_request(form, client.client_id, key, asked))
+        new_request = _new_request(form, client.client_id, key, asked)
+        if new_request.contact is not None:
+            context.country_codes.check(new_request.contact.phone, new_request.contact.notify)
+        receipt = context.intake.submit(new_request)
         posted = wire.PostedRequest(**receipt.model_dump())
         return respond(chosen, [posted], root="service_requests", item="request")
 
+    add_text_routes(router, context)
     return router
 
 
