@@ -12,7 +12,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-west-2
 
-.PHONY: help install run test lint typecheck template build unit integration chromium browser faults fuzz auth eval triage-model openapi bench load directory-import call deploy clean
+.PHONY: help install run test lint typecheck template build unit integration chromium browser faults fuzz auth abuse eval triage-model openapi bench load directory-import call deploy clean
 
 help:
 	@echo "make run    - start the local stack (API on http://127.0.0.1:3000, AWS endpoint on :3001)"
@@ -94,7 +94,11 @@ fuzz: $(VENV)/.installed
 auth: $(VENV)/.installed
 	$(PY) -m pytest tests/auth -q
 
-test: install lint typecheck template build unit integration browser faults fuzz auth
+# Quotas and throttles, texts to untrusted numbers and staff sign-in, tried as an attacker would.
+abuse: $(VENV)/.installed
+	$(PY) -m pytest tests/abuse -q
+
+test: install lint typecheck template build unit integration browser faults fuzz auth abuse
 
 # Triage quality for en, es and all; fails below the targets. DATA=file.jsonl measures another labelled set.
 TRIAGE_DEV := tests/data/triage/dev.jsonl
