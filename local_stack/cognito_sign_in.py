@@ -26,7 +26,7 @@ from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedE
 from moto.cognitoidp.models import COGNITO_TOTP_MFA_SECRET, CognitoIdpBackend
 
 from local_stack import srp
-from local_stack.moto_seams import replace_method
+from local_stack.moto_seams import check_method, replace_method
 
 # The flow names InitiateAuth takes, and the ExplicitAuthFlows entry that allows each.
 _FLOW_ALLOWED_BY = {
@@ -51,6 +51,12 @@ def _client_flows(backend: CognitoIdpBackend, client_id: str) -> list[str] | Non
             flows = pool.clients[client_id].extended_config.get("ExplicitAuthFlows")
             return list(flows) if flows else None
     return None
+
+
+def check_seam() -> None:
+    """Fail loudly if moto's sign-in methods are no longer the ones this module wraps."""
+    check_method(CognitoIdpBackend, "initiate_auth", _INITIATE)
+    check_method(CognitoIdpBackend, "respond_to_auth_challenge", _RESPOND)
 
 
 def install() -> Callable[[], None]:

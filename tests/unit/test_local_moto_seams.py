@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from local_stack import dynamodb_items, dynamodb_transactions, stepfunctions_programs
+from local_stack import cognito_sign_in, dynamodb_items, dynamodb_transactions, stepfunctions_programs
 from tests.support import REPO, scoped_environment
 
 TABLE = "transactions-test"
@@ -62,6 +62,7 @@ def test_moto_still_has_the_methods_the_local_stack_replaces() -> None:
     dynamodb_transactions.check_seam()
     dynamodb_items.check_seam()
     stepfunctions_programs.check_seam()
+    cognito_sign_in.check_seam()
 
 
 def test_queries_and_scans_keep_dynamodbs_order_with_native_keys(dynamodb: Any) -> None:

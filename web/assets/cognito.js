@@ -59,10 +59,19 @@ export async function answerChallenge(pending, answer) {
   return outcome(result, pending.username);
 }
 
+/** A new hour-long ID token from the refresh token (which lasts a shift; an administrator can revoke it). */
+export async function refresh(refreshToken) {
+  const result = await cognito("InitiateAuth", {
+    AuthFlow: "REFRESH_TOKEN_AUTH",
+    AuthParameters: { REFRESH_TOKEN: refreshToken },
+  });
+  return { ...(await outcome(result, "")), refreshToken };
+}
+
 async function outcome(result, username) {
   if (result.AuthenticationResult) {
-    const { IdToken: idToken, ExpiresIn: seconds } = result.AuthenticationResult;
-    return { idToken, expiresAt: Date.now() + (seconds - 60) * 1000 };
+    const { IdToken: idToken, ExpiresIn: seconds, RefreshToken: refreshToken } = result.AuthenticationResult;
+    return { idToken, expiresAt: Date.now() + (seconds - 60) * 1000, refreshToken };
   }
   if (result.ChallengeName === "MFA_SETUP") {
     // The account has no authenticator yet: Cognito hands out a secret to add to one, then asks for a code.
