@@ -15,5 +15,7 @@ def abuse_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSta
         tmp_path_factory.mktemp("abuse-stack"),
         {"ApiKeyWritesPerMinute": "3", "TriageRatePerSecond": "1"},
         "--no-demo-requests",
+        # Stopping waits for the workflows its emergencies and texts started; on a busy machine that takes a while.
+        stop_seconds=90,
     ) as stack:
         yield stack
