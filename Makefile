@@ -12,12 +12,13 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-west-2
 
-.PHONY: help install run test lint typecheck template build unit integration chromium browser faults fuzz auth abuse eval triage-model openapi bench load directory-import call deploy clean
+.PHONY: help install run test lint typecheck template build unit integration chromium browser screenshots faults fuzz auth abuse eval triage-model openapi bench load directory-import call deploy clean
 
 help:
 	@echo "make run    - start the local stack (API on http://127.0.0.1:3000, AWS endpoint on :3001)"
-	@echo "make test   - install everything, then lint, type-check, validate the template, run all tests"
+	@echo "make test   - install everything, then lint, type-check, validate the template, run all tests; a table at the end"
 	@echo "make browser - the resident page and staff console in headless chromium (installs Debian's chromium)"
+	@echo "make screenshots - retake the README's pictures of the resident page and the staff console"
 	@echo "make build  - sam build (then: sam deploy --config-env prod)"
 	@echo "make eval   - triage quality on the labelled set (DATA=file.jsonl for another)"
 	@echo "make triage-model - retrain triage's statistical second opinion after changing labelled data or rules"
@@ -44,7 +45,7 @@ $(TOOLS)/.installed: requirements-tools.txt
 install: $(VENV)/.installed $(TOOLS)/.installed
 
 run: $(VENV)/.installed
-	$(PY) -m local_stack
+	@$(PY) -m local_stack
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -84,6 +85,12 @@ chromium:
 browser: $(VENV)/.installed chromium
 	$(PY) -m pytest tests/browser -q
 
+# The README's two pictures: the browser tests take them (test-artifacts/browser/readme/); this copies them in.
+SCREENSHOTS := docs/screenshots
+screenshots: $(VENV)/.installed chromium
+	$(PY) -m pytest tests/browser/test_readme_screenshots.py -q
+	mkdir -p $(SCREENSHOTS) && cp test-artifacts/browser/readme/*.png $(SCREENSHOTS)/
+
 # Each starts a local stack of its own. faults: 1,000 emergencies under injected DynamoDB and SNS faults.
 faults: $(VENV)/.installed
 	$(PY) -m pytest tests/faults -q
@@ -98,7 +105,12 @@ auth: $(VENV)/.installed
 abuse: $(VENV)/.installed
 	$(PY) -m pytest tests/abuse -q
 
-test: install lint typecheck template build unit integration browser faults fuzz auth abuse
+# The stages `make test` runs, in order, each a target above; a table of how each went closes the run. Every stage
+# runs even when one fails, and the run fails if any did. A new suite: its target, and its name on this list.
+TEST_STAGES := lint typecheck template build unit integration browser faults fuzz auth abuse
+
+test: install
+	@$(PY) -m tests.stages --make "$(MAKE)" $(TEST_STAGES)
 
 # Triage quality for en, es and all; fails below the targets. DATA=file.jsonl measures another labelled set.
 TRIAGE_DEV := tests/data/triage/dev.jsonl
@@ -125,20 +137,18 @@ load: $(VENV)/.installed
 
 LOCAL_OUTPUTS := .local/outputs.json
 
-# Loads into the stack `make run` started (its outputs file names the table and the endpoint).
+# Loads into the stack `make run` started (its outputs file names the table and the endpoint); says so when none runs.
 directory-import: $(VENV)/.installed
 	@test -n "$(DIR)" || { echo "usage: make directory-import DIR=<package folder>"; exit 2; }
-	@test -f $(LOCAL_OUTPUTS) || { echo "$(LOCAL_OUTPUTS) not found: start the local stack first (make run)"; exit 2; }
-	@read -r table endpoint region < <($(PY) -c 'import json; d = json.load(open("$(LOCAL_OUTPUTS)")); \
-		print(d["outputs"]["DirectoryTableName"], d["aws_endpoint"], d["region"])') && \
+	@found=$$($(PY) -m local_stack.running --outputs $(LOCAL_OUTPUTS) --print DirectoryTableName aws_endpoint region) \
+		|| exit 2; read -r table endpoint region <<< "$$found" && \
 	AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local PYTHONPATH=layers/domain \
 		$(PY) -m civic311.directory import "$(DIR)" --table "$$table" --endpoint-url "$$endpoint" --region "$$region"
 
 # Plays the contact flow from template.yaml against the stack `make run` started. SCRIPT=tests/data/calls/pothole.call
 # plays a scripted call and checks its `# expect:` lines; FROM=+1... and AT=2026-12-01T20:30 set the caller and time.
 call: $(VENV)/.installed
-	@test -f $(LOCAL_OUTPUTS) || { echo "$(LOCAL_OUTPUTS) not found: start the local stack first (make run)"; exit 2; }
-	PYTHONPATH=layers/domain $(PY) -m local_stack.call_simulator --outputs $(LOCAL_OUTPUTS) \
+	@PYTHONPATH=layers/domain $(PY) -m local_stack.call_simulator --outputs $(LOCAL_OUTPUTS) \
 		$(if $(SCRIPT),--script "$(SCRIPT)") $(if $(FROM),--from "$(FROM)") $(if $(AT),--at "$(AT)")
 
 deploy: build

@@ -6,11 +6,14 @@ import argparse
 import os
 import signal
 import sys
+import textwrap
 import threading
 from pathlib import Path
 from typing import Any
 
+from local_stack.activity import Activity, wants_colour
 from local_stack.custom_resources import CustomResourceFailed
+from local_stack.function_logs import FunctionOutput, clear
 from local_stack.stack import REPO_ROOT, LocalStack, StackConfig
 
 # Moto tokens last an hour; refresh the demo staff token well before that.
@@ -34,6 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--outputs", type=Path, default=REPO_ROOT / ".local" / "outputs.json")
     parser.add_argument("--no-demo-requests", action="store_true", help="start with no demo requests")
     parser.add_argument(
+        "--logs",
+        default=os.environ.get("LOGS") or "files",
+        help="files: each function's JSON logs in <outputs folder>/logs/<function>.log, one line per call here "
+        "(the default); stdout: the JSON logs here too (or $LOGS)",
+    )
+    parser.add_argument(
         "--parameter",
         action="append",
         default=[],
@@ -45,14 +54,28 @@ def main(argv: list[str] | None = None) -> int:
     overrides = dict(item.split("=", 1) for item in args.parameter if "=" in item)
     if len(overrides) != len(args.parameter):
         parser.error("--parameter takes NAME=VALUE")
-    stack = LocalStack(
-        StackConfig(
-            port=args.port,
-            aws_port=args.aws_port,
-            seed_demo_requests=not args.no_demo_requests,
-            parameters=overrides,
-        )
+    if args.logs not in ("files", "stdout"):
+        parser.error(f"--logs (or LOGS) is files or stdout, not {args.logs!r}")
+    terminal = sys.stdout
+    config = StackConfig(
+        port=args.port, aws_port=args.aws_port, seed_demo_requests=not args.no_demo_requests, parameters=overrides
     )
+    activity = Activity(terminal, colour=wants_colour(terminal), stack_name=config.stack_name)
+    logs = args.outputs.parent / "logs"
+    function_output = FunctionOutput(terminal, logs) if args.logs == "files" else None
+    if function_output is not None:
+        sys.stdout = function_output  # before any function is imported: powertools keeps the stream it finds
+    else:
+        clear(logs)  # the last stack's files would pass for this one's
+    try:
+        return run(LocalStack(config, activity=activity), args.outputs, function_output)
+    finally:
+        sys.stdout = terminal
+        if function_output is not None:
+            function_output.close_files()
+
+
+def run(stack: LocalStack, outputs: Path, function_output: FunctionOutput | None) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -63,24 +86,28 @@ def main(argv: list[str] | None = None) -> int:
             # CloudFormation would roll the stack back here; the local stack refuses to start, saying why.
             print(f"civic311 local stack did not start: {error}", file=sys.stderr, flush=True)
             return 1
-        stack.write_outputs(args.outputs)
-        print(summary(info, args.outputs, stack), flush=True)
+        stack.write_outputs(outputs)
+        logs = function_output.folder if function_output is not None else None
+        print(summary(info, outputs, stack, logs), flush=True)
+        if stack.activity is not None:
+            stack.activity.ready()
         while not stop.wait(TOKEN_REFRESH_SECONDS):
             stack.info["staff_token"] = stack.staff_token()
-            stack.write_outputs(args.outputs)
+            stack.write_outputs(outputs)
     finally:
         stack.stop()
         print("civic311 local stack stopped.", flush=True)
     return 0
 
 
-def summary(info: dict[str, Any], outputs_path: Path, stack: LocalStack) -> str:
+def summary(info: dict[str, Any], outputs_path: Path, stack: LocalStack, logs: Path | None = None) -> str:
     assert stack.provisioner is not None
     provisioner = stack.provisioner
     counts: dict[str, int] = {}
     for logical_id in provisioner.created:
-        kind = provisioner.template.resources[logical_id]["Type"]
+        kind = provisioner.template.resources[logical_id]["Type"].split("::", 1)[-1]
         counts[kind] = counts.get(kind, 0) + 1
+    created = ", ".join(f"{count}\0{kind}" for kind, count in sorted(counts.items(), key=lambda item: -item[1]))
     lines = [
         "civic311 local stack is running (state is in memory: it is gone when you stop it).",
         "",
@@ -95,9 +122,10 @@ def summary(info: dict[str, Any], outputs_path: Path, stack: LocalStack) -> str:
         f"  API docs       {info['api_url']}/swagger   (OpenAPI: {info['api_url']}/openapi.json)",
         f"  AWS endpoint   {info['aws_endpoint']}   region {info['region']}",
         f"  Outputs        {outputs_path}",
+        *([f"  Function logs  {logs}/<function>.log   (LOGS=stdout make run shows them here)"] if logs else []),
         "",
-        "Created from template.yaml:",
-        *(f"  {count:3d} x {kind}" for kind, count in sorted(counts.items())),
+        # Wrapped between resources, never inside one ("4 DynamoDB::Table").
+        *(line.replace("\0", " ") for line in textwrap.wrap(f"Created from template.yaml: {created}.", width=116)),
     ]
     if provisioner.schedules:
         lines += [
@@ -129,6 +157,7 @@ def summary(info: dict[str, Any], outputs_path: Path, stack: LocalStack) -> str:
     lines += [
         "",
         "The demo Open311 api_key and a staff bearer token are in the outputs file. Ctrl-C stops.",
+        "Each API call, workflow step and message published shows below as it happens.",
     ]
     return "\n".join(lines)
 

@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import EndpointConnectionError
 
 from local_stack.connect_flow import (
     FlowError,
@@ -44,6 +45,7 @@ from local_stack.connect_flow import (
     logical_id_of,
     placeholder_arn,
 )
+from local_stack.running import NoStackAnswers, running_stack
 from local_stack.template import ACCOUNT_ID, REGION, Template
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -667,8 +669,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--from", dest="caller", help="the caller's number (E.164); default the script's, or a new one")
     parser.add_argument("--at", help="the moment of the call, for the hours check (default now, Tucson time)")
     args = parser.parse_args(argv)
-    if not args.outputs.exists():
-        print(f"{args.outputs} not found: start the local stack first (make run)", file=sys.stderr)
+    try:
+        running_stack(args.outputs)
+    except NoStackAnswers as error:
+        print(error, file=sys.stderr)
         return 2
     stack = LocalStackView.from_outputs(args.outputs)
     try:
@@ -689,6 +693,10 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     except ScriptError as error:
         print(f"the script and the call parted ways: {error}", file=sys.stderr)
+        return 2
+    except EndpointConnectionError:
+        endpoint = stack.info["aws_endpoint"]
+        print(f"the local stack at {endpoint} stopped answering: start it with `make run`", file=sys.stderr)
         return 2
     print(f"ending: {ending.describe()}", flush=True)
     unmet = check_expectations(ending, expectations)

@@ -12,6 +12,7 @@ import base64
 import json
 import re
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ _ANY_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "
 
 # Verifies a bearer token for an authorizer name; returns the claims or None when refused.
 TokenVerifier = Callable[[str, str], dict[str, Any] | None]
+# Told of every API call answered: method, path, status, seconds and the request id.
+RequestObserver = Callable[[str, str, int, float, str], None]
 
 
 @dataclass
@@ -88,9 +91,11 @@ class Gateway:
         port: int = 3000,
         stage: str = "local",
         pages: PagesOrigin | None = None,
+        observer: RequestObserver | None = None,
         throttles: Throttles | None = None,
     ) -> None:
         self.pages = pages
+        self.observer = observer
         self.throttles = throttles or Throttles(rows=[])
         self.routes = sorted((compile_route(route) for route in routes), key=lambda c: c.specificity, reverse=True)
         self.runtime = runtime
@@ -137,6 +142,7 @@ class Gateway:
         compiled: CompiledRoute,
         path_parameters: dict[str, str],
         claims: dict[str, Any] | None,
+        request_id: str | None = None,
     ) -> dict[str, Any]:
         """A REST API (payload 1.0) proxy event, as API Gateway sends it to Lambda."""
         split = urlsplit(raw_path)
@@ -180,7 +186,7 @@ class Gateway:
             },
             "path": path,
             "protocol": "HTTP/1.1",
-            "requestId": str(uuid.uuid4()),
+            "requestId": request_id or str(uuid.uuid4()),
             "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
             "requestTimeEpoch": int(now.timestamp() * 1000),
             "resourceId": "local",
@@ -210,11 +216,16 @@ class Gateway:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             server_version = "civic311-local-gateway"
+            # One id per call, as API Gateway's: in the event, the x-amzn-RequestId answer header and the
+            # functions' logs (their correlation_id).
+            request_id = ""
+            status = 0
 
             def log_message(self, format: str, *args: Any) -> None:
                 return  # access logs would drown the stack's own output
 
             def _answer(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+                self.status = status
                 self.send_response(status)
                 for name, value in headers:
                     if name.lower() not in ("content-length", "connection"):
@@ -226,19 +237,29 @@ class Gateway:
 
             def _json(self, status: int, message: str) -> None:
                 body = json.dumps({"message": message}).encode()
-                self._answer(status, [("Content-Type", "application/json"), ("x-amzn-ErrorType", "local")], body)
+                headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", "local")]
+                self._answer(status, [*headers, ("x-amzn-RequestId", self.request_id)], body)
 
             def _serve(self) -> None:
+                self.request_id, self.status = str(uuid.uuid4()), 0
+                started = time.perf_counter()
+                page = self._route()
+                if gateway.observer is not None and not page:
+                    path = unquote(urlsplit(self.path).path)
+                    gateway.observer(self.command, path, self.status, time.perf_counter() - started, self.request_id)
+
+            def _route(self) -> bool:
+                """Answer the call; True when it was a page (not an API call)."""
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 path = unquote(urlsplit(self.path).path)
                 matched = gateway.match(self.command, path)
                 if matched is None and gateway.pages is not None and gateway.pages.covers(self.command, path):
                     self._answer(*gateway.pages.answer(path))
-                    return
+                    return True
                 if matched is None:
                     self._json(403, "Missing Authentication Token")
-                    return
+                    return False
                 compiled, parameters = matched
                 # API Gateway throttles before it authorizes, per method of the route.
                 if not gateway.throttles.admit(compiled.route.path, self.command):
@@ -247,7 +268,7 @@ class Gateway:
                     self._answer(
                         gateway.throttles.throttled_status, headers + gateway.throttles.throttled_headers, throttled
                     )
-                    return
+                    return False
                 claims = None
                 if compiled.route.authorizer:
                     token = self.headers.get("Authorization", "")
@@ -255,7 +276,7 @@ class Gateway:
                     claims = gateway.verify_token(compiled.route.authorizer, token.strip()) if token else None
                     if claims is None:
                         self._json(401, "Unauthorized")
-                        return
+                        return False
                 # API Gateway adds these; handlers use them to build their own public URLs.
                 headers = [
                     *self.headers.items(),
@@ -272,9 +293,11 @@ class Gateway:
                     compiled,
                     parameters,
                     claims,
+                    self.request_id,
                 )
                 result = gateway.runtime.invoke(compiled.route.function_name, event)
                 self._respond(result.payload, result.failed)
+                return False
 
             def _respond(self, payload: bytes, failed: bool) -> None:
                 try:
@@ -290,7 +313,7 @@ class Gateway:
                     headers.extend((name, str(value)) for value in values if (name, str(value)) not in headers)
                 raw = answer.get("body") or ""
                 body = base64.b64decode(raw) if answer.get("isBase64Encoded") else str(raw).encode("utf-8")
-                headers.append(("x-amzn-RequestId", str(uuid.uuid4())))
+                headers.append(("x-amzn-RequestId", self.request_id))
                 self._answer(status, headers, body)
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve

@@ -21,7 +21,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from local_stack.function_logs import running
 from local_stack.template import ACCOUNT_ID, REGION
+
+# Told of every invocation: the function's name, its event, the error type if it failed, and its seconds.
+InvokeObserver = Callable[[str, Any, "str | None", float], None]
 
 
 @dataclass
@@ -82,6 +86,7 @@ class LambdaRuntime:
     _loaded: dict[str, _Loaded] = field(default_factory=dict)
     _import_lock: threading.Lock = field(default_factory=threading.Lock)
     invocations: list[tuple[str, float]] = field(default_factory=list)
+    observer: InvokeObserver | None = None
 
     def register(self, spec: FunctionSpec) -> None:
         self.functions[spec.name] = spec
@@ -96,12 +101,21 @@ class LambdaRuntime:
     def invoke(self, name_or_arn: str, event: Any) -> InvokeResult:
         """Invoke synchronously; a handler exception becomes a Lambda-style error payload."""
         spec = self.spec_for(name_or_arn)
-        loaded = self._load(spec)
-        started = time.perf_counter()
+        with running(spec.code_dir.name):
+            loaded = self._load(spec)
+            started = time.perf_counter()
+            result = self._call(loaded, spec, event)
+            seconds = time.perf_counter() - started
+        self.invocations.append((spec.name, seconds))
+        if self.observer is not None:
+            self.observer(spec.name, event, result.error_type, seconds)
+        return result
+
+    @staticmethod
+    def _call(loaded: _Loaded, spec: FunctionSpec, event: Any) -> InvokeResult:
         try:
             result = loaded.handler(event, LambdaContext(spec))
-            payload = json.dumps(result, default=str).encode("utf-8")
-            return InvokeResult(payload=payload)
+            return InvokeResult(payload=json.dumps(result, default=str).encode("utf-8"))
         except Exception as error:
             body = {
                 "errorMessage": str(error),
@@ -109,14 +123,13 @@ class LambdaRuntime:
                 "stackTrace": traceback.format_exception(error)[-5:],
             }
             return InvokeResult(payload=json.dumps(body).encode("utf-8"), error_type=type(error).__name__)
-        finally:
-            self.invocations.append((spec.name, time.perf_counter() - started))
 
     def cold_start(self, name: str) -> float:
         """Load a function now (if not yet) and return how long its import took, in seconds."""
         spec = self.spec_for(name)
         started = time.perf_counter()
-        self._load(spec)
+        with running(spec.code_dir.name):
+            self._load(spec)
         return time.perf_counter() - started
 
     def _load(self, spec: FunctionSpec) -> _Loaded:

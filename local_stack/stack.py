@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 
 from local_stack import cognito_sign_in, dynamodb_items, dynamodb_transactions, srp, stepfunctions_programs
+from local_stack.activity import Activity, published_middleware
 from local_stack.auth import CognitoVerifier
 from local_stack.aws_endpoint import AwsEndpoint, install_lambda_seam
 from local_stack.cloudfront import PagesOrigin
@@ -61,15 +62,19 @@ class LocalStack:
     stream_poller: StreamPoller | None = None
     place_indexes: PlaceIndexes = field(default_factory=PlaceIndexes)
     faults: Faults = field(default_factory=Faults)
+    # The lines `make run` shows as the stack works (none when not given).
+    activity: Activity | None = None
     info: dict[str, Any] = field(default_factory=dict)
     _staff_password: str = field(default_factory=lambda: "Demo-" + secrets.token_urlsafe(12) + "9!")
 
     def start(self) -> dict[str, Any]:
-        self.endpoint = AwsEndpoint(
-            port=self.config.aws_port,
-            # Faults wrap the others, so an injected failure can hit any call, place searches included.
-            middleware=[location_middleware(self.place_indexes), faults_middleware(self.faults)],
-        )
+        # Faults wrap the others, so an injected failure can hit any call, place searches included (and a
+        # publish it fails is not shown as published).
+        middleware = [location_middleware(self.place_indexes), faults_middleware(self.faults)]
+        if self.activity is not None:
+            middleware.insert(0, published_middleware(self.activity))
+            self.runtime.observer = self.activity.invoked
+        self.endpoint = AwsEndpoint(port=self.config.aws_port, middleware=middleware)
         self._point_sdk_at(self.endpoint.url)
         self.endpoint.start()
         install_lambda_seam(self.runtime)
@@ -94,6 +99,7 @@ class LocalStack:
             port=self.config.port,
             stage=self.config.stage,
             pages=PagesOrigin(web, self.provisioner.client("s3")) if web else None,
+            observer=self.activity.api if self.activity is not None else None,
             throttles=self.provisioner.throttles,
         )
         self.gateway.start()

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.stages import pytest_terminal_summary as pytest_terminal_summary  # make test's table counts each suite
 from tests.support import InProcessStack, in_process_stack
 
 

@@ -7,10 +7,9 @@ import time
 import uuid
 
 import requests
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from local_stack.cognito_sign_in import totp_code
-from tests.browser.conftest import HERE, Phone
+from tests.browser.conftest import HERE, Phone, second_factor
 from tests.integration.conftest import RunningStack
 
 EMERGENCY = "A man collapsed at Speedway and Campbell and he is not breathing"
@@ -248,14 +247,6 @@ def test_staff_sign_in_and_acknowledge_an_emergency_escalation(phone: Phone) -> 
     only_own_origins(phone)
 
 
-def second_factor(page: Page, secret: str) -> None:
-    """Staff sign-in asks for the authenticator's code after the password (the pool requires MFA)."""
-    code = page.get_by_label("Code from your authenticator app")
-    expect(code).to_be_visible()
-    code.fill(totp_code(secret))
-    page.get_by_role("button", name="Sign in").click()
-
-
 def test_staff_see_shelters_and_update_beds(phone: Phone) -> None:
     stack = phone.stack
     page = phone.open("/staff")
@@ -274,4 +265,82 @@ def test_staff_see_shelters_and_update_beds(phone: Phone) -> None:
     page.get_by_role("tab", name="Requests").click()
     expect(page.locator("#requests-status")).to_have_text(re.compile(r"\d+ requests?\."))
     phone.screenshot("staff-requests")
+    only_own_origins(phone)
+
+
+def saved_item(stack: RunningStack, request_id: str) -> dict:  # type: ignore[type-arg]
+    """The stored request itself: a shelter request's household is not for public routes."""
+    answer = stack.client("dynamodb").get_item(
+        TableName=stack.output("ServiceRequestsTableName"),
+        Key={"pk": {"S": f"REQ#{request_id}"}, "sk": {"S": "REQ"}},
+    )
+    found: dict = answer["Item"]  # type: ignore[type-arg]
+    return found
+
+
+def test_the_shelter_form_asks_who_needs_the_bed_before_sending(phone: Phone) -> None:
+    page = phone.open("/")
+    page.get_by_role("button", name="Use my location").click()
+    page.get_by_role("button", name="Next").click()
+    page.get_by_role("radio", name="Emergency shelter").check()
+    page.get_by_role("button", name="Next").click()
+
+    household = page.get_by_role("group", name="Who needs a bed tonight?")
+    expect(household).to_be_visible()
+    adults = household.get_by_role("spinbutton", name=re.compile(r"How many adults \(18 or older\)"))
+    children = household.get_by_role("spinbutton", name=re.compile(r"How many children under 18"))
+    ages = household.get_by_role("textbox", name=re.compile(r"The children's ages"))
+    expect(ages).to_be_hidden()  # asked only once there are children
+    page.get_by_label("What is happening?").fill("My daughter and I need a bed tonight")
+    adults.fill("1")
+    children.fill("2")
+    expect(ages).to_be_visible()
+    expect(ages).to_have_accessible_description(re.compile("one for each child"))
+    expect(household.get_by_role("spinbutton", name=re.compile("your age"))).to_be_hidden()
+    ages.fill("6")
+    audit(phone)
+    phone.screenshot("resident-shelter-household")
+    page.get_by_role("button", name="Next").click()
+    expect(page.locator("#details-error")).to_have_text("Give one age for each of the 2 children, separated by commas.")
+    expect(ages).to_be_focused()
+    assert not [url for url in phone.requests if "/requests.json" in url]
+
+    ages.fill("6, 9")
+    page.get_by_role("button", name="Next").click()
+    page.get_by_role("button", name="Send my report").click()
+    expect(page.get_by_role("heading", name="Thank you, we have your report")).to_be_visible()
+    item = saved_item(phone.stack, page.locator("#request-number").inner_text())
+    answers = {code: value["S"] for code, value in item["attributes"]["M"].items()}
+    assert answers == {"adults": "1", "children": "2", "children_ages": "6, 9"}
+    only_own_origins(phone)
+
+
+def test_the_shelter_form_in_spanish_asks_a_young_person_alone_their_age(phone: Phone) -> None:
+    page = phone.open("/")
+    page.get_by_role("button", name="Español").click()
+    page.get_by_label("Dirección o cruce de calles").fill("E Speedway Blvd & N Campbell Ave")
+    page.get_by_role("button", name="Siguiente").click()
+    page.get_by_role("radio", name="Refugio de emergencia").check()
+    page.get_by_role("button", name="Siguiente").click()
+
+    household = page.get_by_role("group", name="¿Quién necesita cama esta noche?")
+    expect(household).to_be_visible()
+    page.get_by_label("¿Qué está pasando?").fill("Necesito un lugar para dormir esta noche")
+    household.get_by_role("spinbutton", name=re.compile(r"¿Cuántos adultos")).fill("0")
+    household.get_by_role("spinbutton", name=re.compile(r"¿Cuántos menores de 18")).fill("0")
+    page.get_by_role("button", name="Siguiente").click()
+    expect(page.locator("#details-error")).to_have_text("Cuente al menos a una persona que necesite cama.")
+
+    household.get_by_role("spinbutton", name=re.compile(r"¿Cuántos menores de 18")).fill("1")
+    household.get_by_role("textbox", name=re.compile("Las edades de los menores")).fill("16")
+    age = household.get_by_role("spinbutton", name=re.compile("Si está solo o sola: su edad"))
+    expect(age).to_be_visible()
+    age.fill("16")
+    audit(phone)
+    page.get_by_role("button", name="Siguiente").click()
+    page.get_by_role("button", name="Enviar mi reporte").click()
+    expect(page.get_by_role("heading", name="Gracias, recibimos su reporte")).to_be_visible()
+    item = saved_item(phone.stack, page.locator("#request-number").inner_text())
+    answers = {code: value["S"] for code, value in item["attributes"]["M"].items()}
+    assert answers == {"adults": "0", "children": "1", "children_ages": "16", "age": "16"}
     only_own_origins(phone)

@@ -69,7 +69,13 @@ class RunningStack:
         )
 
     def log(self) -> str:
+        """What the stack printed: its summary, then a line per API call, workflow step and publish."""
         return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def function_log(self, function: str) -> str:
+        """A function's JSON logs, which the stack writes to logs/<function folder>.log beside its outputs."""
+        path = self.log_path.parent / "logs" / f"{function}.log"
+        return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
 
 
 def aws_cli() -> str:
@@ -97,7 +103,8 @@ def launched_stack(
     """`python -m local_stack` in a subprocess with these template parameters, stopped (and checked) after."""
     outputs = folder / "outputs.json"
     log_path = folder / "stack.log"
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    # As a newcomer's `make run`: its own AWS settings, and the functions' logs in files.
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "LOGS"}
     overrides = [argument for name, value in parameters.items() for argument in ("--parameter", f"{name}={value}")]
     with log_path.open("w", encoding="utf-8") as log:
         process = subprocess.Popen(

@@ -192,7 +192,7 @@ def test_a_task_failure_in_the_middle_leaves_an_open_explained_request(local_sta
     request = calls.public(request_id)
     assert request["status"] == "open"
     assert "We hit a problem routing this request" in request["status_notes"]
-    assert '"WorkflowStepsFailed"' in local_stack.log()
+    assert '"WorkflowStepsFailed"' in local_stack.function_log("workflow")
 
 
 def test_a_task_that_fails_is_retried_and_recovers(local_stack: RunningStack, calls: Calls) -> None:

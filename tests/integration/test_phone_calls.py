@@ -74,10 +74,33 @@ def test_an_emergency_is_alerted_and_transferred_to_the_emergency_line(
     assert "caller-declared-emergency" in alert["signals"]
 
 
-def test_shelter_tonight_in_spanish_reads_a_place_and_offers_to_connect(outputs: Path) -> None:
+def test_shelter_tonight_in_spanish_asks_who_and_reads_the_family_shelter(outputs: Path) -> None:
     result = make_call(outputs, "shelter_tonight_es.call")
     assert ending(result).startswith("ending: disconnected, request ")
-    assert "Un lugar que puede ayudarle es" in result.stdout
+    assert "¿Quién necesita un lugar esta noche?" in result.stdout
+    assert "Un lugar que puede ayudarle es Casa Mesquite Family Shelter, Family emergency shelter" in result.stdout
+
+
+def test_my_daughter_and_i_need_a_bed_tonight_hears_the_family_shelter_without_being_asked_again(
+    local_stack: RunningStack, outputs: Path
+) -> None:
+    result = make_call(outputs, "family_shelter_en.call")
+    request_id = ending(result).rsplit(" ", 1)[1]
+    assert "Who needs a place tonight?" not in result.stdout
+    assert "A place that can help is Casa Mesquite Family Shelter, Family emergency shelter" in result.stdout
+    assert "Youth emergency shelter" not in result.stdout
+    answer = local_stack.client("dynamodb").get_item(
+        TableName=local_stack.output("ServiceRequestsTableName"),
+        Key={"pk": {"S": f"REQ#{request_id}"}, "sk": {"S": "REQ"}},
+    )
+    assert answer["Item"]["service_code"]["S"] == "shelter"
+
+
+def test_a_young_person_alone_is_asked_their_age_and_hears_the_youth_shelter(outputs: Path) -> None:
+    result = make_call(outputs, "youth_alone_en.call")
+    assert ending(result).startswith("ending: disconnected, request ")
+    assert "How old are you?" in result.stdout
+    assert "A place that can help is Palo Verde Youth Haven, Youth emergency shelter" in result.stdout
 
 
 def test_a_pothole_gets_its_request_number_read_back(local_stack: RunningStack, outputs: Path) -> None:

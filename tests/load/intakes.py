@@ -9,7 +9,6 @@ loopback address only. The stack `make run` started is used when it answers, els
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 import tempfile
@@ -26,6 +25,7 @@ from typing import Any
 
 import requests
 
+from local_stack.running import NoStackAnswers, running_stack
 from local_stack.seed import DEMO_REQUESTS
 from tests.integration.conftest import UNTHROTTLED, RunningStack, launched_stack
 from tests.support import REPO
@@ -194,20 +194,20 @@ def run_load(stack: RunningStack, count: int, concurrency: int, total_seconds: f
 @contextmanager
 def target_stack(outputs: Path) -> Iterator[RunningStack]:
     """The stack `make run` started, if it answers; else a fresh one for this run."""
-    if outputs.exists():
-        info = json.loads(outputs.read_text(encoding="utf-8"))
-        try:
-            requests.get(f"{info['api_url']}/open311/v2/services.json", timeout=5).raise_for_status()
-        except requests.RequestException:
-            pass
-        else:
-            print(f"using the running local stack at {info['api_url']}", flush=True)
-            yield RunningStack(info, None, outputs.parent / "stack.log")  # type: ignore[arg-type]
-            return
-    with tempfile.TemporaryDirectory(prefix="civic311-load-") as folder:
-        print("starting a local stack for this run", flush=True)
-        with launched_stack(Path(folder), UNTHROTTLED, "--no-demo-requests") as stack:
-            yield stack
+    try:
+        info = running_stack(outputs)
+    except NoStackAnswers as error:
+        stale = f" ({error.stale} is stale)" if error.stale else ""
+        print(f"no local stack answers at {error.url}{stale}: starting one for this run", flush=True)
+    else:
+        print(f"using the running local stack at {info['api_url']}", flush=True)
+        yield RunningStack(info, None, outputs.parent / "stack.log")  # type: ignore[arg-type]
+        return
+    with (
+        tempfile.TemporaryDirectory(prefix="civic311-load-") as folder,
+        launched_stack(Path(folder), UNTHROTTLED, "--no-demo-requests") as stack,
+    ):
+        yield stack
 
 
 def main(argv: list[str] | None = None) -> int:

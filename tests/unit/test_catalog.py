@@ -40,25 +40,27 @@ def test_unknown_code_is_not_found_with_its_name() -> None:
 def test_answers_are_checked_and_every_problem_reported_at_once() -> None:
     shelter = load_catalog().get("shelter")
     with pytest.raises(InvalidInput) as raised:
-        shelter.check_answers({"people": "two", "needs": ["pets", "jacuzzi"], "color": "blue"})
+        shelter.check_answers({"adults": "two", "children": "0", "needs": ["pets", "jacuzzi"], "color": "blue"})
     assert raised.value.details == [
-        "attribute[people] 'two' is not a number",
+        "attribute[adults] 'two' is not a whole number",
         "attribute[needs] jacuzzi not among domestic-violence, medical, pets, wheelchair",
         "attribute[color] is not a question of service 'shelter'",
     ]
 
 
 def test_blank_answer_to_a_required_question_counts_as_missing() -> None:
-    with pytest.raises(InvalidInput, match=r"attribute\[people\] is required"):
-        load_catalog().get("shelter").check_answers({"people": "  "})
+    with pytest.raises(InvalidInput, match=r"attribute\[adults\] is required"):
+        load_catalog().get("shelter").check_answers({"adults": "  ", "children": "0"})
 
 
 def test_valid_answers_come_back_normalised() -> None:
     shelter = load_catalog().get("shelter")
-    assert shelter.check_answers({"people": " 3 ", "needs": "pets", "children": "yes"}) == {
-        "people": "3",
+    answers = {"adults": " 2 ", "children": "2", "children_ages": "4,  9", "needs": "pets"}
+    assert shelter.check_answers(answers) == {
+        "adults": "2",
+        "children": "2",
+        "children_ages": "4, 9",
         "needs": ["pets"],
-        "children": "yes",
     }
 
 
@@ -74,3 +76,53 @@ def test_channels_without_a_form_may_leave_required_questions_unanswered() -> No
     assert streetlight.check_answers({}, require=False) == {}
     with pytest.raises(InvalidInput):
         streetlight.check_answers({"light_issue": "purple"}, require=False)
+
+
+def test_the_shelter_asks_who_needs_the_bed_before_anything_else() -> None:
+    shelter = load_catalog().get("shelter")
+    ordered = [a.code for a in sorted(shelter.attributes, key=lambda attribute: attribute.order)]
+    assert ordered[:4] == ["adults", "children", "children_ages", "age"]
+    required = {a.code for a in shelter.attributes if a.required}
+    assert required == {"adults", "children"}
+    with pytest.raises(InvalidInput) as raised:
+        shelter.check_answers({})
+    assert raised.value.details == [
+        "attribute[adults] is required for service 'shelter'",
+        "attribute[children] is required for service 'shelter'",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("answers", "problem"),
+    [
+        ({"adults": "-1"}, "attribute[adults] -1 is not from 0 to 20"),
+        ({"adults": "500"}, "attribute[adults] 500 is not from 0 to 20"),
+        ({"children": "1.5"}, "attribute[children] '1.5' is not a whole number"),
+        ({"children": "nan"}, "attribute[children] 'nan' is not a whole number"),
+        ({"children": "1e3"}, "attribute[children] '1e3' is not a whole number"),
+        ({"adults": "1\x00"}, "attribute[adults] is not a whole number"),
+        ({"adults": "\u0663"}, "attribute[adults] '\u0663' is not a whole number"),
+        ({"adults": "9" * 40}, "attribute[adults] is not a whole number"),
+        ({"children_ages": "4, 18"}, "attribute[children_ages] 18 is not from 0 to 17"),
+        ({"children_ages": "4; 5"}, "attribute[children_ages] '4;' is not whole numbers separated by commas"),
+        ({"children_ages": "4\t5"}, "attribute[children_ages] is not whole numbers separated by commas"),
+        ({"children_ages": ",".join(["3"] * 31)}, "attribute[children_ages] lists more than 30 numbers"),
+        ({"age": "121"}, "attribute[age] 121 is not from 0 to 120"),
+        ({"age": "-3"}, "attribute[age] -3 is not from 0 to 120"),
+    ],
+)
+def test_household_counts_and_ages_must_be_whole_numbers_in_range(answers: dict[str, str], problem: str) -> None:
+    shelter = load_catalog().get("shelter")
+    with pytest.raises(InvalidInput) as raised:
+        shelter.check_answers({"adults": "1", "children": "0", **answers})
+    assert raised.value.details == [problem]
+
+
+def test_a_range_is_only_for_whole_numbers() -> None:
+    from civic311.catalog.models import ServiceAttribute
+
+    question = {"code": "size", "required": False, "order": 1, "description": {"en": "Size?", "es": "¿Tamaño?"}}
+    with pytest.raises(ValueError, match="both a minimum and a maximum"):
+        ServiceAttribute.model_validate({**question, "datatype": "number", "minimum": 0})
+    with pytest.raises(ValueError, match="a range is for numbers"):
+        ServiceAttribute.model_validate({**question, "datatype": "text", "minimum": 0, "maximum": 3})

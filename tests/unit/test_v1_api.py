@@ -78,6 +78,18 @@ def test_the_sample_event_gets_referrals_in_json(stack: InProcessStack) -> None:
         ({"service_code": "food", **DOWNTOWN, "colour": "red"}, "colour"),
         ({"service_code": "food", **DOWNTOWN, "at": "noon-ish"}, "at"),
         ({"service_code": "food", **DOWNTOWN, "household": {"adults": 0, "children": 0}}, "at least one person"),
+        ({"service_code": "shelter", **DOWNTOWN, "household": {"adults": 500, "children": 0}}, "household.adults"),
+        ({"service_code": "shelter", **DOWNTOWN, "household": {"adults": 1, "children": -1}}, "household.children"),
+        (
+            {"service_code": "shelter", **DOWNTOWN, "household": {"adults": 1, "children": 1, "children_ages": [4, 5]}},
+            "2 ages for 1 children",
+        ),
+        (
+            {"service_code": "shelter", **DOWNTOWN, "household": {"adults": 1, "children": 1, "children_ages": [40]}},
+            "from 0 to 17",
+        ),
+        ({"service_code": "shelter", **DOWNTOWN, "household": {"adults": "two", "children": 0}}, "household.adults"),
+        ({"service_code": "shelter", **DOWNTOWN, "age": 16, "household": {"adults": 1, "children": 0}}, "age 16"),
     ],
 )
 def test_bad_referral_requests_get_a_400_saying_what_is_wrong(
@@ -86,6 +98,25 @@ def test_bad_referral_requests_get_a_400_saying_what_is_wrong(
     answer = referral(stack, payload)
     assert answer["statusCode"] == 400
     assert says in json.dumps(body(answer)["errors"])
+
+
+@pytest.mark.parametrize(
+    ("asked", "first"),
+    [
+        ({"household": {"adults": 1, "children": 1, "children_ages": [6]}}, "Family emergency shelter"),
+        ({"age": 16, "household": {"adults": 0, "children": 1}}, "Youth emergency shelter"),
+    ],
+)
+def test_the_referral_route_refers_the_household_it_is_given(
+    stack: InProcessStack, asked: dict[str, Any], first: str
+) -> None:
+    payload = {"service_code": "shelter", **DOWNTOWN, "at": "2026-11-29T02:30:00-07:00", **asked}
+    answer = referral(stack, payload)
+    assert answer["statusCode"] == 200, answer["body"]
+    names = [found["name"] for found in body(answer)["referrals"]]
+    assert names[0] == first
+    [other] = {"Family emergency shelter", "Youth emergency shelter"} - {first}
+    assert other not in names
 
 
 def test_capacity_needs_a_signed_in_caller(stack: InProcessStack) -> None:

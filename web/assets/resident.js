@@ -111,13 +111,14 @@ function checkDetails() {
     return fail("details-error", text("descriptionMissing"), description);
   }
   for (const field of $("attributes").querySelectorAll("[data-required]")) {
+    if (field.closest(".field")?.hidden) continue;
     const answered = field.matches("fieldset") ? field.querySelector("input:checked") : field.value.trim();
     if (!answered) {
       const target = field.matches("fieldset") ? field.querySelector("input") : field;
       return fail("details-error", `${field.dataset.question} ${text("answerMissing")}`, target);
     }
   }
-  return true;
+  return checkHousehold();
 }
 
 function checkContact() {
@@ -247,6 +248,7 @@ async function renderAttributes() {
       return required(fieldset, attribute);
     }
     const wrapper = element("div", { className: "field" });
+    wrapper.dataset.code = attribute.code;
     const label = element("label", { htmlFor: id, textContent: attribute.description });
     label.append(marker);
     let input;
@@ -259,13 +261,69 @@ async function renderAttributes() {
     } else {
       const types = { number: "number", datetime: "datetime-local" };
       input = element("input", { id, name, type: types[attribute.datatype] ?? "text" });
-      if (attribute.datatype === "number") input.inputMode = "numeric";
+      if (attribute.datatype === "number") Object.assign(input, { inputMode: "numeric", min: "0", step: "1" });
     }
     input.value = answers.get(name) ?? "";
     wrapper.append(label, required(input, attribute));
+    if (attribute.datatype_description) {
+      wrapper.append(paragraph(attribute.datatype_description, "hint", `${id}-hint`));
+      input.setAttribute("aria-describedby", `${id}-hint`);
+    }
     return wrapper;
   });
-  container.replaceChildren(...fields);
+  container.replaceChildren(...householdGrouped(fields));
+  showHouseholdQuestions();
+}
+
+// ------------------------------------------------------------------ who needs the bed (shelter)
+
+const HOUSEHOLD = ["adults", "children", "children_ages", "age"];
+
+/** A shelter's household questions in one group: the ages only with children, the age only for one person. */
+function householdGrouped(fields) {
+  const asked = fields.filter((field) => HOUSEHOLD.includes(field.dataset.code));
+  if (!asked.some((field) => field.dataset.code === "adults")) return fields;
+  const group = element("fieldset", { className: "household", id: "household" });
+  group.append(element("legend", { textContent: text("household") }), paragraph(text("householdHint"), "hint"));
+  group.append(...asked);
+  group.addEventListener("input", showHouseholdQuestions);
+  const first = fields.indexOf(asked[0]);
+  return [...fields.slice(0, first), group, ...fields.filter((field) => !asked.includes(field)).slice(first)];
+}
+
+function householdCount(code) {
+  const field = $(`attribute-${code}`);
+  const value = field ? Number(field.value) : NaN;
+  return Number.isInteger(value) && value >= 0 ? value : 0;
+}
+
+function showHouseholdQuestions() {
+  const ages = $("attribute-children_ages");
+  if (!ages) return;
+  const children = householdCount("children");
+  ages.closest(".field").hidden = children === 0;
+  ages.required = children > 0;
+  if (children > 0) Object.assign(ages.dataset, { required: "true", question: text("agesQuestion") });
+  else delete ages.dataset.required;
+  const marker = ages.closest(".field").querySelector(".marker");
+  if (marker) marker.textContent = ` ${text(children > 0 ? "required" : "optional")}`;
+  const age = $("attribute-age");
+  if (age) age.closest(".field").hidden = householdCount("adults") + children !== 1;
+}
+
+/** Counts that cannot be right, said in the resident's language before anything is sent. */
+function checkHousehold() {
+  if (!$("household")) return true;
+  const children = householdCount("children");
+  if (householdCount("adults") + children === 0) {
+    return fail("details-error", text("householdEmpty"), $("attribute-adults"));
+  }
+  const ages = $("attribute-children_ages");
+  const listed = ages.value.split(/[\s,]+/).filter(Boolean);
+  if (children > 0 && listed.length !== children) {
+    return fail("details-error", text("agesCount", { n: String(children) }), ages);
+  }
+  return true;
 }
 
 function required(field, attribute) {
@@ -312,6 +370,7 @@ function formFields() {
   const address = $("address").value.trim();
   if (address) fields.push(["address_string", address]);
   for (const field of $("attributes").querySelectorAll("input, select, textarea")) {
+    if (field.closest(".field")?.hidden) continue; // a question the household's answers made moot
     if (field.type === "checkbox" ? field.checked : field.value.trim()) fields.push([field.name, field.value.trim()]);
   }
   if ($("consent").checked) {

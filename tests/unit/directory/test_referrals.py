@@ -9,7 +9,8 @@ import pytest
 
 from civic311 import aws, clock
 from civic311.directory.gaps import GapLog
-from civic311.directory.referrals import Household, ReferralAnswer, ReferralQuery, refer, referral_note
+from civic311.directory.household import Household
+from civic311.directory.referrals import ReferralAnswer, ReferralQuery, refer, referral_note
 from civic311.errors import InvalidInput
 from civic311.geo.distance import distance_km
 from civic311.store.directory import DirectoryStore, forget_active_versions
@@ -120,6 +121,40 @@ def test_a_family_with_children_goes_to_places_that_take_children(directory: Dir
     assert "Family emergency shelter" not in [r.name for r in alone.referrals]
 
 
+def names(answer: ReferralAnswer) -> list[str]:
+    return [referral.name for referral in answer.referrals]
+
+
+def test_a_parent_with_a_child_is_never_sent_to_a_youth_or_adults_only_shelter(directory: DirectoryStore) -> None:
+    answer = ask(directory, "shelter", SUNDAY_0230, household={"adults": 1, "children": 1, "children_ages": [6]})
+    assert names(answer)[0] == "Family emergency shelter"
+    for referral in answer.referrals:
+        assert (referral.eligibility.maximum_age or 99) >= 18, referral.name
+        assert (referral.eligibility.minimum_age or 0) < 18, referral.name
+
+
+def test_a_young_person_alone_is_sent_to_the_youth_shelter_not_a_family_or_adult_one(
+    directory: DirectoryStore,
+) -> None:
+    answer = ask(directory, "shelter", SUNDAY_0230, age=17, household={"adults": 0, "children": 1})
+    assert names(answer)[0] == "Youth emergency shelter"
+    assert "Family emergency shelter" not in names(answer)
+    assert all((r.eligibility.minimum_age or 0) <= 17 for r in answer.referrals)
+
+
+def test_an_adult_alone_is_sent_to_an_adult_shelter_not_a_family_or_youth_one(directory: DirectoryStore) -> None:
+    answer = ask(directory, "shelter", SUNDAY_0230, age=40, household={"adults": 1, "children": 0})
+    assert answer.referrals
+    assert "Family emergency shelter" not in names(answer)
+    assert "Youth emergency shelter" not in names(answer)
+    assert all(not r.eligibility.families_only for r in answer.referrals)
+
+
+def test_a_child_under_the_youth_shelters_age_is_not_sent_there_alone(directory: DirectoryStore) -> None:
+    answer = ask(directory, "shelter", SUNDAY_0230, household={"adults": 0, "children": 2, "children_ages": [15, 9]})
+    assert "Youth emergency shelter" not in names(answer)
+
+
 def test_facts_the_caller_did_not_give_never_exclude_a_place(directory: DirectoryStore) -> None:
     unknown = {r.name for r in ask(directory, "shelter", SUNDAY_0230).referrals}
     assert "Family emergency shelter" in unknown
@@ -197,6 +232,13 @@ def test_a_time_without_an_offset_is_tucson_time(directory: DirectoryStore) -> N
 def test_the_household_needs_at_least_one_person() -> None:
     with pytest.raises(ValueError, match="at least one person"):
         Household(adults=0, children=0)
+
+
+def test_the_household_lists_one_age_under_18_per_child() -> None:
+    with pytest.raises(ValueError, match="2 ages for 1 children"):
+        Household(adults=1, children=1, children_ages=[3, 4])
+    with pytest.raises(ValueError, match="from 0 to 17"):
+        Household(adults=1, children=1, children_ages=[18])
 
 
 @pytest.fixture

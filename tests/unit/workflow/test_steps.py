@@ -158,3 +158,27 @@ def test_an_unknown_step_or_request_is_an_error_step_functions_can_catch(stack: 
     assert result.error_type in {InvalidInput.__name__, NotFound.__name__}
     missing = stack.runtime.invoke(stack.function("WorkflowFunction"), {"step": "record", "service_request_id": "0"})
     assert missing.error_type == NotFound.__name__
+
+
+@pytest.mark.parametrize(
+    ("household", "first"),
+    [
+        ({"adults": "1", "children": "1", "children_ages": "6"}, "Family emergency shelter"),
+        ({"adults": "0", "children": "1", "children_ages": "16"}, "Youth emergency shelter"),
+    ],
+)
+def test_the_referral_step_refers_the_household_the_request_names(
+    stack: InProcessStack, household: dict[str, str], first: str
+) -> None:
+    from datetime import datetime
+
+    from civic311.store.directory import forget_active_versions
+
+    forget_active_versions()
+    night = datetime(2026, 11, 29, 2, 30, tzinfo=clock.CITY_TZ)
+    request = new_request(
+        stack, service_code="shelter", attributes=household, requested_at=night, place=Place(lat=32.2217, long=-110.97)
+    )
+    assert step(stack, "refer", request)["referrals"] > 0
+    note = stored(stack, request).status_notes or ""
+    assert f"– {first}" in note, note  # the first referral is named; the others by organization only

@@ -27,7 +27,8 @@ from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import P
 from civic311 import clock, metrics
 from civic311.cases.models import AlertState, Channel, NewRequest, Receipt, Screening, ServiceRequest, Status
 from civic311.catalog import Catalog, Language, ServiceType
-from civic311.errors import Conflict, DependencyUnavailable
+from civic311.directory.vocabulary import SHELTER_CODE
+from civic311.errors import Conflict, DependencyUnavailable, InvalidInput
 from civic311.escalation.service import CRISIS_NOTICE, EMERGENCY_NOTICE, Escalation
 from civic311.store.requests import AlreadyClaimed, DuplicateId, RequestStore
 from civic311.triage import TriageResult, triage
@@ -52,6 +53,18 @@ class IntakeResources(Protocol):
 
 
 Screen = Callable[[str, Language | None], TriageResult]
+
+
+def _check_household(service: ServiceType, answers: dict[str, str | list[str]], channel: Channel) -> None:
+    """The shelter's household answers must agree with each other: who needs the bed decides where it is."""
+    if service.service_code != SHELTER_CODE:
+        return
+    from civic311.directory.household import from_answers
+
+    try:
+        from_answers(answers, require_ages=channel.fills_a_form)
+    except ValueError as error:
+        raise InvalidInput(str(error), details=str(error).split("; ")) from None
 
 
 def _claim(request: NewRequest) -> str | None:
@@ -128,7 +141,8 @@ class Intake:
     def submit(self, request: NewRequest) -> Receipt:
         """Create the request (once per idempotency key) and return what the caller may see."""
         service = self.catalog.get(request.service_code)
-        service.check_answers(request.attributes, require=request.channel.fills_a_form)
+        answers = service.check_answers(request.attributes, require=request.channel.fills_a_form)
+        _check_household(service, answers, request.channel)
         if request.idempotency_key and self._submit_once is not None:
             receipt: Receipt = self._submit_once(new_request=request)
             return receipt

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from functools import cache
 from importlib import resources
@@ -18,6 +19,8 @@ Group = Literal["social", "police", "city", "other"]
 
 _MAX_STRING = 200
 _MAX_TEXT = 4000
+_WHOLE = re.compile(r"-?[0-9]{1,6}")
+_MAX_NUMBERS = 30
 
 
 class Localized(BaseModel):
@@ -52,12 +55,22 @@ class ServiceAttribute(BaseModel):
     description: Localized
     values: tuple[AttributeValue, ...] = ()
     variable: bool = True
+    datatype_description: Localized | None = None
+    # Whole numbers in a range: a count or an age. Open311 has no such datatype; datatype_description says it.
+    minimum: int | None = None
+    maximum: int | None = None
+    list_of_numbers: bool = Field(default=False, description="A string of whole numbers separated by commas")
 
     @model_validator(mode="after")
     def _lists_have_values(self) -> ServiceAttribute:
         is_list = self.datatype in ("singlevaluelist", "multivaluelist")
         if is_list != bool(self.values):
             raise ValueError(f"attribute {self.code}: list datatypes need values, others must not have any")
+        ranged = self.minimum is not None and self.maximum is not None
+        if (self.minimum is not None or self.maximum is not None or self.list_of_numbers) and not ranged:
+            raise ValueError(f"attribute {self.code}: whole numbers need both a minimum and a maximum")
+        if ranged and self.datatype != ("string" if self.list_of_numbers else "number"):
+            raise ValueError(f"attribute {self.code}: a range is for numbers, or strings listing numbers")
         return self
 
     def check(self, answer: str | list[str]) -> str | list[str]:
@@ -79,6 +92,8 @@ class ServiceAttribute(BaseModel):
             return answer  # blank is "not answered"; required-ness is judged by the caller
         if self.datatype == "singlevaluelist" and answer not in keys:
             raise ValueError(f"'{answer}' is not among {', '.join(sorted(keys))}")
+        if self.minimum is not None and self.maximum is not None:
+            return self._whole_numbers(answer, self.minimum, self.maximum)
         if self.datatype == "number":
             try:
                 float(answer)
@@ -93,6 +108,22 @@ class ServiceAttribute(BaseModel):
         if len(answer) > limit:
             raise ValueError(f"is longer than {limit} characters")
         return answer
+
+    def _whole_numbers(self, answer: str, low: int, high: int) -> str:
+        items = [item for item in answer.replace(",", " ").split(" ") if item] if self.list_of_numbers else [answer]
+        if len(items) > _MAX_NUMBERS:
+            raise ValueError(f"lists more than {_MAX_NUMBERS} numbers")
+        numbers = []
+        for item in items:
+            if not _WHOLE.fullmatch(item):
+                shown = f"'{item}' " if len(item) <= 20 and item.isprintable() else ""
+                what = "whole numbers separated by commas" if self.list_of_numbers else "a whole number"
+                raise ValueError(f"{shown}is not {what}")
+            number = int(item)
+            if not low <= number <= high:
+                raise ValueError(f"{number} is not from {low} to {high}")
+            numbers.append(str(number))
+        return ", ".join(numbers)
 
 
 class ServiceType(BaseModel):

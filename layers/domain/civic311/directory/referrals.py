@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from civic311 import clock
 from civic311.catalog import load_catalog
 from civic311.directory.hours import hours_text, next_opening
+from civic311.directory.household import ADULT_AGE, Household
 from civic311.directory.index import MAX_REFERRALS
 from civic311.directory.resource import Resource
 from civic311.directory.vocabulary import SHELTER_CODE, GapReason
@@ -34,24 +35,7 @@ if TYPE_CHECKING:
 NO_WORKFLOW_CODE = "other"
 # BatchGetItem reads at most 100 keys: one call, whatever the list length.
 CAPACITY_READ = 100
-ADULT_AGE = 18
 NoteLanguage = Literal["en", "es"]
-
-
-class Household(BaseModel):
-    """Who needs the place: adults (18+) and children (under 18)."""
-
-    # defer_build: validators are built on first use, so a cold start builds only the models its invocation touches.
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-    adults: int = Field(default=1, ge=0, le=30)
-    children: int = Field(default=0, ge=0, le=30)
-
-    @model_validator(mode="after")
-    def _someone(self) -> Household:
-        if self.adults + self.children == 0:
-            raise ValueError("a household has at least one person")
-        return self
 
 
 class ReferralQuery(BaseModel):
@@ -68,6 +52,14 @@ class ReferralQuery(BaseModel):
     )
     age: int | None = Field(default=None, ge=0, le=120, description="Age of the person who needs the place")
     household: Household | None = None
+
+    @model_validator(mode="after")
+    def _one_person_one_age(self) -> ReferralQuery:
+        alone = self.household if self.household is not None and self.household.size == 1 else None
+        if alone is not None and self.age is not None and (self.age < ADULT_AGE) != bool(alone.children):
+            counted = "household.adults" if alone.adults else "household.children"
+            raise ValueError(f"age {self.age} does not fit the one person counted in {counted} (adults are 18+)")
+        return self
 
     @property
     def language_code(self) -> str | None:
@@ -173,7 +165,8 @@ def check_eligibility(resource: Resource, query: ReferralQuery) -> EligibilityVi
     if age is not None and rules.maximum_age is not None and age > rules.maximum_age:
         reasons.append(f"serves ages up to {rules.maximum_age}")
     if household is not None:
-        if rules.requires_children and household.children == 0:
+        # A young person alone is not a family, even with a family shelter's "children" rule.
+        if rules.requires_children and not household.is_family:
             reasons.append("serves families with children")
         if resource.service_code == SHELTER_CODE:
             # The whole household sleeps there: children need a place that takes minors, adults one for adults.
@@ -181,6 +174,9 @@ def check_eligibility(resource: Resource, query: ReferralQuery) -> EligibilityVi
                 reasons.append("adults only; children cannot stay")
             if household.adults and rules.maximum_age is not None and rules.maximum_age < ADULT_AGE:
                 reasons.append(f"young people up to {rules.maximum_age} only")
+            youngest = min(household.children_ages, default=None)
+            if youngest is not None and rules.minimum_age is not None and youngest < rules.minimum_age:
+                reasons.append(f"serves ages {rules.minimum_age} and over")
     return EligibilityView(
         eligible=not reasons,
         reasons=list(dict.fromkeys(reasons)),

@@ -188,14 +188,24 @@ class WorkflowSteps:
     def _refer(self, request: ServiceRequest, service_code: str) -> ReferralAnswer | None:
         if request.place.lat is None or request.place.long is None:
             return None
+        from civic311.directory.household import from_answers
         from civic311.directory.referrals import ReferralQuery, refer
 
+        asked = None
+        if service_code == request.service_code:
+            try:
+                asked = from_answers(request.attributes, require_ages=False)
+            except ValueError:
+                # Intake refused contradictory answers; one stored before that rule is referred as if not asked.
+                asked = None
         query = ReferralQuery(
             service_code=service_code,
             lat=request.place.lat,
             long=request.place.long,
             at=request.requested_at,
             language=request.language,
+            age=asked.age if asked else None,
+            household=asked.household if asked else None,
         )
         return refer(
             query,

@@ -276,6 +276,9 @@ def build_router(context: Open311Context) -> Router:
                     code=attribute.code,
                     datatype=attribute.datatype,
                     required=attribute.required,
+                    datatype_description=(
+                        attribute.datatype_description(lang) if attribute.datatype_description else None
+                    ),
                     order=attribute.order,
                     description=attribute.description(lang),
                     values=[wire.AttributeValue(key=value.key, name=value.name(lang)) for value in attribute.values],

@@ -21,11 +21,13 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger
 
 from civic311.channels.phone import speech
+from civic311.channels.phone.household_questions import HOUSEHOLD_ASKED, NO_HOUSEHOLD, household, household_next
 from civic311.channels.phone.speech import Language, say, speak
 
 if TYPE_CHECKING:
     from civic311.cases.intake import Intake
     from civic311.catalog import Catalog
+    from civic311.channels.phone.household import SpokenHousehold
     from civic311.geo.geocoder import Geocoder, Located
     from civic311.settings import ConnectSettings
     from civic311.store.directory import DirectoryStore
@@ -49,6 +51,7 @@ SCREEN_KEYS = ("9", "nine", "nueve")
 REFERRED_GROUPS = ("social",)
 UNKNOWN_PLACE = "Not given: the caller asked for help on the 311 phone line before saying where."
 EMERGENCY_DESCRIPTION = "Caller on the 311 phone line said someone is in danger right now."
+SHELTER_CODE = "shelter"
 
 
 @dataclass(frozen=True)
@@ -348,11 +351,19 @@ def describe(call: Call, context: PhoneContext) -> Answer:
             return {"result": "unclear"}
         code = found.service_code
     service = context.catalog.get(code)
-    return {
+    answer = {
         "result": "ok",
         "service_code": code,
         "prompt": speak(say(language, "service", service=speech.text(service.name(language)))),
+        "next": "details",
+        "household": NO_HOUSEHOLD,
     }
+    if code != SHELTER_CODE:
+        return answer
+    from civic311.channels.phone.household import parse
+
+    # "My daughter and I need a bed tonight" already says who: it is not asked again.
+    return answer | household_next(parse(said, language), language)
 
 
 def create(call: Call, context: PhoneContext) -> Answer:
@@ -370,16 +381,23 @@ def create(call: Call, context: PhoneContext) -> Answer:
         return {"result": "invalid", "reason": "no-location"}
     what = call.param("what")
     # A menu key says nothing a case worker can use; the caller's own words do.
+    who_said = call.param("household_said")
     words = [
         part
-        for part in (what if not _SPOKEN_DIGITS.get(what.lower(), what).isdigit() else "", call.param("details"))
+        for part in (
+            what if not _SPOKEN_DIGITS.get(what.lower(), what).isdigit() else "",
+            f"{HOUSEHOLD_ASKED[language]}: {who_said}" if who_said else "",
+            call.param("details"),
+        )
         if part
     ]
+    who = _household_of(call) if code == SHELTER_CODE else None
     receipt = context.intake.submit(
         NewRequest(
             service_code=code,
             place=Place(lat=point[0] if point else None, long=point[1] if point else None, address=label or None),
             description=". ".join(words) or None,
+            attributes=who.answers() if who else {},
             contact=Contact(phone=call.caller) if call.caller else None,
             language=language,
             channel=Channel.PHONE,
@@ -397,7 +415,7 @@ def create(call: Call, context: PhoneContext) -> Answer:
         if point is None:
             parts.append(say(language, "no_referral"))
         else:
-            referral, phone = _referral(context, code, point, language)
+            referral, phone = _referral(context, code, point, language, who)
             parts.append(referral)
             if phone:
                 answer |= {
@@ -408,20 +426,40 @@ def create(call: Call, context: PhoneContext) -> Answer:
     return answer | {"prompt": speak(*parts)}
 
 
+def _household_of(call: Call) -> SpokenHousehold | None:
+    from civic311.channels.phone.household import decode
+
+    return decode(call.param("household", 120))
+
+
 def _referral(
-    context: PhoneContext, code: str, point: tuple[float, float], language: Language
+    context: PhoneContext,
+    code: str,
+    point: tuple[float, float],
+    language: Language,
+    who: SpokenHousehold | None = None,
 ) -> tuple[str, str | None]:
-    """The best place for the need, as words, and its number if it can be dialled."""
+    """The best place for the need (that takes the whole household), as words, and its number if it can be dialled."""
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from civic311.directory.household import Household
     from civic311.directory.referrals import ReferralQuery, refer
     from civic311.errors import Civic311Error
 
+    household = None
+    if who is not None:
+        household = Household(adults=who.adults, children=who.children, children_ages=list(who.children_ages))
+    query = ReferralQuery(
+        service_code=code,
+        lat=point[0],
+        long=point[1],
+        language=language,
+        age=who.age if who else None,
+        household=household,
+    )
     try:
         # The workflow attaches referrals to the request and records unmet needs; this is only what to say.
-        found = refer(
-            ReferralQuery(service_code=code, lat=point[0], long=point[1], language=language), context.directory
-        )
+        found = refer(query, context.directory)
     except (Civic311Error, ClientError, BotoCoreError) as error:
         logger.warning("referral for the caller failed", extra={"error_type": type(error).__name__})
         return say(language, "no_referral"), None
@@ -498,6 +536,7 @@ OPERATIONS: dict[str, Callable[[Call, PhoneContext], Answer]] = {
     "locate": locate,
     "accept_place": accept_place,
     "describe": describe,
+    "household": household,
     "create": create,
     "emergency": emergency,
 }

@@ -68,6 +68,12 @@ TEXTS: dict[Language, dict[str, str]] = {
         "outside_web": "Please contact {name}. Their website is {site}.",
         "outside_phone": "Their number is {phone}. To be connected to them now, press 1.",
         "service": "{service}. Got it.",
+        "household": (
+            "Who needs a place tonight? Say for example: me and my daughter. Or press 1 if it is just you,"
+            " or 2 if you have children with you."
+        ),
+        "household_again": "Sorry, I did not get that. Who needs a bed tonight? Press 1 if it is just you.",
+        "own_age": "How old are you? Shelters for young people and for adults are different.",
         "emergency": "This sounds like an emergency.",
         "receipt": "Thank you. Your request number is {number}. Again, that is {number}. {notice}",
         "number": "Your request number is {number}.",
@@ -109,6 +115,12 @@ TEXTS: dict[Language, dict[str, str]] = {
         "outside_web": "Comuníquese con {name}. Su sitio web es {site}.",
         "outside_phone": "Su número es {phone}. Para comunicarse con ellos ahora, oprima 1.",
         "service": "{service}. Entendido.",
+        "household": (
+            "¿Quién necesita un lugar esta noche? Diga por ejemplo: mi hija y yo. O oprima 1 si es solo usted,"
+            " o 2 si tiene niños con usted."
+        ),
+        "household_again": "Perdón, no le entendí. ¿Quién necesita cama esta noche? Oprima 1 si es solo usted.",
+        "own_age": "¿Cuántos años tiene? Los refugios para jóvenes y para adultos son distintos.",
         "emergency": "Esto parece una emergencia.",
         "receipt": "Gracias. Su número de reporte es {number}. Otra vez, es {number}. {notice}",
         "number": "Su número de reporte es {number}.",
