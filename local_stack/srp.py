@@ -87,7 +87,7 @@ class Client:
     a: int = 0
 
     def __post_init__(self) -> None:
-        self.a = self.a or secrets.randbelow(N - 2) + 2
+        self.a = self.a or secrets.randbits(1024) | 1
 
     @property
     def public_a(self) -> str:
@@ -121,6 +121,13 @@ class ServerChallenge:
     salt_hex: str
     b: int
     secret_block: str
+    verifier: int = 0
+    public_b: str = ""
+
+    def __post_init__(self) -> None:
+        # v = g^x and B = kv + g^b, made once: each is a modular power of a 3072-bit number.
+        self.verifier = pow(G, private_x(self.user_pool_id, self.user_id, self.password, self.salt_hex), N)
+        self.public_b = format((K * self.verifier + pow(G, self.b, N)) % N, "x")
 
     @classmethod
     def start(cls, user_pool_id: str, user_id: str, password: str, public_a: str) -> ServerChallenge:
@@ -133,16 +140,10 @@ class ServerChallenge:
             password=password,
             big_a=big_a,
             salt_hex=secrets.token_hex(16),
-            b=secrets.randbelow(N - 2) + 2,
+            # 1024 random bits, as Cognito's own clients draw a.
+            b=secrets.randbits(1024) | 1,
             secret_block=base64.b64encode(secrets.token_bytes(64)).decode("ascii"),
         )
-
-    def _verifier(self) -> int:
-        return pow(G, private_x(self.user_pool_id, self.user_id, self.password, self.salt_hex), N)
-
-    @property
-    def public_b(self) -> str:
-        return format((K * self._verifier() + pow(G, self.b, N)) % N, "x")
 
     def accepts(self, answer: dict[str, str], now: datetime | None = None) -> bool:
         """Whether the client's signature proves it knows the password, made within the allowed clock skew."""
@@ -155,6 +156,6 @@ class ServerChallenge:
             return False
         big_b = int(self.public_b, 16)
         u = scrambler(self.big_a, big_b)
-        shared = pow(self.big_a * pow(self._verifier(), u, N), self.b, N)
+        shared = pow(self.big_a * pow(self.verifier, u, N), self.b, N)
         expected = signature(session_key(shared, u), self.user_pool_id, self.user_id, self.secret_block, stamp)
         return hmac.compare_digest(expected, answer.get("PASSWORD_CLAIM_SIGNATURE", ""))

@@ -97,6 +97,7 @@ def phone(browser: Browser, local_stack: RunningStack) -> Iterator[Phone]:
 def second_factor(page: Page, secret: str) -> None:
     """Staff sign-in asks for the authenticator's code after the password (the pool requires MFA)."""
     code = page.get_by_label("Code from your authenticator app")
-    expect(code).to_be_visible()
+    # SRP is several modular powers of 3072-bit numbers in the page's JavaScript: give a busy machine time.
+    expect(code).to_be_visible(timeout=30_000)
     code.fill(totp_code(secret))
     page.get_by_role("button", name="Sign in").click()
