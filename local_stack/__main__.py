@@ -116,7 +116,7 @@ def summary(info: dict[str, Any], outputs_path: Path, stack: LocalStack, logs: P
         f"  HTTP API       {info['api_url']}",
         *([f"  Resident page  {info['web_url']}"] if info.get("web_url") else []),
         *(
-            [f"  Staff console  {info['staff_url']}   (demo sign-in: staff_username, staff_password in Outputs)"]
+            [f"  Staff console  {info['staff_url']}   (demo: staff_username, staff_password, staff_totp_secret)"]
             if info.get("staff_url")
             else []
         ),

@@ -29,6 +29,7 @@ from local_stack.cloudfront import PagesOrigin
 from local_stack.lambda_runtime import InvokeResult, LambdaRuntime, RequestTooLarge
 from local_stack.provision import Route
 from local_stack.template import ACCOUNT_ID
+from local_stack.throttles import Throttles
 
 STAGE_API_ID = "local"
 # The methods an ANY route answers in API Gateway.
@@ -95,9 +96,11 @@ class Gateway:
         stage: str = "local",
         pages: PagesOrigin | None = None,
         observer: RequestObserver | None = None,
+        throttles: Throttles | None = None,
     ) -> None:
         self.pages = pages
         self.observer = observer
+        self.throttles = throttles or Throttles(rows=[])
         self.routes = sorted((compile_route(route) for route in routes), key=lambda c: c.specificity, reverse=True)
         self.runtime = runtime
         self.verify_token = verify_token
@@ -285,6 +288,14 @@ class Gateway:
                     self._json(403, "Missing Authentication Token")
                     return False
                 compiled, parameters = matched
+                # API Gateway throttles before it authorizes, per method of the route.
+                if not gateway.throttles.admit(compiled.route.path, self.command):
+                    throttled = json.dumps({"message": "Too Many Requests"}).encode()
+                    headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", "ThrottledException")]
+                    self._answer(
+                        gateway.throttles.throttled_status, headers + gateway.throttles.throttled_headers, throttled
+                    )
+                    return False
                 claims = None
                 if compiled.route.authorizer:
                     token = self.headers.get("Authorization", "")

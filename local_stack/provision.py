@@ -26,6 +26,7 @@ from local_stack.location import PlaceIndex, PlaceIndexes
 from local_stack.roles import assume, create_role, expand_roles, role_of
 from local_stack.streams import StreamSource
 from local_stack.template import ACCOUNT_ID, REGION, Resolver, Template, resolve
+from local_stack.throttles import Throttles
 
 
 @dataclass
@@ -97,6 +98,7 @@ class Provisioner:
         self.streams: list[StreamSource] = []
         self.authorizers: dict[str, Authorizer] = {}
         self.default_authorizer: str | None = None
+        self.throttles = Throttles(rows=[])
         # Layers with no build method are plain files (Lambda puts them in /opt): their folders, by version ARN.
         self.content_layers: dict[str, Path] = {}
         self.header_policies: dict[str, list[tuple[str, str]]] = {}
@@ -368,6 +370,13 @@ class Provisioner:
         pool = self.client("cognito-idp").create_user_pool(
             PoolName=properties.get("UserPoolName") or self._name(logical_id), **request
         )["UserPool"]
+        if "SOFTWARE_TOKEN_MFA" in properties.get("EnabledMfas", []):
+            # CloudFormation's EnabledMfas is SetUserPoolMfaConfig's, not CreateUserPool's.
+            self.client("cognito-idp").set_user_pool_mfa_config(
+                UserPoolId=pool["Id"],
+                SoftwareTokenMfaConfiguration={"Enabled": True},
+                MfaConfiguration=properties.get("MfaConfiguration", "OFF"),
+            )
         provider = f"cognito-idp.{REGION}.amazonaws.com/{pool['Id']}"
         return Created(
             ref=pool["Id"],
@@ -576,6 +585,7 @@ class Provisioner:
                 self.authorizers[name] = Authorizer(name=name, user_pool_id=str(spec["UserPoolArn"]).split("/")[-1])
         default = auth.get("DefaultAuthorizer")
         self.default_authorizer = None if default in (None, "NONE") else default
+        self.throttles = Throttles.from_api(properties)
         return Created(ref="local", attributes={"RootResourceId": "root"})
 
     def _custom_resource(self, logical_id: str, resource: dict[str, Any]) -> Created:

@@ -14,7 +14,15 @@ from typing import Any
 
 import boto3
 
-from local_stack import aws_limits, dynamodb_items, dynamodb_transactions, iam_enforcement, stepfunctions_programs
+from local_stack import (
+    aws_limits,
+    cognito_sign_in,
+    dynamodb_items,
+    dynamodb_transactions,
+    iam_enforcement,
+    srp,
+    stepfunctions_programs,
+)
 from local_stack.activity import Activity, published_middleware
 from local_stack.auth import CognitoVerifier
 from local_stack.aws_endpoint import AwsEndpoint, install_lambda_seam
@@ -88,6 +96,7 @@ class LocalStack:
         self._point_sdk_at(self.endpoint.url)
         self.endpoint.start()
         install_lambda_seam(self.runtime)
+        cognito_sign_in.install()
         dynamodb_transactions.install()
         dynamodb_items.install()
         stepfunctions_programs.install()
@@ -114,6 +123,7 @@ class LocalStack:
             stage=self.config.stage,
             pages=PagesOrigin(web, self.provisioner.client("s3")) if web else None,
             observer=self.activity.api if self.activity is not None else None,
+            throttles=self.provisioner.throttles,
         )
         self.gateway.start()
         self.scheduler = Scheduler(self.provisioner.schedules, self.runtime)
@@ -135,6 +145,8 @@ class LocalStack:
             "staff_url": f"{self.gateway.url}/staff" if web else None,
             "staff_username": DEMO_STAFF_EMAIL,
             "staff_password": self._staff_password,
+            # The demo staff member's authenticator secret (the pool requires a TOTP second factor).
+            "staff_totp_secret": cognito_sign_in.TOTP_SECRET,
         }
         if self.config.seed_demo_requests:
             from local_stack.seed import post_demo_requests
@@ -190,12 +202,7 @@ class LocalStack:
                     cognito.admin_add_user_to_group(
                         UserPoolId=pool_id, Username=DEMO_STAFF_EMAIL, GroupName=self.provisioner.ref(group_id)
                     )
-        result = cognito.initiate_auth(
-            ClientId=client_id,
-            AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": DEMO_STAFF_EMAIL, "PASSWORD": self._staff_password},
-        )
-        return str(result["AuthenticationResult"]["IdToken"])
+        return sign_in(cognito, pool_id, client_id, DEMO_STAFF_EMAIL, self._staff_password)["IdToken"]
 
     def _register_demo_client(self, outputs: dict[str, str]) -> str:
         from civic311.store.api_clients import ApiClientStore, new_api_key
@@ -250,3 +257,41 @@ def enforce_iam(endpoint_url: str) -> Callable[[], None]:
         restore_seam()
 
     return relax
+
+
+def sign_in(cognito: Any, pool_id: str, client_id: str, username: str, password: str) -> dict[str, str]:
+    """Sign a staff member in as the console does (SRP, then a TOTP code), enrolling the authenticator first."""
+    attempt = srp.Client(pool_id)
+    started = cognito.initiate_auth(
+        ClientId=client_id, AuthFlow="USER_SRP_AUTH", AuthParameters={"USERNAME": username, "SRP_A": attempt.public_a}
+    )
+    step = cognito.respond_to_auth_challenge(
+        ClientId=client_id,
+        ChallengeName="PASSWORD_VERIFIER",
+        ChallengeResponses=attempt.answer(password, started["ChallengeParameters"]),
+    )
+    if step.get("ChallengeName") == "MFA_SETUP":
+        secret = cognito.associate_software_token(Session=step["Session"])["SecretCode"]
+        verified = cognito.verify_software_token(Session=step["Session"], UserCode=cognito_sign_in.totp_code(secret))
+        step = cognito.respond_to_auth_challenge(
+            ClientId=client_id,
+            ChallengeName="MFA_SETUP",
+            Session=verified["Session"],
+            ChallengeResponses={"USERNAME": username},
+        )
+        cognito.admin_set_user_mfa_preference(
+            UserPoolId=pool_id,
+            Username=username,
+            SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
+        )
+    elif step.get("ChallengeName") == "SOFTWARE_TOKEN_MFA":
+        step = cognito.respond_to_auth_challenge(
+            ClientId=client_id,
+            ChallengeName="SOFTWARE_TOKEN_MFA",
+            Session=step["Session"],
+            ChallengeResponses={
+                "USERNAME": username,
+                "SOFTWARE_TOKEN_MFA_CODE": cognito_sign_in.totp_code(cognito_sign_in.TOTP_SECRET),
+            },
+        )
+    return dict(step["AuthenticationResult"])

@@ -19,7 +19,9 @@ from moto import mock_aws
 from werkzeug.serving import make_server
 
 from civic311 import aws
+from civic311.store.contacts import ContactSeal
 from civic311.store.directory import forget_active_versions
+from civic311.store.requests import RequestStore
 from local_stack import aws_limits
 from local_stack.aws_endpoint import install_lambda_seam
 from local_stack.lambda_runtime import LambdaRuntime
@@ -264,3 +266,8 @@ def places_endpoint(stack_name: str = "civic311-test") -> Iterator[PlacesEndpoin
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def request_store(stack: InProcessStack) -> RequestStore:
+    """The service-requests store as the functions that call callers back build it (with the contact key)."""
+    return RequestStore(stack.output("ServiceRequestsTableName"), contacts=ContactSeal(stack.output("ContactKeyId")))

@@ -25,7 +25,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 from moto.cognitoidp import models as cognito_models
 
-from local_stack.stack import LOCAL_CREDENTIALS
+from local_stack.stack import LOCAL_CREDENTIALS, sign_in
 from local_stack.template import Template
 from tests.integration.conftest import RunningStack
 from tests.support import REPO, TEMPLATE
@@ -87,10 +87,7 @@ def token_without_groups(stack: RunningStack) -> str:
     username, password = f"nobody-{uuid.uuid4().hex[:8]}@civic311.local", "Auth-tests-" + uuid.uuid4().hex + "9!"
     cognito.admin_create_user(UserPoolId=pool, Username=username, MessageAction="SUPPRESS")
     cognito.admin_set_user_password(UserPoolId=pool, Username=username, Password=password, Permanent=True)
-    answer = cognito.initiate_auth(
-        ClientId=client, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": username, "PASSWORD": password}
-    )
-    return str(answer["AuthenticationResult"]["IdToken"])
+    return sign_in(cognito, pool, client, username, password)["IdToken"]
 
 
 def minimal(schema: dict[str, Any], document: dict[str, Any]) -> Any:

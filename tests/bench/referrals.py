@@ -31,6 +31,7 @@ from civic311.store.directory import DirectoryStore, forget_active_versions
 from local_stack.gateway import REQUEST_THREAD
 from local_stack.stack import LocalStack, StackConfig
 from tests.bench.synthetic import write_package
+from tests.integration.conftest import UNTHROTTLED
 
 SIZES = (100, 10_000)
 REFERRALS_PER_SIZE = 300
@@ -122,7 +123,7 @@ def measure(api: str, table: str, size: int, folder: Path, counter: CallCounter)
 
 
 def main() -> int:
-    stack = LocalStack(StackConfig(port=0, aws_port=0, seed_demo_requests=False))
+    stack = LocalStack(StackConfig(port=0, aws_port=0, seed_demo_requests=False, parameters=UNTHROTTLED))
     started = time.perf_counter()
     info = stack.start()
     print(f"local stack up in {time.perf_counter() - started:.1f}s (sample directory loaded by its custom resource)")

@@ -38,6 +38,7 @@ from botocore.client import BaseClient
 from local_stack.lambda_runtime import FunctionSpec, LambdaContext, environment
 from local_stack.stack import LocalStack, StackConfig
 from tests.bench import referrals, triage_speed
+from tests.integration.conftest import UNTHROTTLED
 from tests.support import REPO, api_event
 
 COLD_RUNS = 7
@@ -351,7 +352,7 @@ def main() -> int:
 
 
 def report() -> int:
-    stack = LocalStack(StackConfig(port=0, aws_port=0, seed_demo_requests=False))
+    stack = LocalStack(StackConfig(port=0, aws_port=0, seed_demo_requests=False, parameters=UNTHROTTLED))
     info = stack.start()
     api_key = info["open311_api_key"]
     line(f"civic311 bench, {time.strftime('%Y-%m-%d %H:%M')}, local stack in this process at {info['aws_endpoint']}")

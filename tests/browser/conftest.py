@@ -8,8 +8,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Request, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Request, expect, sync_playwright
 
+from local_stack.cognito_sign_in import totp_code
 from tests.integration.conftest import RunningStack
 from tests.integration.conftest import local_stack as local_stack  # the same session fixture
 from tests.support import REPO
@@ -91,3 +92,12 @@ def phone(browser: Browser, local_stack: RunningStack) -> Iterator[Phone]:
     page.on("pageerror", lambda error: recorded.errors.append(str(error)))
     yield recorded
     context.close()
+
+
+def second_factor(page: Page, secret: str) -> None:
+    """Staff sign-in asks for the authenticator's code after the password (the pool requires MFA)."""
+    code = page.get_by_label("Code from your authenticator app")
+    # SRP is several modular powers of 3072-bit numbers in the page's JavaScript: give a busy machine time.
+    expect(code).to_be_visible(timeout=30_000)
+    code.fill(totp_code(secret))
+    page.get_by_role("button", name="Sign in").click()

@@ -9,7 +9,7 @@ import uuid
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.conftest import HERE, Phone
+from tests.browser.conftest import HERE, Phone, second_factor
 from tests.integration.conftest import RunningStack
 
 EMERGENCY = "A man collapsed at Speedway and Campbell and he is not breathing"
@@ -224,6 +224,7 @@ def test_staff_sign_in_and_acknowledge_an_emergency_escalation(phone: Phone) -> 
     page.get_by_label("Email", exact=True).fill(stack.info["staff_username"])
     page.get_by_label("Password", exact=True).fill(stack.info["staff_password"])
     page.get_by_role("button", name="Sign in").click()
+    second_factor(page, stack.info["staff_totp_secret"])
 
     expect(page.get_by_role("tab", name="Escalations")).to_have_attribute("aria-selected", "true")
     acknowledge = page.get_by_role("button", name=f"Acknowledge {request_id}")
@@ -252,6 +253,7 @@ def test_staff_see_shelters_and_update_beds(phone: Phone) -> None:
     page.get_by_label("Email", exact=True).fill(stack.info["staff_username"])
     page.get_by_label("Password", exact=True).fill(stack.info["staff_password"])
     page.get_by_role("button", name="Sign in").click()
+    second_factor(page, stack.info["staff_totp_secret"])
     page.get_by_role("tab", name="Shelters").click()
     beds = page.get_by_label("Beds free at Family emergency shelter")
     expect(beds).to_be_visible()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
-from tests.browser.conftest import ARTIFACTS, PHONE, Phone
+from tests.browser.conftest import ARTIFACTS, PHONE, Phone, second_factor
 from tests.integration.conftest import RunningStack
 
 README_SHOTS = ARTIFACTS / "readme"
@@ -59,6 +59,7 @@ def test_the_readme_shows_the_staff_console_listing_requests_on_a_laptop(
         page.get_by_label("Email", exact=True).fill(local_stack.info["staff_username"])
         page.get_by_label("Password", exact=True).fill(local_stack.info["staff_password"])
         page.get_by_role("button", name="Sign in").click()
+        second_factor(page, local_stack.info["staff_totp_secret"])
         page.get_by_role("tab", name="Requests").click()
         # The demo requests the stack starts with, at least.
         expect(page.locator("#requests-status")).to_have_text(re.compile(r"([5-9]|\d\d+) requests\."))

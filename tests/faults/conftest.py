@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.integration.conftest import RunningStack, launched_stack
+from tests.integration.conftest import UNTHROTTLED, RunningStack, launched_stack
 
 # Long enough that no emergency is re-alerted as unacknowledged while the suite runs.
 ACK_TIMEOUT_SECONDS = 3600
@@ -18,7 +18,7 @@ STOP_SECONDS = 90
 
 @pytest.fixture(scope="session")
 def fault_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    parameters = {"DispatchAckTimeoutSeconds": str(ACK_TIMEOUT_SECONDS)}
+    parameters = {"DispatchAckTimeoutSeconds": str(ACK_TIMEOUT_SECONDS)} | UNTHROTTLED
     with launched_stack(
         tmp_path_factory.mktemp("fault-stack"), parameters, "--no-demo-requests", stop_seconds=STOP_SECONDS
     ) as stack:

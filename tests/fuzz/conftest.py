@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import settings
 
-from tests.integration.conftest import RunningStack, launched_stack
+from tests.integration.conftest import UNTHROTTLED, RunningStack, launched_stack
 
 settings.register_profile("repeatable", derandomize=True)
 settings.register_profile("explore", derandomize=False)
@@ -26,7 +26,7 @@ STOP_SECONDS = 90
 @pytest.fixture(scope="session")
 def fuzz_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     # A long acknowledgement window: fuzzed diversions raise emergencies, which must not re-alert meanwhile.
-    parameters = {"DispatchAckTimeoutSeconds": "3600"}
+    parameters = {"DispatchAckTimeoutSeconds": "3600"} | UNTHROTTLED
     with launched_stack(
         tmp_path_factory.mktemp("fuzz-stack"), parameters, "--no-demo-requests", stop_seconds=STOP_SECONDS
     ) as stack:

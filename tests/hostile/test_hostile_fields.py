@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 
-from civic311.store.requests import RequestStore
 from local_stack.aws_limits import connect_answer_problem
 from tests.hostile.conftest import API_KEY
-from tests.support import InProcessStack, api_event, form, load_event
+from tests.support import InProcessStack, api_event, form, load_event, request_store
 
 DISPATCHER = {"sub": "dispatch-0007", "cognito:groups": "[dispatcher]"}
 STAFF = {"sub": "staff-0001", "email": "calltaker@tucson.example", "cognito:groups": "[staff]"}
@@ -47,7 +46,7 @@ def check(answer: dict[str, Any]) -> Any:
 
 
 def stored(stack: InProcessStack, request_id: str) -> Any:
-    found = RequestStore(stack.output("ServiceRequestsTableName")).get(request_id)
+    found = request_store(stack).get(request_id)
     assert found is not None, f"{request_id} was answered as created but is not stored"
     return found
 

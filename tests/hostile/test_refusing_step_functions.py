@@ -10,9 +10,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from civic311 import aws
-from civic311.store.requests import RequestStore
 from tests.hostile.conftest import API_KEY
-from tests.support import InProcessStack, api_event, form
+from tests.support import InProcessStack, api_event, form, request_store
 
 STAFF = {"sub": "staff-0001", "email": "calltaker@tucson.example", "cognito:groups": "[staff]"}
 DISPATCHER = {"sub": "dispatch-0007", "cognito:groups": "[dispatcher]"}
@@ -54,7 +53,7 @@ def waiting_request(stack: InProcessStack, emergency: bool) -> str:
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     request_id = str(json.loads(stack.call("Open311Function", event)["body"])[0]["service_request_id"])
-    store = RequestStore(stack.output("ServiceRequestsTableName"))
+    store = request_store(stack)
     # As the workflow's wait steps do: the request now waits on these task tokens.
     store.await_resolution(request_id, f"resolve-token-{request_id}")
     if emergency:
@@ -94,12 +93,12 @@ def test_a_refused_send_task_success_is_a_clear_answer_and_loses_nothing(
     emergency: bool,
 ) -> None:
     request_id = waiting_request(stack, emergency)
-    before = RequestStore(stack.output("ServiceRequestsTableName")).tokens(request_id)
+    before = request_store(stack).tokens(request_id)
     answer = staff_post(stack, path.replace("{id}", request_id), body, claims)
     assert answer["statusCode"] == status, answer["body"]
     message = json.loads(answer["body"])["message"]
     assert "workflow" in message or "retry" in message, message
-    assert RequestStore(stack.output("ServiceRequestsTableName")).tokens(request_id) == before
+    assert request_store(stack).tokens(request_id) == before
     refusing.refusing = False
     retried = staff_post(stack, path.replace("{id}", request_id), body, claims)
     assert retried["statusCode"] in (200, 202), retried["body"]

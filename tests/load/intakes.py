@@ -27,7 +27,7 @@ import requests
 
 from local_stack.running import NoStackAnswers, running_stack
 from local_stack.seed import DEMO_REQUESTS
-from tests.integration.conftest import RunningStack, launched_stack
+from tests.integration.conftest import UNTHROTTLED, RunningStack, launched_stack
 from tests.support import REPO
 
 RETRIED_STATUSES = frozenset({409, 503})
@@ -205,7 +205,7 @@ def target_stack(outputs: Path) -> Iterator[RunningStack]:
         return
     with (
         tempfile.TemporaryDirectory(prefix="civic311-load-") as folder,
-        launched_stack(Path(folder), {}, "--no-demo-requests") as stack,
+        launched_stack(Path(folder), UNTHROTTLED, "--no-demo-requests") as stack,
     ):
         yield stack
 

@@ -26,6 +26,8 @@ ENVIRONMENT = {
     "SUPERVISOR_ALERTS_TOPIC_ARN": "arn:aws:sns:us-west-2:123456789012:supervisors",
     "RESIDENT_NOTIFICATIONS_TOPIC_ARN": "arn:aws:sns:us-west-2:123456789012:residents",
     "CONTACT_RETENTION_DAYS": "180",
+    "CONTACT_KEY_ID": "alias/contacts",
+    "CALLER_KEY_ID": "alias/callers",
     "ACK_TIMEOUT_SECONDS": "300",
     "PLACE_INDEX_NAME": "places",
     "GAPS_QUEUE_URL": "https://sqs.us-west-2.amazonaws.com/123456789012/gaps",

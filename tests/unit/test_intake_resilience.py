@@ -13,8 +13,7 @@ from civic311.cases.models import Channel, NewRequest, Place
 from civic311.catalog import load_catalog
 from civic311.errors import Conflict
 from civic311.store.api_clients import ApiClientStore
-from civic311.store.requests import RequestStore
-from tests.support import InProcessStack, ThrottledDynamoDB, api_event, form
+from tests.support import InProcessStack, ThrottledDynamoDB, api_event, form, request_store
 
 API_KEY = "resilience-tests-key-0123456789abcdefghij"
 
@@ -32,7 +31,7 @@ def keyed(description: str = "hole", key: str = "key-1") -> NewRequest:
 
 def test_a_retry_after_the_first_attempt_stored_its_request_returns_that_request(stack: InProcessStack) -> None:
     # No idempotency table: as if powertools' record had been lost, only the key claim protects us.
-    intake = Intake(load_catalog(), RequestStore(stack.output("ServiceRequestsTableName")), None)
+    intake = Intake(load_catalog(), request_store(stack), None)
     first = intake.submit(keyed(key="claim-1"))
     second = intake.submit(keyed(key="claim-1"))
     assert second.service_request_id == first.service_request_id
@@ -42,7 +41,7 @@ def test_a_retry_after_the_first_attempt_stored_its_request_returns_that_request
 
 
 def test_reusing_a_claimed_key_for_a_different_request_is_a_conflict(stack: InProcessStack) -> None:
-    intake = Intake(load_catalog(), RequestStore(stack.output("ServiceRequestsTableName")), None)
+    intake = Intake(load_catalog(), request_store(stack), None)
     intake.submit(keyed(description="hole", key="claim-3"))
     with pytest.raises(Conflict):
         intake.submit(keyed(description="a different hole", key="claim-3"))

@@ -15,7 +15,14 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from local_stack import aws_limits, dynamodb_items, dynamodb_transactions, iam_enforcement, stepfunctions_programs
+from local_stack import (
+    aws_limits,
+    cognito_sign_in,
+    dynamodb_items,
+    dynamodb_transactions,
+    iam_enforcement,
+    stepfunctions_programs,
+)
 from tests.support import REPO, scoped_environment
 
 TABLE = "transactions-test"
@@ -64,6 +71,7 @@ def test_moto_still_has_the_methods_the_local_stack_replaces() -> None:
     stepfunctions_programs.check_seam()
     aws_limits.check_seams()
     iam_enforcement.check_seam()
+    cognito_sign_in.check_seam()
 
 
 def test_queries_and_scans_keep_dynamodbs_order_with_native_keys(dynamodb: Any) -> None:

@@ -11,8 +11,9 @@ import pytest
 
 from civic311.catalog import load_catalog
 from civic311.store.api_clients import ApiClientStore
+from civic311.store.contacts import ContactSeal
 from civic311.store.requests import RequestStore
-from tests.support import InProcessStack, api_event, form, load_event
+from tests.support import InProcessStack, api_event, form, load_event, request_store
 
 API_KEY = "test-key-0123456789abcdefghijklmnopqrstuv"
 
@@ -284,7 +285,7 @@ def test_multivalue_attribute_takes_repeated_brackets(stack: InProcessStack) -> 
     )
     answer = stack.call("Open311Function", event)
     assert answer["statusCode"] == 200
-    stored = RequestStore(stack.output("ServiceRequestsTableName")).get(body(answer)[0]["service_request_id"])
+    stored = request_store(stack).get(body(answer)[0]["service_request_id"])
     assert stored is not None
     assert stored.attributes == {"items": ["tires", "furniture"]}
 
@@ -427,7 +428,11 @@ def test_contact_details_are_stored_apart_with_an_expiry(stack: InProcessStack) 
     request_id = body(post(stack, pothole(phone="(520) 555-0123", email="Resident@Example.org")))[0][
         "service_request_id"
     ]
-    store = RequestStore(stack.output("ServiceRequestsTableName"), contact_retention_days=30)
+    store = RequestStore(
+        stack.output("ServiceRequestsTableName"),
+        contact_retention_days=30,
+        contacts=ContactSeal(stack.output("ContactKeyId")),
+    )
     contact = store.get_contact(request_id)
     assert contact is not None
     assert contact.phone == "+15205550123"

@@ -10,8 +10,7 @@ import pytest
 
 from civic311.cases import tracking
 from civic311.store.api_clients import ApiClientStore
-from civic311.store.requests import RequestStore
-from tests.support import InProcessStack, api_event, form
+from tests.support import InProcessStack, api_event, form, request_store
 
 API_KEY = "test-key-privacy-0123456789abcdefghijklmn"
 # Points well inside a 0.01° square, so their public (two-decimal) area is some hundreds of metres away.
@@ -115,7 +114,7 @@ def test_a_wrong_or_missing_secret_is_refused(stack: InProcessStack) -> None:
 
 def test_the_table_keeps_only_the_digest_of_the_residents_secret(stack: InProcessStack) -> None:
     receipt = post(stack, "pothole", "cracked kerb", POTHOLE)
-    stored = RequestStore(stack.output("ServiceRequestsTableName")).get(receipt["service_request_id"])
+    stored = request_store(stack).get(receipt["service_request_id"])
     assert stored is not None
     assert stored.token == tracking.digest(receipt["token"]) != receipt["token"]
     assert len(receipt["token"]) >= 43  # 256 random bits
@@ -130,7 +129,7 @@ def test_a_public_note_on_a_private_request_stays_out_of_the_public_feed(stack: 
 
     receipt = post(stack, "homeless-outreach", "sleeping behind the library", HOME)
     request_id = receipt["service_request_id"]
-    store = RequestStore(stack.output("ServiceRequestsTableName"))
+    store = request_store(stack)
     note = RequestUpdate(
         update_id="u-lemurcake",
         service_request_id=request_id,

@@ -12,7 +12,7 @@ from civic311.cases.models import Channel, Place, RequestUpdate, ServiceRequest,
 from civic311.errors import DependencyUnavailable
 from civic311.store import paging
 from civic311.store.requests import RequestFilter, RequestStore
-from tests.support import InProcessStack
+from tests.support import InProcessStack, request_store
 
 CODES = ("noise", "animal", "water-leak")
 
@@ -20,7 +20,7 @@ CODES = ("noise", "animal", "water-leak")
 @pytest.fixture(scope="module")
 def store(stack: InProcessStack) -> RequestStore:
     """Forty requests over ten weeks, three codes, every third one closed."""
-    created = RequestStore(stack.output("ServiceRequestsTableName"))
+    created = request_store(stack)
     now = clock.now()
     for n in range(40):
         at = now - timedelta(days=70) + timedelta(hours=42 * n)

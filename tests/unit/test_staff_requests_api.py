@@ -9,7 +9,7 @@ from xml.etree import ElementTree
 from civic311 import clock
 from civic311.cases.models import Channel, Place, RequestUpdate, ServiceRequest
 from civic311.store.requests import RequestStore
-from tests.support import InProcessStack, api_event
+from tests.support import InProcessStack, api_event, request_store
 
 STAFF = {"sub": "staff-0042", "cognito:groups": "[staff]"}
 PROVIDER = {"sub": "provider-1", "cognito:groups": "[provider]"}
@@ -36,7 +36,7 @@ def staff_call(
 
 
 def stored_request(stack: InProcessStack, request_id: str, code: str = "graffiti") -> RequestStore:
-    store = RequestStore(stack.output("ServiceRequestsTableName"))
+    store = request_store(stack)
     now = clock.now()
     store.create(
         ServiceRequest(

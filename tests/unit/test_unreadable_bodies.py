@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 
-from civic311.store.requests import RequestStore
-from tests.support import InProcessStack, load_event
+from tests.support import InProcessStack, load_event, request_store
 from tests.unit.escalation.test_escalation_api import DISPATCHER, v1
 
 
@@ -52,6 +51,6 @@ def test_a_diversion_at_a_coordinate_too_fine_to_store_is_taken_at_the_centimetr
     answer = v1(stack, "StaffApiFunction", "POST", "/v1/diversions", body, DISPATCHER)
     assert answer["statusCode"] == 201, answer["body"]
     request_id = json.loads(answer["body"])["service_request_id"]
-    stored = RequestStore(stack.output("ServiceRequestsTableName")).get(request_id)
+    stored = request_store(stack).get(request_id)
     assert stored is not None
     assert (stored.place.lat, stored.place.long) == (32.2217, 0.0)

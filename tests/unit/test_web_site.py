@@ -25,6 +25,7 @@ def deploy(stack: InProcessStack, kind: str) -> dict[str, Any]:
     event = copy.deepcopy(load_event(f"web_publisher/{kind}"))
     properties = event["ResourceProperties"]
     properties["BucketName"] = stack.output("WebBucketName")
+    properties["UserPoolId"] = stack.output("StaffUserPoolId")
     properties["UserPoolClientId"] = stack.output("StaffUserPoolClientId")
     properties["ApiClientsTable"] = stack.output("ApiClientsTableName")
     with ResponseReceiver() as receiver:
@@ -53,6 +54,7 @@ def test_the_stack_publishes_every_page_and_a_config_on_deploy(stack: InProcessS
     published = config(stack)
     assert published["cognito"] == {
         "region": "us-west-2",
+        "user_pool_id": stack.output("StaffUserPoolId"),
         "client_id": stack.output("StaffUserPoolClientId"),
         "endpoint": "https://cognito-idp.us-west-2.amazonaws.com",
     }

@@ -62,6 +62,12 @@ export const open311 = {
     const headers = { "Accept-Language": language, "Idempotency-Key": idempotencyKey };
     return (await call("/open311/v2/requests.json", { method: "POST", body, headers }))[0];
   },
+  /** POST phone_confirmations.json: the code texted to a number turns on text updates to it. */
+  async confirmPhone(phone, code) {
+    const { open311_api_key: key } = await config();
+    const body = new URLSearchParams([["api_key", key], ["phone", phone], ["code", code]]);
+    return call("/open311/v2/phone_confirmations.json", { method: "POST", body });
+  },
 };
 
 /** POST /v1/triage: the same screening every intake runs, so the page can say "Call 911 now" first. */

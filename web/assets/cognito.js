@@ -1,6 +1,8 @@
-// Staff sign-in with Cognito's user-pool API (USER_PASSWORD_AUTH). The endpoint comes from config.json:
-// AWS's Cognito in production, the local stack's AWS endpoint under `make run`; the code is the same.
+// Staff sign-in with Cognito's user-pool API: SRP (the password never leaves the browser), then a code from an
+// authenticator app. The endpoint comes from config.json: AWS's Cognito in production, the local stack's AWS
+// endpoint under `make run`; the code is the same.
 import { config } from "./api.js";
+import { srpAttempt } from "./srp.js";
 
 export class SignInError extends Error {}
 
@@ -12,7 +14,7 @@ async function cognito(action, body) {
       "Content-Type": "application/x-amz-json-1.1",
       "X-Amz-Target": `AWSCognitoIdentityProviderService.${action}`,
     },
-    body: JSON.stringify({ ClientId: settings.client_id, ...body }),
+    body: JSON.stringify(action.endsWith("SoftwareToken") ? body : { ClientId: settings.client_id, ...body }),
   });
   const result = await answer.json().catch(() => ({}));
   if (!answer.ok) throw new SignInError(result.message || result.__type || `Sign-in failed (HTTP ${answer.status})`);
@@ -21,15 +23,31 @@ async function cognito(action, body) {
 
 /** Start signing in: a session ({idToken, expiresAt}) or a challenge ({challenge, session, username}). */
 export async function signIn(username, password) {
-  const result = await cognito("InitiateAuth", {
-    AuthFlow: "USER_PASSWORD_AUTH",
-    AuthParameters: { USERNAME: username, PASSWORD: password },
+  const { cognito: settings } = await config();
+  const attempt = srpAttempt(settings.user_pool_id);
+  const started = await cognito("InitiateAuth", {
+    AuthFlow: "USER_SRP_AUTH",
+    AuthParameters: { USERNAME: username, SRP_A: attempt.publicA },
+  });
+  if (started.ChallengeName !== "PASSWORD_VERIFIER") return outcome(started, username);
+  const result = await cognito("RespondToAuthChallenge", {
+    ChallengeName: "PASSWORD_VERIFIER",
+    ChallengeResponses: await attempt.answer(password, started.ChallengeParameters),
   });
   return outcome(result, username);
 }
 
-/** Answer NEW_PASSWORD_REQUIRED (first sign-in of an account an administrator created) or SOFTWARE_TOKEN_MFA. */
+/** Answer NEW_PASSWORD_REQUIRED (an account's first sign-in), MFA_SETUP (enrolling the app) or SOFTWARE_TOKEN_MFA. */
 export async function answerChallenge(pending, answer) {
+  if (pending.challenge === "MFA_SETUP") {
+    const verified = await cognito("VerifySoftwareToken", { Session: pending.session, UserCode: answer });
+    const result = await cognito("RespondToAuthChallenge", {
+      ChallengeName: "MFA_SETUP",
+      Session: verified.Session,
+      ChallengeResponses: { USERNAME: pending.username },
+    });
+    return outcome(result, pending.username);
+  }
   const responses = { USERNAME: pending.username };
   if (pending.challenge === "NEW_PASSWORD_REQUIRED") responses.NEW_PASSWORD = answer;
   else responses.SOFTWARE_TOKEN_MFA_CODE = answer;
@@ -41,10 +59,24 @@ export async function answerChallenge(pending, answer) {
   return outcome(result, pending.username);
 }
 
-function outcome(result, username) {
+/** A new hour-long ID token from the refresh token (which lasts a shift; an administrator can revoke it). */
+export async function refresh(refreshToken) {
+  const result = await cognito("InitiateAuth", {
+    AuthFlow: "REFRESH_TOKEN_AUTH",
+    AuthParameters: { REFRESH_TOKEN: refreshToken },
+  });
+  return { ...(await outcome(result, "")), refreshToken };
+}
+
+async function outcome(result, username) {
   if (result.AuthenticationResult) {
-    const { IdToken: idToken, ExpiresIn: seconds } = result.AuthenticationResult;
-    return { idToken, expiresAt: Date.now() + (seconds - 60) * 1000 };
+    const { IdToken: idToken, ExpiresIn: seconds, RefreshToken: refreshToken } = result.AuthenticationResult;
+    return { idToken, expiresAt: Date.now() + (seconds - 60) * 1000, refreshToken };
+  }
+  if (result.ChallengeName === "MFA_SETUP") {
+    // The account has no authenticator yet: Cognito hands out a secret to add to one, then asks for a code.
+    const associated = await cognito("AssociateSoftwareToken", { Session: result.Session });
+    return { challenge: "MFA_SETUP", session: associated.Session || result.Session, username, secret: associated.SecretCode };
   }
   if (["NEW_PASSWORD_REQUIRED", "SOFTWARE_TOKEN_MFA"].includes(result.ChallengeName)) {
     return { challenge: result.ChallengeName, session: result.Session, username };

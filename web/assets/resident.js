@@ -15,6 +15,7 @@ const state = {
   idempotencyKey: crypto.randomUUID(),
   tracking: null, // the request id on show, if any
   secret: null, // its tracking secret, when this is the resident's own link
+  textedPhone: "", // the number given for text updates, to confirm with its code
 };
 
 function initialLanguage() {
@@ -389,6 +390,7 @@ async function submit(event) {
   button.textContent = text("sending");
   try {
     const posted = await open311.submit(formFields(), state.language, state.idempotencyKey);
+    state.textedPhone = $("consent").checked ? $("phone").value.trim() : "";
     showThanks(posted);
   } catch (error) {
     const reason = error instanceof ApiError ? error.message : text("networkFailed");
@@ -407,7 +409,26 @@ function showThanks(posted) {
   $("service-notice").hidden = !posted.service_notice;
   // The secret is in the fragment: browsers never send it to a server, and only this resident was given it.
   $("track-link").href = `#/track/${encodeURIComponent(posted.service_request_id)}/${encodeURIComponent(posted.token)}`;
+  $("confirm-phone").hidden = !state.textedPhone;
+  $("confirm-status").textContent = "";
   $("thanks").querySelector("h1").focus();
+}
+
+async function confirmPhone(event) {
+  event.preventDefault();
+  $("confirm-error").textContent = "";
+  const button = $("confirm-button");
+  button.disabled = true;
+  try {
+    await open311.confirmPhone(state.textedPhone, $("confirm-code").value.trim());
+    $("confirm-status").textContent = text("confirmed");
+    $("confirm-code").value = "";
+  } catch (error) {
+    const reason = error instanceof ApiError ? error.message : text("networkFailed");
+    $("confirm-error").textContent = text("confirmFailed", { reason });
+  } finally {
+    button.disabled = false;
+  }
 }
 
 function startOver() {
@@ -548,6 +569,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("use-location").addEventListener("click", useLocation);
   $("services").addEventListener("change", () => renderAttributes());
   $("report").addEventListener("submit", submit);
+  $("confirm-phone").addEventListener("submit", confirmPhone);
   $("call911").addEventListener("keydown", trapFocus);
   $("call911-back").addEventListener("click", () => closeCall911(3));
   $("call911-send").addEventListener("click", () => closeCall911(LAST_STEP));

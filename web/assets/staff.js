@@ -1,6 +1,6 @@
 // The staff console: sign in, then escalations (live), requests, unmet needs and shelter beds.
 import { ApiError, call, open311 } from "./api.js";
-import { SignInError, answerChallenge, signIn } from "./cognito.js";
+import { SignInError, answerChallenge, refresh, signIn } from "./cognito.js";
 
 const $ = (id) => document.getElementById(id);
 const REFRESH_MS = 10000;
@@ -16,9 +16,24 @@ function session() {
   return saved && saved.expiresAt > Date.now() ? saved : null;
 }
 
+/** The session, renewed with the refresh token once its hour-long ID token has expired (null if it cannot be). */
+async function liveSession() {
+  const current = session();
+  if (current) return current;
+  const saved = JSON.parse(sessionStorage.getItem(SESSION_KEY) || "null");
+  if (!saved?.refreshToken) return null;
+  try {
+    const renewed = await refresh(saved.refreshToken);
+    sessionStorage.setItem(SESSION_KEY, JSON.stringify(renewed));
+    return renewed;
+  } catch {
+    return null;
+  }
+}
+
 /** A staff API call with the ID token; an expired or refused token signs the console out. */
 async function staff(path, options = {}) {
-  const current = session();
+  const current = await liveSession();
   if (!current) return signOut("Your session ended. Please sign in again.");
   const headers = { ...(options.headers || {}), Authorization: `Bearer ${current.idToken}` };
   if (options.body) headers["Content-Type"] = "application/json";
@@ -45,8 +60,13 @@ async function submitSignIn(event) {
       : await signIn($("username").value.trim(), $("password").value);
     if (result.challenge) {
       pending = result;
-      const field = result.challenge === "NEW_PASSWORD_REQUIRED" ? "new-password" : "mfa-code";
-      $(`${field}-field`).hidden = false;
+      const newPassword = result.challenge === "NEW_PASSWORD_REQUIRED";
+      $("new-password-field").hidden = !newPassword;
+      $("mfa-field").hidden = newPassword;
+      $("mfa-setup").hidden = result.challenge !== "MFA_SETUP";
+      $("mfa-secret").textContent = result.secret || "";
+      const field = newPassword ? "new-password" : "mfa-code";
+      $(field).value = "";
       $(field).focus();
       return;
     }
@@ -71,6 +91,7 @@ function signOut(message = "") {
   $("signin").hidden = false;
   $("new-password-field").hidden = true;
   $("mfa-field").hidden = true;
+  $("mfa-setup").hidden = true;
   $("signin-error").textContent = message;
   $("signin").querySelector("h1").focus();
 }
@@ -386,5 +407,5 @@ document.addEventListener("DOMContentLoaded", () => {
     addUpdate(false);
   });
   $("resolve").addEventListener("click", () => addUpdate(true));
-  if (session()) showConsole();
+  liveSession().then((current) => current && showConsole());
 });

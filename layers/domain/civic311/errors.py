@@ -32,5 +32,13 @@ class Conflict(Civic311Error):
     """The request clashes with the current state (e.g. an idempotency key still in flight)."""
 
 
+class TooManyRequests(Civic311Error):
+    """The caller used up its quota; it may try again after `retry_after` seconds."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
+
+
 class DependencyUnavailable(Civic311Error):
     """A downstream service failed after retries; nothing was lost, the caller may retry."""

@@ -28,12 +28,22 @@ class _Settings(BaseModel):
 class Open311Settings(_Settings):
     """Open311 API: reads and writes requests, checks API keys, starts workflows."""
 
+    # Requests one key may create a minute (template: ApiKeyWritesPerMinute); the resident web page's key is
+    # shared by every resident, so it has its own, larger quota (PublicWebWritesPerMinute).
+    api_key_writes_per_minute: int = 60
+    public_web_writes_per_minute: int = 600
     service_requests_table: str
     contact_retention_days: int = 180
     api_clients_table: str
     emergency_alert_topic_arn: str
     operations_topic_arn: str | None = None
     idempotency_table: str
+    # The KMS key callers' contact details are sealed with (store/contacts.py).
+    contact_key_id: str
+    # Text messages go only to these E.164 country codes (template: SmsCountryCodes).
+    sms_country_codes: str = "+1,+52"
+    # The KMS HMAC key that turns numbers into the keys their SMS confirmations are found by.
+    caller_key_id: str
 
 
 class WorkflowSettings(_Settings):
@@ -51,6 +61,12 @@ class WorkflowSettings(_Settings):
     place_index_name: str
     # How long dispatch has to acknowledge an alert before it goes out again and a supervisor is paged.
     ack_timeout_seconds: int = 300
+    # The KMS key callers' contact details are sealed with (store/contacts.py).
+    contact_key_id: str
+    # Text messages go only to these E.164 country codes (template: SmsCountryCodes).
+    sms_country_codes: str = "+1,+52"
+    # The KMS HMAC key that turns numbers into the keys their SMS confirmations are found by.
+    caller_key_id: str
 
 
 class SweeperSettings(_Settings):
@@ -60,6 +76,8 @@ class SweeperSettings(_Settings):
     emergency_alert_topic_arn: str
     operations_topic_arn: str | None = None
     call_workflow_arn: str
+    # The KMS key callers' contact details are sealed with (store/contacts.py).
+    contact_key_id: str
 
 
 class PublicApiSettings(_Settings):
@@ -81,6 +99,8 @@ class StaffApiSettings(_Settings):
     operations_topic_arn: str | None = None
     contact_retention_days: int = 180
     directory_cache_seconds: float = 30.0
+    # The KMS key callers' contact details are sealed with (store/contacts.py).
+    contact_key_id: str
 
 
 class DirectoryLoaderSettings(_Settings):
@@ -122,3 +142,5 @@ class ConnectSettings(_Settings):
     directory_cache_seconds: float = 30.0
     # The KMS HMAC key that turns callers' numbers into the keys repeat callers are found by.
     caller_key_id: str
+    # The KMS key callers' contact details are sealed with (store/contacts.py).
+    contact_key_id: str

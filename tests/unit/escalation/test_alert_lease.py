@@ -13,7 +13,7 @@ from civic311.errors import DependencyUnavailable
 from civic311.escalation.alerts import AlertPublisher, EmergencyAlert
 from civic311.escalation.service import PUBLISH_LEASE, Escalation
 from civic311.store.requests import RequestStore
-from tests.support import InProcessStack, ThrottledDynamoDB, queue_subscribed
+from tests.support import InProcessStack, ThrottledDynamoDB, queue_subscribed, request_store
 from tests.unit.escalation.test_alerts_and_sweeper import FlakySns, emergency, no_sleep, received
 
 
@@ -32,7 +32,7 @@ def escalation_for(stack: InProcessStack, store: RequestStore) -> Escalation:
 def test_a_throttled_delivery_record_is_retried_so_the_workflow_does_not_send_the_alert_again(
     stack: InProcessStack, alert_queue: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = RequestStore(stack.output("ServiceRequestsTableName"))
+    store = request_store(stack)
     request = emergency(store, "2000000001")
     escalation = escalation_for(stack, store)
     throttled = ThrottledDynamoDB(
@@ -65,7 +65,7 @@ class ReentrantPublisher(AlertPublisher):
 
 
 def test_two_attempts_racing_for_one_pending_alert_publish_it_once(stack: InProcessStack, alert_queue: str) -> None:
-    store = RequestStore(stack.output("ServiceRequestsTableName"))
+    store = request_store(stack)
     emergency(store, "2000000002")
     topic = stack.output("EmergencyAlertTopicArn")
     racing = ReentrantPublisher(topic)
@@ -79,7 +79,7 @@ def test_two_attempts_racing_for_one_pending_alert_publish_it_once(stack: InProc
 def test_the_lease_intake_takes_with_the_request_holds_off_other_attempts_until_it_lapses(
     stack: InProcessStack, alert_queue: str
 ) -> None:
-    store = RequestStore(stack.output("ServiceRequestsTableName"))
+    store = request_store(stack)
     now = clock.now()
     emergency(store, "2000000003", lease_until=now + PUBLISH_LEASE)
     sweeper_side = escalation_for(stack, store)
@@ -99,7 +99,7 @@ def test_the_lease_intake_takes_with_the_request_holds_off_other_attempts_until_
 def test_a_refused_publish_gives_the_lease_back_so_the_next_attempt_need_not_wait(
     stack: InProcessStack, alert_queue: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = RequestStore(stack.output("ServiceRequestsTableName"))
+    store = request_store(stack)
     request = emergency(store, "2000000004", lease_until=clock.now() + PUBLISH_LEASE)
     escalation = escalation_for(stack, store)
     refusing = FlakySns(failures=100)

@@ -24,7 +24,7 @@ from civic311.store.api_clients import ApiClientStore
 from civic311.store.requests import RequestStore
 from civic311.workflow.starter import WorkflowStarter
 from civic311.workflow.sweeper import Sweeper
-from tests.support import REPO, InProcessStack, api_event, form, scoped_environment
+from tests.support import REPO, InProcessStack, api_event, form, request_store, scoped_environment
 
 API_KEY = "alert-path-tests-key-0123456789abcdefghij"
 # 200 characters over three lines, with a tab, a zero-width space and a bidi override typed in.
@@ -211,7 +211,7 @@ def test_an_emergency_at_a_200_character_address_over_three_lines_reaches_dispat
     assert alert["location"]["address"] == Place(address=LONG_ADDRESS).address
     assert strict.subjects
     assert all(SNS_SUBJECT.fullmatch(subject) for subject in strict.subjects)
-    stored = RequestStore(stack.output("ServiceRequestsTableName")).get(receipt["service_request_id"])
+    stored = request_store(stack).get(receipt["service_request_id"])
     assert stored is not None
     assert stored.alert is not None
     assert stored.alert.status == "delivered"
@@ -235,7 +235,7 @@ def test_a_poison_alert_pages_on_call_at_once_and_leaves_the_pending_list(
     [page] = received(stack, on_call_queue)
     assert request_id in page["Body"]
     assert "InvalidParameter" in page["Body"]
-    store = RequestStore(stack.output("ServiceRequestsTableName"))
+    store = request_store(stack)
     stored = store.get(request_id)
     assert stored is not None
     assert stored.alert is not None
@@ -249,7 +249,7 @@ def test_a_poison_alert_pages_on_call_at_once_and_leaves_the_pending_list(
 def test_a_poison_alert_does_not_keep_the_sweeper_from_newer_pending_alerts(
     stack: InProcessStack, dispatch_queue: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = RequestStore(stack.output("ServiceRequestsTableName"))
+    store = request_store(stack)
     escalation = Escalation.for_topics(
         store, stack.output("EmergencyAlertTopicArn"), stack.output("OperationsTopicArn")
     )
@@ -290,7 +290,7 @@ def test_with_sns_hanging_intake_answers_the_call_911_notice_within_its_timeout_
     names = [name for m in written for name in m if name not in ("_aws", "channel", "service", "kind")]
     # Raised before any publish, then the failure the EmergencyAlertFailureAlarm watches.
     assert names.index("EmergencyAlertsRaised") < names.index("EmergencyAlertPublishFailed")
-    stored = RequestStore(stack.output("ServiceRequestsTableName")).get(receipt["service_request_id"])
+    stored = request_store(stack).get(receipt["service_request_id"])
     assert stored is not None
     assert stored.alert is not None
     assert stored.alert.status == "pending"
@@ -299,7 +299,7 @@ def test_with_sns_hanging_intake_answers_the_call_911_notice_within_its_timeout_
 def test_with_sns_hanging_the_sweeper_reports_first_and_stops_before_its_time_runs_out(
     stack: InProcessStack, hanging_sns: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    store = RequestStore(stack.output("ServiceRequestsTableName"))
+    store = request_store(stack)
     for n in range(6):
         pending_emergency(store, f"32000000{n:02d}", minutes_ago=3)
     capsys.readouterr()
@@ -386,7 +386,7 @@ class AnswerLostSns:
 def test_a_copy_whose_answer_was_lost_is_sent_again_as_the_same_copy_not_a_second_alert(
     stack: InProcessStack, dispatch_queue: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = RequestStore(stack.output("ServiceRequestsTableName"))
+    store = request_store(stack)
     request = pending_emergency(store, "3300000001")
     lost = AnswerLostSns()
     monkeypatch.setattr(aws, "alert_sns", lambda: lost)

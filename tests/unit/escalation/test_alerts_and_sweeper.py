@@ -18,7 +18,7 @@ from civic311.escalation.service import Escalation
 from civic311.store.requests import RequestStore
 from civic311.workflow.starter import WorkflowStarter
 from civic311.workflow.sweeper import Sweeper
-from tests.support import InProcessStack
+from tests.support import InProcessStack, request_store
 
 
 class FlakySns:
@@ -79,7 +79,7 @@ def no_sleep(_: float) -> None:
 
 
 def test_alert_carries_what_dispatch_needs_and_attributes_for_filters(stack: InProcessStack, alert_queue: str) -> None:
-    store = RequestStore(stack.output("ServiceRequestsTableName"))
+    store = request_store(stack)
     request = emergency(store, "1000000001")
     escalation = Escalation(store, AlertPublisher(stack.output("EmergencyAlertTopicArn")))
     assert escalation.send(request, store.get_contact(request.service_request_id)) is True
@@ -99,7 +99,10 @@ def test_alert_carries_what_dispatch_needs_and_attributes_for_filters(stack: InP
         "language": "en",
         "crisis": "false",
         "severity": "emergency",
+        "verified": "true",
     }
+    assert alert["verified"] is True
+    assert alert["source"] == "app"
     stored = store.get("1000000001")
     assert stored is not None
     assert stored.alert is not None
@@ -111,7 +114,7 @@ def test_alert_carries_what_dispatch_needs_and_attributes_for_filters(stack: InP
 def test_publisher_retries_through_throttling(
     stack: InProcessStack, alert_queue: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = RequestStore(stack.output("ServiceRequestsTableName"))
+    store = request_store(stack)
     request = emergency(store, "1000000002")
     flaky = FlakySns(failures=2)
     monkeypatch.setattr(aws, "alert_sns", lambda: flaky)
@@ -124,7 +127,7 @@ def test_publisher_retries_through_throttling(
 def test_alert_refused_after_every_retry_stays_pending_and_the_sweeper_delivers_it(
     stack: InProcessStack, alert_queue: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = RequestStore(stack.output("ServiceRequestsTableName"))
+    store = request_store(stack)
     request = emergency(store, "1000000003")
     topic = stack.output("EmergencyAlertTopicArn")
     flaky = FlakySns(failures=100)
@@ -153,7 +156,7 @@ def test_alert_refused_after_every_retry_stays_pending_and_the_sweeper_delivers_
 def test_ensure_delivered_raises_while_sns_refuses_so_the_workflow_retries(
     stack: InProcessStack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = RequestStore(stack.output("ServiceRequestsTableName"))
+    store = request_store(stack)
     emergency(store, "1000000004")
     flaky = FlakySns(failures=100)
     monkeypatch.setattr(aws, "alert_sns", lambda: flaky)
@@ -165,7 +168,7 @@ def test_ensure_delivered_raises_while_sns_refuses_so_the_workflow_retries(
 
 
 def test_staff_escalation_alerts_once_and_refuses_a_second_time(stack: InProcessStack, alert_queue: str) -> None:
-    store = RequestStore(stack.output("ServiceRequestsTableName"))
+    store = request_store(stack)
     now = clock.now()
     store.create(
         ServiceRequest(

@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from civic311.store.api_clients import ApiClientStore
-from civic311.store.requests import RequestStore
-from tests.support import InProcessStack, api_event, form
+from civic311.store.api_clients import WEB_CLIENT_ID, ApiClientStore
+from tests.support import InProcessStack, api_event, form, request_store
 
 API_KEY = "escalation-tests-key-0123456789abcdefghij"
 STAFF = {"sub": "staff-0001", "email": "calltaker@tucson.example", "cognito:groups": "[staff]"}
@@ -38,10 +37,32 @@ def open311_post(stack: InProcessStack, **fields: str) -> dict[str, Any]:
     event = api_event(
         "POST",
         "/open311/v2/requests.json",
-        body=form({"api_key": API_KEY, **fields}),
+        body=form({"api_key": API_KEY} | fields),
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     return stack.call("Open311Function", event)
+
+
+def test_an_emergency_sent_with_the_public_web_key_reaches_dispatch_marked_unverified(
+    stack: InProcessStack, dispatch_queue: str
+) -> None:
+    web_key = "public-web-page-key-0123456789abcdefghij"
+    ApiClientStore(stack.output("ApiClientsTableName")).register(WEB_CLIENT_ID, "Resident web page", web_key)
+
+    answer = open311_post(
+        stack,
+        api_key=web_key,
+        service_code="other",
+        lat="32.2363",
+        long="-110.9441",
+        description="A man collapsed at the bus stop and he is not breathing",
+    )
+
+    assert answer["statusCode"] == 200
+    [alert] = alerts(stack, dispatch_queue)
+    assert alert["verified"] is False
+    assert alert["source"] == "public-web"
+    assert alert["signals"]
 
 
 def v1(
@@ -71,7 +92,9 @@ def test_open311_emergency_is_stored_told_to_call_911_and_alerted(stack: InProce
     assert alert["location"]["address"] == "Speedway and Campbell"
     assert alert["callback_number"] == "+15205550177"
     assert alert["signals"]
-    stored = RequestStore(stack.output("ServiceRequestsTableName")).get(receipt["service_request_id"])
+    assert alert["verified"] is True
+    assert alert["source"] == "app"
+    stored = request_store(stack).get(receipt["service_request_id"])
     assert stored is not None
     assert stored.alert is not None
     assert stored.alert.status == "delivered"
@@ -144,7 +167,7 @@ def test_a_report_for_review_is_stored_with_its_decision_and_pages_nobody(
     [receipt] = json.loads(answer["body"])
     assert "call 911" not in receipt["service_notice"]
     assert alerts(stack, dispatch_queue) == []
-    stored = RequestStore(stack.output("ServiceRequestsTableName")).get(receipt["service_request_id"])
+    stored = request_store(stack).get(receipt["service_request_id"])
     assert stored is not None
     assert stored.alert is None
     assert stored.screening is not None
@@ -229,7 +252,7 @@ def test_911_diversion_creates_a_request_on_its_own_channel(
     diverted = json.loads(answer["body"])
     assert diverted["service_code"] == "streetlight"
     assert diverted["emergency"] is False
-    stored = RequestStore(stack.output("ServiceRequestsTableName")).get(diverted["service_request_id"])
+    stored = request_store(stack).get(diverted["service_request_id"])
     assert stored is not None
     assert stored.channel.value == "911-divert"
     assert alerts(stack, dispatch_queue) == []

@@ -19,8 +19,7 @@ from civic311.errors import DependencyUnavailable
 from civic311.geo.geocoder import Located
 from civic311.geo.jurisdiction import jurisdictions
 from civic311.settings import ConnectSettings
-from civic311.store.requests import RequestStore
-from tests.support import InProcessStack, load_event, queue_subscribed
+from tests.support import InProcessStack, load_event, queue_subscribed, request_store
 
 KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 OPERATIONS = ("start", "screen", "locate", "accept_place", "describe", "household", "create", "emergency")
@@ -163,7 +162,7 @@ def test_create_is_idempotent_on_the_contact_and_reads_the_number_digit_by_digit
     assert again["request_id"] == first["request_id"]
     assert other["request_id"] != first["request_id"]
     assert f'<say-as interpret-as="digits">{first["request_id"]}</say-as>' in first["prompt"]
-    stored = RequestStore(stack.output("ServiceRequestsTableName")).get(first["request_id"])
+    stored = request_store(stack).get(first["request_id"])
     assert stored is not None
     assert (stored.channel.value, stored.service_code, stored.description) == (
         "phone",
@@ -193,7 +192,7 @@ def test_pressing_9_alerts_911_with_what_is_known(stack: InProcessStack, dispatc
     assert alert["channel"] == "phone"
     assert alert["location"]["address"] == UNKNOWN_PLACE
     assert DECLARED_EMERGENCY in alert["signals"]
-    stored = RequestStore(stack.output("ServiceRequestsTableName")).get(answered["request_id"])
+    stored = request_store(stack).get(answered["request_id"])
     assert stored is not None
     assert stored.alert is not None
     assert stored.alert.status == "delivered"
@@ -379,7 +378,7 @@ def test_the_household_answer_is_kept_with_its_question_in_the_description(stack
     built["Details"]["Parameters"].update(household_said="me and my two kids", details="")
     answered = stack.call("ConnectFunction", built)
     assert answered["result"] == "created"
-    stored = RequestStore(stack.output("ServiceRequestsTableName")).get(answered["request_id"])
+    stored = request_store(stack).get(answered["request_id"])
     assert stored is not None
     assert stored.description == "Who needs a bed tonight: me and my two kids"
 
@@ -395,7 +394,7 @@ def test_the_place_read_out_takes_the_whole_household_and_the_request_keeps_it(
     answered = stack.call("ConnectFunction", built)
     assert answered["result"] == "created"
     assert f", {first}." in answered["prompt"]
-    stored = RequestStore(stack.output("ServiceRequestsTableName")).get(answered["request_id"])
+    stored = request_store(stack).get(answered["request_id"])
     assert stored is not None
     counts = household.split("/")
     assert (stored.attributes["adults"], stored.attributes["children"]) == (counts[0], counts[1])

@@ -17,8 +17,7 @@ from botocore.exceptions import ClientError
 
 from civic311 import aws, clock
 from civic311.cases.models import AlertState, Channel, Place, Screening, ServiceRequest
-from civic311.store.requests import RequestStore
-from tests.support import REPO, InProcessStack, api_event
+from tests.support import REPO, InProcessStack, api_event, request_store
 
 STAFF = {"sub": "staff-0042", "cognito:groups": "[staff]"}
 DISPATCHER = {"sub": "dispatch-0007", "cognito:groups": "[dispatcher]"}
@@ -56,7 +55,7 @@ def new_request(stack: InProcessStack, emergency: bool = False, channel: Channel
         if emergency
         else None,
     )
-    RequestStore(stack.output("ServiceRequestsTableName")).create(request)
+    request_store(stack).create(request)
     return request
 
 
@@ -89,7 +88,7 @@ def test_a_staff_escalation_is_listed_for_dispatch_and_a_dispatchers_acknowledge
     )
     assert acknowledged["statusCode"] == 200, acknowledged["body"]
     assert request_id not in listed(stack)
-    stored = RequestStore(stack.output("ServiceRequestsTableName")).get(request_id)
+    stored = request_store(stack).get(request_id)
     assert stored is not None
     assert stored.alert is not None
     assert stored.alert.acknowledged_by == "dispatch-0007"
@@ -122,7 +121,7 @@ def test_a_workflow_that_parks_for_staff_after_an_escalation_joins_the_acknowled
     # The workflow reaches its staff wait after the escalation: it does not park there but moves on.
     parked = step(stack, "await_resolution", request, task_token="resolution-token")
     assert parked == {"waiting": "none", "escalated": True}
-    token, _ = RequestStore(stack.output("ServiceRequestsTableName")).tokens(request.service_request_id)
+    token, _ = request_store(stack).tokens(request.service_request_id)
     assert token is None
     plain = new_request(stack)
     assert step(stack, "await_resolution", plain, task_token="resolution-token") == {"waiting": "resolution"}
@@ -138,7 +137,7 @@ def test_an_acknowledgement_before_the_workflow_waits_ends_the_wait_at_once(stac
 
 def test_a_retried_re_alert_is_sent_once_per_unacknowledged_wait(stack: InProcessStack, dispatch_queue: str) -> None:
     request = new_request(stack, emergency=True)
-    store = RequestStore(stack.output("ServiceRequestsTableName"))
+    store = request_store(stack)
     assert store.await_acknowledgement(request.service_request_id, "first-wait")
     first = step(stack, "realert", request)
     # Step Functions retries the step (say its answer was lost): the same wait's re-alert is not sent again.
@@ -157,7 +156,7 @@ def test_a_re_alert_sns_refuses_raises_so_step_functions_retries_it(
     stack: InProcessStack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     request = new_request(stack, emergency=True)
-    RequestStore(stack.output("ServiceRequestsTableName")).await_acknowledgement(request.service_request_id, "w")
+    request_store(stack).await_acknowledgement(request.service_request_id, "w")
 
     class Refusing:
         def publish(self, **_: Any) -> Any:

@@ -9,17 +9,16 @@ import pytest
 from civic311 import aws, clock
 from civic311.escalation.alerts import AlertPublisher
 from civic311.escalation.service import Escalation
-from civic311.store.requests import RequestStore
 from civic311.workflow.starter import WorkflowStarter
 from civic311.workflow.sweeper import Sweeper
-from tests.support import InProcessStack, ThrottledDynamoDB
+from tests.support import InProcessStack, ThrottledDynamoDB, request_store
 from tests.unit.escalation.test_alerts_and_sweeper import emergency, no_sleep
 
 
 def test_a_step_whose_table_is_throttled_fails_as_dependency_unavailable_which_the_state_machine_retries(
     stack: InProcessStack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    request = emergency(RequestStore(stack.output("ServiceRequestsTableName")), "3000000001")
+    request = emergency(request_store(stack), "3000000001")
     stack.call("WorkflowFunction", {"step": "triage", "service_request_id": "3000000001"})  # loads the function
     throttled = ThrottledDynamoDB("get_item")
     monkeypatch.setattr(aws, "dynamodb", lambda: throttled)
@@ -35,7 +34,7 @@ def test_a_step_whose_table_is_throttled_fails_as_dependency_unavailable_which_t
 def test_a_sweeper_pass_delivers_the_alerts_it_can_when_one_request_is_throttled(
     stack: InProcessStack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = RequestStore(stack.output("ServiceRequestsTableName"))
+    store = request_store(stack)
     emergency(store, "3000000002")
     emergency(store, "3000000003")
     throttled = ThrottledDynamoDB("update_item", when=lambda request: "3000000002" in json.dumps(request))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -13,8 +14,9 @@ from moto.sns.models import sns_backends
 from civic311 import clock
 from civic311.cases.models import Channel, Contact, Place, ServiceRequest
 from civic311.errors import InvalidInput, NotFound
-from civic311.store.requests import RequestStore
-from tests.support import InProcessStack, load_event
+from civic311.store.callers import CallerKeys
+from civic311.store.sms import SmsNumbers
+from tests.support import InProcessStack, load_event, request_store
 
 _counter = iter(range(1_000_000))
 
@@ -31,7 +33,7 @@ def new_request(stack: InProcessStack, **fields: Any) -> ServiceRequest:
         "updated_at": now,
     }
     request = ServiceRequest(**(defaults | fields))
-    RequestStore(stack.output("ServiceRequestsTableName")).create(request)
+    request_store(stack).create(request)
     return request
 
 
@@ -40,7 +42,7 @@ def step(stack: InProcessStack, name: str, request: ServiceRequest, **extra: Any
 
 
 def stored(stack: InProcessStack, request: ServiceRequest) -> ServiceRequest:
-    found = RequestStore(stack.output("ServiceRequestsTableName")).get(request.service_request_id)
+    found = request_store(stack).get(request.service_request_id)
     assert found is not None
     return found
 
@@ -93,15 +95,27 @@ def test_outside_names_the_town_and_closes(stack: InProcessStack) -> None:
     assert "Oro Valley" in (closed.status_notes or "")
 
 
-def test_notify_texts_only_callers_who_agreed(stack: InProcessStack) -> None:
+def texts_to(number: str) -> list[str]:
+    return [text for to, text in sns_backends[DEFAULT_ACCOUNT_ID]["us-west-2"].sms_messages.values() if to == number]
+
+
+def test_notify_texts_updates_only_to_callers_who_agreed_and_confirmed_their_number(stack: InProcessStack) -> None:
     agreed = new_request(stack, contact=Contact(phone="520-555-0161", notify=True), status_notes="Assigned.")
     silent = new_request(stack, contact=Contact(phone="520-555-0162"), status_notes="Assigned.")
-    assert step(stack, "notify", agreed)["sent"] == "sms"
+
+    assert step(stack, "notify", agreed)["sent"] == "sms-code"
     assert step(stack, "notify", silent)["sent"] == "none"
-    sent = sns_backends[DEFAULT_ACCOUNT_ID]["us-west-2"].sms_messages
-    texts = dict(sent.values())
-    assert agreed.service_request_id in texts["+15205550161"]
-    assert "+15205550162" not in texts
+    [code_text] = texts_to("+15205550161")
+    assert agreed.service_request_id not in code_text
+    found = re.search(r"\b(\d{6})\b", code_text)
+    assert found is not None
+    SmsNumbers(stack.output("ServiceRequestsTableName"), CallerKeys(stack.function("CallerKey"))).confirm(
+        "+15205550161", found.group(1)
+    )
+
+    assert step(stack, "notify", agreed)["sent"] == "sms"
+    assert agreed.service_request_id in texts_to("+15205550161")[-1]
+    assert texts_to("+15205550162") == []
 
 
 def test_sla_reminder_tells_the_supervisor_and_the_department(stack: InProcessStack) -> None:
@@ -122,7 +136,7 @@ def test_close_records_the_resolution_and_is_safe_to_retry(stack: InProcessStack
     closed = stored(stack, request)
     assert closed.status.value == "closed"
     assert closed.status_notes == "Patched on Tuesday."
-    updates = RequestStore(stack.output("ServiceRequestsTableName")).updates_for(request.service_request_id)
+    updates = request_store(stack).updates_for(request.service_request_id)
     assert [update.status for update in updates] == ["closed"]
 
 
@@ -203,9 +217,7 @@ def test_locate_hands_the_state_ids_and_flags_but_not_the_point_or_address(stack
 
 def test_a_resolution_note_waits_in_the_table_and_close_records_it(stack: InProcessStack) -> None:
     request = new_request(stack)
-    RequestStore(stack.output("ServiceRequestsTableName")).hold_resolution(
-        request.service_request_id, "Bed found at the shelter on 4th.", "staff-3"
-    )
+    request_store(stack).hold_resolution(request.service_request_id, "Bed found at the shelter on 4th.", "staff-3")
     step(stack, "close", request, resolution={"resolved_by": "staff-3"})
     closed = stored(stack, request)
     assert closed.status.value == "closed"

@@ -29,6 +29,7 @@ from civic311.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    TooManyRequests,
     Unauthenticated,
 )
 
@@ -42,6 +43,7 @@ HTTP_STATUS: dict[type[Exception], int] = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    TooManyRequests: 429,
     # Bad input is a 400 on every path: the body or query did not match the documented model.
     RequestValidationError: 400,
     # A body in a media type the route does not read (e.g. text/plain where JSON is documented).
@@ -201,6 +203,8 @@ def error_response(app: APIGatewayRestResolver, error: Exception) -> Response[st
     if status >= 500:
         logger.exception("request failed", extra={"status": status})
     headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else None
+    if isinstance(error, TooManyRequests):
+        headers = {"Retry-After": str(error.retry_after)}
     path = app.current_event.path
     if path.startswith(OPEN311_PREFIX):
         # Loaded here, not with the module: only the Open311 function answers these paths, and the other

@@ -13,7 +13,7 @@ from typing import Literal
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from civic311 import aws, budget, clock
 from civic311.errors import DependencyUnavailable
@@ -61,6 +61,10 @@ class EmergencyAlert(BaseModel):
     escalated_by: str | None = None
     reason: str | None = None
     sent_at: str | None = None
+    # The resident web page's api_key is public by design, so anyone can send through it: dispatch weighs such
+    # a report as unverified. Partner apps' keys are issued to known clients; phone calls and staff are verified.
+    verified: bool = True
+    source: str | None = Field(default=None, description="Where the report came from: public-web, app, phone, staff.")
 
     def subject(self) -> str:
         """A Subject SNS accepts whatever the caller typed: only our own ids, in printable ASCII, under 100."""
@@ -142,6 +146,7 @@ class AlertPublisher:
             "language": alert.language,
             "crisis": "true" if alert.crisis else "false",
             "severity": "emergency",
+            "verified": "true" if alert.verified else "false",
         }
         if dedup_round is not None:
             attributes["round"] = dedup_round

@@ -23,7 +23,7 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
 
 from civic311 import clock, metrics
-from civic311.cases.models import AlertState, Contact, ServiceRequest
+from civic311.cases.models import AlertState, Channel, Contact, ServiceRequest
 from civic311.catalog import Language
 from civic311.errors import DependencyUnavailable, NotFound
 from civic311.escalation.alerts import (
@@ -34,6 +34,7 @@ from civic311.escalation.alerts import (
     OnCallPager,
     PoisonAlert,
 )
+from civic311.store.api_clients import WEB_CLIENT_ID
 from civic311.store.requests import RequestStore
 
 logger = Logger(child=True)
@@ -70,6 +71,7 @@ def alert_for(request: ServiceRequest, contact: Contact | None) -> EmergencyAler
     if request.alert is None:
         raise ValueError(f"request {request.service_request_id} is not an emergency")
     screening = request.screening
+    source = _source(request)
     return EmergencyAlert(
         alert_id=request.service_request_id,
         kind=request.alert.kind,
@@ -86,7 +88,20 @@ def alert_for(request: ServiceRequest, contact: Contact | None) -> EmergencyAler
         escalated_by=request.alert.escalated_by,
         reason=request.alert.reason,
         sent_at=request.alert.unconfirmed_copy,
+        verified=source != PUBLIC_WEB,
+        source=source,
     )
+
+
+PUBLIC_WEB = "public-web"
+
+
+def _source(request: ServiceRequest) -> str:
+    if request.alert is not None and request.alert.escalated_by:
+        return "staff"
+    if request.channel == Channel.WEB or (request.channel == Channel.OPEN311 and request.source == WEB_CLIENT_ID):
+        return PUBLIC_WEB
+    return "app" if request.channel == Channel.OPEN311 else request.channel.value
 
 
 class Escalation:
@@ -144,7 +159,7 @@ class Escalation:
         if not claimed:
             raise DependencyUnavailable("another attempt is publishing this emergency alert; retry shortly")
         try:
-            message_id = self.publisher.publish(alert_for(request, self.store.get_contact(request_id)))
+            message_id = self.publisher.publish(alert_for(request, self.callback_contact(request_id)))
         except PoisonAlert as poison:
             self._poisoned(request, poison)
             return "poison"
@@ -166,7 +181,16 @@ class Escalation:
         )
         metrics.count("Escalations", channel=request.channel.value, service_code=request.service_code)
         raised(request)
-        return request, self.send(request, self.store.get_contact(request_id))
+        return request, self.send(request, self.callback_contact(request_id))
+
+    def callback_contact(self, request_id: str) -> Contact | None:
+        """The caller's contact for dispatch to call back; None if there is none or it cannot be read now."""
+        try:
+            return self.store.get_contact(request_id)
+        except DependencyUnavailable:
+            # Dispatch gets the alert without a callback number rather than no alert.
+            logger.error("alert sent without the callback number", extra={"service_request_id": request_id})
+            return None
 
     def _poisoned(self, request: ServiceRequest, poison: PoisonAlert) -> None:
         """SNS refuses this alert as invalid: page on-call now, and take it off the pending list for good."""

@@ -23,6 +23,8 @@ _CACHE_SECONDS = 60.0
 # necessary: anyone can send a million different keys. The least recently used answer goes first.
 CACHE_ENTRIES = 1024
 BY_CLIENT = "ByClient"
+# The resident web page's client: its key ships in config.json, so anyone can use it (web/deploy.py registers it).
+WEB_CLIENT_ID = "web"
 
 
 class ApiClient(BaseModel):

@@ -2,7 +2,8 @@
 
 Keys (single table):
   pk = REQ#<id>, sk = REQ                               the request (never any contact details)
-  pk = REQ#<id>, sk = CONTACT                           the caller's contact details, expiring by TTL
+  pk = REQ#<id>, sk = CONTACT                           the caller's contact details, sealed by KMS (contacts.py),
+                                                          expiring by TTL
   pk = CLAIM#<key digest>, sk = CLAIM                    an idempotency key's request, written with it, expiring
   gsi1pk = REQ#<yyyy-mm>, gsi1sk = <requested_at>#<id>   ByPeriod: newest-first listings by month
   gsi2pk = CODE#<service_code>, gsi2sk = <requested_at>#<id>   ByServiceCode
@@ -26,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING, Any, cast
 
+from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from civic311 import aws
@@ -35,6 +37,7 @@ from civic311.clock import to_storage
 from civic311.errors import Conflict, DependencyUnavailable, NotFound
 from civic311.store import paging
 from civic311.store.callers import CallerKeys
+from civic311.store.contacts import ContactSeal
 from civic311.store.dynamo import from_item, to_item, to_value
 
 if TYPE_CHECKING:
@@ -82,6 +85,7 @@ _STORAGE_ONLY = (
 _BATCH_GET_LIMIT = 100
 # Unprocessed keys are asked for again at most this many times in all, backing off between attempts.
 _BATCH_GET_ATTEMPTS = 5
+logger = Logger(child=True)
 
 
 class DuplicateId(Exception):
@@ -152,12 +156,18 @@ class RequestStore:
     """Reads and writes service requests."""
 
     def __init__(
-        self, table_name: str, contact_retention_days: int = 180, caller_keys: CallerKeys | None = None
+        self,
+        table_name: str,
+        contact_retention_days: int = 180,
+        caller_keys: CallerKeys | None = None,
+        contacts: ContactSeal | None = None,
     ) -> None:
         self.table_name = table_name
         self.contact_retention = timedelta(days=contact_retention_days)
         # Only stores given caller keys index callers' numbers (the phone channel's).
         self.caller_keys = caller_keys
+        # Only stores given the contact key write or read contact details; nothing is ever stored unsealed.
+        self.contacts = contacts
 
     def create(
         self,
@@ -208,11 +218,12 @@ class RequestStore:
                 }
             }
         ]
-        if request.contact is not None:
+        sealed = self._sealed_contact(request)
+        if request.contact is not None and sealed is not None:
             contact = {
                 "pk": item["pk"],
                 "sk": CONTACT_SK,
-                "contact": request.contact.model_dump(mode="json", exclude_none=True),
+                "sealed_contact": sealed,
                 # TTL removes contact details after the retention period; the request itself stays.
                 "expires_at": int((request.requested_at + self.contact_retention).timestamp()),
             }
@@ -251,6 +262,25 @@ class RequestStore:
             if code == "ConditionalCheckFailedException" or (reasons and reasons[0] == "ConditionalCheckFailed"):
                 raise DuplicateId(request.service_request_id) from error
             raise
+
+    def _sealed_contact(self, request: ServiceRequest) -> bytes | None:
+        if request.contact is None:
+            return None
+        if self.contacts is None:
+            raise RuntimeError(
+                "this store was built without the contact key; contact details are never stored unsealed"
+            )
+        try:
+            return self.contacts.seal(request.service_request_id, request.contact)
+        except DependencyUnavailable:
+            if request.alert is None:
+                raise
+            # An emergency is stored and alerted without its stored contact rather than not at all; the alert
+            # sent inside this call still carries the callback number.
+            logger.error(
+                "emergency stored without its contact details", extra={"service_request_id": request.service_request_id}
+            )
+            return None
 
     def _claimed_by(self, claim: str) -> tuple[str, str | None]:
         response = aws.dynamodb().get_item(
@@ -318,14 +348,22 @@ class RequestStore:
         return sorted(updates, key=lambda update: update.updated_at)
 
     def get_contact(self, request_id: str) -> Contact | None:
-        """The caller's contact details, if given and not yet expired (for dispatch and notifications only)."""
+        """The caller's contact details, if given and not yet expired (for dispatch and notifications only).
+
+        DependencyUnavailable if KMS will not open them (unreachable, or this function may not decrypt).
+        """
+        if self.contacts is None:
+            raise RuntimeError("this store was built without the contact key")
         response = aws.dynamodb().get_item(
             TableName=self.table_name,
             Key={"pk": to_value(_request_pk(request_id)), "sk": to_value(CONTACT_SK)},
+            ProjectionExpression="sealed_contact",
             ConsistentRead=True,
         )
         item = response.get("Item")
-        return Contact.model_validate(from_item(item)["contact"]) if item else None
+        if not item or "sealed_contact" not in item:
+            return None
+        return self.contacts.open(request_id, bytes(from_item(item)["sealed_contact"]))
 
     def open_for_caller(self, phone: str, limit: int = 3) -> list[ServiceRequest]:
         """The caller's open requests, newest first, found by the keyed hash of their number (E.164)."""

@@ -1,9 +1,10 @@
 """The web pages as a CloudFormation custom resource (Custom::WebSite): publish them, and config.json, on deploy.
 
-Properties: BucketName (the private bucket CloudFront reads), UserPoolClientId (the staff console's Cognito app
-client), ApiClientsTable (where the page's Open311 key is registered) and AssetsVersion (the pages layer's
-version ARN, so a change to the pages is an Update). The Cognito endpoint is the one the SDK itself uses, so the
-same code writes AWS's endpoint in AWS and the local endpoint under the local stack.
+Properties: BucketName (the private bucket CloudFront reads), UserPoolId and UserPoolClientId (the staff
+console's Cognito pool, whose id is SRP's realm, and app client), ApiClientsTable (where the page's Open311 key
+is registered) and AssetsVersion (the pages layer's version ARN, so a change to the pages is an Update). The
+Cognito endpoint is the one the SDK itself uses, so the same code writes AWS's endpoint in AWS and the local
+endpoint under the local stack.
 """
 
 from __future__ import annotations
@@ -18,12 +19,11 @@ from pydantic import ValidationError
 from civic311 import aws
 from civic311.channels.cloudformation import CustomResourceRequest, Outcome
 from civic311.errors import InvalidInput
-from civic311.store.api_clients import ApiClientStore, key_digest, new_api_key
+from civic311.store.api_clients import WEB_CLIENT_ID, ApiClientStore, key_digest, new_api_key
 from civic311.web.site import CACHE_CONTROL, CONFIG_KEY, CognitoConfig, WebConfig, site_files
 
 logger = Logger(child=True)
 
-WEB_CLIENT_ID = "web"
 _DELETE_BATCH = 1000
 
 
@@ -37,6 +37,7 @@ def _required(request: CustomResourceRequest, name: str) -> str:
 def publish_site(request: CustomResourceRequest, assets: Path, default_clients_table: str) -> Outcome:
     """Create or Update: upload every page, write config.json, then remove files the pages no longer have."""
     bucket = _required(request, "BucketName")
+    user_pool_id = _required(request, "UserPoolId")
     client_id = _required(request, "UserPoolClientId")
     clients = ApiClientStore(str(request.resource_properties.get("ApiClientsTable") or default_clients_table))
     files = site_files(assets)
@@ -52,7 +53,7 @@ def publish_site(request: CustomResourceRequest, assets: Path, default_clients_t
     endpoint, region = aws.cognito_idp_endpoint()
     config = WebConfig(
         open311_api_key=web_client_key(bucket, clients),
-        cognito=CognitoConfig(region=region, client_id=client_id, endpoint=endpoint),
+        cognito=CognitoConfig(region=region, user_pool_id=user_pool_id, client_id=client_id, endpoint=endpoint),
     )
     s3.put_object(
         Bucket=bucket,

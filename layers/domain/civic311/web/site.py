@@ -69,9 +69,10 @@ def site_files(root: Path) -> list[SiteFile]:
 
 
 class CognitoConfig(BaseModel):
-    """Where the staff console signs in: Cognito's InitiateAuth with the user pool's app client."""
+    """Where the staff console signs in: Cognito's InitiateAuth (SRP) with the user pool's app client."""
 
     region: str
+    user_pool_id: str = Field(description="The staff pool; its id after the underscore is SRP's realm.")
     client_id: str
     endpoint: str = Field(description="Cognito user-pool API endpoint (AWS's, or the local stack's).")
 

@@ -111,6 +111,15 @@ def notification(language: Language, request_id: str, note: str) -> str:
     return _pick(language, f"Tucson 311, request {request_id}: {note}", f"Tucson 311, solicitud {request_id}: {note}")
 
 
+def confirmation_code(language: Language, code: str) -> str:
+    return _pick(
+        language,
+        f"Tucson 311: your code is {code}. Enter it where you reported to get text updates. Reply STOP to opt out.",
+        f"Tucson 311: su código es {code}. Escríbalo donde hizo el reporte para recibir avisos. "
+        "Responda STOP para no recibir más.",
+    )
+
+
 def resolved(language: Language) -> str:
     return _pick(language, "Resolved.", "Resuelto.")
 

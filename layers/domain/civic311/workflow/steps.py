@@ -24,12 +24,15 @@ from pydantic import BaseModel, ConfigDict
 
 from civic311 import aws, clock, metrics
 from civic311.cases.models import RequestUpdate, ServiceRequest, Status, UpdateStatus
-from civic311.catalog import load_catalog
+from civic311.catalog import Language, load_catalog
 from civic311.errors import Civic311Error, DependencyUnavailable, InvalidInput, NotFound
 from civic311.escalation.alerts import PoisonAlert
 from civic311.escalation.service import CRISIS_NOTICE, Escalation, alert_for
 from civic311.settings import WorkflowSettings
+from civic311.store.callers import CallerKeys
+from civic311.store.contacts import ContactSeal
 from civic311.store.requests import RequestStore
+from civic311.store.sms import CountryCodes, SmsNumbers
 from civic311.workflow import messages
 from civic311.workflow.resume import resume
 
@@ -66,7 +69,19 @@ class WorkflowSteps:
 
     @cached_property
     def requests(self) -> RequestStore:
-        return RequestStore(self.settings.service_requests_table, self.settings.contact_retention_days)
+        return RequestStore(
+            self.settings.service_requests_table,
+            self.settings.contact_retention_days,
+            contacts=ContactSeal(self.settings.contact_key_id),
+        )
+
+    @cached_property
+    def sms(self) -> SmsNumbers:
+        return SmsNumbers(self.settings.service_requests_table, CallerKeys(self.settings.caller_key_id))
+
+    @cached_property
+    def country_codes(self) -> CountryCodes:
+        return CountryCodes(self.settings.sms_country_codes)
 
     @cached_property
     def escalation(self) -> Escalation:
@@ -274,7 +289,7 @@ class WorkflowSteps:
         round_id = hashlib.sha256((ack_token or "no-wait").encode()).hexdigest()[:16]
         if round_id == last_round:
             return {"realerted": False, "round": round_id}
-        again = alert_for(request, self.requests.get_contact(request.service_request_id))
+        again = alert_for(request, self.escalation.callback_contact(request.service_request_id))
         again.kind = "unacknowledged"
         again.sent_at = None  # a new message, not a repeat of a first alert's unconfirmed copy
         try:
@@ -471,8 +486,7 @@ class WorkflowSteps:
         if contact is not None and contact.notify and request.status_notes:
             text = messages.notification(request.language, request.service_request_id, request.status_notes)
             if contact.phone:
-                aws.sns().publish(PhoneNumber=contact.phone, Message=text[:1600])
-                channel = "sms"
+                channel = self._text(contact.phone, text, request.language)
             elif contact.email:
                 aws.sns().publish(
                     TopicArn=self.settings.resident_notifications_topic_arn,
@@ -483,6 +497,26 @@ class WorkflowSteps:
                 channel = "email"
             metrics.count("CallerNotifications", channel=channel)
         return {"status": request.status.value, "sent": channel}
+
+    def _text(self, phone: str, text: str, language: Language) -> str:
+        """Text a resident only to a confirmed, allowed, not opted-out number; else at most a daily code."""
+        if not self.country_codes.allow(phone):
+            return "sms-refused"
+        state = self.sms.state(phone)
+        if state.opted_out:
+            return "sms-opted-out"
+        if aws.sns().check_if_phone_number_is_opted_out(phoneNumber=phone)["isOptedOut"]:
+            # They replied STOP: SNS keeps that list; our record keeps it even if the list is edited.
+            self.sms.opt_out(phone)
+            return "sms-opted-out"
+        if state.confirmed:
+            aws.sns().publish(PhoneNumber=phone, Message=text[:1600])
+            return "sms"
+        code = self.sms.new_code(phone)
+        if code is None:
+            return "sms-unconfirmed"
+        aws.sns().publish(PhoneNumber=phone, Message=messages.confirmation_code(language, code))
+        return "sms-code"
 
     def await_resolution(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
         """Park the token a staff resolution resumes; an unacknowledged emergency goes to dispatch's loop instead."""

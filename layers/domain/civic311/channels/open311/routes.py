@@ -25,11 +25,16 @@ from civic311.channels.http import NESTED_TOO_DEEPLY, public_base_url
 from civic311.channels.open311 import models as wire
 from civic311.channels.open311 import pages
 from civic311.channels.open311.formats import respond
+from civic311.channels.open311.texts import add_text_routes
 from civic311.errors import Forbidden, InvalidInput, NotFound
 from civic311.settings import Open311Settings
-from civic311.store.api_clients import ApiClientStore
+from civic311.store.api_clients import WEB_CLIENT_ID, ApiClientStore
+from civic311.store.callers import CallerKeys
+from civic311.store.contacts import ContactSeal
 from civic311.store.paging import ReadBudget
+from civic311.store.quotas import KeyQuotas
 from civic311.store.requests import RequestFilter, RequestStore
+from civic311.store.sms import CountryCodes, SmsNumbers
 
 if TYPE_CHECKING:
     from civic311.cases.intake import Intake
@@ -66,11 +71,33 @@ class Open311Context:
 
     @cached_property
     def requests(self) -> RequestStore:
-        return RequestStore(self.settings.service_requests_table, self.settings.contact_retention_days)
+        return RequestStore(
+            self.settings.service_requests_table,
+            self.settings.contact_retention_days,
+            contacts=ContactSeal(self.settings.contact_key_id),
+        )
 
     @cached_property
     def api_clients(self) -> ApiClientStore:
         return ApiClientStore(self.settings.api_clients_table)
+
+    @cached_property
+    def quotas(self) -> KeyQuotas:
+        return KeyQuotas(self.settings.api_clients_table)
+
+    @cached_property
+    def sms(self) -> SmsNumbers:
+        return SmsNumbers(self.settings.service_requests_table, CallerKeys(self.settings.caller_key_id))
+
+    @cached_property
+    def country_codes(self) -> CountryCodes:
+        return CountryCodes(self.settings.sms_country_codes)
+
+    def writes_per_minute(self, client_id: str) -> int:
+        settings = self.settings
+        return (
+            settings.public_web_writes_per_minute if client_id == WEB_CLIENT_ID else settings.api_key_writes_per_minute
+        )
 
     def bind_lambda_context(self, lambda_context: Any) -> None:
         """The invocation's context, for intake's idempotency records: bound now, or when intake is built."""
@@ -532,6 +559,7 @@ def build_router(context: Open311Context) -> Router:
         client = context.api_clients.authenticate(str(api_key))
         if client is None:
             raise Forbidden("api_key is not valid")
+        context.quotas.take(client.client_id, context.writes_per_minute(client.client_id))
         try:
             form = wire.RequestForm.model_validate(fields)
         except ValidationError as error:
@@ -540,10 +568,14 @@ def build_router(context: Open311Context) -> Router:
         key = event.headers.get("idempotency-key")
         # Without Accept-Language, triage detects the language from the description.
         asked = _asked_language(event.headers)
-        receipt = context.intake.submit(_new_request(form, client.client_id, key, asked))
+        new_request = _new_request(form, client.client_id, key, asked)
+        if new_request.contact is not None:
+            context.country_codes.check(new_request.contact.phone, new_request.contact.notify)
+        receipt = context.intake.submit(new_request)
         posted = wire.PostedRequest(**receipt.model_dump())
         return respond(chosen, [posted], root="service_requests", item="request")
 
+    add_text_routes(router, context)
     return router
 
 

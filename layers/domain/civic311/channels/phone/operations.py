@@ -97,11 +97,15 @@ class PhoneContext:
     @cached_property
     def requests(self) -> RequestStore:
         from civic311.store.callers import CallerKeys
+        from civic311.store.contacts import ContactSeal
         from civic311.store.requests import RequestStore
 
         settings = self.settings
         return RequestStore(
-            settings.service_requests_table, settings.contact_retention_days, CallerKeys(settings.caller_key_id)
+            settings.service_requests_table,
+            settings.contact_retention_days,
+            CallerKeys(settings.caller_key_id),
+            ContactSeal(settings.contact_key_id),
         )
 
     @cached_property

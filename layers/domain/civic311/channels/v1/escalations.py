@@ -21,6 +21,7 @@ from civic311.cases.models import Channel, Contact, NewRequest, Place
 from civic311.channels.http import invalid_input
 from civic311.channels.v1.staff import staff_caller
 from civic311.settings import StaffApiSettings
+from civic311.store.contacts import ContactSeal
 from civic311.store.requests import RequestStore
 from civic311.workflow.resume import resume
 
@@ -107,7 +108,11 @@ class EscalationContext:
 
     @cached_property
     def requests(self) -> RequestStore:
-        return RequestStore(self.settings.service_requests_table, self.settings.contact_retention_days)
+        return RequestStore(
+            self.settings.service_requests_table,
+            self.settings.contact_retention_days,
+            contacts=ContactSeal(self.settings.contact_key_id),
+        )
 
     @cached_property
     def escalation(self) -> Escalation:

@@ -1,0 +1,61 @@
+"""Per-key request quotas for Open311 clients, counted in DynamoDB so every warm function shares one count.
+
+API Gateway's usage plans cannot see an Open311 key: the GeoReport spec sends `api_key` as a form field of the
+POST body, which neither the x-api-key header nor a Lambda authorizer (it never sees the body) can read. So
+intake counts each key's writes itself, in fixed one-minute windows, with one conditional UpdateItem: under
+the limit it adds one, at the limit the condition fails and the caller gets 429 with Retry-After.
+
+Counters live in the API clients table under key_digest = QUOTA#<client>#<minute> (never a key's digest, which
+is hex) and expire by TTL. The Open311 function may write only items whose key starts with QUOTA# (template.yaml).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from civic311 import aws, clock
+from civic311.errors import TooManyRequests
+from civic311.store.dynamo import to_value
+
+PREFIX = "QUOTA#"
+WINDOW_SECONDS = 60
+# Counters outlive their minute briefly; TTL removes them within a day or two anyway.
+_KEEP_SECONDS = 3600
+
+
+class KeyQuotas:
+    """Takes one unit of a client's per-minute quota, or raises TooManyRequests."""
+
+    def __init__(self, table_name: str, clock_now: Callable[[], datetime] = clock.now) -> None:
+        self.table_name = table_name
+        self.clock_now = clock_now
+
+    def take(self, client_id: str, per_minute: int) -> None:
+        """Count one write for this client; TooManyRequests once it has made `per_minute` in this minute."""
+        now = self.clock_now().timestamp()
+        window = int(now // WINDOW_SECONDS) * WINDOW_SECONDS
+        try:
+            aws.dynamodb().update_item(
+                TableName=self.table_name,
+                Key={"key_digest": to_value(f"{PREFIX}{client_id}#{window}")},
+                UpdateExpression="ADD used :one SET expires_at = if_not_exists(expires_at, :expires)",
+                ConditionExpression="attribute_not_exists(used) OR used < :limit",
+                ExpressionAttributeValues={
+                    ":one": to_value(1),
+                    ":limit": to_value(per_minute),
+                    ":expires": to_value(window + _KEEP_SECONDS),
+                },
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise TooManyRequests(
+                    f"this api_key may create {per_minute} requests a minute; try again shortly",
+                    retry_after=int(window + WINDOW_SECONDS - now) + 1,
+                ) from None
+            # A counter that cannot be read must not turn intake away: emergencies come through here too.
+            return
+        except BotoCoreError:
+            return
