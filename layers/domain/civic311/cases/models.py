@@ -131,6 +131,10 @@ class NewRequest(BaseModel):
     )
 
 
+# Triage's three answers (civic311.triage.model.Decision, restated so reading a request never loads triage).
+Decision = Literal["emergency", "review", "routine"]
+
+
 class Screening(BaseModel):
     """What triage found in the description, kept for staff to see why (never shown to the public)."""
 
@@ -141,6 +145,10 @@ class Screening(BaseModel):
     suggested_code: str
     language: Language
     signals: list[str] = Field(default_factory=list)
+    decision: Decision = Field(
+        default="routine",
+        description="emergency: dispatch paged; review: a call-taker must look within 2 minutes; routine: 311.",
+    )
 
 
 class AlertState(BaseModel):
@@ -154,6 +162,17 @@ class AlertState(BaseModel):
     delivered_at: datetime | None = None
     reason: str | None = None
     escalated_by: str | None = None
+
+
+class ReviewState(BaseModel):
+    """A doubtful report's call-taker review: awaiting one, or who answered (or that nobody did in time)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    status: Literal["awaiting", "escalated", "cleared", "unreviewed"]
+    by: str | None = Field(default=None, description="The call-taker's id; '311' when the window ran out.")
+    note: str | None = None
+    at: datetime | None = None
 
 
 UpdateStatus = Literal["open", "in_progress", "action_scheduled", "referred", "duplicate", "closed"]
@@ -210,6 +229,7 @@ class ServiceRequest(BaseModel):
     contact: Contact | None = None
     screening: Screening | None = None
     alert: AlertState | None = None
+    review: ReviewState | None = None
     parent_id: str | None = Field(default=None, description="The open request this one duplicates.")
     jurisdiction_id: str | None = None
 

@@ -14,6 +14,8 @@ Keys (single table):
   awaiting_ack = AWAITING, requested_at                  AwaitingAck (sparse): 911 alerts dispatch has not acknowledged
   caller_key = CALLER#<hmac of the number>, requested_at  ByCaller (sparse, on CONTACT items): a caller's requests;
                                                           it expires with the contact details, by TTL
+  awaiting_review = AWAITING, requested_at              AwaitingReview (sparse): doubtful reports for a call-taker
+                                                          (store/reviews.py; review_token: the workflow's wait)
   alert_lease = <epoch ms>                               who may publish a pending alert, until when (one at a time)
 """
 
@@ -72,6 +74,8 @@ _STORAGE_ONLY = (
     "children",
     "awaiting_ack",
     "alert_lease",
+    "awaiting_review",
+    "review_token",
 )
 _BATCH_GET_LIMIT = 100
 
@@ -174,6 +178,10 @@ class RequestStore:
             item["pending_alert"] = _PENDING
             if alert_lease_until is not None:
                 item["alert_lease"] = _epoch_ms(alert_lease_until)
+        if request.alert is None and request.screening is not None and request.screening.decision == "review":
+            # Listed for call-takers (AwaitingReview) until one answers or the workflow's window runs out.
+            item["awaiting_review"] = "AWAITING"
+            item.setdefault("review", {"status": "awaiting"})
         if request.expected_at:
             item["expected_at"] = to_storage(request.expected_at)
         writes: list[TransactWriteItemTypeDef] = [
