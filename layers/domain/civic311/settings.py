@@ -49,6 +49,11 @@ class WorkflowSettings(_Settings):
     place_index_name: str
     # How long dispatch has to acknowledge an alert before it goes out again and a supervisor is paged.
     ack_timeout_seconds: int = 300
+    # How long a call-taker has to review a doubtful report before it goes to 911 by itself.
+    review_window_seconds: int = 120
+    # When call-takers are on duty (the template's StaffedHours, in city time); after hours an unreviewed
+    # report also pages the duty supervisor.
+    staffed_hours: str = "MON-FRI 07:00-19:00; SAT 08:00-17:00"
 
 
 class SweeperSettings(_Settings):

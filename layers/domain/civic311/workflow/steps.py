@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from civic311.directory.referrals import ReferralAnswer
     from civic311.geo.geocoder import Geocoder, Located
     from civic311.store.directory import DirectoryStore
+    from civic311.workflow.review import ReviewSteps
 
 logger = Logger(child=True)
 
@@ -69,6 +70,12 @@ class WorkflowSteps:
     @cached_property
     def escalation(self) -> Escalation:
         return Escalation(self.requests, AlertPublisher(self.settings.emergency_alert_topic_arn))
+
+    @cached_property
+    def review_steps(self) -> ReviewSteps:
+        from civic311.workflow.review import ReviewSteps
+
+        return ReviewSteps(self)
 
     @cached_property
     def geocoder(self) -> Geocoder:
@@ -109,6 +116,9 @@ class WorkflowSteps:
             "sla_reminder": self.sla_reminder,
             "close": self.close,
             "record_failure": self.record_failure,
+            "await_review": self.review_steps.await_review,
+            "reviewed": self.review_steps.reviewed,
+            "review_expired": self.review_steps.review_expired,
         }
 
     def run(self, event: dict[str, Any]) -> dict[str, Any]:
@@ -214,6 +224,7 @@ class WorkflowSteps:
             "language": request.language,
             "sla_seconds": service.sla_hours * 3600,
             "ack_timeout_seconds": self.settings.ack_timeout_seconds,
+            "review_window_seconds": self.settings.review_window_seconds,
         }
 
     def triage(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
@@ -232,6 +243,8 @@ class WorkflowSteps:
         group = load_catalog().get(request.service_code).group
         if request.alert is not None:
             route = "emergency"
+        elif request.review is not None and request.review.status == "awaiting":
+            route = "review"
         elif crisis:
             route = "crisis"
         else:
