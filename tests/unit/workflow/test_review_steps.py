@@ -99,10 +99,13 @@ def test_an_unreviewed_report_goes_to_911_by_itself_and_says_why(stack: InProces
     assert after.screening is not None
     assert after.screening.signals == ["yelling", "unreviewed after 2 minutes"]
     assert after.review == ReviewState(status="unreviewed", by="311", at=WEEKDAY_MORNING)
-    assert after.status_notes is not None
-    assert after.status_notes.startswith("No call-taker reviewed this report within 2 minutes, so 311 sent it to 911")
-    awaiting = ReviewStore(steps.settings.service_requests_table).awaiting()
-    assert request.service_request_id not in [other.service_request_id for other in awaiting]
+    run(steps, "ensure_alert", request)
+    told = RequestStore(stack.output("ServiceRequestsTableName")).get(request.service_request_id)
+    assert told is not None
+    assert told.status_notes is not None
+    assert told.status_notes.startswith("No call-taker reviewed this report within 2 minutes, so 311 sent it to 911")
+    history = RequestStore(stack.output("ServiceRequestsTableName")).updates_for(request.service_request_id)
+    assert {(update.update_id, update.public) for update in history} == {("sent-to-911", True), ("unreviewed", False)}
 
 
 def test_after_hours_an_unreviewed_report_also_pages_the_duty_supervisor(stack: InProcessStack) -> None:

@@ -86,7 +86,8 @@ class ReviewSteps:
             escalated, _ = self.steps.escalation.escalate(request.service_request_id, reason, "311")
         except Conflict:
             escalated = request  # Escalated another way meanwhile: it is with 911 already.
-        self._note(escalated, "referred", messages.unreviewed(escalated.language, window), update_id="unreviewed")
+        # Staff's history; EnsureAlert, next, tells the resident the same in the request's status notes.
+        self._note(escalated, "referred", f"Sent to 911: {reason}.", public=False, update_id="unreviewed")
         metrics.count("ReviewsExpired", channel=request.channel.value)
         paged = not staffed(self.steps.settings.staffed_hours, now)
         if paged:

@@ -254,7 +254,11 @@ class WorkflowSteps:
     def ensure_alert(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
         """Make sure SNS accepted the 911 alert (DependencyUnavailable makes Step Functions retry)."""
         outcome = self.escalation.ensure_delivered(request.service_request_id)
-        self._update(request, "referred", messages.sent_to_911(request.language), update_id="sent-to-911")
+        note = messages.sent_to_911(request.language)
+        if request.review is not None and request.review.status == "unreviewed":
+            # The resident is told why: nobody reviewed the report in time, so it went to 911 by itself.
+            note = messages.unreviewed(request.language, self.settings.review_window_seconds)
+        self._update(request, "referred", note, update_id="sent-to-911")
         return {"alert": outcome}
 
     def await_ack(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
