@@ -233,6 +233,7 @@ class Intake:
             service_notice=request.service_notice,
             account_id=request.contact.account_id if request.contact else None,
             emergency=request.alert is not None,
+            review=request.alert is None and screening.decision == "review",
         )
 
     def _replay(self, new_request: NewRequest, request_id: str) -> Receipt:
@@ -255,6 +256,7 @@ class Intake:
             service_notice=earlier.service_notice,
             account_id=new_request.contact.account_id if new_request.contact else None,
             emergency=earlier.alert is not None,
+            review=earlier.alert is None and earlier.review is not None,
         )
 
     def _idempotent(self, function: Callable[..., Receipt], table_name: str) -> Callable[..., Receipt]:

@@ -202,6 +202,7 @@ class Receipt(BaseModel):
     service_notice: str | None = None
     account_id: str | None = None
     emergency: bool = False
+    review: bool = Field(default=False, description="A call-taker must look at it within minutes (not public).")
 
 
 class ServiceRequest(BaseModel):
