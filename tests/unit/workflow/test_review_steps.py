@@ -176,3 +176,17 @@ def test_the_workflows_staffed_hours_are_connects_hours_of_operation() -> None:
             for span in config
         )
         assert staffed(hours, moment) is connect, moment
+
+
+def test_an_escalation_answer_whose_alert_never_went_out_is_escalated_when_the_workflow_resumes(
+    stack: InProcessStack,
+) -> None:
+    request = doubtful(stack)
+    # The answer was recorded, then the staff call failed before the escalation was written.
+    ReviewStore(stack.output("ServiceRequestsTableName")).answer(
+        request.service_request_id, ReviewState(status="escalated", by="calltaker-7")
+    )
+    with stack.subscribed_queue("EmergencyAlertTopicArn") as dispatch:
+        assert run(steps_at(stack, WEEKDAY_MORNING), "reviewed", request)["route"] == "emergency"
+        [alert] = received(stack, dispatch)
+    assert (alert["escalated_by"], alert["reason"]) == ("calltaker-7", "call-taker review")

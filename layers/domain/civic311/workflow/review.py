@@ -65,6 +65,11 @@ class ReviewSteps:
     def reviewed(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
         """Route again now that the review is answered: to 911 if escalated, else the request's own route."""
         review = request.review
+        if review is not None and review.status == "escalated" and request.alert is None:
+            # The call-taker's answer was recorded but the escalation after it failed: finish it here.
+            request, _ = self.steps.escalation.escalate(
+                request.service_request_id, "call-taker review", review.by or "311"
+            )
         if review is not None and review.status == "cleared":
             note = messages.review_cleared(review.note)
             self._note(request, "open", note, author=review.by or "311", public=False, update_id="reviewed")
