@@ -152,3 +152,10 @@ def test_the_review_queue_needs_a_staff_sign_in_and_group(stack: InProcessStack)
     request_id = doubtful(stack)
     assert v1(stack, "POST", f"/v1/requests/{request_id}/review", {"outcome": "clear"}, claims=PROVIDER)[0] == 403
     assert request_id in queued(stack)
+
+
+def test_a_report_escalated_another_way_leaves_the_review_queue(stack: InProcessStack) -> None:
+    request_id = doubtful(stack)
+    status, _ = v1(stack, "POST", f"/v1/requests/{request_id}/escalate", {"reason": "caller called back: a gun"})
+    assert status == 200
+    assert request_id not in queued(stack)

@@ -87,7 +87,8 @@ def build_router(context: ReviewsContext) -> Router:
     @router.get("/v1/reviews", tags=[TAG], summary="Doubtful reports waiting for a call-taker, oldest first")
     def reviews() -> list[StaffRequestView]:
         staff_caller(event()).require_any(REVIEWING_GROUPS, "reading the review queue")
-        return [_view(request) for request in context.reviews.awaiting()]
+        # One escalated another way meanwhile (POST .../escalate) is 911's now, not a call-taker's to decide.
+        return [_view(request) for request in context.reviews.awaiting() if request.alert is None]
 
     @router.post(
         "/v1/requests/<service_request_id>/review", tags=[TAG], summary="Escalate a doubtful report to 911, or clear it"
