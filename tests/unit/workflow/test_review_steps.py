@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -13,10 +13,11 @@ from civic311.cases.models import Channel, Place, ReviewState, Screening, Servic
 from civic311.settings import WorkflowSettings
 from civic311.store.requests import RequestStore
 from civic311.store.reviews import ReviewStore
-from civic311.workflow.review import staffed
-from civic311.workflow.steps import StepInput, WorkflowSteps
 from local_stack.template import Template
 from tests.support import TEMPLATE, InProcessStack
+
+if TYPE_CHECKING:
+    from civic311.workflow.steps import WorkflowSteps
 
 _counter = iter(range(1_000_000))
 HOURS = "MON-FRI 07:00-19:00; SAT 08:00-17:00"
@@ -45,7 +46,15 @@ def doubtful(stack: InProcessStack, **fields: Any) -> ServiceRequest:
     return request
 
 
+@pytest.fixture(scope="module", autouse=True)
+def workflow_function_loaded(stack: InProcessStack) -> None:
+    """Load WorkflowFunction first: its logger must exist before this module imports the steps it parents."""
+    stack.call("WorkflowFunction", {"step": "triage", "service_request_id": doubtful(stack).service_request_id})
+
+
 def steps_at(stack: InProcessStack, moment: datetime) -> WorkflowSteps:
+    from civic311.workflow.steps import WorkflowSteps
+
     settings = WorkflowSettings(
         service_requests_table=stack.output("ServiceRequestsTableName"),
         directory_table=stack.output("DirectoryTableName"),
@@ -60,6 +69,8 @@ def steps_at(stack: InProcessStack, moment: datetime) -> WorkflowSteps:
 
 def run(steps: WorkflowSteps, name: str, request: ServiceRequest) -> dict[str, Any]:
     """Run a step as WorkflowSteps.run does, on the stored request (without the function's logger context)."""
+    from civic311.workflow.steps import StepInput
+
     current = steps.requests.get(request.service_request_id)
     assert current is not None
     return steps.handlers[name](StepInput(step=name, service_request_id=request.service_request_id), current)
@@ -133,6 +144,8 @@ def test_a_review_answered_as_the_window_closes_keeps_the_call_takers_answer(sta
 
 def test_await_review_parks_the_token_a_call_takers_answer_resumes(stack: InProcessStack) -> None:
     request = doubtful(stack)
+    from civic311.workflow.steps import StepInput
+
     steps = steps_at(stack, WEEKDAY_MORNING)
     step = StepInput(step="await_review", service_request_id=request.service_request_id, task_token="token-1")
     assert steps.review_steps.await_review(step, request) == {"waiting": "review"}
@@ -154,10 +167,14 @@ def test_await_review_parks_the_token_a_call_takers_answer_resumes(stack: InProc
     ids=["weekday-morning", "sunday-night", "saturday-before-five", "saturday-at-five", "weekday-before-seven"],
 )
 def test_staffed_hours_are_read_in_city_time(moment: datetime, expected: bool) -> None:
+    from civic311.workflow.review import staffed
+
     assert staffed(HOURS, moment.astimezone(UTC)) is expected
 
 
 def test_the_workflows_staffed_hours_are_connects_hours_of_operation() -> None:
+    from civic311.workflow.review import staffed
+
     template = Template(TEMPLATE, {"Stage": "local"}, "civic311-test")
     resources = template.body["Resources"]
     hours = resources["WorkflowFunction"]["Properties"]["Environment"]["Variables"]["STAFFED_HOURS"]
