@@ -25,7 +25,16 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 
 from civic311 import clock, metrics
-from civic311.cases.models import AlertState, Channel, NewRequest, Receipt, Screening, ServiceRequest, Status
+from civic311.cases.models import (
+    AlertState,
+    Channel,
+    Decision,
+    NewRequest,
+    Receipt,
+    Screening,
+    ServiceRequest,
+    Status,
+)
 from civic311.cases.review import REVIEW_NOTICE
 from civic311.catalog import Catalog, Language, ServiceType
 from civic311.directory.vocabulary import SHELTER_CODE
@@ -233,7 +242,7 @@ class Intake:
             service_notice=request.service_notice,
             account_id=request.contact.account_id if request.contact else None,
             emergency=request.alert is not None,
-            review=request.alert is None and screening.decision == "review",
+            decision=_decision(request),
         )
 
     def _replay(self, new_request: NewRequest, request_id: str) -> Receipt:
@@ -256,7 +265,7 @@ class Intake:
             service_notice=earlier.service_notice,
             account_id=new_request.contact.account_id if new_request.contact else None,
             emergency=earlier.alert is not None,
-            review=earlier.alert is None and earlier.review is not None,
+            decision=_decision(earlier),
         )
 
     def _idempotent(self, function: Callable[..., Receipt], table_name: str) -> Callable[..., Receipt]:
@@ -277,3 +286,12 @@ class Intake:
             output_serializer=PydanticSerializer(Receipt),
         )(function)
         return wrapped
+
+
+def _decision(request: ServiceRequest) -> Decision:
+    """Paged when an alert exists; otherwise what the screening decided (older requests: routine)."""
+    if request.alert is not None:
+        return "emergency"
+    if request.screening is not None and request.screening.decision == "review":
+        return "review"
+    return "routine"

@@ -202,7 +202,7 @@ class Receipt(BaseModel):
     service_notice: str | None = None
     account_id: str | None = None
     emergency: bool = False
-    review: bool = Field(default=False, description="A call-taker must look at it within minutes (not public).")
+    decision: Decision = "routine"
 
 
 class ServiceRequest(BaseModel):

@@ -406,7 +406,7 @@ def create(call: Call, context: PhoneContext) -> Answer:
     if receipt.emergency:
         return answer | {"result": "emergency", "prompt": speak(say(language, "emergency"))}
     parts = [say(language, "receipt", number=number, notice=speech.text(receipt.service_notice or ""))]
-    if receipt.review:
+    if receipt.decision == "review":
         # Triage could not call it either way: a call-taker takes the call now (the flow checks the hours), and
         # after hours the workflow sends it to 911 unless one reviews it in time. Danger never waits for either.
         parts.append(say(language, "review"))
