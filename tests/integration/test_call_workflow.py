@@ -345,3 +345,22 @@ def test_an_unreviewed_report_escalates_itself_after_the_window_and_says_so(
     assert calls.public(request_id)["status_notes"].startswith(
         f"No call-taker reviewed this report within {REVIEW_WINDOW_SECONDS} seconds, so 311 sent it to 911"
     )
+
+
+def test_a_review_answered_before_the_workflow_waits_is_not_lost_or_delayed(
+    local_stack: RunningStack, calls: Calls
+) -> None:
+    request_id = store_doubtful(local_stack, "a man shouting at cars on Stone, probably fine")
+    # Answered at once, before the table's stream has started the workflow.
+    answer = calls.staff_post(f"/v1/requests/{request_id}/review", {"outcome": "clear"})
+    assert answer.status_code == 200, answer.text
+    wait_for(
+        lambda: calls.waiting(request_id),
+        timeout=REVIEW_WINDOW_SECONDS - 1,
+        what="the cleared report to reach its normal route before the window ends",
+    )
+    entered = calls.entered(request_id)
+    # Triage read the answer already, or AwaitReview found it and resumed at once: never the window, never 911.
+    assert "AssignDepartment" in entered
+    assert "ReviewExpired" not in entered
+    assert "EnsureAlert" not in entered
