@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 
 from civic311 import clock
@@ -10,6 +11,9 @@ from civic311.store.requests import RequestStore
 from local_stack.stack import LOCAL_CREDENTIALS, LOCAL_SDK_SETTINGS
 from tests.integration.conftest import RunningStack
 from tests.support import scoped_environment
+
+# Each report ~110 m north of the last, so none is linked as a duplicate of another (that is within 50 m).
+_places = itertools.count()
 
 
 def store_doubtful(stack: RunningStack, description: str, service_code: str = "noise") -> str:
@@ -20,7 +24,7 @@ def store_doubtful(stack: RunningStack, description: str, service_code: str = "n
         token=uuid.uuid4().hex,
         service_code=service_code,
         description=description,
-        place=Place(lat=32.2363, long=-110.9441),
+        place=Place(lat=32.2363 + 0.001 * next(_places), long=-110.9441),
         channel=Channel.WEB,
         requested_at=now,
         updated_at=now,
