@@ -24,6 +24,8 @@ from tests.support import REPO
 
 START_TIMEOUT = 90
 ACK_TIMEOUT_SECONDS = 6
+# A short review window, so an unreviewed report escalates itself within a test, yet long enough to click first.
+REVIEW_WINDOW_SECONDS = 15
 
 
 @dataclass
@@ -147,7 +149,11 @@ def launched_stack(
 
 @pytest.fixture(scope="session")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    # A short acknowledgement window, so the re-alert path runs within a test; many tests share one demo key.
-    parameters = {"DispatchAckTimeoutSeconds": str(ACK_TIMEOUT_SECONDS)} | UNTHROTTLED
+    # Short acknowledgement and review windows, so the re-alert and self-escalation paths run within a test; many
+    # tests share one demo key.
+    parameters = {
+        "DispatchAckTimeoutSeconds": str(ACK_TIMEOUT_SECONDS),
+        "ReviewWindowSeconds": str(REVIEW_WINDOW_SECONDS),
+    } | UNTHROTTLED
     with launched_stack(tmp_path_factory.mktemp("local-stack"), parameters) as stack:
         yield stack

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import requests
 
-from tests.integration.conftest import ACK_TIMEOUT_SECONDS, RunningStack
+from tests.integration.conftest import ACK_TIMEOUT_SECONDS, REVIEW_WINDOW_SECONDS, RunningStack
+from tests.integration.doubtful import store_doubtful
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
@@ -307,3 +308,71 @@ def test_caller_who_asked_for_email_gets_the_note(
     silent = calls.post(service_code="graffiti", lat="32.2901", long="-110.9111", email="quiet@example.org")
     wait_for(lambda: calls.waiting(silent), what="the workflow to wait")
     assert messages(local_stack, relay) == []
+
+
+def test_a_doubtful_report_waits_for_a_call_taker_who_clears_or_escalates_it(
+    local_stack: RunningStack, calls: Calls, subscribed: Callable[[str], str]
+) -> None:
+    dispatch = subscribed("EmergencyAlertTopicArn")
+    cleared = store_doubtful(local_stack, "loud shouting next door, maybe just a party")
+    escalated = store_doubtful(local_stack, "shouting and a thud next door, then silence")
+    wait_for(
+        lambda: all(calls.entered(one)[-1:] == ["AwaitReview"] for one in (cleared, escalated)),
+        what="both workflows to wait for review",
+    )
+    listed = requests.get(f"{local_stack.api}/v1/reviews", headers=calls.staff, timeout=30).json()
+    assert {cleared, escalated} <= {item["service_request_id"] for item in listed}
+
+    answer = calls.staff_post(f"/v1/requests/{cleared}/review", {"outcome": "clear", "note": "a party"})
+    assert answer.status_code == 200, answer.text
+    assert calls.staff_post(f"/v1/requests/{cleared}/review", {"outcome": "escalate"}).status_code == 409
+    answer = calls.staff_post(f"/v1/requests/{escalated}/review", {"outcome": "escalate", "note": "a scream"})
+    assert answer.status_code == 200, answer.text
+
+    wait_for(lambda: calls.waiting(cleared), what="the cleared report to take its normal route")
+    assert "AssignDepartment" in calls.entered(cleared)
+    assert "EnsureAlert" not in calls.entered(cleared)
+    wait_for(lambda: "AwaitDispatchAck" in calls.entered(escalated), what="the escalated report to await dispatch")
+    [alert] = [m for m in messages(local_stack, dispatch) if m["service_request_id"] == escalated]
+    assert alert["reason"] == "call-taker review: a scream"
+
+
+def test_an_unreviewed_report_escalates_itself_after_the_window_and_says_so(
+    local_stack: RunningStack, calls: Calls, subscribed: Callable[[str], str]
+) -> None:
+    dispatch = subscribed("EmergencyAlertTopicArn")
+    request_id = store_doubtful(local_stack, "someone keeps screaming behind the store")
+    wait_for(lambda: calls.entered(request_id)[-1:] == ["AwaitReview"], what="the workflow to wait for review")
+    wait_for(
+        lambda: "ReviewExpired" in calls.entered(request_id),
+        timeout=REVIEW_WINDOW_SECONDS + 20,
+        what="the review window to run out",
+    )
+    wait_for(lambda: "AwaitDispatchAck" in calls.entered(request_id), what="the report to await dispatch")
+    reason = f"unreviewed after {REVIEW_WINDOW_SECONDS} seconds"
+    alerts = [m for m in messages(local_stack, dispatch) if m["service_request_id"] == request_id]
+    assert [alert["reason"] for alert in alerts] == [reason]
+    staff_view = requests.get(f"{local_stack.api}/v1/requests/{request_id}", headers=calls.staff, timeout=30).json()
+    assert reason in staff_view["screening"]["signals"]
+    assert any(update["update_id"] == "unreviewed" for update in staff_view["updates"])
+    assert calls.public(request_id)["status_notes"].startswith(
+        f"No call-taker reviewed this report within {REVIEW_WINDOW_SECONDS} seconds, so 311 sent it to 911"
+    )
+
+
+def test_a_review_answered_before_the_workflow_waits_is_not_lost_or_delayed(
+    local_stack: RunningStack, calls: Calls
+) -> None:
+    request_id = store_doubtful(local_stack, "a man shouting at cars on Stone, probably fine")
+    # Answered at once, before the table's stream has started the workflow.
+    answer = calls.staff_post(f"/v1/requests/{request_id}/review", {"outcome": "clear"})
+    assert answer.status_code == 200, answer.text
+    wait_for(
+        lambda: calls.waiting(request_id),
+        timeout=REVIEW_WINDOW_SECONDS - 1,
+        what="the cleared report to reach its normal route before the window ends",
+    )
+    entered = calls.entered(request_id)
+    # Triage read the answer already, or AwaitReview found it and resumed at once: never the window, never 911.
+    assert "ReviewExpired" not in entered
+    assert "EnsureAlert" not in entered

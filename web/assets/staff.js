@@ -1,9 +1,11 @@
-// The staff console: sign in, then escalations (live), requests, unmet needs and shelter beds.
+// The staff console: sign in, then escalations and the review queue (live), requests, unmet needs and shelter beds.
 import { ApiError, call, open311 } from "./api.js";
 import { SignInError, answerChallenge, refresh, signIn } from "./cognito.js";
 
 const $ = (id) => document.getElementById(id);
 const REFRESH_MS = 10000;
+// A doubtful report has 2 minutes before it goes to 911 by itself: its queue refreshes faster.
+const REVIEW_REFRESH_MS = 3000;
 const SESSION_KEY = "civic311-staff-session";
 let pending = null; // a sign-in challenge waiting for an answer
 let refresher = null;
@@ -120,6 +122,9 @@ function selectTab(id, focus = false) {
   if (id === "tab-escalations") {
     loadEscalations();
     refresher = setInterval(loadEscalations, REFRESH_MS);
+  } else if (id === "tab-review") {
+    loadReviews();
+    refresher = setInterval(loadReviews, REVIEW_REFRESH_MS);
   } else if (id === "tab-requests") loadRequests();
   else if (id === "tab-gaps") loadGaps();
   else if (id === "tab-shelters") loadShelters();
@@ -195,6 +200,79 @@ async function acknowledge(id, item, button) {
   } catch (error) {
     button.disabled = false;
     $("escalations-status").textContent = `Could not acknowledge ${id}: ${error.message}`;
+  }
+}
+
+// ------------------------------------------------------------------ review queue
+
+async function loadReviews() {
+  let waiting;
+  try {
+    waiting = await staff("/v1/reviews");
+  } catch (error) {
+    $("reviews-status").textContent = `Could not load the review queue: ${error.message}`;
+    return;
+  }
+  if (!waiting) return;
+  const list = $("reviews");
+  const shown = new Map([...list.children].map((item) => [item.dataset.id, item]));
+  const fresh = waiting.filter((request) => !shown.has(request.service_request_id));
+  if (!$("reviews-status").dataset.answer) {
+    $("reviews-status").textContent = waiting.length
+      ? `${waiting.length} to review. Updated ${when(new Date().toISOString())}.`
+      : "Nothing to review.";
+  }
+  if (fresh.length && shown.size) announce(`${fresh.length} new ${fresh.length === 1 ? "report" : "reports"} to review.`);
+  // Keep the cards already shown (and a note being typed); add new ones, drop those answered or expired.
+  list.replaceChildren(...waiting.map((request) => shown.get(request.service_request_id) || reviewCard(request)));
+}
+
+function reviewCard(request) {
+  const id = request.service_request_id;
+  const item = element("li", { className: "card urgent" });
+  item.dataset.id = id;
+  const signals = request.screening?.signals?.length ? ` · signals: ${request.screening.signals.join(", ")}` : "";
+  const noteId = `review-note-${id}`;
+  const label = element("label", { htmlFor: noteId, textContent: `Note for ${id} (optional)` });
+  const note = element("input", { id: noteId, type: "text", maxLength: 500 });
+  const field = element("div", { className: "field" });
+  field.append(label, note);
+  const escalate = element("button", { type: "button", textContent: "Escalate to 911" });
+  escalate.setAttribute("aria-label", `Escalate ${id} to 911`);
+  const clear = element("button", { type: "button", className: "secondary", textContent: "Clear" });
+  clear.setAttribute("aria-label", `Clear ${id}: not a 911 matter`);
+  const actions = element("div", { className: "actions" });
+  actions.append(escalate, clear);
+  escalate.addEventListener("click", () => answerReview(id, "escalate", note, item, [escalate, clear]));
+  clear.addEventListener("click", () => answerReview(id, "clear", note, item, [escalate, clear]));
+  item.append(
+    element("h3", { textContent: `${id} · ${request.service_code}` }),
+    element("p", { textContent: request.description || "(no description)" }),
+    element("p", { className: "meta", textContent: `${place(request)} · ${when(request.requested_at)}${signals}` }),
+    field,
+    actions,
+  );
+  return item;
+}
+
+async function answerReview(id, outcome, note, item, buttons) {
+  for (const button of buttons) button.disabled = true;
+  const body = { outcome };
+  if (note.value.trim()) body.note = note.value.trim();
+  const status = $("reviews-status");
+  try {
+    await staff(`/v1/requests/${encodeURIComponent(id)}/review`, { method: "POST", body: JSON.stringify(body) });
+    item.remove();
+    const said = outcome === "escalate" ? `Request ${id} escalated to 911.` : `Request ${id} cleared: it stays with 311.`;
+    status.textContent = said;
+    status.dataset.answer = "shown";
+    setTimeout(() => delete status.dataset.answer, 5000);
+    announce(said);
+    $("reviews").querySelector("button")?.focus();
+  } catch (error) {
+    for (const button of buttons) button.disabled = false;
+    if (error instanceof ApiError && error.status === 409) item.remove(); // answered elsewhere, or it went to 911 by itself
+    status.textContent = `Could not answer ${id}: ${error.message}`;
   }
 }
 

@@ -67,6 +67,11 @@ class WorkflowSettings(_Settings):
     sms_country_codes: str = "+1,+52"
     # The KMS HMAC key that turns numbers into the keys their SMS confirmations are found by.
     caller_key_id: str
+    # How long a call-taker has to review a doubtful report before it goes to 911 by itself.
+    review_window_seconds: int = 120
+    # When call-takers are on duty (the template's StaffedHours, in city time); after hours an unreviewed
+    # report also pages the duty supervisor.
+    staffed_hours: str = "MON-FRI 07:00-19:00; SAT 08:00-17:00"
 
 
 class SweeperSettings(_Settings):

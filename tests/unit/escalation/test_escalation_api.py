@@ -165,7 +165,9 @@ def test_a_report_for_review_is_stored_with_its_decision_and_pages_nobody(
         description="My uncle is diabetic and seems drunk but he never drinks, who do I ask about a ride to the clinic",
     )
     [receipt] = json.loads(answer["body"])
-    assert "call 911" not in receipt["service_notice"]
+    # Told to call 911 if anyone is in danger, but not that 311 has paged dispatch: it has not.
+    assert receipt["service_notice"].startswith("If anyone is in danger, call 911 now.")
+    assert "sent it to 911" not in receipt["service_notice"]
     assert alerts(stack, dispatch_queue) == []
     stored = request_store(stack).get(receipt["service_request_id"])
     assert stored is not None

@@ -35,6 +35,7 @@ from civic311.cases.models import (
     ServiceRequest,
     Status,
 )
+from civic311.cases.review import REVIEW_NOTICE
 from civic311.catalog import Catalog, Language, ServiceType
 from civic311.directory.vocabulary import SHELTER_CODE
 from civic311.errors import Conflict, DependencyUnavailable, InvalidInput
@@ -183,6 +184,9 @@ class Intake:
             kind = "diversion" if new_request.channel == Channel.DIVERSION else "screened"
             alert = AlertState(status="pending", kind=kind)
             notice = EMERGENCY_NOTICE[language]
+        elif screening.decision == "review":
+            # A call-taker looks within minutes, but nobody should wait for that while someone is in danger.
+            notice = f"{REVIEW_NOTICE[language]} {expected_notice(service, language)}"
         elif screening.crisis:
             notice = f"{expected_notice(service, language)} {CRISIS_NOTICE[language]}"
         else:

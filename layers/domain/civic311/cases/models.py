@@ -184,6 +184,17 @@ class AlertState(BaseModel):
     )
 
 
+class ReviewState(BaseModel):
+    """A doubtful report's call-taker review: awaiting one, or who answered (or that nobody did in time)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    status: Literal["awaiting", "escalated", "cleared", "unreviewed"]
+    by: str | None = Field(default=None, description="The call-taker's id; '311' when the window ran out.")
+    note: str | None = None
+    at: datetime | None = None
+
+
 UpdateStatus = Literal["open", "in_progress", "action_scheduled", "referred", "duplicate", "closed"]
 
 
@@ -239,6 +250,7 @@ class ServiceRequest(BaseModel):
     contact: Contact | None = None
     screening: Screening | None = None
     alert: AlertState | None = None
+    review: ReviewState | None = None
     parent_id: str | None = Field(default=None, description="The open request this one duplicates.")
     jurisdiction_id: str | None = None
 

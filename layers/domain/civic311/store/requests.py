@@ -15,6 +15,8 @@ Keys (single table):
   awaiting_ack = AWAITING, requested_at                  AwaitingAck (sparse): 911 alerts dispatch has not acknowledged
   caller_key = CALLER#<hmac of the number>, requested_at  ByCaller (sparse, on CONTACT items): a caller's requests;
                                                           it expires with the contact details, by TTL
+  awaiting_review = AWAITING, requested_at              AwaitingReview (sparse): doubtful reports for a call-taker
+                                                          (store/reviews.py; review_token: the workflow's wait)
   alert_lease = <epoch ms>                               who may publish a pending alert, until when (one at a time)
   realert_round = <digest of the ack token>              the last acknowledgement wait a re-alert was sent for
 """
@@ -81,6 +83,8 @@ _STORAGE_ONLY = (
     "alert_lease",
     "realert_round",
     "resolution",
+    "awaiting_review",
+    "review_token",
 )
 _BATCH_GET_LIMIT = 100
 # Unprocessed keys are asked for again at most this many times in all, backing off between attempts.
@@ -207,6 +211,10 @@ class RequestStore:
         if request.alert is not None and request.alert.acknowledged_by is None:
             # Listed for dispatch from the moment it is an emergency, until a dispatcher acknowledges it.
             item["awaiting_ack"] = _AWAITING
+        if request.alert is None and request.screening is not None and request.screening.decision == "review":
+            # Listed for call-takers (AwaitingReview) until one answers or the workflow's window runs out.
+            item["awaiting_review"] = "AWAITING"
+            item.setdefault("review", {"status": "awaiting"})
         if request.expected_at:
             item["expected_at"] = to_storage(request.expected_at)
         writes: list[TransactWriteItemTypeDef] = [

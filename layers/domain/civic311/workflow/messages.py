@@ -146,3 +146,36 @@ def sla_reminder(request: ServiceRequest) -> str:
         f"Request {request.service_request_id} ({request.service_code}) has passed its service level without a "
         f"resolution. Requested {clock.to_local_iso(request.requested_at)}."
     )
+
+
+def review_cleared(note: str | None) -> str:
+    """Staff's history line when a call-taker cleared a doubtful report."""
+    return f"Call-taker review: not a 911 matter. {note}" if note else "Call-taker review: not a 911 matter."
+
+
+def unreviewed(language: Language, window_seconds: int) -> str:
+    from civic311.cases.review import window_words
+
+    return _pick(
+        language,
+        f"No call-taker reviewed this report within {window_words(window_seconds)}, so 311 sent it to 911 "
+        "dispatch. If anyone is in danger, call 911.",
+        f"Nadie de 311 revisó este reporte en {_minutos(window_seconds)}, así que 311 lo envió al despacho del "
+        "911. Si alguien está en peligro, llame al 911.",
+    )
+
+
+def _minutos(seconds: int) -> str:
+    if seconds % 60 == 0:
+        minutes = seconds // 60
+        return f"{minutes} minuto{'s' if minutes != 1 else ''}"
+    return f"{seconds} segundo{'s' if seconds != 1 else ''}"
+
+
+def unreviewed_page(request: ServiceRequest, reason: str) -> str:
+    """The duty supervisor's page: which report, why it went to 911 without a call-taker."""
+    signals = ", ".join(request.screening.signals) if request.screening else ""
+    return (
+        f"311 report {request.service_request_id} ({request.service_code}) went to 911 dispatch by itself: "
+        f"{reason}, outside staffed hours. Signals: {signals or 'none'}."
+    )

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from civic311.directory.referrals import ReferralAnswer
     from civic311.geo.geocoder import Geocoder, Located
     from civic311.store.directory import DirectoryStore
+    from civic311.workflow.review import ReviewSteps
 
 logger = Logger(child=True)
 
@@ -90,6 +91,12 @@ class WorkflowSteps:
         )
 
     @cached_property
+    def review_steps(self) -> ReviewSteps:
+        from civic311.workflow.review import ReviewSteps
+
+        return ReviewSteps(self)
+
+    @cached_property
     def geocoder(self) -> Geocoder:
         from civic311.geo.geocoder import Geocoder
 
@@ -129,6 +136,9 @@ class WorkflowSteps:
             "close": self.close,
             "record_failure": self.record_failure,
             "alert_loop_trouble": self.alert_loop_trouble,
+            "await_review": self.review_steps.await_review,
+            "reviewed": self.review_steps.reviewed,
+            "review_expired": self.review_steps.review_expired,
         }
 
     def run(self, event: dict[str, Any]) -> dict[str, Any]:
@@ -238,6 +248,7 @@ class WorkflowSteps:
             "language": request.language,
             "sla_seconds": service.sla_hours * 3600,
             "ack_timeout_seconds": self.settings.ack_timeout_seconds,
+            "review_window_seconds": self.settings.review_window_seconds,
         }
 
     def triage(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
@@ -256,6 +267,8 @@ class WorkflowSteps:
         group = load_catalog().get(request.service_code).group
         if request.alert is not None:
             route = "emergency"
+        elif request.review is not None and request.review.status == "awaiting":
+            route = "review"
         elif crisis:
             route = "crisis"
         else:
@@ -265,7 +278,11 @@ class WorkflowSteps:
     def ensure_alert(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
         """Make sure SNS accepted the 911 alert (DependencyUnavailable makes Step Functions retry)."""
         outcome = self.escalation.ensure_delivered(request.service_request_id)
-        self._update(request, "referred", messages.sent_to_911(request.language), update_id="sent-to-911")
+        note = messages.sent_to_911(request.language)
+        if request.review is not None and request.review.status == "unreviewed":
+            # The resident is told why: nobody reviewed the report in time, so it went to 911 by itself.
+            note = messages.unreviewed(request.language, self.settings.review_window_seconds)
+        self._update(request, "referred", note, update_id="sent-to-911")
         return {"alert": outcome}
 
     def await_ack(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:

@@ -438,6 +438,11 @@ def create(call: Call, context: PhoneContext) -> Answer:
     if receipt.emergency:
         return answer | {"result": "emergency", "prompt": speak(say(language, "emergency"))}
     parts = [say(language, "receipt", number=number, notice=speech.text(receipt.service_notice or ""))]
+    if receipt.decision == "review":
+        # Triage could not call it either way: a call-taker takes the call now (the flow checks the hours), and
+        # after hours the workflow sends it to 911 unless one reviews it in time. Danger never waits for either.
+        parts.append(say(language, "review"))
+        answer["result"] = "review"
     answer["number_prompt"] = speak(say(language, "number", number=number))
     if service.group in REFERRED_GROUPS:
         if point is None:

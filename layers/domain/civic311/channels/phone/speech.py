@@ -77,6 +77,7 @@ TEXTS: dict[Language, dict[str, str]] = {
         "emergency": "This sounds like an emergency.",
         "receipt": "Thank you. Your request number is {number}. Again, that is {number}. {notice}",
         "number": "Your request number is {number}.",
+        "review": "A 3 1 1 call-taker will check this report now. If anyone is in danger, hang up and call 9 1 1.",
         "referral": "A place that can help is {organization}, {name}. {when} Hours: {hours}.",
         "referral_phone": "Their number is {phone}.",
         "referral_offer": "To be connected to them now, press 1. To hear your request number again, press 2.",
@@ -129,6 +130,9 @@ TEXTS: dict[Language, dict[str, str]] = {
         "emergency": "Esto parece una emergencia.",
         "receipt": "Gracias. Su número de reporte es {number}. Otra vez, es {number}. {notice}",
         "number": "Su número de reporte es {number}.",
+        "review": (
+            "Una persona del 3 1 1 revisará este reporte ahora. Si alguien está en peligro, cuelgue y llame al 9 1 1."
+        ),
         "referral": "Un lugar que puede ayudarle es {organization}, {name}. {when} Horario: {hours}.",
         "referral_phone": "Su número es {phone}.",
         "referral_offer": (

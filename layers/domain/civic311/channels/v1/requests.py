@@ -26,6 +26,7 @@ from civic311.cases.models import (
     Channel,
     Place,
     RequestUpdate,
+    ReviewState,
     Screening,
     ServiceRequest,
     Status,
@@ -93,6 +94,7 @@ class StaffRequestView(BaseModel):
     agency_responsible: str | None
     screening: Screening | None
     alert: AlertState | None
+    review: ReviewState | None = Field(default=None, description="A doubtful report's call-taker review.")
     parent_id: str | None
     jurisdiction_id: str | None
     updates: list[RequestUpdate] = Field(default_factory=list)
@@ -114,6 +116,7 @@ def _view(request: ServiceRequest, updates: list[RequestUpdate] | None = None) -
                 "agency_responsible",
                 "screening",
                 "alert",
+                "review",
                 "parent_id",
                 "jurisdiction_id",
             }
