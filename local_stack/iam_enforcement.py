@@ -56,6 +56,11 @@ _TOKEN_OPERATIONS = frozenset(
     f"AWSCognitoIdentityProviderService.{name}"
     for name in (
         "RespondToAuthChallenge",
+        # The second factor: a browser enrols and checks its authenticator with the sign-in session or token.
+        "AssociateSoftwareToken",
+        "VerifySoftwareToken",
+        "SetUserMFAPreference",
+        "GetUser",
         "ConfirmForgotPassword",
         "ResendConfirmationCode",
         "ChangePassword",

@@ -201,7 +201,7 @@ def test_a_point_keeps_its_jurisdiction_when_the_place_index_fails(places: Place
 def test_importing_the_geocoder_builds_no_client_and_loads_no_boundaries() -> None:
     code = (
         "import civic311.geo.geocoder; from civic311 import aws; from civic311.geo import jurisdiction;"
-        "print(aws._client.cache_info().currsize, jurisdiction._loaded is None)"
+        "print(aws._client_for.cache_info().currsize, jurisdiction._loaded is None)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],
