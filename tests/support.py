@@ -183,7 +183,9 @@ def scoped_environment(variables: dict[str, str], remove: Iterable[str] = ()) ->
 
 
 @contextmanager
-def in_process_stack(stack_name: str = "civic311-test") -> Iterator[InProcessStack]:
+def in_process_stack(
+    stack_name: str = "civic311-test", parameters: dict[str, str] | None = None
+) -> Iterator[InProcessStack]:
     """Every resource of template.yaml on moto's mocks (no server); state lives until the block ends."""
     with scoped_environment(_TEST_ENVIRONMENT, remove=["AWS_ENDPOINT_URL"]), mock_aws():
         runtime = LambdaRuntime()
@@ -192,7 +194,8 @@ def in_process_stack(stack_name: str = "civic311-test") -> Iterator[InProcessSta
         # The mocks refuse what AWS refuses, as the local stack does.
         restore_limits = aws_limits.install()
         try:
-            provisioner = Provisioner(Template(TEMPLATE, {"Stage": "local"}, stack_name), runtime, None)
+            template = Template(TEMPLATE, {"Stage": "local", **(parameters or {})}, stack_name)
+            provisioner = Provisioner(template, runtime, None)
             provisioner.provision_all()
             yield InProcessStack(provisioner, runtime)
         finally:

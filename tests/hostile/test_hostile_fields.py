@@ -8,6 +8,7 @@ diversions, staff updates, acknowledgements, escalations, shelter capacity) and 
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import pytest
@@ -223,6 +224,9 @@ def test_a_connect_parameter_or_contact_attribute_with_hostile_text(
     stack: InProcessStack, operation: str, name: str, value: str
 ) -> None:
     event = load_event(f"connect/{operation}")
+    # Each case is a call of its own: one contact's operations are idempotent on its ContactId.
+    contact = event["Details"]["ContactData"]
+    contact["ContactId"] = contact["InitialContactId"] = str(uuid.uuid4())
     if name == "language":
         event["Details"]["ContactData"]["Attributes"]["language"] = value
     else:

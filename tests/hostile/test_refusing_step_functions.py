@@ -1,5 +1,7 @@
-"""Step Functions that refuses: a resolution or a 911 acknowledgement it will not take answers a clear 409 or 503,
-never a 500, and the waiting workflow's token is kept, so the same call succeeds once Step Functions takes it."""
+"""Step Functions that refuses: a resolution it will not take answers a clear 409 or 503, never a 500, and the
+waiting workflow's token is kept, so the same call succeeds once Step Functions takes it. A 911 acknowledgement
+is recorded before the wait is resumed: a wait that has ended is no error (200), a busy one a 503, and a retry
+resumes it."""
 
 from __future__ import annotations
 
@@ -95,9 +97,13 @@ def test_a_refused_send_task_success_is_a_clear_answer_and_loses_nothing(
     request_id = waiting_request(stack, emergency)
     before = request_store(stack).tokens(request_id)
     answer = staff_post(stack, path.replace("{id}", request_id), body, claims)
+    if what == "acknowledge" and status == 409:
+        # An acknowledgement is recorded before the wait is resumed: a wait that has ended already is no error.
+        status = 200
     assert answer["statusCode"] == status, answer["body"]
-    message = json.loads(answer["body"])["message"]
-    assert "workflow" in message or "retry" in message, message
+    if status != 200:
+        message = json.loads(answer["body"])["message"]
+        assert "workflow" in message or "retry" in message, message
     assert request_store(stack).tokens(request_id) == before
     refusing.refusing = False
     retried = staff_post(stack, path.replace("{id}", request_id), body, claims)

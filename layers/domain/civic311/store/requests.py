@@ -96,6 +96,10 @@ class DuplicateId(Exception):
     """The generated id is taken already (astronomically rare); intake draws another."""
 
 
+class AlreadyAcknowledged(Conflict):
+    """Dispatch acknowledged this alert already (a retry of the same acknowledgement, or a second dispatcher)."""
+
+
 class AlreadyClaimed(Exception):
     """Another request claimed this idempotency key first; `service_request_id` is that request."""
 
@@ -479,7 +483,7 @@ class RequestStore:
                 raise NotFound(f"service request {request_id} does not exist") from None
             if "alert" not in current:
                 raise Conflict(f"service request {request_id} is not a 911 escalation") from None
-            raise Conflict(f"service request {request_id} was acknowledged by dispatch already") from None
+            raise AlreadyAcknowledged(f"service request {request_id} was acknowledged by dispatch already") from None
         token = from_item(response["Attributes"]).get("ack_token")
         return str(token) if token else None
 

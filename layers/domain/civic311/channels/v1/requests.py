@@ -35,7 +35,7 @@ from civic311.cases.models import (
 from civic311.channels.v1.staff import staff_caller
 from civic311.errors import Conflict, InvalidInput, NotFound
 from civic311.settings import StaffApiSettings
-from civic311.store.requests import RequestFilter, RequestStore
+from civic311.store.requests import AlreadyAcknowledged, RequestFilter, RequestStore
 from civic311.workflow.resume import resume
 
 TAG = "Requests (staff)"
@@ -226,8 +226,17 @@ def build_router(context: RequestsContext) -> Router:
         caller.require_any(DISPATCH_GROUPS, "acknowledging an emergency")
         request = existing(service_request_id)
         # Recorded first: a workflow not yet waiting finds it when it parks its token and moves on at once.
-        token = context.requests.acknowledge(service_request_id, caller.subject, clock.now())
-        if body.note:
+        retried = False
+        try:
+            token = context.requests.acknowledge(service_request_id, caller.subject, clock.now())
+        except AlreadyAcknowledged:
+            retried = True
+            # A retry after Step Functions refused to resume: the acknowledgement stands, and the wait it is for
+            # is still parked, so resume it now. Once the workflow has moved on there is nothing to resume.
+            _, token = context.requests.tokens(service_request_id)
+            if not token:
+                raise
+        if body.note and not retried:
             # A dispatcher's note is for staff; the workflow is told only who took over.
             note = RequestUpdate(
                 update_id=f"ack-{uuid.uuid4().hex[:8]}",
