@@ -33,6 +33,7 @@ from moto.core.exceptions import (
 from moto.core.responses import BaseResponse
 from moto.iam.access_control import IAMPolicyStatement, IAMRequest, PermissionResult
 from moto.kms.models import kms_backends
+from moto.stepfunctions.responses import get_backend as stepfunctions_backend
 
 from local_stack.moto_seams import check_method, replace_method
 
@@ -232,9 +233,22 @@ def _sns(response: Any, action: str) -> list[Check] | None:
     return [(action, arn or "*")]
 
 
+# Callback actions name no resource in the request; IAM checks them against the state machine that issued the
+# token. The token does not say which locally, so each of the account's state machines is checked (the template
+# has one, so that is exact).
+_TASK_TOKEN_ACTIONS = frozenset({"SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat"})
+
+
 def _stepfunctions(response: Any, action: str) -> list[Check] | None:
     arn = response._get_param("stateMachineArn") or response._get_param("executionArn")
-    return [(action, arn)] if arn else None
+    if arn:
+        return [(action, arn)]
+    if action in _TASK_TOKEN_ACTIONS:
+        # The backend moto answers with: its Step Functions interpreter's when execution is switched on.
+        backend = stepfunctions_backend(response.current_account, response.region)
+        machines = [machine.arn for machine in backend.state_machines]
+        return [(action, machine) for machine in machines] or None
+    return None
 
 
 def _kms(response: Any, action: str) -> list[Check] | None:

@@ -17,7 +17,7 @@ from civic311.channels.open311 import models as open311_wire
 from civic311.channels.open311.routes import PREFIX as OPEN311_PREFIX
 from civic311.channels.open311.routes import Open311Context
 from civic311.channels.open311.routes import build_router as open311_router
-from civic311.channels.v1 import escalations, gaps, referrals, requests, shelters, triage
+from civic311.channels.v1 import escalations, gaps, referrals, requests, reviews, shelters, triage
 
 TITLE = "civic311 API"
 VERSION = "1.0.0"
@@ -38,6 +38,7 @@ def documented_app() -> RestApi:
     app.include_router(triage.build_router())
     app.include_router(escalations.build_router(escalations.EscalationContext(settings=None)))
     app.include_router(requests.build_router(requests.RequestsContext(settings=None)))
+    app.include_router(reviews.build_router(reviews.ReviewsContext(settings=None)))
     return app
 
 
