@@ -5,7 +5,7 @@ from __future__ import annotations
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Phone
+from tests.browser.conftest import Phone, second_factor
 from tests.browser.test_pages import audit, only_own_origins
 from tests.integration.conftest import REVIEW_WINDOW_SECONDS
 from tests.integration.doubtful import store_doubtful
@@ -21,6 +21,7 @@ def test_a_call_taker_escalates_one_doubtful_report_clears_another_and_a_third_e
     page.get_by_label("Email", exact=True).fill(stack.info["staff_username"])
     page.get_by_label("Password", exact=True).fill(stack.info["staff_password"])
     page.get_by_role("button", name="Sign in").click()
+    second_factor(page, stack.info["staff_totp_secret"])
     page.get_by_role("tab", name="Review").click()
     expect(page.get_by_role("tab", name="Review")).to_have_attribute("aria-selected", "true")
 

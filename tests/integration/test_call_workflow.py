@@ -355,9 +355,11 @@ def test_an_unreviewed_report_escalates_itself_after_the_window_and_says_so(
     staff_view = requests.get(f"{local_stack.api}/v1/requests/{request_id}", headers=calls.staff, timeout=30).json()
     assert reason in staff_view["screening"]["signals"]
     assert any(update["update_id"] == "unreviewed" for update in staff_view["updates"])
-    assert calls.public(request_id)["status_notes"].startswith(
+    assert staff_view["status_notes"].startswith(
         f"No call-taker reviewed this report within {REVIEW_WINDOW_SECONDS} seconds, so 311 sent it to 911"
     )
+    # Sent to 911, the report is private: the public sees its status, not its notes.
+    assert calls.public(request_id)["status_notes"] is None
 
 
 def test_a_review_answered_before_the_workflow_waits_is_not_lost_or_delayed(
