@@ -96,6 +96,18 @@ class DuplicateId(Exception):
     """The generated id is taken already (astronomically rare); intake draws another."""
 
 
+def awaiting(table_name: str, index: str, attribute: str, limit: int) -> list[ServiceRequest]:
+    """Requests listed on a sparse index while `attribute` marks them as waiting on someone, oldest first."""
+    response = aws.dynamodb().query(
+        TableName=table_name,
+        IndexName=index,
+        KeyConditionExpression=f"{attribute} = :awaiting",
+        ExpressionAttributeValues={":awaiting": to_value(_AWAITING)},
+        Limit=limit,
+    )
+    return [_to_request(from_item(item)) for item in response.get("Items", [])]
+
+
 class AlreadyAcknowledged(Conflict):
     """Dispatch acknowledged this alert already (a retry of the same acknowledgement, or a second dispatcher)."""
 
@@ -217,7 +229,7 @@ class RequestStore:
             item["awaiting_ack"] = _AWAITING
         if request.alert is None and request.screening is not None and request.screening.decision == "review":
             # Listed for call-takers (AwaitingReview) until one answers or the workflow's window runs out.
-            item["awaiting_review"] = "AWAITING"
+            item["awaiting_review"] = _AWAITING
             item.setdefault("review", {"status": "awaiting"})
         if request.expected_at:
             item["expected_at"] = to_storage(request.expected_at)
@@ -510,14 +522,7 @@ class RequestStore:
 
     def awaiting_acknowledgement(self, limit: int = 100) -> list[ServiceRequest]:
         """Emergencies whose alert dispatch has not acknowledged yet, oldest first (the staff console's list)."""
-        response = aws.dynamodb().query(
-            TableName=self.table_name,
-            IndexName=AWAITING_ACK,
-            KeyConditionExpression="awaiting_ack = :awaiting",
-            ExpressionAttributeValues={":awaiting": to_value(_AWAITING)},
-            Limit=limit,
-        )
-        return [_to_request(from_item(item)) for item in response.get("Items", [])]
+        return awaiting(self.table_name, AWAITING_ACK, "awaiting_ack", limit)
 
     def tokens(self, request_id: str) -> tuple[str | None, str | None]:
         """(resolution token, acknowledgement token) the workflow is waiting on, if any."""

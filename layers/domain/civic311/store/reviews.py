@@ -17,10 +17,9 @@ from civic311.cases.models import ReviewState, ServiceRequest
 from civic311.clock import to_storage
 from civic311.errors import Conflict, NotFound
 from civic311.store.dynamo import from_item, to_value
-from civic311.store.requests import _key, _to_request
+from civic311.store.requests import _key, _to_request, awaiting
 
 AWAITING_REVIEW = "AwaitingReview"
-_AWAITING = "AWAITING"
 
 
 class ReviewStore:
@@ -31,14 +30,7 @@ class ReviewStore:
 
     def awaiting(self, limit: int = 100) -> list[ServiceRequest]:
         """Doubtful reports no call-taker has answered yet, oldest first (the console's review queue)."""
-        response = aws.dynamodb().query(
-            TableName=self.table_name,
-            IndexName=AWAITING_REVIEW,
-            KeyConditionExpression="awaiting_review = :awaiting",
-            ExpressionAttributeValues={":awaiting": to_value(_AWAITING)},
-            Limit=limit,
-        )
-        return [_to_request(from_item(item)) for item in response.get("Items", [])]
+        return awaiting(self.table_name, AWAITING_REVIEW, "awaiting_review", limit)
 
     def answer(self, request_id: str, review: ReviewState) -> tuple[ServiceRequest, str | None]:
         """Record the one answer to a review; returns the request as it was and the workflow's token, if waiting.
