@@ -50,10 +50,13 @@ def post(stack: RunningStack, **fields: str) -> dict[str, Any]:
     return receipt
 
 
-def test_collapsed_man_not_breathing_reaches_dispatch_within_a_second(
+def test_collapsed_man_not_breathing_is_at_dispatch_before_intake_answers(
     local_stack: RunningStack, dispatch_queue: str
 ) -> None:
-    started = time.monotonic()
+    """The alert is published inside the intake call: it is already queued when the resident gets the answer.
+
+    How fast that call is belongs to `make bench`; what this pins is the order, which no load can excuse.
+    """
     receipt = post(
         local_stack,
         service_code="other",
@@ -64,13 +67,10 @@ def test_collapsed_man_not_breathing_reaches_dispatch_within_a_second(
     )
     alerts = [
         a
-        for a in receive(local_stack, dispatch_queue, wait_seconds=1.0)
+        for a in receive(local_stack, dispatch_queue, wait_seconds=0.0)
         if a["service_request_id"] == receipt["service_request_id"]
     ]
-    elapsed = time.monotonic() - started
     [alert] = alerts
-    assert elapsed < 1.0, f"alert took {elapsed:.2f} s"
-    assert alert["service_request_id"] == receipt["service_request_id"]
     assert alert["location"] == {"lat": 32.2363, "long": -110.9441, "address": "Speedway and Campbell"}
     assert alert["attributes"]["severity"]["StringValue"] == "emergency"
     assert "call 911" in receipt["service_notice"]

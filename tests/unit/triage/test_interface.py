@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -57,39 +56,6 @@ def test_concurrent_calls_agree_with_sequential_calls() -> None:
     expected = [triage(t) for t in texts]
     with ThreadPoolExecutor(max_workers=8) as pool:
         assert list(pool.map(triage, texts)) == expected
-
-
-def test_performance_stays_well_inside_a_loose_sanity_bound() -> None:
-    """Not a benchmark: the real budget (<2 ms per 4,000-character call) is measured separately."""
-    text = (
-        "So I'm at Speedway and Campbell, the streetlight has been out for a week and there's trash "
-        "dumped by the wash, and last night someone was yelling but nobody got hurt. "
-    ) * 25
-    text = text[:4000]
-    triage(text)
-    start = time.perf_counter()
-    for _ in range(20):
-        triage(text)
-    per_call = (time.perf_counter() - start) / 20
-    assert per_call < 0.05
-
-
-def test_import_and_first_call_stay_well_inside_a_loose_sanity_bound() -> None:
-    code = (
-        "import time, pydantic\n"
-        "t = time.perf_counter()\n"
-        "from civic311.triage import triage\n"
-        "triage('my dad is not breathing')\n"
-        "print(time.perf_counter() - t)\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={"PYTHONPATH": str(DOMAIN)},
-    )
-    assert float(out.stdout) < 1.0
 
 
 def test_results_do_not_depend_on_the_hash_seed() -> None:
