@@ -50,11 +50,16 @@ def ending(result: subprocess.CompletedProcess[str]) -> str:
     return next(line for line in result.stdout.splitlines() if line.startswith("ending: "))
 
 
+@pytest.mark.parametrize(
+    ("script", "caller"),
+    [("emergency.call", "+15205550131"), ("emergency_said.call", "+15205550132")],
+    ids=["pressed-9", "said-emergency"],
+)
 def test_an_emergency_is_alerted_and_transferred_to_the_emergency_line(
-    local_stack: RunningStack, outputs: Path
+    local_stack: RunningStack, outputs: Path, script: str, caller: str
 ) -> None:
     sqs, sns = local_stack.client("sqs"), local_stack.client("sns")
-    queue = sqs.create_queue(QueueName="dispatch-phone")["QueueUrl"]
+    queue = sqs.create_queue(QueueName=f"dispatch-{script.removesuffix('.call').replace('_', '-')}")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sns.subscribe(
         TopicArn=local_stack.output("EmergencyAlertTopicArn"),
@@ -62,14 +67,14 @@ def test_an_emergency_is_alerted_and_transferred_to_the_emergency_line(
         Endpoint=arn,
         Attributes={"RawMessageDelivery": "true"},
     )
-    result = make_call(outputs, "emergency.call", "--from", "+15205550131")
+    result = make_call(outputs, script, "--from", caller)
     assert ending(result) == "ending: transferred to +15205550190, 911 alerted"
     alerts: list[dict[str, Any]] = []
     deadline = time.monotonic() + 10
     while not alerts and time.monotonic() < deadline:
         received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1)
         alerts += [json.loads(message["Body"]) for message in received.get("Messages", [])]
-    [alert] = [alert for alert in alerts if alert["callback_number"] == "+15205550131"]
+    [alert] = [alert for alert in alerts if alert["callback_number"] == caller]
     assert (alert["channel"], alert["kind"]) == ("phone", "screened")
     assert "caller-declared-emergency" in alert["signals"]
 
@@ -130,7 +135,8 @@ def test_a_repeat_caller_hears_their_status_first(outputs: Path) -> None:
 
 def test_a_script_whose_expectation_fails_exits_non_zero(outputs: Path, tmp_path: Path) -> None:
     script = tmp_path / "wrong.call"
-    script.write_text("# expect: transfer +15205550190\n1\n(silence)\nTangerine and La Canada\n", encoding="utf-8")
+    turns = ["# expect: transfer +15205550190", "1", "(silence)", "(silence)", "Tangerine and La Canada"]
+    script.write_text("\n".join(turns) + "\n", encoding="utf-8")
     result = make_call(outputs, str(script))
     assert result.returncode == 1
     assert "expected, not met: transfer +15205550190" in result.stderr
