@@ -76,10 +76,11 @@ def before_the_transfer(ending: Ending) -> list[Step]:
     return ending.steps[:transfer]
 
 
+@pytest.mark.parametrize("language_key", ["1", "2"], ids=["english", "spanish"])
 def test_pressing_9_goes_from_the_key_to_the_transfer_with_only_the_asynchronous_alert_between(
-    template: Template,
+    template: Template, language_key: str
 ) -> None:
-    ending, function, seconds = call(template, ["1", "9"])
+    ending, function, seconds = call(template, [language_key, "9"])
     assert (ending.kind, ending.target) == ("transfer", "+15205550190")
     before = before_the_transfer(ending)
     # No bot turn, no code hook, no synchronous invocation anywhere before the transfer.
