@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from local_stack.call_simulator import LocalStackView, Step, parse_at, play, read_script
 from tests.integration.conftest import RunningStack
 from tests.support import REPO
 
@@ -77,6 +79,22 @@ def test_an_emergency_is_alerted_and_transferred_to_the_emergency_line(
     [alert] = [alert for alert in alerts if alert["callback_number"] == caller]
     assert (alert["channel"], alert["kind"]) == ("phone", "screened")
     assert "caller-declared-emergency" in alert["signals"]
+
+
+def test_pressing_9_reaches_the_transfer_with_no_bot_turn_and_nothing_synchronous_before_it(outputs: Path) -> None:
+    stack = LocalStackView.from_outputs(outputs)
+    script = read_script(CALLS / "emergency.call")
+    ending = play(stack, script, "+15205550133", parse_at(script.at), io.StringIO())
+    assert (ending.kind, ending.target, ending.alerted) == ("transfer", "+15205550190", True)
+    transfer = ending.steps.index(Step("action", "TransferParticipantToThirdParty", "emergency-transfer"))
+    before = ending.steps[:transfer]
+    assert [step for step in before if step.kind == "lex"] == []
+    assert [step for step in before if step.kind == "invoke"] == [Step("invoke", "emergency", "ASYNCHRONOUS")]
+    assert before[-3:] == [
+        Step("action", "GetParticipantInput", "emergency-keys"),
+        Step("action", "InvokeLambdaFunction", "keyed-alert"),
+        Step("invoke", "emergency", "ASYNCHRONOUS"),
+    ]
 
 
 def test_shelter_tonight_in_spanish_asks_who_and_reads_the_family_shelter(outputs: Path) -> None:
