@@ -70,6 +70,15 @@ class ScriptError(Exception):
     """The script and the call went different ways (it ran out of turns, or had turns left over)."""
 
 
+@dataclass(frozen=True)
+class Step:
+    """One thing the call went through, in order: a flow action, a turn of the bot, or a Lambda invocation."""
+
+    kind: str  # action | lex | invoke
+    name: str  # the action's type, the intent the bot recognised, or the operation invoked ("code hook")
+    detail: str = ""  # the action's identifier, the bot alias, or SYNCHRONOUS | ASYNCHRONOUS
+
+
 @dataclass
 class Ending:
     """How the call ended."""
@@ -81,6 +90,7 @@ class Ending:
     transcript: list[str] = field(default_factory=list)
     # What happened, in order: "transfer", and "alerted" when the 911 alert's invocation answered.
     timeline: list[str] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
 
     def describe(self) -> str:
         what = {"transfer": f"transferred to {self.target}", "queue": f"queued for {self.target}"}.get(
@@ -216,6 +226,7 @@ class CallSimulator:
                 self._finish_background()
                 return self.ending
             action = self.actions[current]
+            self.ending.steps.append(Step("action", action["Type"], current))
             handler = getattr(self, f"_do_{action['Type']}", None)
             if handler is None:
                 raise SimulatorError(f"{current}: the simulator cannot play {action['Type']}")
@@ -352,10 +363,13 @@ class CallSimulator:
         intent = _recognise(locale.intents, turn)
         if intent is None:
             return "error", "NoMatchingError"
+        self.ending.steps.append(Step("lex", intent.name, alias))
         if intent.code_hook:
             hook = code_hook_function(self.stack.template, alias, locale_id)
             if hook is None:
                 raise SimulatorError(f"intent {intent.name} has a code hook but {alias} names no function")
+            # Lex waits on its code hook, and Connect on Lex: for the caller it is a synchronous invocation.
+            self.ending.steps.append(Step("invoke", "code hook", "SYNCHRONOUS"))
             answer = self._invoke(
                 self.stack.attribute(hook, "Arn"), _lex_event(self, alias, locale_id, intent.name, turn)
             )
@@ -374,7 +388,9 @@ class CallSimulator:
             for name, value in (parameters.get("LambdaInvocationAttributes") or {}).items()
         }
         event = self._contact_flow_event(attributes)
-        if parameters.get("InvocationType", "SYNCHRONOUS") == "ASYNCHRONOUS":
+        invocation_type = parameters.get("InvocationType", "SYNCHRONOUS")
+        self.ending.steps.append(Step("invoke", attributes.get("operation", ""), invocation_type))
+        if invocation_type == "ASYNCHRONOUS":
             # Connect routes the contact on at once; the answer is not read ($.External keeps its value).
             operation = attributes.get("operation", "")
             self.note(f"{operation or 'the function'} runs asynchronously; the flow goes on")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from local_stack.call_simulator import LocalStackView, Step, parse_at, play, read_script
 from tests.integration.conftest import RunningStack
 from tests.support import REPO
 
@@ -50,11 +52,16 @@ def ending(result: subprocess.CompletedProcess[str]) -> str:
     return next(line for line in result.stdout.splitlines() if line.startswith("ending: "))
 
 
+@pytest.mark.parametrize(
+    ("script", "caller"),
+    [("emergency.call", "+15205550131"), ("emergency_said.call", "+15205550132")],
+    ids=["pressed-9", "said-emergency"],
+)
 def test_an_emergency_is_alerted_and_transferred_to_the_emergency_line(
-    local_stack: RunningStack, outputs: Path
+    local_stack: RunningStack, outputs: Path, script: str, caller: str
 ) -> None:
     sqs, sns = local_stack.client("sqs"), local_stack.client("sns")
-    queue = sqs.create_queue(QueueName="dispatch-phone")["QueueUrl"]
+    queue = sqs.create_queue(QueueName=f"dispatch-{script.removesuffix('.call').replace('_', '-')}")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sns.subscribe(
         TopicArn=local_stack.output("EmergencyAlertTopicArn"),
@@ -62,16 +69,32 @@ def test_an_emergency_is_alerted_and_transferred_to_the_emergency_line(
         Endpoint=arn,
         Attributes={"RawMessageDelivery": "true"},
     )
-    result = make_call(outputs, "emergency.call", "--from", "+15205550131")
+    result = make_call(outputs, script, "--from", caller)
     assert ending(result) == "ending: transferred to +15205550190, 911 alerted"
     alerts: list[dict[str, Any]] = []
     deadline = time.monotonic() + 10
     while not alerts and time.monotonic() < deadline:
         received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1)
         alerts += [json.loads(message["Body"]) for message in received.get("Messages", [])]
-    [alert] = [alert for alert in alerts if alert["callback_number"] == "+15205550131"]
+    [alert] = [alert for alert in alerts if alert["callback_number"] == caller]
     assert (alert["channel"], alert["kind"]) == ("phone", "screened")
     assert "caller-declared-emergency" in alert["signals"]
+
+
+def test_pressing_9_reaches_the_transfer_with_no_bot_turn_and_nothing_synchronous_before_it(outputs: Path) -> None:
+    stack = LocalStackView.from_outputs(outputs)
+    script = read_script(CALLS / "emergency.call")
+    ending = play(stack, script, "+15205550133", parse_at(script.at), io.StringIO())
+    assert (ending.kind, ending.target, ending.alerted) == ("transfer", "+15205550190", True)
+    transfer = ending.steps.index(Step("action", "TransferParticipantToThirdParty", "emergency-transfer"))
+    before = ending.steps[:transfer]
+    assert [step for step in before if step.kind == "lex"] == []
+    assert [step for step in before if step.kind == "invoke"] == [Step("invoke", "emergency", "ASYNCHRONOUS")]
+    assert before[-3:] == [
+        Step("action", "GetParticipantInput", "emergency-keys"),
+        Step("action", "InvokeLambdaFunction", "keyed-alert"),
+        Step("invoke", "emergency", "ASYNCHRONOUS"),
+    ]
 
 
 def test_shelter_tonight_in_spanish_asks_who_and_reads_the_family_shelter(outputs: Path) -> None:
@@ -130,7 +153,8 @@ def test_a_repeat_caller_hears_their_status_first(outputs: Path) -> None:
 
 def test_a_script_whose_expectation_fails_exits_non_zero(outputs: Path, tmp_path: Path) -> None:
     script = tmp_path / "wrong.call"
-    script.write_text("# expect: transfer +15205550190\n1\n(silence)\nTangerine and La Canada\n", encoding="utf-8")
+    turns = ["# expect: transfer +15205550190", "1", "(silence)", "(silence)", "Tangerine and La Canada"]
+    script.write_text("\n".join(turns) + "\n", encoding="utf-8")
     result = make_call(outputs, str(script))
     assert result.returncode == 1
     assert "expected, not met: transfer +15205550190" in result.stderr

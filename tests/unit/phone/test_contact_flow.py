@@ -66,8 +66,16 @@ def test_the_flow_calls_only_operations_the_function_has(flow: dict[str, Any]) -
 def test_the_emergency_screen_comes_first_and_transfers_to_the_emergency_line(flow: dict[str, Any]) -> None:
     by_id = {action["Identifier"]: action for action in flow["Actions"]}
     # language, then its voice and locale, then the screen: nothing else happens before it.
-    assert by_id["english-locale"]["Transitions"]["NextAction"] == "emergency-screen"
-    assert by_id["spanish-locale"]["Transitions"]["NextAction"] == "emergency-screen"
+    assert by_id["english-locale"]["Transitions"]["NextAction"] == "emergency-keys"
+    assert by_id["spanish-locale"]["Transitions"]["NextAction"] == "emergency-keys"
+    # The flow matches the 9 itself; anything else (no key, another key, words) goes on to the bot.
+    keys = by_id["emergency-keys"]
+    assert keys["Type"] == "GetParticipantInput"
+    assert keys["Transitions"]["Conditions"] == [
+        {"NextAction": "keyed-alert", "Condition": {"Operator": "Equals", "Operands": ["9"]}}
+    ]
+    assert {error["NextAction"] for error in keys["Transitions"]["Errors"]} == {"emergency-screen"}
+    assert by_id["emergency-screen"]["Type"] == "ConnectParticipantWithLexBot"
     assert by_id["emergency-transfer"]["Parameters"]["ThirdPartyPhoneNumber"] == "+15205550190"
     # The alert failing must not stop the transfer.
     alert = by_id["emergency-alert"]["Transitions"]
