@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from civic311.cases.models import Phone
 from civic311.channels.open311.formats import respond
-from civic311.errors import Forbidden, InvalidInput
+from civic311.errors import InvalidInput
 
 if TYPE_CHECKING:
     from civic311.channels.open311.routes import Open311Context
@@ -41,16 +41,13 @@ class PhoneAnswer(BaseModel):
 
 def add_text_routes(router: Router, context: Open311Context) -> None:
     """Confirm and opt-out routes, bound to the Open311 context."""
+    from civic311.channels.open311.keys import writing_client
     from civic311.channels.open311.routes import _check_format, _validation_messages, parse_form
 
     def form() -> PhoneForm:
         event = router.current_event
         fields = parse_form(event.decoded_body or "", event.headers.get("content-type", "").lower())
-        api_key = fields.get("api_key") or (event.query_string_parameters or {}).get("api_key")
-        client = context.api_clients.authenticate(str(api_key)) if api_key else None
-        if client is None:
-            raise Forbidden("a valid api_key is required")
-        context.quotas.take(client.client_id, context.writes_per_minute(client.client_id))
+        writing_client(event, fields, context, "a valid api_key is required", "a valid api_key is required")
         try:
             return PhoneForm.model_validate(fields)
         except ValidationError as error:
