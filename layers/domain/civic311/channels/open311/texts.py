@@ -1,7 +1,8 @@
 """Text-update numbers on the Open311 API (our extension): confirm a number with its code, or opt it out.
 
 A number given with notify=true gets one text: a code. Until the resident sends that code back here, it gets
-no updates. Either route needs a valid api_key and counts against that key's quota.
+no updates. Either route needs a valid api_key, counted against its quota (by the function, or by API Gateway
+at the keyed door: channels/open311/keys.py).
 """
 
 from __future__ import annotations
@@ -57,7 +58,10 @@ def add_text_routes(router: Router, context: Open311Context) -> None:
         f"{PREFIX}/phone_confirmations.<fmt>",
         tags=[TAG],
         summary="Confirm a number for text updates with the code texted to it",
-        description="Form fields `api_key`, `phone` and `code` (six digits). Five wrong codes end the attempt.",
+        description=(
+            "Form fields `api_key` (at /open311/keyed/v2/ the X-API-Key header instead), `phone` and `code` "
+            "(six digits). Five wrong codes end the attempt."
+        ),
         responses={200: {"description": "Confirmed", "content": {"application/json": {"model": PhoneAnswer}}}},
     )
     def confirm_phone(fmt: str) -> Response[str]:
@@ -73,7 +77,10 @@ def add_text_routes(router: Router, context: Open311Context) -> None:
         f"{PREFIX}/phone_opt_outs.<fmt>",
         tags=[TAG],
         summary="Stop every text to a number",
-        description="Form fields `api_key` and `phone`. Replying STOP to any of our texts does the same.",
+        description=(
+            "Form fields `api_key` (at /open311/keyed/v2/ the X-API-Key header instead) and `phone`. Replying STOP "
+            "to any of our texts does the same."
+        ),
         responses={200: {"description": "Opted out", "content": {"application/json": {"model": PhoneAnswer}}}},
     )
     def opt_out_phone(fmt: str) -> Response[str]:
