@@ -173,7 +173,8 @@ def _denial(service: str, denied: AccessDeniedError, resource: str) -> Exception
     if not _speaks_json(service):
         return denied
     error = JsonRESTError("AccessDeniedException", message)
-    error.code = 403 if service == "lambda" else 400
+    # Lambda and API Gateway answer a denial with 403; the JSON-protocol services with 400.
+    error.code = 403 if service in ("lambda", "apigateway") else 400
     return error
 
 
