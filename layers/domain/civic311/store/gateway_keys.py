@@ -30,7 +30,6 @@ class GatewayKeys:
             name=gateway_key_name(client_id),
             description=f"Open311 client {client_id}",
             enabled=True,
-            tags={"open311-client": client_id},
         )
         try:
             self._attach(created["id"])
@@ -55,7 +54,6 @@ class GatewayKeys:
                 description=f"Open311 client {client_id}",
                 enabled=True,
                 value=api_key,
-                tags={"open311-client": client_id},
             )["id"]
         self._attach(kept)
         self.retire(client_id, keep=kept)
