@@ -29,6 +29,7 @@ from moto.sns.responses import SNSResponse
 from moto.stepfunctions.exceptions import ValidationException as StatesValidationException
 from moto.stepfunctions.responses import StepFunctionResponse
 
+from local_stack import apigateway_limits
 from local_stack.moto_seams import check_method, replace_method
 
 SNS_PUBLISH = "https://docs.aws.amazon.com/sns/latest/api/API_Publish.html"
@@ -378,6 +379,7 @@ def check_seams() -> None:
     """Fail loudly if a moto upgrade moved any request handler these rules run in front of."""
     for owner, name, _ in _RULES:
         check_method(owner, name, SEAM_SIGNATURE)
+    apigateway_limits.check_seams()
 
 
 def install() -> Callable[[], None]:
@@ -387,6 +389,7 @@ def install() -> Callable[[], None]:
         if _installed == 0:
             for owner, name, rule in _RULES:
                 _restore.append(replace_method(owner, name, SEAM_SIGNATURE, _guarded(getattr(owner, name), rule)))
+            _restore.append(apigateway_limits.install())
         _installed += 1
 
     def restore() -> None:

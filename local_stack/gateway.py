@@ -2,8 +2,9 @@
 
 Routing, the event shape, the Cognito user-pool authorizer and the error answers follow API Gateway's
 REST API: the most specific route wins, unknown routes get 403 "Missing Authentication Token", a bad
-token gets 401, and a failed function gets 502. API Gateway's limits hold (local_stack/aws_limits.py): a body
-over 10 MB, or an event over Lambda's 6 MB, gets 413, and a function that has not answered after the 29-second
+token gets 401, and a failed function gets 502. A method that requires an API key answers for its X-API-Key by
+the stage's usage plans (local_stack/usage_plans.py). API Gateway's limits hold (local_stack/aws_limits.py): a
+body over 10 MB, or an event over Lambda's 6 MB, gets 413, and a function that has not answered after the 29-second
 integration timeout gets 504 (the invocation runs on, as it would in Lambda). In front of it, as the template's
 CloudFront distribution is in AWS, page requests (GET or HEAD outside the API's paths) are answered from the
 pages bucket.
@@ -30,6 +31,7 @@ from local_stack.lambda_runtime import InvokeResult, LambdaRuntime, RequestTooLa
 from local_stack.provision import Route
 from local_stack.template import ACCOUNT_ID
 from local_stack.throttles import Throttles
+from local_stack.usage_plans import Refusal, UsagePlans
 
 STAGE_API_ID = "local"
 # The methods an ANY route answers in API Gateway.
@@ -97,10 +99,12 @@ class Gateway:
         pages: PagesOrigin | None = None,
         observer: RequestObserver | None = None,
         throttles: Throttles | None = None,
+        usage_plans: UsagePlans | None = None,
     ) -> None:
         self.pages = pages
         self.observer = observer
         self.throttles = throttles or Throttles(rows=[])
+        self.usage_plans = usage_plans
         self.routes = sorted((compile_route(route) for route in routes), key=lambda c: c.specificity, reverse=True)
         self.runtime = runtime
         self.verify_token = verify_token
@@ -167,6 +171,7 @@ class Gateway:
         path_parameters: dict[str, str],
         claims: dict[str, Any] | None,
         request_id: str | None = None,
+        api_key: tuple[str, str] | None = None,
     ) -> dict[str, Any]:
         """A REST API (payload 1.0) proxy event, as API Gateway sends it to Lambda."""
         split = urlsplit(raw_path)
@@ -197,6 +202,9 @@ class Gateway:
             "identity": {
                 "accessKey": None,
                 "accountId": None,
+                # Set only on methods that require a key: the key's value and id.
+                "apiKey": api_key[0] if api_key else None,
+                "apiKeyId": api_key[1] if api_key else None,
                 "caller": None,
                 "cognitoAuthenticationProvider": None,
                 "cognitoAuthenticationType": None,
@@ -288,6 +296,22 @@ class Gateway:
                     self._json(403, "Missing Authentication Token")
                     return False
                 compiled, parameters = matched
+                api_key = None
+                if compiled.route.api_key_required:
+                    sent = self.headers.get("X-API-Key")
+                    key_id, refusal = (
+                        gateway.usage_plans.admit(sent)
+                        if gateway.usage_plans is not None
+                        else ("", Refusal(403, "Forbidden", "ForbiddenException", []))
+                    )
+                    if refusal is not None:
+                        body = json.dumps({"message": refusal.message}).encode()
+                        headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", refusal.error_type)]
+                        self._answer(
+                            refusal.status, [*headers, *refusal.headers, ("x-amzn-RequestId", self.request_id)], body
+                        )
+                        return False
+                    api_key = (str(sent), key_id)
                 # API Gateway throttles before it authorizes, per method of the route.
                 if not gateway.throttles.admit(compiled.route.path, self.command):
                     throttled = json.dumps({"message": "Too Many Requests"}).encode()
@@ -321,6 +345,7 @@ class Gateway:
                     parameters,
                     claims,
                     self.request_id,
+                    api_key,
                 )
                 try:
                     result = gateway.integrate(compiled.route.function_name, event)

@@ -3,10 +3,11 @@
 moto checks a request's action against the signer's identity policies once IAM authorization is on, but it
 asks about the resource only for SQS, S3, IAM and STS: for every other service it asks about "*", which
 no statement scoped to a table or topic matches, so every least-privilege policy would refuse everything.
-The seam below tells moto the resource each DynamoDB, SNS, Step Functions, KMS and Lambda request acts on,
-checks a DynamoDB transaction as the item actions inside it and a batch table by table, and answers a refusal
-as the service would (moto answers every one in XML, which an SDK reading JSON cannot parse). What moto still
-cannot enforce is listed in README.md ("What the local AWS enforces").
+The seam below tells moto the resource each DynamoDB, SNS, Step Functions, KMS, Lambda and API Gateway request
+acts on (API Gateway's actions are its HTTP methods), checks a DynamoDB transaction as the item actions inside
+it and a batch table by table, and answers a refusal as the service would (moto answers every one in XML, which
+an SDK reading JSON cannot parse). What moto still cannot enforce is listed in README.md ("What the local AWS
+enforces").
 
 moto is pinned, and tests/unit/test_local_moto_seams.py fails if an upgrade moves the method replaced here.
 """
@@ -17,7 +18,7 @@ import re
 from collections.abc import Callable
 from functools import cache
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import botocore.session
 import requests
@@ -172,7 +173,8 @@ def _denial(service: str, denied: AccessDeniedError, resource: str) -> Exception
     if not _speaks_json(service):
         return denied
     error = JsonRESTError("AccessDeniedException", message)
-    error.code = 403 if service == "lambda" else 400
+    # Lambda and API Gateway answer a denial with 403; the JSON-protocol services with 400.
+    error.code = 403 if service in ("lambda", "apigateway") else 400
     return error
 
 
@@ -279,7 +281,16 @@ def _lambda(response: Any, action: str) -> list[Check] | None:
     return [("InvokeFunction" if action == "Invoke" else action, arn)]
 
 
+def _apigateway(response: Any, action: str) -> list[Check] | None:
+    # API Gateway's IAM actions are the HTTP methods of its management API, on the path as the resource.
+    path = unquote(urlsplit(response.path).path) if response.path else ""
+    if not path:
+        return None
+    return [(response.method, f"arn:aws:apigateway:{response.region}::{path}")]
+
+
 _RULES: dict[str, Callable[[Any, str], list[Check] | None]] = {
+    "apigateway": _apigateway,
     "lambda": _lambda,
     "dynamodb": _dynamodb,
     "sns": _sns,

@@ -45,6 +45,8 @@ class Route:
     path: str
     function_name: str
     authorizer: str | None
+    # Auth.ApiKeyRequired: the X-API-Key header must name a key of one of the stage's usage plans.
+    api_key_required: bool = False
 
 
 @dataclass
@@ -99,6 +101,8 @@ class Provisioner:
         self.authorizers: dict[str, Authorizer] = {}
         self.default_authorizer: str | None = None
         self.throttles = Throttles(rows=[])
+        # The Api's resolved properties (its gateway responses answer for usage plans too).
+        self.api_properties: dict[str, Any] = {}
         # Layers with no build method are plain files (Lambda puts them in /opt): their folders, by version ARN.
         self.content_layers: dict[str, Path] = {}
         self.header_policies: dict[str, list[tuple[str, str]]] = {}
@@ -128,6 +132,7 @@ class Provisioner:
             "AWS::Serverless::StateMachine": self._state_machine,
             "AWS::StepFunctions::StateMachine": self._state_machine,
             "AWS::Serverless::Api": self._api,
+            "AWS::ApiGateway::UsagePlan": self._usage_plan,
             "AWS::CloudWatch::Alarm": self._alarm,
             "AWS::CloudWatch::Dashboard": self._dashboard,
             "AWS::Location::PlaceIndex": self._place_index,
@@ -192,6 +197,10 @@ class Provisioner:
                 self._in_progress.discard(logical_id)
 
     def ref(self, logical_id: str) -> str:
+        if "." in logical_id:
+            # SAM's references to what it makes for a resource: Api.Stage is the Api's stage.
+            base, made = logical_id.split(".", 1)
+            return self.attribute(base, made)
         return self.ensure(logical_id).ref
 
     @property
@@ -477,13 +486,15 @@ class Provisioner:
     def _function_event(self, logical_id: str, function_name: str, event_name: str, event: dict[str, Any]) -> None:
         if event["Type"] == "Api":
             event_properties = event["Properties"]
-            auth = event_properties.get("Auth", {}).get("Authorizer")
+            auth = event_properties.get("Auth", {})
+            authorizer = auth.get("Authorizer")
             self.routes.append(
                 Route(
                     method=event_properties["Method"].upper(),
                     path=event_properties["Path"],
                     function_name=function_name,
-                    authorizer=None if auth in (None, "NONE") else auth,
+                    authorizer=None if authorizer in (None, "NONE") else authorizer,
+                    api_key_required=bool(auth.get("ApiKeyRequired", False)),
                 )
             )
         elif event["Type"] in ("Schedule", "ScheduleV2"):
@@ -586,7 +597,36 @@ class Provisioner:
         default = auth.get("DefaultAuthorizer")
         self.default_authorizer = None if default in (None, "NONE") else default
         self.throttles = Throttles.from_api(properties)
-        return Created(ref="local", attributes={"RootResourceId": "root"})
+        self.api_properties = properties
+        return Created(ref="local", attributes={"RootResourceId": "root", "Stage": str(properties["StageName"])})
+
+    def _usage_plan(self, logical_id: str, resource: dict[str, Any]) -> Created:
+        properties = self._properties(resource)
+        request: dict[str, Any] = {
+            "name": properties.get("UsagePlanName") or self._name(logical_id),
+            "apiStages": [
+                {"apiId": str(stage["ApiId"]), "stage": str(stage["Stage"])}
+                for stage in properties.get("ApiStages", [])
+            ],
+        }
+        if "Description" in properties:
+            request["description"] = properties["Description"]
+        throttle = properties.get("Throttle")
+        if throttle:
+            request["throttle"] = {
+                "rateLimit": float(throttle.get("RateLimit", 10000)),
+                "burstLimit": int(throttle.get("BurstLimit", 5000)),
+            }
+        quota = properties.get("Quota")
+        if quota:
+            if quota.get("Period") not in ("DAY", "WEEK", "MONTH"):
+                raise ValueError(f"{logical_id}: Quota.Period must be DAY, WEEK or MONTH")
+            request["quota"] = {
+                "limit": int(quota["Limit"]),
+                "period": quota["Period"],
+                "offset": int(quota.get("Offset", 0)),
+            }
+        return Created(ref=str(self.client("apigateway").create_usage_plan(**request)["id"]))
 
     def _custom_resource(self, logical_id: str, resource: dict[str, Any]) -> Created:
         """Invoke the ServiceToken function with a Create request, as CloudFormation does, and read its answer."""

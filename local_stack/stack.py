@@ -28,7 +28,7 @@ from local_stack.auth import CognitoVerifier
 from local_stack.aws_endpoint import AwsEndpoint, install_lambda_seam
 from local_stack.cloudfront import PagesOrigin
 from local_stack.faults import Faults, faults_middleware
-from local_stack.gateway import Gateway
+from local_stack.gateway import STAGE_API_ID, Gateway
 from local_stack.lambda_runtime import LambdaRuntime
 from local_stack.location import PlaceIndexes, location_middleware
 from local_stack.provision import Provisioner
@@ -36,6 +36,7 @@ from local_stack.roles import ALLOW_EVERYTHING, FixedKey, grant_fixed_key
 from local_stack.scheduler import Scheduler
 from local_stack.streams import StreamPoller
 from local_stack.template import REGION, Template
+from local_stack.usage_plans import UsagePlans
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_STAFF_EMAIL = "demo.staff@civic311.local"
@@ -124,6 +125,9 @@ class LocalStack:
             pages=PagesOrigin(web, self.provisioner.client("s3")) if web else None,
             observer=self.activity.api if self.activity is not None else None,
             throttles=self.provisioner.throttles,
+            usage_plans=UsagePlans.from_api(
+                self.provisioner.client("apigateway"), STAGE_API_ID, self.config.stage, self.provisioner.api_properties
+            ),
         )
         self.gateway.start()
         self.scheduler = Scheduler(self.provisioner.schedules, self.runtime)
@@ -206,11 +210,16 @@ class LocalStack:
 
     def _register_demo_client(self, outputs: dict[str, str]) -> str:
         from civic311.store.api_clients import ApiClientStore, new_api_key
+        from civic311.store.gateway_keys import GatewayKeys
 
         api_key = new_api_key()
         table = outputs.get("ApiClientsTableName")
         if table:
             ApiClientStore(table).register(client_id="demo-client", name="Local demo client", api_key=api_key)
+        # A partner's key too: in the X-API-Key header at /open311/keyed/v2/, the partners' usage plan meters it.
+        plan = outputs.get("PartnerUsagePlanId")
+        if plan:
+            GatewayKeys(plan).ensure("demo-client", api_key)
         return api_key
 
     @staticmethod

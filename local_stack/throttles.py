@@ -14,6 +14,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+def gateway_response(properties: dict[str, Any], kind: str, default_status: int) -> tuple[int, list[tuple[str, str]]]:
+    """The status and static headers an Api's GatewayResponses give one response type."""
+    response = properties.get("GatewayResponses", {}).get(kind, {})
+    headers = response.get("ResponseParameters", {}).get("Headers", {})
+    # Gateway-response header values are mapping expressions; a static value is quoted: "'1'".
+    static = [(name, str(value).strip("'")) for name, value in headers.items()]
+    return int(response.get("StatusCode", default_status)), static
+
+
 @dataclass(frozen=True)
 class MethodThrottle:
     """One MethodSettings row: a resource path ("/*" for all) and method ("*" for all), rate and burst."""
@@ -61,11 +70,8 @@ class Throttles:
                     burst=int(setting.get("ThrottlingBurstLimit", 5000)),
                 )
             )
-        throttled = properties.get("GatewayResponses", {}).get("THROTTLED", {})
-        headers = throttled.get("ResponseParameters", {}).get("Headers", {})
-        # Gateway-response header values are mapping expressions; a static value is quoted: "'1'".
-        static = [(name, str(value).strip("'")) for name, value in headers.items()]
-        return cls(rows=rows, throttled_headers=static, throttled_status=int(throttled.get("StatusCode", 429)))
+        status, headers = gateway_response(properties, "THROTTLED", 429)
+        return cls(rows=rows, throttled_headers=headers, throttled_status=status)
 
     def _row(self, resource_path: str, method: str) -> MethodThrottle | None:
         best: tuple[int, MethodThrottle] | None = None

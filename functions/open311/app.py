@@ -1,5 +1,6 @@
 """Open311 GeoReport v2 API function."""
 
+import re
 from typing import Any
 
 from aws_lambda_powertools.event_handler import CORSConfig
@@ -8,6 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from civic311 import budget
 from civic311.channels.http import RestApi, install_error_handling
+from civic311.channels.open311.keys import KEYED_SEGMENT
 from civic311.channels.open311.routes import Open311Context, build_router
 from civic311.logs import function_logger
 from civic311.settings import Open311Settings
@@ -18,10 +20,11 @@ context = Open311Context(Open311Settings.from_environment())
 cors = CORSConfig(
     allow_origin="*",
     max_age=600,
-    allow_headers=["X-Request-Token", "Idempotency-Key", "Accept-Language"],
+    allow_headers=["X-Request-Token", "Idempotency-Key", "Accept-Language", "X-API-Key"],
     expose_headers=["Link", "X-Next-Page-Token"],
 )
-app = RestApi(enable_validation=True, cors=cors)
+# /open311/keyed/v2/... (the key in X-API-Key, metered by API Gateway) serves the routes of /open311/v2/...
+app = RestApi(enable_validation=True, cors=cors, strip_prefixes=[re.compile(f"(?<=^/open311){KEYED_SEGMENT}(?=/)")])
 install_error_handling(app)
 app.include_router(build_router(context))
 

@@ -13,7 +13,12 @@ from tests.integration.conftest import RunningStack, launched_stack
 def abuse_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     with launched_stack(
         tmp_path_factory.mktemp("abuse-stack"),
-        {"ApiKeyWritesPerMinute": "3", "TriageRatePerSecond": "1"},
+        {
+            "ApiKeyWritesPerMinute": "3",
+            "TriageRatePerSecond": "1",
+            "PartnerRequestsPerDay": "3",
+            "PublicWebRatePerSecond": "1",
+        },
         "--no-demo-requests",
         # Stopping waits for the workflows its emergencies and texts started; on a busy machine that takes a while.
         stop_seconds=90,

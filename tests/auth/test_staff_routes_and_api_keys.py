@@ -211,8 +211,14 @@ def test_open311_intake_needs_an_api_key(auth_stack: RunningStack) -> None:
 
 def test_open311_intake_refuses_a_revoked_api_key(auth_stack: RunningStack) -> None:
     client_id = f"revoked-{uuid.uuid4().hex[:8]}"
-    api_key = keys_command(auth_stack, "create", "--client-id", client_id, "--name", "Revoked in tests")
-    assert keys_command(auth_stack, "revoke", "--client-id", client_id) == f"revoked 1 key(s) of {client_id}"
+    plan = auth_stack.output("PartnerUsagePlanId")
+    api_key = keys_command(
+        auth_stack, "create", "--client-id", client_id, "--name", "Revoked in tests", "--usage-plan", plan
+    )
+    assert (
+        keys_command(auth_stack, "revoke", "--client-id", client_id)
+        == f"revoked 1 key(s) of {client_id} (1 in API Gateway)"
+    )
     answer = post_request(auth_stack, api_key=api_key)
     assert answer.status_code == 403
     assert "not valid" in answer.json()[0]["description"]

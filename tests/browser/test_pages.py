@@ -108,6 +108,9 @@ def test_a_resident_reports_a_pothole_location_first_and_tracks_its_status(phone
     assert saved["service_code"] == "pothole"
     assert (round(saved["lat"], 4), round(saved["long"], 4)) == (HERE["latitude"], HERE["longitude"])
     assert saved["status"] == "open"
+    # The report went through the keyed door, which admits only the page's key in X-API-Key (its usage plan).
+    assert f"{phone.stack.api}/open311/keyed/v2/requests.json" in phone.requests
+    assert f"{phone.stack.api}/open311/v2/requests.json" not in phone.requests
     only_own_origins(phone)
 
 

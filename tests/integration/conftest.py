@@ -95,6 +95,10 @@ UNTHROTTLED = {
     "PublicWebWritesPerMinute": "100000",
     "Open311RatePerSecond": "10000",
     "TriageRatePerSecond": "10000",
+    # The usage plans of keys sent in X-API-Key (the web page's, and partners' at /open311/keyed/v2/).
+    "PublicWebRatePerSecond": "10000",
+    "PartnerRatePerSecond": "10000",
+    "PartnerRequestsPerDay": "2000000000",
 }
 
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from civic311 import aws
 from civic311.store.__main__ import main
 from civic311.store.api_clients import ApiClientStore, key_digest
 from tests.support import InProcessStack
@@ -17,24 +18,37 @@ def run(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, str, 
     return code, captured.out.strip(), captured.err.strip()
 
 
-def test_keys_are_created_once_rotated_and_revoked(stack: InProcessStack, capsys: pytest.CaptureFixture[str]) -> None:
-    table = stack.output("ApiClientsTableName")
-    code, first, _ = run(
-        capsys, "keys", "create", "--client-id", "seeclickfix", "--name", "SeeClickFix", "--table", table
-    )
+def gateway_keys_in_plan(stack: InProcessStack) -> list[str]:
+    """The values of the API Gateway keys in the partners' usage plan."""
+    gateway = aws.apigateway()
+    plan_keys = gateway.get_usage_plan_keys(usagePlanId=stack.output("PartnerUsagePlanId"))["items"]
+    existing = {key["id"]: key["value"] for key in gateway.get_api_keys(includeValues=True)["items"]}
+    return [existing[key["id"]] for key in plan_keys if key["id"] in existing]
+
+
+def test_keys_are_created_once_rotated_and_revoked_in_the_table_and_the_usage_plan(
+    stack: InProcessStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    table, plan = stack.output("ApiClientsTableName"), stack.output("PartnerUsagePlanId")
+    admin = ("--table", table, "--usage-plan", plan)
+    code, first, _ = run(capsys, "keys", "create", "--client-id", "seeclickfix", "--name", "SeeClickFix", *admin)
     assert code == 0
     assert ApiClientStore(table).authenticate(first) is not None
+    # API Gateway holds the same key in the partners' plan, so it meters it when it comes in X-API-Key.
+    assert first in gateway_keys_in_plan(stack)
 
-    code, _, error = run(capsys, "keys", "create", "--client-id", "seeclickfix", "--name", "Again", "--table", table)
+    code, _, error = run(capsys, "keys", "create", "--client-id", "seeclickfix", "--name", "Again", *admin)
     assert code == 1
     assert "already has an active key" in error
 
-    code, second, _ = run(capsys, "keys", "rotate", "--client-id", "seeclickfix", "--table", table)
+    code, second, _ = run(capsys, "keys", "rotate", "--client-id", "seeclickfix", *admin)
     assert code == 0
     assert second != first
     fresh = ApiClientStore(table)  # a cold function, so no cached lookups
     assert fresh.authenticate(first) is None
     assert fresh.authenticate(second) is not None
+    assert second in gateway_keys_in_plan(stack)
+    assert first not in gateway_keys_in_plan(stack)
 
     code, listing, _ = run(capsys, "keys", "list", "--table", table)
     records = [json.loads(line) for line in listing.splitlines()]
@@ -44,8 +58,33 @@ def test_keys_are_created_once_rotated_and_revoked(stack: InProcessStack, capsys
     assert key_digest(second) not in listing
 
     code, said, _ = run(capsys, "keys", "revoke", "--client-id", "seeclickfix", "--table", table)
-    assert said == "revoked 1 key(s) of seeclickfix"
+    assert said == "revoked 1 key(s) of seeclickfix (1 in API Gateway)"
     assert ApiClientStore(table).authenticate(second) is None
+    assert second not in gateway_keys_in_plan(stack)
+
+
+def test_a_key_is_not_issued_when_its_usage_plan_does_not_exist(
+    stack: InProcessStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    table = stack.output("ApiClientsTableName")
+    code, said, error = run(
+        capsys,
+        "keys",
+        "create",
+        "--client-id",
+        "nowhere",
+        "--name",
+        "No plan",
+        "--table",
+        table,
+        "--usage-plan",
+        "nope1",
+    )
+    assert code == 1
+    assert said == ""
+    assert "API Gateway refused the key" in error
+    assert ApiClientStore(table).keys_of("nowhere") == []
+    assert not [key for key in aws.apigateway().get_api_keys()["items"] if key.get("name") == "open311:nowhere"]
 
 
 def test_the_key_cache_is_bounded_and_keeps_the_keys_in_use(stack: InProcessStack) -> None:

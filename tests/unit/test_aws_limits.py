@@ -426,3 +426,21 @@ def test_connect_rejects_an_answer_that_is_not_a_small_flat_string_map(answer: A
 def test_connect_takes_a_small_flat_string_map() -> None:
     assert aws_limits.connect_answer_problem({"result": "created", "request_id": "311-2026-000001"}) is None
     assert aws_limits.CONNECT_MAX_SECONDS == 8
+
+
+@pytest.mark.parametrize("strict", [True, False], ids=["local AWS", "moto alone"])
+def test_a_key_joins_only_a_usage_plan_that_exists(strict: bool) -> None:
+    with moto_clients(strict=strict):
+        gateway = boto3.client("apigateway")
+        key = gateway.create_api_key(name="partner", enabled=True)["id"]
+        plan = gateway.create_usage_plan(name="partners")["id"]
+        joined = gateway.create_usage_plan_key(usagePlanId=plan, keyId=key, keyType="API_KEY")
+        assert joined["id"] == key
+        if not strict:
+            # moto makes the missing plan up, so the key looks metered and every request would be refused.
+            gateway.create_usage_plan_key(usagePlanId="nope", keyId=key, keyType="API_KEY")
+            return
+        with pytest.raises(ClientError) as refused:
+            gateway.create_usage_plan_key(usagePlanId="nope", keyId=key, keyType="API_KEY")
+        assert refused.value.response["Error"]["Code"] == "NotFoundException"
+        assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404

@@ -160,3 +160,34 @@ def test_a_not_resource_statement_allows_texts_to_phones_but_no_topic() -> None:
                 sns.publish(TopicArn=topic, Message="Pending emergency alert")
     assert refused.value.response["Error"]["Code"] == "AuthorizationError"
     assert topic in refused.value.response["Error"]["Message"]
+
+
+def test_api_gateway_calls_are_authorized_as_http_methods_on_their_paths() -> None:
+    # The web publisher's own grant: keys, and the keys of its one usage plan.
+    with enforcing() as iam:
+        admin = boto3.client("apigateway", region_name=REGION)
+        page_plan = admin.create_usage_plan(name="page")["id"]
+        other_plan = admin.create_usage_plan(name="partners")["id"]
+        apigateway = f"arn:aws:apigateway:{REGION}::"
+        statement = {
+            "Effect": "Allow",
+            "Action": ["apigateway:GET", "apigateway:POST"],
+            "Resource": [
+                f"{apigateway}/apikeys",
+                f"{apigateway}/apikeys/*",
+                f"{apigateway}/usageplans/{page_plan}/keys",
+            ],
+        }
+        with role_session(iam, [statement]) as session:
+            client = session.client("apigateway")
+            key = client.create_api_key(name="page", enabled=True)["id"]
+            client.create_usage_plan_key(usagePlanId=page_plan, keyId=key, keyType="API_KEY")
+            assert [found["id"] for found in client.get_api_keys()["items"]] == [key]
+            with pytest.raises(ClientError) as other:
+                client.create_usage_plan_key(usagePlanId=other_plan, keyId=key, keyType="API_KEY")
+            with pytest.raises(ClientError) as deleting:
+                client.delete_api_key(apiKey=key)
+    assert f"/usageplans/{other_plan}/keys" in other.value.response["Error"]["Message"]
+    assert other.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert other.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert f"/apikeys/{key}" in deleting.value.response["Error"]["Message"]

@@ -28,6 +28,7 @@ def deploy(stack: InProcessStack, kind: str) -> dict[str, Any]:
     properties["UserPoolId"] = stack.output("StaffUserPoolId")
     properties["UserPoolClientId"] = stack.output("StaffUserPoolClientId")
     properties["ApiClientsTable"] = stack.output("ApiClientsTableName")
+    properties["UsagePlanId"] = stack.output("PublicWebUsagePlanId")
     with ResponseReceiver() as receiver:
         event["ResponseURL"] = receiver.url_for(event["RequestId"])
         stack.call("WebPublisherFunction", event)
@@ -47,6 +48,14 @@ def config(stack: InProcessStack) -> dict[str, Any]:
     return loaded
 
 
+def web_plan_keys(stack: InProcessStack) -> list[str]:
+    """The values of the API Gateway keys in the page's usage plan."""
+    gateway = aws.apigateway()
+    plan_keys = gateway.get_usage_plan_keys(usagePlanId=stack.output("PublicWebUsagePlanId"))["items"]
+    existing = {key["id"]: key["value"] for key in gateway.get_api_keys(includeValues=True)["items"]}
+    return [existing[key["id"]] for key in plan_keys if key["id"] in existing]
+
+
 def test_the_stack_publishes_every_page_and_a_config_on_deploy(stack: InProcessStack) -> None:
     pages = {file.key for file in site_files(PAGES)}
     assert {"index.html", "staff/index.html"} <= pages
@@ -63,6 +72,8 @@ def test_the_stack_publishes_every_page_and_a_config_on_deploy(stack: InProcessS
     client = ApiClientStore(stack.output("ApiClientsTableName")).authenticate(published["open311_api_key"])
     assert client is not None
     assert client.client_id == "web"
+    # The same key is API Gateway's, in the page's usage plan: the page sends it in the X-API-Key header.
+    assert web_plan_keys(stack) == [published["open311_api_key"]]
 
 
 @pytest.mark.parametrize(
@@ -85,6 +96,7 @@ def test_an_update_keeps_the_published_key_and_removes_pages_that_are_gone(stack
     assert answer["PhysicalResourceId"] == f"web-site:{stack.output('WebBucketName')}"
     assert "old/page.html" not in keys(stack)
     assert config(stack)["open311_api_key"] == before
+    assert web_plan_keys(stack) == [before]
 
 
 def test_a_revoked_key_is_replaced_by_the_next_deploy(stack: InProcessStack) -> None:
@@ -95,6 +107,7 @@ def test_a_revoked_key_is_replaced_by_the_next_deploy(stack: InProcessStack) -> 
     fresh = config(stack)["open311_api_key"]
     assert fresh != revoked
     assert ApiClientStore(stack.output("ApiClientsTableName")).authenticate(fresh) is not None
+    assert web_plan_keys(stack) == [fresh]
 
 
 def test_delete_revokes_the_key_and_empties_the_bucket_then_create_publishes_again(stack: InProcessStack) -> None:
@@ -105,8 +118,10 @@ def test_delete_revokes_the_key_and_empties_the_bucket_then_create_publishes_aga
     assert not versions.get("Versions")
     assert not versions.get("DeleteMarkers")
     assert ApiClientStore(stack.output("ApiClientsTableName")).authenticate(key) is None
+    assert web_plan_keys(stack) == []
     assert deploy(stack, "create")["Status"] == "SUCCESS"
     assert "index.html" in keys(stack)
+    assert web_plan_keys(stack) == [config(stack)["open311_api_key"]]
 
 
 def test_the_pages_folder_skips_the_domain_layer_and_refuses_unknown_file_types(tmp_path: Path) -> None:

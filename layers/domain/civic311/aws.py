@@ -19,6 +19,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 if TYPE_CHECKING:
+    from mypy_boto3_apigateway import APIGatewayClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_kms import KMSClient
     from mypy_boto3_location import LocationServiceClient
@@ -157,6 +158,12 @@ def _client_for(service: str, credentials: Credentials | None, budget: str) -> A
             aws_secret_access_key=credentials.secret_access_key,
             aws_session_token=credentials.session_token,
         )
+
+
+def apigateway() -> APIGatewayClient:
+    """API Gateway client (API keys and their usage plans: admin tooling and the web publisher)."""
+    client: APIGatewayClient = _client("apigateway")
+    return client
 
 
 def dynamodb() -> DynamoDBClient:

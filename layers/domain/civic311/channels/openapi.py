@@ -22,10 +22,22 @@ from civic311.channels.v1 import escalations, gaps, referrals, requests, reviews
 TITLE = "civic311 API"
 VERSION = "1.0.0"
 DESCRIPTION = (
-    "Tucson 311 non-emergency services. Open311 GeoReport v2 at /open311/v2/ (JSON and XML); referrals and "
-    "staff routes (Cognito ID token as a bearer token) under /v1/. "
-    "If someone is in danger right now, call 911."
+    "Tucson 311 non-emergency services. Open311 GeoReport v2 at /open311/v2/ (JSON and XML), with `api_key` as "
+    "a form field as the spec has it; the same routes at /open311/keyed/v2/ take the key in the X-API-Key header "
+    "instead, where API Gateway meters it by your usage plan (403 Forbidden for a missing or unknown key, 429 "
+    "with Retry-After over its rate or daily quota). Referrals and staff routes (Cognito ID token as a bearer "
+    "token) under /v1/. If someone is in danger right now, call 911."
 )
+# The key of the keyed door: the same key an Open311 client sends as `api_key`, issued into a usage plan.
+KEY_SCHEME = {
+    "type": "apiKey",
+    "in": "header",
+    "name": "X-API-Key",
+    "description": (
+        "Your Open311 key, at /open311/keyed/v2/ only: API Gateway checks it against your usage plan before "
+        "the request is handled. At /open311/v2/ send it as the `api_key` form field."
+    ),
+}
 
 
 def documented_app() -> RestApi:
@@ -75,6 +87,7 @@ def openapi_document(server_url: str = "/") -> dict[str, Any]:
         title=TITLE, version=VERSION, description=DESCRIPTION, servers=[Server(url=server_url)]
     ).model_dump(mode="json", by_alias=True, exclude_none=True)
     components = document.setdefault("components", {})
+    components.setdefault("securitySchemes", {})["Open311ApiKey"] = KEY_SCHEME
     post = document["paths"].get(f"{OPEN311_PREFIX}/requests.{{fmt}}", {}).get("post")
     if post is not None:
         _form_body(post, components)

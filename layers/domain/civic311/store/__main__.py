@@ -1,12 +1,15 @@
 """Open311 API-key administration, run with an administrator's AWS credentials (IAM is the only admin door).
 
-  python -m civic311.store keys create --client-id fixmystreet --name "FixMyStreet" --table <ApiClientsTableName>
-  python -m civic311.store keys rotate --client-id fixmystreet --table ...   (new key, old ones revoked)
+  python -m civic311.store keys create --client-id fixmystreet --name "FixMyStreet" --table <ApiClientsTableName> \
+      --usage-plan <PartnerUsagePlanId>
+  python -m civic311.store keys rotate --client-id fixmystreet --table ... --usage-plan ...  (new key, old revoked)
   python -m civic311.store keys revoke --client-id fixmystreet --table ...
   python -m civic311.store keys list --table ...
 
-The key is printed once and stored only as a digest. A revoked key stops working within a minute
-(functions cache lookups that long).
+API Gateway generates the key and holds it in the usage plan, which meters it when it comes in the X-API-Key
+header (/open311/keyed/v2/); the table holds only its digest, which names the client and serves clients that
+send it in the form body (/open311/v2/). The key is printed once. A revoked key is refused by API Gateway at
+once and by the functions within a minute (they cache lookups that long).
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from collections.abc import Sequence
 from botocore.exceptions import ClientError
 
 from civic311 import aws
-from civic311.store.api_clients import ApiClientStore, new_api_key
+from civic311.store.api_clients import ApiClientStore
+from civic311.store.gateway_keys import GatewayKeys
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -37,6 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             sub.add_argument("--client-id", required=True)
         if command in ("create", "rotate"):
             sub.add_argument("--name", required=command == "create", help="the client application's name")
+            sub.add_argument(
+                "--usage-plan", required=True, help="the usage plan the key joins (stack output PartnerUsagePlanId)"
+            )
     args = parser.parse_args(argv)
     if args.endpoint_url:
         os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
@@ -52,22 +59,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     existing = store.keys_of(args.client_id)
     active = [record for record in existing if record.get("active")]
     if args.command == "revoke":
-        print(f"revoked {store.revoke_client(args.client_id)} key(s) of {args.client_id}")
+        retired = GatewayKeys().retire(args.client_id)
+        print(f"revoked {store.revoke_client(args.client_id)} key(s) of {args.client_id} ({retired} in API Gateway)")
         return 0
     if args.command == "create" and active:
         print(f"{args.client_id} already has an active key; use rotate", file=sys.stderr)
         return 1
     name = args.name or (str(existing[0]["name"]) if existing else args.client_id)
-    api_key = new_api_key()
+    gateway = GatewayKeys(args.usage_plan)
+    try:
+        key_id, api_key = gateway.issue(args.client_id)
+    except ClientError as error:
+        print(f"API Gateway refused the key: {error.response['Error']['Message']}", file=sys.stderr)
+        return 1
     try:
         store.register(args.client_id, name, api_key)
     except ClientError as error:
+        gateway.delete(key_id)  # a key no client record names would be metered for no one
         print(f"could not store the key: {error.response['Error']['Message']}", file=sys.stderr)
         return 1
     if args.command == "rotate":
         # The new key exists before the old ones stop working, so the client can switch without a gap.
         for record in active:
             store.revoke_client_key(str(record["key_digest"]))
+        gateway.retire(args.client_id, keep=key_id)
     print(api_key)
     return 0
 

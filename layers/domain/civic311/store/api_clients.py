@@ -44,8 +44,9 @@ def key_digest(api_key: str) -> str:
 
 
 def new_api_key() -> str:
-    """A fresh random API key to hand to a client once."""
-    return secrets.token_urlsafe(32)
+    """A fresh random API key to hand to a client once: 256 bits in hex, which API Gateway also accepts as a
+    key value (letters and digits only)."""
+    return secrets.token_hex(32)
 
 
 class ApiClientStore:

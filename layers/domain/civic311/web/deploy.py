@@ -2,7 +2,8 @@
 
 Properties: BucketName (the private bucket CloudFront reads), UserPoolId and UserPoolClientId (the staff
 console's Cognito pool, whose id is SRP's realm, and app client), ApiClientsTable (where the page's Open311 key
-is registered) and AssetsVersion (the pages layer's version ARN, so a change to the pages is an Update). The
+is registered), UsagePlanId (the API Gateway usage plan that meters the page's key, which the page sends in
+the X-API-Key header) and AssetsVersion (the pages layer's version ARN, so a change to the pages is an Update). The
 Cognito endpoint is the one the SDK itself uses, so the same code writes AWS's endpoint in AWS and the local
 endpoint under the local stack.
 """
@@ -20,6 +21,7 @@ from civic311 import aws
 from civic311.channels.cloudformation import CustomResourceRequest, Outcome
 from civic311.errors import InvalidInput
 from civic311.store.api_clients import WEB_CLIENT_ID, ApiClientStore, key_digest, new_api_key
+from civic311.store.gateway_keys import GatewayKeys
 from civic311.web.site import CACHE_CONTROL, CONFIG_KEY, CognitoConfig, WebConfig, site_files
 
 logger = Logger(child=True)
@@ -40,6 +42,7 @@ def publish_site(request: CustomResourceRequest, assets: Path, default_clients_t
     user_pool_id = _required(request, "UserPoolId")
     client_id = _required(request, "UserPoolClientId")
     clients = ApiClientStore(str(request.resource_properties.get("ApiClientsTable") or default_clients_table))
+    gateway = GatewayKeys(_required(request, "UsagePlanId"))
     files = site_files(assets)
     s3 = aws.s3()
     for file in files:
@@ -52,7 +55,7 @@ def publish_site(request: CustomResourceRequest, assets: Path, default_clients_t
         )
     endpoint, region = aws.cognito_idp_endpoint()
     config = WebConfig(
-        open311_api_key=web_client_key(bucket, clients),
+        open311_api_key=web_client_key(bucket, clients, gateway),
         cognito=CognitoConfig(region=region, user_pool_id=user_pool_id, client_id=client_id, endpoint=endpoint),
     )
     s3.put_object(
@@ -76,6 +79,7 @@ def retire_site(request: CustomResourceRequest, default_clients_table: str) -> N
     bucket = _required(request, "BucketName")
     clients = ApiClientStore(str(request.resource_properties.get("ApiClientsTable") or default_clients_table))
     key = _published_key(bucket)
+    GatewayKeys().retire(WEB_CLIENT_ID)
     if key:
         try:
             clients.revoke_client_key(key_digest(key))
@@ -90,13 +94,22 @@ def retire_site(request: CustomResourceRequest, default_clients_table: str) -> N
             aws.s3().delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})  # type: ignore[typeddict-item]
 
 
-def web_client_key(bucket: str, clients: ApiClientStore) -> str:
-    """The key config.json already publishes while it is still valid; else a newly registered one (after a revoke)."""
+def web_client_key(bucket: str, clients: ApiClientStore, gateway: GatewayKeys) -> str:
+    """The key config.json already publishes while it is still valid; else a newly registered one (after a revoke).
+    Either way it is the page's one key in its usage plan, and the page's older gateway keys are deleted."""
     key = _published_key(bucket)
     if key and clients.authenticate(key) is not None:
-        return key
+        try:
+            gateway.ensure(WEB_CLIENT_ID, key)
+            return key
+        except ClientError as error:
+            # A key from before the usage plans may not be a valid gateway key value: the page gets a new one.
+            if error.response["Error"]["Code"] != "BadRequestException":
+                raise
+            clients.revoke_client_key(key_digest(key))
     key = new_api_key()
     clients.register(client_id=WEB_CLIENT_ID, name="Resident web page", api_key=key)
+    gateway.ensure(WEB_CLIENT_ID, key)
     return key
 
 

@@ -138,7 +138,13 @@ class RequestForm(BaseModel):
 
     model_config = ConfigDict(defer_build=True)
 
-    api_key: str | None = Field(default=None, description="Required; may also be sent as a query parameter.")
+    api_key: str | None = Field(
+        default=None,
+        description=(
+            "Required at /open311/v2/; may also be sent as a query parameter. At /open311/keyed/v2/ send the key "
+            "in the X-API-Key header instead (then this field may be left out)."
+        ),
+    )
     jurisdiction_id: str | None = None
     service_code: str
     lat: float | None = None

@@ -25,6 +25,7 @@ from civic311.channels.http import NESTED_TOO_DEEPLY, public_base_url
 from civic311.channels.open311 import models as wire
 from civic311.channels.open311 import pages
 from civic311.channels.open311.formats import respond
+from civic311.channels.open311.keys import writing_client
 from civic311.channels.open311.texts import add_text_routes
 from civic311.errors import Forbidden, InvalidInput, NotFound
 from civic311.settings import Open311Settings
@@ -539,8 +540,9 @@ def build_router(context: Open311Context) -> Router:
         tags=[TAG],
         summary="Create a service request",
         description=(
-            "Form-encoded (or JSON) fields of RequestForm; `api_key` is required. "
-            "Send an `Idempotency-Key` header to make retries safe."
+            "Form-encoded (or JSON) fields of RequestForm; `api_key` is required. At /open311/keyed/v2/ send the "
+            "key in the `X-API-Key` header instead: API Gateway meters it by your usage plan (403 for an unknown "
+            "key, 429 over its rate or daily quota). Send an `Idempotency-Key` header to make retries safe."
         ),
         responses={
             200: {
@@ -553,13 +555,9 @@ def build_router(context: Open311Context) -> Router:
         chosen = _check_format(fmt)
         event = router.current_event
         fields = parse_form(event.decoded_body or "", event.headers.get("content-type", "").lower())
-        api_key = fields.get("api_key") or (event.query_string_parameters or {}).get("api_key")
-        if not api_key:
-            raise Forbidden("api_key is required to create a service request")
-        client = context.api_clients.authenticate(str(api_key))
-        if client is None:
-            raise Forbidden("api_key is not valid")
-        context.quotas.take(client.client_id, context.writes_per_minute(client.client_id))
+        client = writing_client(
+            event, fields, context, "api_key is required to create a service request", "api_key is not valid"
+        )
         try:
             form = wire.RequestForm.model_validate(fields)
         except ValidationError as error:

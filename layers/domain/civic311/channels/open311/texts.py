@@ -1,7 +1,8 @@
 """Text-update numbers on the Open311 API (our extension): confirm a number with its code, or opt it out.
 
 A number given with notify=true gets one text: a code. Until the resident sends that code back here, it gets
-no updates. Either route needs a valid api_key and counts against that key's quota.
+no updates. Either route needs a valid api_key, counted against its quota (by the function, or by API Gateway
+at the keyed door: channels/open311/keys.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from civic311.cases.models import Phone
 from civic311.channels.open311.formats import respond
-from civic311.errors import Forbidden, InvalidInput
+from civic311.errors import InvalidInput
 
 if TYPE_CHECKING:
     from civic311.channels.open311.routes import Open311Context
@@ -41,16 +42,13 @@ class PhoneAnswer(BaseModel):
 
 def add_text_routes(router: Router, context: Open311Context) -> None:
     """Confirm and opt-out routes, bound to the Open311 context."""
+    from civic311.channels.open311.keys import writing_client
     from civic311.channels.open311.routes import _check_format, _validation_messages, parse_form
 
     def form() -> PhoneForm:
         event = router.current_event
         fields = parse_form(event.decoded_body or "", event.headers.get("content-type", "").lower())
-        api_key = fields.get("api_key") or (event.query_string_parameters or {}).get("api_key")
-        client = context.api_clients.authenticate(str(api_key)) if api_key else None
-        if client is None:
-            raise Forbidden("a valid api_key is required")
-        context.quotas.take(client.client_id, context.writes_per_minute(client.client_id))
+        writing_client(event, fields, context, "a valid api_key is required", "a valid api_key is required")
         try:
             return PhoneForm.model_validate(fields)
         except ValidationError as error:
@@ -60,7 +58,10 @@ def add_text_routes(router: Router, context: Open311Context) -> None:
         f"{PREFIX}/phone_confirmations.<fmt>",
         tags=[TAG],
         summary="Confirm a number for text updates with the code texted to it",
-        description="Form fields `api_key`, `phone` and `code` (six digits). Five wrong codes end the attempt.",
+        description=(
+            "Form fields `api_key` (at /open311/keyed/v2/ the X-API-Key header instead), `phone` and `code` "
+            "(six digits). Five wrong codes end the attempt."
+        ),
         responses={200: {"description": "Confirmed", "content": {"application/json": {"model": PhoneAnswer}}}},
     )
     def confirm_phone(fmt: str) -> Response[str]:
@@ -76,7 +77,10 @@ def add_text_routes(router: Router, context: Open311Context) -> None:
         f"{PREFIX}/phone_opt_outs.<fmt>",
         tags=[TAG],
         summary="Stop every text to a number",
-        description="Form fields `api_key` and `phone`. Replying STOP to any of our texts does the same.",
+        description=(
+            "Form fields `api_key` (at /open311/keyed/v2/ the X-API-Key header instead) and `phone`. Replying STOP "
+            "to any of our texts does the same."
+        ),
         responses={200: {"description": "Opted out", "content": {"application/json": {"model": PhoneAnswer}}}},
     )
     def opt_out_phone(fmt: str) -> Response[str]:
