@@ -24,6 +24,7 @@ from typing import Any
 
 from local_stack.alarm_rules import INSUFFICIENT_DATA, Point, Rule, Verdict, judge
 from local_stack.alarm_sources import Source, Unevaluable, source_of
+from local_stack.emf import EmfMetrics
 from local_stack.provision import Provisioner
 from local_stack.service_metrics import ServiceMetrics
 from local_stack.template import ACCOUNT_ID, REGION
@@ -274,7 +275,16 @@ def template_alarm_names(provisioner: Provisioner) -> list[str]:
     return sorted(provisioner.ref(logical_id) for logical_id in provisioner.template.of_type("AWS::CloudWatch::Alarm"))
 
 
-def evaluator_for(provisioner: Provisioner, observer: AlarmObserver | None = None) -> AlarmEvaluator:
-    """The template's alarms on the provisioner's endpoint, with the service metrics they watch published first."""
+def evaluator_for(
+    provisioner: Provisioner, emf: EmfMetrics | None = None, observer: AlarmObserver | None = None
+) -> AlarmEvaluator:
+    """The template's alarms on the provisioner's endpoint; before each pass the functions' EMF lines written so far
+    are stored and the service metrics the alarms watch are published."""
     metrics = ServiceMetrics(provisioner.client)
-    return AlarmEvaluator(template_alarm_names(provisioner), provisioner.client, observer, before_pass=metrics.publish)
+
+    def before_pass(now: datetime) -> None:
+        if emf is not None:
+            emf.flush()
+        metrics.publish(now)
+
+    return AlarmEvaluator(template_alarm_names(provisioner), provisioner.client, observer, before_pass)

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import json
 import math
+import queue
+import sys
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -93,12 +96,34 @@ def _is_number(value: Any) -> bool:
 
 
 class EmfMetrics:
-    """A function_logs listener that puts each EMF line's metrics into the endpoint's CloudWatch."""
+    """A function_logs listener that puts each EMF line's metrics into the endpoint's CloudWatch.
+
+    The function only writes its line, as in Lambda: a background thread sends the metrics, so an invocation's time
+    budget never pays for CloudWatch. `flush` waits until every line written so far is in CloudWatch (the alarm
+    evaluator calls it before each pass, as CloudWatch Logs' extraction lag is shorter than a minute).
+    """
 
     def __init__(self, cloudwatch: Any) -> None:
         self.cloudwatch = cloudwatch
+        self._lines: queue.Queue[str] = queue.Queue()
+        self._thread = threading.Thread(target=self._send, name="emf-metrics", daemon=True)
+        self._thread.start()
 
     def __call__(self, function: str, line: str) -> None:
-        for namespace, data in metric_data(line):
-            for start in range(0, len(data), 1000):  # PutMetricData takes up to 1,000 metrics a call
-                self.cloudwatch.put_metric_data(Namespace=namespace, MetricData=data[start : start + 1000])
+        if '"_aws"' in line:
+            self._lines.put(line)
+
+    def flush(self) -> None:
+        self._lines.join()
+
+    def _send(self) -> None:
+        while True:
+            line = self._lines.get()
+            try:
+                for namespace, data in metric_data(line):
+                    for start in range(0, len(data), 1000):  # PutMetricData takes up to 1,000 metrics a call
+                        self.cloudwatch.put_metric_data(Namespace=namespace, MetricData=data[start : start + 1000])
+            except Exception as error:  # CloudWatch Logs drops what it cannot extract; the stack says so
+                print(f"local stack: EMF metrics not stored: {error!r}", file=sys.stderr, flush=True)
+            finally:
+                self._lines.task_done()

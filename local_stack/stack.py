@@ -119,7 +119,9 @@ class LocalStack:
         self._add_layers_to_path(template)
         self.provisioner = Provisioner(template, self.runtime, self.endpoint.url, self.place_indexes)
         # The functions' EMF lines become metric data, as CloudWatch Logs extracts them.
-        self._undo_on_stop.append(function_logs.listen(EmfMetrics(self.provisioner.client("cloudwatch"))))
+        emf = EmfMetrics(self.provisioner.client("cloudwatch"))
+        self._undo_on_stop.append(emf.flush)  # undone last: the lines already written are stored before the end
+        self._undo_on_stop.append(function_logs.listen(emf))
         self.provisioner.provision_all()
         grant_fixed_key(self.provisioner.client("iam"), STATE_MACHINE_KEY, self.provisioner.state_machine_policies)
         verifier = CognitoVerifier(self.endpoint.url, self.provisioner.authorizers)
@@ -139,7 +141,7 @@ class LocalStack:
         self.scheduler.start()
         self.stream_poller = StreamPoller(self.provisioner.streams, self.runtime, self.provisioner.client)
         self.stream_poller.start()
-        self.alarms = evaluator_for(self.provisioner, self.activity.alarm if self.activity is not None else None)
+        self.alarms = evaluator_for(self.provisioner, emf, self.activity.alarm if self.activity is not None else None)
         self.alarms.check()
         self.alarms.start()
         outputs = self.provisioner.outputs(api_url=self.gateway.url)

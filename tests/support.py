@@ -129,6 +129,8 @@ class InProcessStack:
 
     provisioner: Provisioner
     runtime: LambdaRuntime
+    # Stores the functions' EMF lines as metric data (local_stack/emf.py).
+    emf: EmfMetrics | None = None
 
     def output(self, name: str) -> str:
         return self.provisioner.outputs(api_url="http://test")[name]
@@ -145,7 +147,7 @@ class InProcessStack:
 
     def alarm_evaluator(self) -> AlarmEvaluator:
         """The local CloudWatch's evaluator for the template's alarms; tests call its evaluate(now)."""
-        return evaluator_for(self.provisioner)
+        return evaluator_for(self.provisioner, self.emf)
 
     def call(self, logical_id: str, event: dict[str, Any]) -> dict[str, Any]:
         """Invoke a function and return its answer; handler errors raise."""
@@ -200,17 +202,20 @@ def in_process_stack(
         # The mocks refuse what AWS refuses, as the local stack does.
         restore_limits = aws_limits.install()
         restore_deliveries = service_metrics.count_deliveries()
-        stop_reading_metrics = None
+        stop_reading_metrics, emf = None, None
         try:
             template = Template(TEMPLATE, {"Stage": "local", **(parameters or {})}, stack_name)
             provisioner = Provisioner(template, runtime, None)
             # The functions' EMF lines become metric data, as on the local stack.
-            stop_reading_metrics = function_logs.listen(EmfMetrics(provisioner.client("cloudwatch")))
+            emf = EmfMetrics(provisioner.client("cloudwatch"))
+            stop_reading_metrics = function_logs.listen(emf)
             provisioner.provision_all()
-            yield InProcessStack(provisioner, runtime)
+            yield InProcessStack(provisioner, runtime, emf)
         finally:
             if stop_reading_metrics is not None:
                 stop_reading_metrics()
+            if emf is not None:
+                emf.flush()  # while the mocks still answer
             restore_deliveries()
             restore_limits()
             restore_seam()

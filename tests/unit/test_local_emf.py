@@ -9,8 +9,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from local_stack.emf import metric_data
+import boto3
+from moto import mock_aws
+
+from local_stack.emf import EmfMetrics, metric_data
 from local_stack.function_logs import FunctionOutput, listen, running
+from tests.support import scoped_environment
+
+ENVIRONMENT = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-west-2"}
 
 POWERTOOLS_LINE = json.dumps(
     {
@@ -88,3 +94,15 @@ def test_listeners_hear_each_line_a_function_writes_and_nothing_else(tmp_path: P
     assert heard == [("open311", POWERTOOLS_LINE), ("open311", "second line")]
     # Without a folder the function's lines still reach the terminal, as LOGS=stdout shows them.
     assert terminal.getvalue() == f"the stack's own message\n{POWERTOOLS_LINE}\nsecond line\n"
+
+
+def test_the_metrics_of_an_emf_line_are_in_cloudwatch_once_flushed() -> None:
+    with scoped_environment(ENVIRONMENT, remove=["AWS_ENDPOINT_URL"]), mock_aws():
+        cloudwatch = boto3.client("cloudwatch", region_name="us-west-2")
+        emf = EmfMetrics(cloudwatch)
+        emf("open311", "request created")
+        emf("open311", POWERTOOLS_LINE)
+        emf.flush()
+        [metric] = cloudwatch.list_metrics(Namespace="civic311")["Metrics"]
+    assert metric["MetricName"] == "EmergencyAlertPublishFailed"
+    assert {d["Name"]: d["Value"] for d in metric["Dimensions"]} == {"channel": "open311", "service": "open311"}
