@@ -124,31 +124,37 @@ class AlarmEvaluator:
             self.unevaluable[name] = "the template declares it but CloudWatch has no such alarm"
         return alarms
 
-    def _source(self, alarm: dict[str, Any]) -> tuple[Source, int] | None:
+    def _source(self, alarm: dict[str, Any]) -> tuple[Source, int, Rule] | None:
+        """What the alarm watches, its period and its rule; None, with the reason noted, if it cannot be followed."""
         try:
-            watched = source_of(alarm)
+            source, period = source_of(alarm)
+            periods = int(alarm["EvaluationPeriods"])
+            rule = Rule(
+                alarm["ComparisonOperator"],
+                float(alarm["Threshold"]),
+                periods,
+                int(alarm.get("DatapointsToAlarm") or periods),
+                alarm.get("TreatMissingData") or "missing",
+            )
             for action in self._actions(alarm):
                 if not action.startswith("arn:aws:sns:"):
                     raise Unevaluable(f"action {action}: locally only SNS topics are notified")
-        except (Unevaluable, KeyError, ValueError) as error:
-            self.unevaluable[alarm["AlarmName"]] = str(error) if isinstance(error, Unevaluable) else repr(error)
+        except (Unevaluable, ValueError) as error:
+            self.unevaluable[alarm["AlarmName"]] = str(error)
+            return None
+        except KeyError as error:  # an anomaly-detection alarm has no Threshold, for one
+            self.unevaluable[alarm["AlarmName"]] = f"no {error} in its definition: only static thresholds are evaluated"
             return None
         self.unevaluable.pop(alarm["AlarmName"], None)
-        return watched
+        return source, period, rule
 
     @staticmethod
     def _actions(alarm: dict[str, Any]) -> list[str]:
         return [*alarm.get("AlarmActions", []), *alarm.get("OKActions", []), *alarm.get("InsufficientDataActions", [])]
 
-    def _evaluate_one(self, alarm: dict[str, Any], source: Source, period: int, now: datetime) -> Change | None:
-        periods = int(alarm["EvaluationPeriods"])
-        rule = Rule(
-            alarm["ComparisonOperator"],
-            float(alarm["Threshold"]),
-            periods,
-            int(alarm.get("DatapointsToAlarm") or periods),
-            alarm.get("TreatMissingData") or "missing",
-        )
+    def _evaluate_one(
+        self, alarm: dict[str, Any], source: Source, period: int, rule: Rule, now: datetime
+    ) -> Change | None:
         points = self._points(source, period, rule.range_periods, now)
         current = str(alarm.get("StateValue") or INSUFFICIENT_DATA)
         verdict = judge(rule, points, current)
