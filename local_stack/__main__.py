@@ -11,7 +11,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from local_stack.activity import Activity, wants_colour
+from local_stack.activity import Activity, short_name, wants_colour
+from local_stack.alarms import EVERY_SECONDS
 from local_stack.custom_resources import CustomResourceFailed
 from local_stack.function_logs import FunctionOutput, clear
 from local_stack.stack import REPO_ROOT, LocalStack, StackConfig
@@ -134,6 +135,14 @@ def summary(info: dict[str, Any], outputs_path: Path, stack: LocalStack, logs: P
             "Schedules run locally:",
             *(f"       {s.function_name} every {s.every_seconds} s" for s in provisioner.schedules),
         ]
+    if stack.alarms is not None:
+        names, unevaluable = stack.alarms.alarm_names, stack.alarms.unevaluable
+        lines.append(f"Alarms evaluated every {EVERY_SECONDS} s: {len(names) - len(unevaluable)} of {len(names)}.")
+        if unevaluable:
+            lines += [
+                "ALARMS NOT EVALUATED LOCALLY (they never change state here):",
+                *(f"       {short_name(name, stack.config.stack_name)}: {why}" for name, why in unevaluable.items()),
+            ]
     if provisioner.skipped:
         lines += [
             "Declared but not emulated locally:",

@@ -1,4 +1,5 @@
-"""What `make run` shows while it runs: one short line per API call, workflow step, message published or failure.
+"""What `make run` shows while it runs: one short line per API call, workflow step, message published, alarm
+change or failure.
 
 The functions' own JSON logs go to files (local_stack/function_logs.py); this is the view a person watches. It
 stays quiet until the first request after the summary, so the summary and its "Try:" commands stay on screen:
@@ -100,6 +101,17 @@ class Activity:
     def published(self, topic_arn: str) -> None:
         """A message published to one of the template's topics (an alert, a case event, a notification)."""
         self._line(("yellow", "publish "), (None, short_name(topic_arn, self.stack_name)))
+
+    def alarm(self, alarm_name: str, old_state: str, new_state: str, reason: str) -> None:
+        """An alarm changed state (local_stack/alarms.py); one going to ALARM is always shown."""
+        colour = {"ALARM": "red", "OK": "green"}.get(new_state, "yellow")
+        self._line(
+            ("red" if new_state == "ALARM" else "cyan", "alarm   "),
+            (None, short_name(alarm_name, self.stack_name)),
+            (colour, f"{old_state} -> {new_state}"),
+            ("dim", reason[:160]),
+            urgent=new_state == "ALARM",
+        )
 
     def _go_live(self) -> None:
         if self._ready:

@@ -5,18 +5,29 @@ Functions run in-process, so they share one sys.stdout. `FunctionOutput` stands 
 thread that is running a function (`running`), and what that thread writes goes to the function's file; anything
 else (the stack's own messages) goes to the terminal as before. It must be in place before any function is
 imported, since powertools' Logger keeps the stream it found at import.
+
+Listeners (`listen`) read every line a function writes, as CloudWatch Logs reads a log group: that is how the
+embedded-metric-format lines become metric data (local_stack/emf.py). They hear the lines whether those go to files
+or to the terminal.
 """
 
 from __future__ import annotations
 
 import io
+import sys
 import threading
-from collections.abc import Iterator
+import traceback
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
 _current = threading.local()
+
+# Told of each complete line a function writes: the function's folder name and the line (without its newline).
+LineListener = Callable[[str, str], None]
+_listeners: list[LineListener] = []
+_install_lock = threading.Lock()
 
 
 @contextmanager
@@ -37,13 +48,47 @@ def clear(folder: Path) -> None:
         old.unlink()
 
 
-class FunctionOutput(io.TextIOBase):
-    """A stdout that sends each running function's lines to its log file and the rest to the terminal."""
+def listen(listener: LineListener) -> Callable[[], None]:
+    """Hand every line a function writes to `listener` until the returned function is called."""
+    _listeners.append(listener)
+    route_stdout()
 
-    def __init__(self, terminal: TextIO, folder: Path) -> None:
+    def stop() -> None:
+        if listener in _listeners:
+            _listeners.remove(listener)
+
+    return stop
+
+
+def route_stdout() -> None:
+    """Put a FunctionOutput in front of sys.stdout when someone listens and none is there (a test runner swaps
+    sys.stdout between a test's phases, so the runtime calls this before every invocation)."""
+    if not _listeners or isinstance(sys.stdout, FunctionOutput):
+        return
+    with _install_lock:
+        if not isinstance(sys.stdout, FunctionOutput):
+            sys.stdout = FunctionOutput(sys.stdout, None)
+
+
+def _tell_listeners(function: str, lines: str) -> None:
+    for listener in list(_listeners):
+        for line in lines.split("\n"):
+            try:
+                listener(function, line)
+            except Exception:
+                # A listener's failure must not become the function's: CloudWatch Logs' never is.
+                print(f"local stack: reading {function}'s output failed:\n{traceback.format_exc()}", file=sys.stderr)
+
+
+class FunctionOutput(io.TextIOBase):
+    """A stdout that sends each running function's lines to its log file (or, with no folder, on to the terminal)
+    and the rest to the terminal."""
+
+    def __init__(self, terminal: TextIO, folder: Path | None) -> None:
         self.terminal = terminal
         self.folder = folder
-        clear(folder)
+        if folder is not None:
+            clear(folder)
         self._files: dict[str, TextIO] = {}
         self._lock = threading.Lock()
         self._partial = threading.local()
@@ -55,13 +100,18 @@ class FunctionOutput(io.TextIOBase):
         # print() writes a line and its newline separately: hold a thread's partial line so lines never interleave.
         partial: dict[str, str] = self._partial.__dict__.setdefault("by_function", {})
         complete, _, partial[function] = (partial.get(function, "") + text).rpartition("\n")
-        if complete:
+        if not complete:
+            return len(text)
+        if self.folder is None:
+            self.terminal.write(complete + "\n")
+        else:
             with self._lock:
                 log = self._files.get(function)
                 if log is None:
                     log = self._files[function] = (self.folder / f"{function}.log").open("a", encoding="utf-8")
                 log.write(complete + "\n")
                 log.flush()
+        _tell_listeners(function, complete)
         return len(text)
 
     def flush(self) -> None:

@@ -2,6 +2,10 @@
 
 A function's module is imported once (its cold start) with the function's environment variables in
 place, so settings read at import see their own values; warm invokes then call the handler directly.
+During an invocation the function's variables are read through os.environ too, as in its own Lambda, though
+functions run side by side in one process: os.environ becomes a mapping that, in the invoking thread (a
+context variable), answers the function's variables before the process's own. powertools reads
+POWERTOOLS_SERVICE_NAME as each metric is written, for instance, and alarms match on that `service` dimension.
 """
 
 from __future__ import annotations
@@ -14,15 +18,16 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from local_stack.aws_limits import lambda_request_problem, lambda_response_error
-from local_stack.function_logs import running
+from local_stack.function_logs import route_stdout, running
 from local_stack.template import ACCOUNT_ID, REGION
 
 # Told of every invocation: the function's name, its event, the error type if it failed, and its seconds.
@@ -115,10 +120,12 @@ class LambdaRuntime:
         problem = lambda_request_problem(len(json.dumps(event, default=str).encode("utf-8")), asynchronous=False)
         if problem:
             raise RequestTooLarge(problem)
+        route_stdout()
         with running(spec.code_dir.name):
             loaded = self._load(spec)
             started = time.perf_counter()
-            result = self._call(loaded, spec, event)
+            with invocation_environment(spec.environment):
+                result = self._call(loaded, spec, event)
             seconds = time.perf_counter() - started
         self.invocations.append((spec.name, seconds))
         if self.observer is not None:
@@ -172,6 +179,56 @@ def acting_as_role(spec: FunctionSpec) -> Iterator[None]:
     credentials = None if spec.role_credentials is None else aws.Credentials(*spec.role_credentials)
     with aws.acting_for(credentials, spec.environment.get("SDK_BUDGET")):
         yield
+
+
+_invoking: ContextVar[dict[str, str] | None] = ContextVar("invoking_function_environment", default=None)
+_environ_lock = threading.Lock()
+
+
+class _InvocationEnviron(MutableMapping[str, str]):
+    """os.environ with the invoking function's variables in front of the process's, for reading; writes go to the
+    process's environment, as before."""
+
+    def __init__(self, process: MutableMapping[str, str]) -> None:
+        self.process = process
+
+    def __getitem__(self, name: str) -> str:
+        variables = _invoking.get()
+        if variables is not None and name in variables:
+            return variables[name]
+        return self.process[name]
+
+    def __setitem__(self, name: str, value: str) -> None:
+        self.process[name] = value
+
+    def __delitem__(self, name: str) -> None:
+        del self.process[name]
+
+    def __iter__(self) -> Iterator[str]:
+        variables = _invoking.get() or {}
+        yield from variables
+        yield from (name for name in self.process if name not in variables)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def copy(self) -> dict[str, str]:
+        return dict(self)
+
+
+@contextmanager
+def invocation_environment(variables: dict[str, str]) -> Iterator[None]:
+    """Within the block, this thread reads `variables` through os.environ before the process's own."""
+    if not isinstance(os.environ, _InvocationEnviron):
+        with _environ_lock:
+            if not isinstance(os.environ, _InvocationEnviron):
+                # Wrapped, not replaced: the process keeps every variable it has.
+                os.environ = _InvocationEnviron(os.environ)  # type: ignore[assignment]  # noqa: B003
+    token = _invoking.set(variables)
+    try:
+        yield
+    finally:
+        _invoking.reset(token)
 
 
 @contextmanager

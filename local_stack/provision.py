@@ -666,7 +666,14 @@ class Provisioner:
         properties = self._properties(resource)
         request = {key: value for key, value in properties.items() if key not in ("Tags",)}
         request.setdefault("AlarmName", self._name(logical_id))
-        self.client("cloudwatch").put_metric_alarm(**request)
+        cloudwatch = self.client("cloudwatch")
+        cloudwatch.put_metric_alarm(**request)
+        # A new alarm starts without data, as in AWS (moto starts it OK); local_stack/alarms.py evaluates it.
+        cloudwatch.set_alarm_state(
+            AlarmName=request["AlarmName"],
+            StateValue="INSUFFICIENT_DATA",
+            StateReason="Unchecked: Initial alarm creation",
+        )
         return Created(
             ref=request["AlarmName"], attributes={"Arn": self._arn("cloudwatch", f"alarm:{request['AlarmName']}")}
         )

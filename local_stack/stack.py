@@ -19,14 +19,18 @@ from local_stack import (
     cognito_sign_in,
     dynamodb_items,
     dynamodb_transactions,
+    function_logs,
     iam_enforcement,
+    service_metrics,
     srp,
     stepfunctions_programs,
 )
 from local_stack.activity import Activity, published_middleware
+from local_stack.alarms import AlarmEvaluator, evaluator_for
 from local_stack.auth import CognitoVerifier
 from local_stack.aws_endpoint import AwsEndpoint, install_lambda_seam
 from local_stack.cloudfront import PagesOrigin
+from local_stack.emf import EmfMetrics
 from local_stack.faults import Faults, faults_middleware
 from local_stack.gateway import STAGE_API_ID, Gateway
 from local_stack.lambda_runtime import LambdaRuntime
@@ -78,6 +82,7 @@ class LocalStack:
     provisioner: Provisioner | None = None
     scheduler: Scheduler | None = None
     stream_poller: StreamPoller | None = None
+    alarms: AlarmEvaluator | None = None
     place_indexes: PlaceIndexes = field(default_factory=PlaceIndexes)
     faults: Faults = field(default_factory=Faults)
     # The lines `make run` shows as the stack works (none when not given).
@@ -103,6 +108,8 @@ class LocalStack:
         stepfunctions_programs.install()
         # Refuse what AWS refuses and moto would accept.
         aws_limits.install()
+        # SNS's delivery metrics, which the dispatch alarms watch.
+        self._undo_on_stop.append(service_metrics.count_deliveries())
         # From here every request is checked against its signer's policies (provisioning runs as administrator).
         self._undo_on_stop.append(enforce_iam(self.endpoint.url))
         template = Template(
@@ -112,6 +119,10 @@ class LocalStack:
         )
         self._add_layers_to_path(template)
         self.provisioner = Provisioner(template, self.runtime, self.endpoint.url, self.place_indexes)
+        # The functions' EMF lines become metric data, as CloudWatch Logs extracts them.
+        emf = EmfMetrics(self.provisioner.client("cloudwatch"))
+        self._undo_on_stop.append(emf.flush)  # undone last: the lines already written are stored before the end
+        self._undo_on_stop.append(function_logs.listen(emf))
         self.provisioner.provision_all()
         grant_fixed_key(self.provisioner.client("iam"), STATE_MACHINE_KEY, self.provisioner.state_machine_policies)
         verifier = CognitoVerifier(self.endpoint.url, self.provisioner.authorizers)
@@ -134,6 +145,9 @@ class LocalStack:
         self.scheduler.start()
         self.stream_poller = StreamPoller(self.provisioner.streams, self.runtime, self.provisioner.client)
         self.stream_poller.start()
+        self.alarms = evaluator_for(self.provisioner, emf, self.activity.alarm if self.activity is not None else None)
+        self.alarms.check()
+        self.alarms.start()
         outputs = self.provisioner.outputs(api_url=self.gateway.url)
         api_key = self._register_demo_client(outputs)
         self.info = {
@@ -159,6 +173,8 @@ class LocalStack:
         return self.info
 
     def stop(self) -> None:
+        if self.alarms:
+            self.alarms.stop()
         if self.scheduler:
             self.scheduler.stop()
         if self.stream_poller:

@@ -22,8 +22,10 @@ from civic311 import aws
 from civic311.store.contacts import ContactSeal
 from civic311.store.directory import forget_active_versions
 from civic311.store.requests import RequestStore
-from local_stack import aws_limits
+from local_stack import aws_limits, function_logs, service_metrics
+from local_stack.alarms import AlarmEvaluator, evaluator_for
 from local_stack.aws_endpoint import install_lambda_seam
+from local_stack.emf import EmfMetrics
 from local_stack.lambda_runtime import LambdaRuntime
 from local_stack.location import LocationEmulator, PlaceIndexes
 from local_stack.provision import Provisioner
@@ -127,6 +129,8 @@ class InProcessStack:
 
     provisioner: Provisioner
     runtime: LambdaRuntime
+    # Stores the functions' EMF lines as metric data (local_stack/emf.py).
+    emf: EmfMetrics | None = None
 
     def output(self, name: str) -> str:
         return self.provisioner.outputs(api_url="http://test")[name]
@@ -140,6 +144,10 @@ class InProcessStack:
         sqs, sns = self.provisioner.client("sqs"), self.provisioner.client("sns")
         with queue_subscribed(sqs, sns, self.output(topic_output)) as url:
             yield str(url)
+
+    def alarm_evaluator(self) -> AlarmEvaluator:
+        """The local CloudWatch's evaluator for the template's alarms; tests call its evaluate(now)."""
+        return evaluator_for(self.provisioner, self.emf)
 
     def call(self, logical_id: str, event: dict[str, Any]) -> dict[str, Any]:
         """Invoke a function and return its answer; handler errors raise."""
@@ -193,12 +201,22 @@ def in_process_stack(
         restore_seam = install_lambda_seam(runtime)
         # The mocks refuse what AWS refuses, as the local stack does.
         restore_limits = aws_limits.install()
+        restore_deliveries = service_metrics.count_deliveries()
+        stop_reading_metrics, emf = None, None
         try:
             template = Template(TEMPLATE, {"Stage": "local", **(parameters or {})}, stack_name)
             provisioner = Provisioner(template, runtime, None)
+            # The functions' EMF lines become metric data, as on the local stack.
+            emf = EmfMetrics(provisioner.client("cloudwatch"))
+            stop_reading_metrics = function_logs.listen(emf)
             provisioner.provision_all()
-            yield InProcessStack(provisioner, runtime)
+            yield InProcessStack(provisioner, runtime, emf)
         finally:
+            if stop_reading_metrics is not None:
+                stop_reading_metrics()
+            if emf is not None:
+                emf.flush()  # while the mocks still answer
+            restore_deliveries()
             restore_limits()
             restore_seam()
 

@@ -132,3 +132,16 @@ def test_a_powertools_logger_made_while_the_router_is_stdout_logs_to_its_functio
     output.close_files()
     line = json.loads((tmp_path / "docs.log").read_text())
     assert (line["message"], line["pages"]) == ("served", 3)
+
+
+def test_an_alarm_going_off_is_shown_at_once_and_its_recovery_once_live() -> None:
+    out = io.StringIO()
+    activity = Activity(out)
+    activity.alarm("civic311-local-SweeperHeartbeatAlarm", "INSUFFICIENT_DATA", "OK", "Threshold Crossed: ...")
+    assert out.getvalue() == ""  # start-up noise: every alarm leaves INSUFFICIENT_DATA
+
+    activity.alarm("civic311-local-EmergencyAlertFailureAlarm", "OK", "ALARM", "Threshold Crossed: 1 out of ...")
+    [line] = out.getvalue().splitlines()
+    assert re.fullmatch(
+        r"\d\d:\d\d:\d\d  alarm +EmergencyAlertFailureAlarm  OK -> ALARM  Threshold Crossed: 1 out of \.\.\.", line
+    )
