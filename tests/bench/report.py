@@ -135,10 +135,6 @@ class Calls:
     write_units: float = 0.0
     read_units: float = 0.0
 
-    @property
-    def dynamodb(self) -> int:
-        return sum(n for name, n in self.operations.items() if name.startswith("dynamodb."))
-
 
 def _item_kb(item: Any) -> float:
     # DynamoDB sizes items by names and values; the JSON of the typed item is a close, slightly high, estimate.
