@@ -11,6 +11,7 @@ local_stack/ is what `make run` ships.
 
 from __future__ import annotations
 
+import gc
 import random
 import statistics
 import tempfile
@@ -23,8 +24,9 @@ from typing import Any
 
 import requests
 import shapely
+from botocore.client import BaseClient
+from botocore.session import Session
 
-from civic311 import aws
 from civic311.directory.loader import load_folder
 from civic311.geo.jurisdiction import our_area
 from civic311.store.directory import DirectoryStore, forget_active_versions
@@ -60,9 +62,15 @@ class CallCounter:
         self.lock = threading.Lock()
         self.calls = 0
         self.bytes = 0
-        events = aws.dynamodb().meta.events
-        events.register("before-call.dynamodb", self._before)
-        events.register("after-call.dynamodb", self._after)
+
+    def attach(self) -> None:
+        """Hook every client there is and every session, whose later clients copy the hooks: the functions call
+        DynamoDB through clients of their own roles (run once they have served a request)."""
+        for owner in gc.get_objects():
+            if isinstance(owner, BaseClient | Session):
+                events = owner.meta.events if isinstance(owner, BaseClient) else owner
+                events.register("before-call.dynamodb", self._before, unique_id="bench-referral-calls")
+                events.register("after-call.dynamodb", self._after, unique_id="bench-referral-bytes")
 
     def _before(self, **_: Any) -> None:
         if threading.current_thread().name != REQUEST_THREAD:
@@ -104,6 +112,7 @@ def measure(api: str, table: str, size: int, folder: Path, counter: CallCounter)
     latencies: list[float] = []
     read: list[int] = []
     session.post(f"{api}/v1/referrals", json={"service_code": "food", "lat": 32.22, "long": -110.97}, timeout=30)
+    counter.attach()
     for number, (lat, long) in enumerate(points(REFERRALS_PER_SIZE, seed=42)):
         code = CODES[number % len(CODES)]
         at = f"2026-12-{rng.randint(1, 7):02d}T{rng.randint(0, 23):02d}:{rng.choice((0, 30)):02d}:00-07:00"

@@ -5,7 +5,8 @@
   warm POST   an Open311 POST through the real handler against the local stack's endpoint, as a ratio to a
               bare handler doing one put_item on the same endpoint
   calls       DynamoDB calls per operation, counted with a botocore event hook on every DynamoDB client
-  cost        list price per call from the counted calls (constants below, with their source)
+  cost        list price per call, all in: every counted request, invocation, transition and log line, priced
+              from the table in prices.py; a call over its target, or a counted request without a price, fails
   referrals   DynamoDB calls and latency per referral at 100 and 10,000 directory resources (referrals.py)
   triage      import, first call (rules and model load) and warm calls, for reference (triage_speed.py)
 
@@ -14,11 +15,14 @@ Medians over several interleaved runs, because this machine is noisy. The local 
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import gc
+import io
 import json
 import math
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -29,15 +33,18 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import urlencode
 
 import boto3
 from botocore.client import BaseClient
+from botocore.session import Session
 
 from local_stack.lambda_runtime import FunctionSpec, LambdaContext, environment
 from local_stack.stack import LocalStack, StackConfig
+from local_stack.template import load_template
 from tests.bench import referrals, triage_speed
+from tests.bench.prices import Bill, Usage, bill
 from tests.integration.conftest import UNTHROTTLED
 from tests.support import REPO, api_event
 
@@ -51,15 +58,6 @@ REFERRAL_CALLS_TARGET = referrals.TARGET_CALLS
 COST_TARGET_USD = 0.0005
 # Triage scores a 4,000-character narrative against rules and a model; splitting it into words is the floor.
 TRIAGE_TARGET = 150
-
-# us-west-2 list prices (on-demand, no free tier), from the AWS pricing pages for each service:
-API_GATEWAY_REST_PER_MILLION = 3.50  # aws.amazon.com/api-gateway/pricing: REST APIs, first 333 million
-LAMBDA_PER_MILLION_REQUESTS = 0.20  # aws.amazon.com/lambda/pricing: requests, x86
-LAMBDA_PER_GB_SECOND = 0.0000166667  # aws.amazon.com/lambda/pricing: duration, x86, first 6 billion GB-s
-DYNAMODB_PER_MILLION_WRITE_UNITS = 0.625  # aws.amazon.com/dynamodb/pricing/on-demand: write request units
-DYNAMODB_PER_MILLION_READ_UNITS = 0.125  # aws.amazon.com/dynamodb/pricing/on-demand: read request units
-SNS_PER_MILLION_PUBLISHES = 0.50  # aws.amazon.com/sns/pricing: standard topic API requests (64 KB each)
-STEP_FUNCTIONS_PER_TRANSITION = 0.000025  # aws.amazon.com/step-functions/pricing: Standard, $0.025 per 1,000
 
 BASELINE_COLD = REPO / "tests" / "bench" / "baseline" / "rest_handler.py"
 BASELINE_WARM = REPO / "tests" / "bench" / "baseline" / "put_item_handler.py"
@@ -139,14 +137,16 @@ class Calls:
     write_units: float = 0.0
     read_units: float = 0.0
 
-    @property
-    def dynamodb(self) -> int:
-        return sum(n for name, n in self.operations.items() if name.startswith("dynamodb."))
-
 
 def _item_kb(item: Any) -> float:
     # DynamoDB sizes items by names and values; the JSON of the typed item is a close, slightly high, estimate.
-    return len(json.dumps(item, separators=(",", ":")).encode()) / 1024
+    # A binary value (a sealed contact) counts its bytes.
+    text = json.dumps(item, separators=(",", ":"), default=lambda value: "x" * len(value))
+    return len(text.encode()) / 1024
+
+
+_BEFORE = "before-parameter-build"
+_HOOK = "bench-call-hook"
 
 
 class CallHook:
@@ -155,25 +155,33 @@ class CallHook:
     def __init__(self, updated_item_kb: float = 2.0) -> None:
         self.lock = threading.Lock()
         self.calls = Calls()
-        self.hooked: set[int] = set()
         self.updated_item_kb = updated_item_kb
         # When set, only calls made on this thread count (a handler invoked here, not workflows running meanwhile).
         self.only_thread: int | None = None
 
     def attach(self) -> None:
-        """Hook clients created so far (run after a warm-up, once the functions have built theirs)."""
-        for client in [obj for obj in gc.get_objects() if isinstance(obj, BaseClient)]:
-            if id(client) not in self.hooked:
-                self.hooked.add(id(client))
-                client.meta.events.register("before-parameter-build", self._before)
+        """Hook every client and session so far; a client a session builds later copies the hook (run after a
+        warm-up, or a client built mid-call, e.g. the first KMS one, would go uncounted)."""
+        for owner in gc.get_objects():
+            if isinstance(owner, BaseClient):
+                owner.meta.events.register(_BEFORE, self._before, unique_id=_HOOK)
+            elif isinstance(owner, Session):
+                owner.register(_BEFORE, self._before, unique_id=_HOOK)
 
-    def _before(self, model: Any, params: dict[str, Any], **_: Any) -> None:
+    def ignore(self, client: BaseClient) -> None:
+        """Never count this client's calls: the bench's own, made in a person's place or to watch."""
+        client.meta.events.unregister(_BEFORE, unique_id=_HOOK)
+
+    def _before(self, **event: Any) -> None:
+        model, params = event["model"], event["params"]
         # Once per API call (retries are below this event), with the call's own parameters.
         if self.only_thread is not None and threading.get_ident() != self.only_thread:
             return
         service = model.service_model.endpoint_prefix
         if service == "streams.dynamodb":
             return  # the local stack's stream polling stands in for Lambda's, which DynamoDB does not charge for
+        if service == "sns" and params.get("PhoneNumber"):
+            service = "sms"  # a text is priced per message and country, not as a publish: prices.py has no price
         name = f"{service}.{model.name}"
         writes = reads = 0.0
         if service == "dynamodb":
@@ -205,10 +213,103 @@ class CallHook:
         return taken
 
 
+class LogMeter(io.TextIOBase):
+    """The in-process functions' stdout: passes every line to the bench's log file and counts the JSON ones.
+
+    Each JSON line is one CloudWatch Logs event (powertools' log records and its EMF metrics). As with the call
+    hook, `only_thread` limits the count to the handler invoked on that thread.
+    """
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.lock = threading.Lock()
+        self.events = 0
+        self.bytes = 0
+        self.only_thread: int | None = None
+        self._partial = threading.local()
+
+    def write(self, text: str) -> int:
+        pending = getattr(self._partial, "text", "") + text
+        *lines, self._partial.text = pending.split("\n")
+        if self.only_thread is None or threading.get_ident() == self.only_thread:
+            counted = [line for line in lines if line.startswith("{")]
+            with self.lock:
+                self.events += len(counted)
+                self.bytes += sum(len(line.encode("utf-8")) for line in counted)
+        return self.out.write(text)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+    def take(self) -> tuple[int, int]:
+        """The events and bytes counted since the last take."""
+        with self.lock:
+            taken = self.events, self.bytes
+            self.events = self.bytes = 0
+        return taken
+
+
+def lambda_log_lines(seconds: float, memory_mb: int) -> list[str]:
+    """The START, END and REPORT events Lambda logs for each invocation (text format, active tracing), to size them."""
+    request_id = str(uuid.uuid4())
+    duration_ms = seconds * 1000
+    return [
+        f"START RequestId: {request_id} Version: $LATEST",
+        f"END RequestId: {request_id}",
+        f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\tBilled Duration: {math.ceil(duration_ms)} ms"
+        f"\tMemory Size: {memory_mb} MB\tMax Memory Used: 150 MB\t\nXRAY TraceId: 1-{uuid.uuid4().hex[:8]}-"
+        f"{uuid.uuid4().hex[:24]}\tSegmentId: {uuid.uuid4().hex[:16]}\tSampled: true\t",
+    ]
+
+
+def access_log_line() -> str:
+    """The API's access log event for an Open311 POST, from the format template.yaml gives it."""
+    api = load_template(REPO / "template.yaml")["Resources"]["Api"]["Properties"]
+    values = {
+        "requestId": str(uuid.uuid4()),
+        "identity.sourceIp": "203.0.113.10",
+        "httpMethod": "POST",
+        "resourcePath": "/open311/v2/requests.{fmt}",
+        "status": "200",
+        "responseLatency": "120",
+        "integrationErrorMessage": "-",
+    }
+    return re.sub(r"\$context\.([\w.]+)", lambda match: values[match.group(1)], api["AccessLogSetting"]["Format"])
+
+
+def logged(usage: Usage, meter: LogMeter) -> Usage:
+    """The usage with the call's log events: the functions' own, Lambda's per invocation and the API's access log."""
+    events, size = meter.take()
+    lines = [line for seconds, memory_mb in usage.invocations for line in lambda_log_lines(seconds, memory_mb)]
+    lines += [access_log_line()] * usage.api_requests
+    usage.log_events = events + len(lines)
+    usage.log_bytes = size + sum(len(line.encode("utf-8")) for line in lines)
+    return usage
+
+
+def usage_of(calls: Calls) -> Usage:
+    return Usage(operations=calls.operations, write_units=calls.write_units, read_units=calls.read_units)
+
+
 # ---------------------------------------------------------------------------------------------- warm POST
 
 
-def post_event(api_key: str, key: str | None, description: str = "Pothole in the bike lane, bench") -> dict[str, Any]:
+# Every warm POST reports a pothole at one point, so after the first each is a duplicate of an open request.
+WARM_POINT = ("32.2216", "-110.9262")
+# The priced calls report one where none is open, inside the city: the path of a new report, not a duplicate's.
+FRESH_POINT = ("32.2365", "-110.9443")
+# The same from a resident who asked for email updates: the contact is sealed with KMS, opened for each note.
+EMAIL_POINT = ("32.2500", "-110.9000")
+EMAIL_UPDATES = {"email": "resident@example.org", "notify": "true"}
+
+
+def post_event(
+    api_key: str,
+    key: str | None,
+    description: str = "Pothole in the bike lane, bench",
+    point: tuple[str, str] = WARM_POINT,
+    fields: dict[str, str] | None = None,
+) -> dict[str, Any]:
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
     if key:
         headers["Idempotency-Key"] = key
@@ -216,11 +317,12 @@ def post_event(api_key: str, key: str | None, description: str = "Pothole in the
         {
             "api_key": api_key,
             "service_code": "pothole",
-            "lat": "32.2216",
-            "long": "-110.9262",
+            "lat": point[0],
+            "long": point[1],
             "description": description,
             "attribute[size]": "large",
         }
+        | (fields or {})
     )
     return api_event("POST", "/open311/v2/requests.json", body=body, headers=headers)
 
@@ -244,7 +346,8 @@ class Warm:
     bare_ms: float
 
 
-def warm_post(stack: LocalStack, api_key: str, hook: CallHook) -> tuple[Warm, Calls, Calls]:
+def warm_post(stack: LocalStack, api_key: str, hook: CallHook, meter: LogMeter) -> tuple[Warm, Usage, Usage]:
+    """The POST's warm time against the bare handler's, and what one POST uses with a key and without."""
     runtime = stack.runtime
     open311 = next(spec for spec in runtime.functions.values() if spec.logical_id == "Open311Function")
     bare = load_module(BASELINE_WARM, {"SERVICE_REQUESTS_TABLE": open311.environment["SERVICE_REQUESTS_TABLE"]})
@@ -269,13 +372,22 @@ def warm_post(stack: LocalStack, api_key: str, hook: CallHook) -> tuple[Warm, Ca
     ours(None)
     baseline()
     hook.attach()
-    hook.only_thread = threading.get_ident()  # the POST's own calls, not its workflow's, which starts at once
+    # The POST's own calls and log lines, not its workflow's, which starts at once.
+    hook.only_thread = meter.only_thread = threading.get_ident()
     hook.take()
-    keyed_times = [ours(uuid.uuid4().hex)]
-    keyed_calls = hook.take()
-    plain_times = [ours(None)]
-    unkeyed_calls = hook.take()
-    hook.only_thread = None
+    meter.take()
+
+    def one(key: str | None) -> tuple[float, Usage]:
+        seconds = ours(key)
+        usage = usage_of(hook.take())
+        usage.api_requests = usage.traces = 1
+        usage.invocations = [(seconds, open311.memory_mb)]
+        return seconds, logged(usage, meter)
+
+    keyed_seconds, keyed = one(uuid.uuid4().hex)
+    plain_seconds, unkeyed = one(None)
+    keyed_times, plain_times = [keyed_seconds], [plain_seconds]
+    hook.only_thread = meter.only_thread = None
     bare_times: list[float] = []
     for _ in range(WARM_RUNS):
         time.sleep(1.0)  # each POST's workflow starts in this process; let it reach its wait before timing again
@@ -283,33 +395,48 @@ def warm_post(stack: LocalStack, api_key: str, hook: CallHook) -> tuple[Warm, Ca
         plain_times.append(ours(None))
         keyed_times.append(ours(uuid.uuid4().hex))
     hook.take()
-    median_ms = lambda times: statistics.median(times) * 1000  # noqa: E731
-    return Warm(median_ms(plain_times), median_ms(keyed_times), median_ms(bare_times)), keyed_calls, unkeyed_calls
+
+    def median_ms(times: list[float]) -> float:
+        return statistics.median(times) * 1000
+
+    return Warm(median_ms(plain_times), median_ms(keyed_times), median_ms(bare_times)), keyed, unkeyed
 
 
 # ---------------------------------------------------------------------------------------------- cost of one call
 
 
-def whole_call(stack: LocalStack, api_key: str, hook: CallHook) -> tuple[Calls, int, list[float], float]:
-    """One pothole POST and its workflow until resolved: the calls, state transitions, workflow step durations."""
+def whole_call(
+    stack: LocalStack,
+    api_key: str,
+    hook: CallHook,
+    meter: LogMeter,
+    point: tuple[str, str] = FRESH_POINT,
+    fields: dict[str, str] | None = None,
+) -> Usage:
+    """One pothole POST and its workflow until resolved: every request, invocation, transition and log line."""
     info = stack.info
-    sfn = boto3.client("stepfunctions")
     runtime = stack.runtime
     open311 = next(spec for spec in runtime.functions.values() if spec.logical_id == "Open311Function")
     time.sleep(2)
     hook.attach()  # clients built since the warm POSTs (the workflow starter's, first used then)
+    # The bench watches the workflow and resolves it in a staff member's place: its own calls are not the call's.
+    sfn, dynamodb = boto3.client("stepfunctions"), boto3.client("dynamodb")
+    hook.ignore(sfn)
+    hook.ignore(dynamodb)
     hook.take()
+    meter.take()
     first_invocation = len(runtime.invocations)
-    started = time.perf_counter()
-    answer = json.loads(runtime.invoke(open311.name, post_event(api_key, uuid.uuid4().hex)).payload)
-    post_seconds = time.perf_counter() - started
+    answer = json.loads(
+        runtime.invoke(open311.name, post_event(api_key, uuid.uuid4().hex, point=point, fields=fields)).payload
+    )
+    assert answer["statusCode"] == 200, answer["body"]
     request_id = json.loads(answer["body"])[0]["service_request_id"]
     arn = f"{info['outputs']['CallWorkflowArn'].replace(':stateMachine:', ':execution:')}:{request_id}"
     table = info["outputs"]["ServiceRequestsTableName"]
     deadline = time.monotonic() + 60
     token = None
     while token is None and time.monotonic() < deadline:
-        item = boto3.client("dynamodb").get_item(
+        item = dynamodb.get_item(
             TableName=table, Key={"pk": {"S": f"REQ#{request_id}"}, "sk": {"S": "REQ"}}, ConsistentRead=True
         )
         token = item.get("Item", {}).get("task_token", {}).get("S")
@@ -320,46 +447,49 @@ def whole_call(stack: LocalStack, api_key: str, hook: CallHook) -> tuple[Calls, 
         time.sleep(0.2)
     time.sleep(0.5)
     history = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
-    transitions = sum(1 for event in history if event["type"].endswith("StateEntered"))
-    sns_tasks = sum(1 for event in history if event.get("taskScheduledEventDetails", {}).get("resourceType") == "sns")
-    calls = hook.take()
-    calls.operations["sns.Publish (from the state machine)"] += sns_tasks
-    steps = [seconds for name, seconds in runtime.invocations[first_invocation:] if "Workflow" in name]
-    return calls, transitions, steps, post_seconds
+    usage = usage_of(hook.take())
+    usage.transitions = sum(1 for event in history if event["type"].endswith("StateEntered"))
+    usage.api_requests = usage.traces = 1
+    usage.invocations = [
+        (seconds, runtime.functions[name].memory_mb)
+        for name, seconds in runtime.invocations[first_invocation:]
+        if name == open311.name or "Workflow" in name
+    ]
+    return logged(usage, meter)
 
 
-def cost(calls: Calls, transitions: int, post_seconds: float, steps: list[float], memory_mb: int) -> dict[str, float]:
-    gb = memory_mb / 1024
-    # Lambda bills each invocation's duration rounded up to the millisecond.
-    gb_seconds = gb * sum(math.ceil(seconds * 1000) / 1000 for seconds in [post_seconds, *steps])
-    publishes = sum(n for name, n in calls.operations.items() if name.startswith("sns."))
-    return {
-        "API Gateway (1 request)": API_GATEWAY_REST_PER_MILLION / 1e6,
-        f"Lambda requests ({1 + len(steps)})": (1 + len(steps)) * LAMBDA_PER_MILLION_REQUESTS / 1e6,
-        f"Lambda duration ({gb_seconds:.3f} GB-s at {memory_mb} MB)": gb_seconds * LAMBDA_PER_GB_SECOND,
-        f"DynamoDB writes ({calls.write_units:.0f} WRU)": calls.write_units * DYNAMODB_PER_MILLION_WRITE_UNITS / 1e6,
-        f"DynamoDB reads ({calls.read_units:.1f} RRU)": calls.read_units * DYNAMODB_PER_MILLION_READ_UNITS / 1e6,
-        f"SNS publishes ({publishes})": publishes * SNS_PER_MILLION_PUBLISHES / 1e6,
-        f"Step Functions transitions ({transitions})": transitions * STEP_FUNCTIONS_PER_TRANSITION,
-    }
+def priced(label: str, usage: Usage) -> tuple[Bill, bool]:
+    """The call's bill and whether it is within the target with every counted request priced."""
+    charged = bill(usage)
+    ok = charged.total <= COST_TARGET_USD and not charged.unpriced
+    unpriced = f"  no price for: {', '.join(charged.unpriced)}" if charged.unpriced else ""
+    line(f"  {label:<44} ${charged.total:.6f}  target <= ${COST_TARGET_USD}  {verdict(ok)}{unpriced}")
+    return charged, ok
 
 
 # ---------------------------------------------------------------------------------------------- main
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--cost-only", action="store_true", help="only the calls' cost, in a minute rather than ten")
+    arguments = parser.parse_args(argv)
     FUNCTION_LOG.parent.mkdir(exist_ok=True)
-    with FUNCTION_LOG.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-        return report()
+    with FUNCTION_LOG.open("w", encoding="utf-8") as log:
+        meter = LogMeter(log)
+        with contextlib.redirect_stdout(meter):
+            return report(meter, cost_only=arguments.cost_only)
 
 
-def report() -> int:
+def report(meter: LogMeter, *, cost_only: bool = False) -> int:
+    """Print every figure with its target; non-zero when a call's cost is over target or not fully priced."""
     stack = LocalStack(StackConfig(port=0, aws_port=0, seed_demo_requests=False, parameters=UNTHROTTLED))
     info = stack.start()
     api_key = info["open311_api_key"]
     line(f"civic311 bench, {time.strftime('%Y-%m-%d %H:%M')}, local stack in this process at {info['aws_endpoint']}")
     line()
     results: list[bool] = []
+    costs: list[bool] = []
     try:
         environment = {
             "PATH": os.environ.get("PATH", ""),
@@ -368,11 +498,12 @@ def report() -> int:
             "AWS_DEFAULT_REGION": info["region"],
             "AWS_REGION": info["region"],
         }
-        results.append(cold_init(stack.runtime.functions, environment))
-        line()
+        if not cost_only:
+            results.append(cold_init(stack.runtime.functions, environment))
+            line()
 
         hook = CallHook()
-        warm, keyed, unkeyed = warm_post(stack, api_key, hook)
+        warm, keyed, unkeyed = warm_post(stack, api_key, hook, meter)
         ratio = warm.plain_ms / warm.bare_ms
         results.append(ratio <= WARM_TARGET)
         line(f"warm Open311 POST through the handler, median of {WARM_RUNS + 1}, vs one put_item on the same endpoint")
@@ -389,65 +520,84 @@ def report() -> int:
         line()
 
         line("DynamoDB calls per operation (botocore before-call hook on every client)")
-        for label, calls in (("Open311 POST with Idempotency-Key", keyed), ("Open311 POST without a key", unkeyed)):
-            ops = ", ".join(f"{n} {name}" for name, n in sorted(calls.operations.items()))
-            ok = calls.dynamodb <= POST_CALLS_TARGET
+        for label, usage in (("Open311 POST with Idempotency-Key", keyed), ("Open311 POST without a key", unkeyed)):
+            ops = ", ".join(f"{n} {name}" for name, n in sorted(usage.operations.items()))
+            calls = dynamodb_calls(usage)
+            ok = calls <= POST_CALLS_TARGET
             results.append(ok)
-            line(f"  {label:<36} {calls.dynamodb} calls  target <= {POST_CALLS_TARGET}  {verdict(ok)}   ({ops})")
+            line(f"  {label:<36} {calls} calls  target <= {POST_CALLS_TARGET}  {verdict(ok)}   ({ops})")
 
-        time.sleep(5)  # the POSTs' workflows make DynamoDB calls too; let them reach their wait first
-        with tempfile.TemporaryDirectory() as scratch:
-            counter = referrals.CallCounter()
-            measured = [
-                referrals.measure(info["api_url"], info["outputs"]["DirectoryTableName"], size, Path(scratch), counter)
-                for size in referrals.SIZES
-            ]
-        for result in measured:
-            worst = max(max(counts) for counts in result.calls.values())
-            ok = worst <= REFERRAL_CALLS_TARGET
-            results.append(ok)
-            p95 = statistics.quantiles(result.latencies_ms, n=20)[-1]
-            line(
-                f"  {'referral, ' + format(result.size, ',') + ' resources':<36} {worst} calls  "
-                f"target <= {REFERRAL_CALLS_TARGET}  {verdict(ok)}   "
-                f"(median {statistics.median(result.latencies_ms):.1f} ms, p95 {p95:.1f} ms)"
-            )
+        if not cost_only:
+            time.sleep(5)  # the POSTs' workflows make DynamoDB calls too; let them reach their wait first
+            with tempfile.TemporaryDirectory() as scratch:
+                counter = referrals.CallCounter()
+                measured = [
+                    referrals.measure(
+                        info["api_url"], info["outputs"]["DirectoryTableName"], size, Path(scratch), counter
+                    )
+                    for size in referrals.SIZES
+                ]
+            for result in measured:
+                worst = max(max(counts) for counts in result.calls.values())
+                ok = worst <= REFERRAL_CALLS_TARGET
+                results.append(ok)
+                p95 = statistics.quantiles(result.latencies_ms, n=20)[-1]
+                line(
+                    f"  {'referral, ' + format(result.size, ',') + ' resources':<36} {worst} calls  "
+                    f"target <= {REFERRAL_CALLS_TARGET}  {verdict(ok)}   "
+                    f"(median {statistics.median(result.latencies_ms):.1f} ms, p95 {p95:.1f} ms)"
+                )
         line()
 
-        open311 = next(spec for spec in stack.runtime.functions.values() if spec.logical_id == "Open311Function")
-        calls, transitions, steps, post_seconds = whole_call(stack, api_key, hook)
-        parts = cost(calls, transitions, post_seconds, steps, open311.memory_mb)
-        total = sum(parts.values())
-        results.append(total <= COST_TARGET_USD)
-        line("cost per call at us-west-2 list prices (constants in tests/bench/report.py, with their source)")
+        whole = whole_call(stack, api_key, hook, meter)
+        emailed = whole_call(stack, api_key, hook, meter, EMAIL_POINT, EMAIL_UPDATES)
+        line("cost per call, all in, at us-east-1 list prices (tests/bench/prices.py, each price with its page)")
         line(
-            "  a call = one Open311 POST of a pothole and everything it causes until the request is resolved: the "
-            "API\n  request, the Open311 invocation, every workflow step's invocation, their DynamoDB, SNS and Step "
-            "Functions\n  usage. Not included: logs, traces, KMS, data transfer, storage, the free tiers."
+            "  everything the call makes AWS do: API requests, invocations and their duration, DynamoDB units, Step\n"
+            "  Functions transitions, every other counted request (Amazon Location, KMS, SNS), the log events\n"
+            "  written (the functions' JSON lines, Lambda's START/END/REPORT, the API access log) and the trace.\n"
+            "  Not included: storage, data transfer, free tiers, keys cached across calls, and the staff request\n"
+            "  that resolves it."
         )
-        for name, dollars in parts.items():
-            line(f"  {name:<48} ${dollars:.8f}")
-        ops = ", ".join(f"{n} {name}" for name, n in sorted(calls.operations.items()))
-        line(f"  calls counted: {ops}")
-        line(f"  total ${total:.6f} per call  target <= ${COST_TARGET_USD}  {verdict(total <= COST_TARGET_USD)}")
+        for label, usage in (("Open311 POST with Idempotency-Key", keyed), ("Open311 POST without a key", unkeyed)):
+            costs.append(priced(label, usage)[1])
+        for label, usage in (
+            ("pothole, POST until resolved", whole),
+            ("the same, with email updates", emailed),
+        ):
+            charged, ok = priced(label, usage)
+            costs.append(ok)
+            for name, dollars in charged.lines:
+                line(f"    {name:<56} ${dollars:.8f}")
+            ops = ", ".join(f"{n} {name}" for name, n in sorted(usage.operations.items()))
+            line(f"    requests counted: {ops}")
     finally:
         stack.stop()
     line()
-    cold, warm_calls = triage_speed.cold(COLD_RUNS), triage_speed.warm()
-    triage_ratio = warm_calls["long_4000"] / warm_calls["baseline_4000"]
-    results.append(triage_ratio <= TRIAGE_TARGET)
-    line(f"triage: cold medians of {COLD_RUNS} fresh interpreters, warm medians per call")
-    line(
-        f"  warm 4,000 characters {warm_calls['long_4000'] * 1000:.3f} ms  {triage_ratio:5.1f}x splitting them into"
-        f" words  target <= {TRIAGE_TARGET:.0f}x  {verdict(triage_ratio <= TRIAGE_TARGET)}"
-    )
-    line(
-        f"  for reference: import {cold['import'] * 1000:.1f} ms   first call (rules and model load)"
-        f" {cold['first_call'] * 1000:.1f} ms   warm short text {warm_calls['short'] * 1000:.3f} ms"
-    )
-    line()
+    if not cost_only:
+        cold, warm_calls = triage_speed.cold(COLD_RUNS), triage_speed.warm()
+        triage_ratio = warm_calls["long_4000"] / warm_calls["baseline_4000"]
+        results.append(triage_ratio <= TRIAGE_TARGET)
+        line(f"triage: cold medians of {COLD_RUNS} fresh interpreters, warm medians per call")
+        line(
+            f"  warm 4,000 characters {warm_calls['long_4000'] * 1000:.3f} ms  {triage_ratio:5.1f}x splitting them into"
+            f" words  target <= {TRIAGE_TARGET:.0f}x  {verdict(triage_ratio <= TRIAGE_TARGET)}"
+        )
+        line(
+            f"  for reference: import {cold['import'] * 1000:.1f} ms   first call (rules and model load)"
+            f" {cold['first_call'] * 1000:.1f} ms   warm short text {warm_calls['short'] * 1000:.3f} ms"
+        )
+        line()
+    results += costs
     line(f"{sum(results)} of {len(results)} figures meet their targets (the functions' own logs: {FUNCTION_LOG})")
+    if not all(costs):
+        line("a call costs more than its target, or uses a request prices.py cannot price: failing")
+        return 1
     return 0
+
+
+def dynamodb_calls(usage: Usage) -> int:
+    return sum(n for name, n in usage.operations.items() if name.startswith("dynamodb."))
 
 
 if __name__ == "__main__":

@@ -150,8 +150,8 @@ def test_a_bias_that_is_not_a_position_is_invalid_input(geocoder: Geocoder) -> N
         geocoder.locate_text("Speedway and Campbell", "en", bias=(32.2, -110.9 - 100))
 
 
-def test_a_point_in_oro_valley_is_served_by_oro_valley(geocoder: Geocoder) -> None:
-    located = geocoder.locate_point(32.40, -110.97)
+def test_a_described_point_in_oro_valley_is_served_by_oro_valley(geocoder: Geocoder) -> None:
+    located = geocoder.describe_point(32.40, -110.97)
     assert (located.lat, located.long) == (32.40, -110.97)
     assert located.jurisdiction.id == "oro-valley"
     assert located.jurisdiction.municipality == "Oro Valley"
@@ -161,7 +161,7 @@ def test_a_point_in_oro_valley_is_served_by_oro_valley(geocoder: Geocoder) -> No
 
 
 def test_a_point_at_a_corner_is_described_by_the_corner(geocoder: Geocoder) -> None:
-    located = geocoder.locate_point(32.2365, -110.9443)
+    located = geocoder.describe_point(32.2365, -110.9443)
     assert located.label is not None
     assert "Speedway" in located.label
     assert "Campbell" in located.label
@@ -169,16 +169,27 @@ def test_a_point_at_a_corner_is_described_by_the_corner(geocoder: Geocoder) -> N
 
 
 def test_a_point_far_from_known_roads_keeps_its_jurisdiction_without_a_label(geocoder: Geocoder) -> None:
-    located = geocoder.locate_point(33.4484, -112.0740)  # Phoenix
+    located = geocoder.describe_point(33.4484, -112.0740)  # Phoenix
     assert located.label is None
     assert located.jurisdiction.kind == "outside"
 
 
 def test_an_address_over_a_kilometre_away_does_not_describe_a_point(geocoder: Geocoder) -> None:
-    located = geocoder.locate_point(32.30, -111.05)  # desert west of Silverbell Rd
+    located = geocoder.describe_point(32.30, -111.05)  # desert west of Silverbell Rd
     assert located.label is None
     assert located.street is None
     assert located.jurisdiction.id == "pima-county"
+
+
+def test_locating_a_point_sends_no_search_and_takes_its_jurisdiction_from_the_boundaries(
+    geocoder: Geocoder, sent: list[dict[str, Any]]
+) -> None:
+    # A reverse geocode is a paid request: placing and routing a point needs only our boundary files.
+    inside, outside = geocoder.locate_point(32.2365, -110.9443), geocoder.locate_point(32.40, -110.97)
+    assert sent == []
+    assert (inside.jurisdiction.id, outside.jurisdiction.id) == ("tucson", "oro-valley")
+    assert (inside.lat, inside.long) == (32.2365, -110.9443)
+    assert inside.label is None
 
 
 @pytest.mark.parametrize(("lat", "long"), [(95.0, -110.9), (32.2, -181.0), (float("nan"), -110.9)])
@@ -192,8 +203,8 @@ def test_a_missing_place_index_makes_text_search_unavailable(places: PlacesEndpo
         Geocoder("no-such-index").locate_text("Speedway and Campbell", "en")
 
 
-def test_a_point_keeps_its_jurisdiction_when_the_place_index_fails(places: PlacesEndpoint) -> None:
-    located = Geocoder("no-such-index").locate_point(32.40, -110.97)
+def test_a_described_point_keeps_its_jurisdiction_when_the_place_index_fails(places: PlacesEndpoint) -> None:
+    located = Geocoder("no-such-index").describe_point(32.40, -110.97)
     assert located.jurisdiction.id == "oro-valley"
     assert located.label is None
 

@@ -6,6 +6,7 @@ every other path answers {"message", "errors"} in JSON.
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import sys
@@ -13,11 +14,13 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
@@ -64,6 +67,29 @@ def _idempotency_error(error: Exception, name: str) -> bool:
     """Whether the error is powertools' idempotency error of that class name."""
     module = sys.modules.get(_IDEMPOTENCY_ERRORS)
     return module is not None and isinstance(error, getattr(module, name))
+
+
+# Powertools compiles each route rule with this private static method and offers no public way to make a '.' in a
+# rule a literal dot; without one, 'services/<code>.<fmt>' reads 'pothole.json' as code 'pothole.js', format 'n'.
+# The override is guarded: checked here at import against the pinned version's shape, and
+# tests/unit/test_powertools_seams.py routes dotted paths through the public resolver, so an upgrade that moves
+# or reshapes it fails loudly instead of misrouting.
+_ROUTE_COMPILER = "_compile_regex"
+_ROUTE_COMPILER_PARAMETERS = ("rule", "base_regex")
+
+
+def check_route_compiler(owner: type = APIGatewayRestResolver) -> None:
+    """Raise if powertools' route compiler is gone or no longer a static method of (rule, base_regex)."""
+    method = inspect.getattr_static(owner, _ROUTE_COMPILER, None)
+    found = tuple(inspect.signature(method.__func__).parameters) if isinstance(method, staticmethod) else None
+    if found != _ROUTE_COMPILER_PARAMETERS:
+        raise RuntimeError(
+            f"powertools' {owner.__name__}.{_ROUTE_COMPILER} moved or changed shape ({found}): "
+            "RestApi's literal dots in routes need updating"
+        )
+
+
+check_route_compiler()
 
 
 class RestApi(APIGatewayRestResolver):
@@ -127,22 +153,33 @@ def _stale_task(error: Exception) -> bool:
     return isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in _STALE_TASK_CODES
 
 
-def _unreadable_body(error: Exception) -> bool:
-    """A ValueError from powertools reading the request body (not UTF-8, bad JSON, multipart without boundary),
-    or the RecursionError of JSON nested deeper than Python's parser goes."""
-    if not isinstance(error, ValueError | RecursionError):
-        return False
-    trace = error.__traceback__
-    while trace is not None:
-        code = trace.tb_frame.f_code
-        if code.co_name in _BODY_READERS and "aws_lambda_powertools" in code.co_filename:
-            return True
-        trace = trace.tb_next
-    return False
+UNREADABLE_BODY = "the body cannot be read as its Content-Type says"
+# Set by a middleware of every route, which powertools runs after its request validation: before it, the error
+# came from powertools reading the request (the body's base64, UTF-8, JSON or multipart), not from the route.
+_ROUTE_REACHED = "civic311_route_reached"
 
 
-# Where powertools reads a request's body: the event's decoded body, and validation's parse by Content-Type.
-_BODY_READERS = frozenset({"decoded_body", "json_body", "_get_body"})
+def _route_reached(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    app.append_context(**{_ROUTE_REACHED: True})  # type: ignore[no-untyped-call]  # powertools leaves it untyped
+    return next_middleware(app)
+
+
+def _unreadable_body(app: APIGatewayRestResolver, error: Exception) -> InvalidInput | None:
+    """The 400 for a body powertools could not read before the route ran (a ValueError, or the RecursionError of
+    JSON nested deeper than Python's parser goes); None for any other error."""
+    if not isinstance(error, ValueError | RecursionError) or app.context.get(_ROUTE_REACHED):
+        return None
+    if isinstance(error, RecursionError):
+        return InvalidInput(NESTED_TOO_DEEPLY)
+    return InvalidInput(f"{UNREADABLE_BODY}: {excerpt(str(error))}")
+
+
+def body_text(event: BaseProxyEvent) -> str:
+    """A route's own read of the body as text: a 400 when it is not (base64 that is not, bytes that are not UTF-8)."""
+    try:
+        return event.decoded_body or ""
+    except ValueError as error:
+        raise InvalidInput(f"{UNREADABLE_BODY}: {excerpt(str(error))}") from None
 
 
 def http_status(error: Exception) -> int:
@@ -153,8 +190,6 @@ def http_status(error: Exception) -> int:
     for cls in type(error).__mro__:
         if cls in HTTP_STATUS:
             return HTTP_STATUS[cls]
-    if _unreadable_body(error):
-        return 400
     if _stale_task(error):
         return 409
     return 503 if _retryable(error) else 500
@@ -166,10 +201,6 @@ def messages(error: Exception) -> list[str]:
         return [_describe_validation(detail) for detail in error.errors()]
     if isinstance(error, RequestUnsupportedContentType):
         return ["Content-Type is not supported here: send the body as application/json"]
-    if _unreadable_body(error):
-        if isinstance(error, RecursionError):
-            return [NESTED_TOO_DEEPLY]
-        return [f"the body cannot be read as its Content-Type says: {excerpt(str(error))}"]
     if _stale_task(error):
         return [STALE_TASK]
     if _idempotency_error(error, "IdempotencyValidationError"):
@@ -199,6 +230,7 @@ def _open311_format(path: str) -> str:
 
 def error_response(app: APIGatewayRestResolver, error: Exception) -> Response[str]:
     """Render an error for the current request."""
+    error = _unreadable_body(app, error) or error
     status = http_status(error)
     if status >= 500:
         logger.exception("request failed", extra={"status": status})
@@ -237,6 +269,7 @@ def error_response(app: APIGatewayRestResolver, error: Exception) -> Response[st
 
 def install_error_handling(app: APIGatewayRestResolver) -> None:
     """Map every error, including unexpected ones and unknown paths, to a clear answer."""
+    app.use(middlewares=[_route_reached])
 
     @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
     def _any_error(error: Exception) -> Response[str]:

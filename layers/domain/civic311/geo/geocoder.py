@@ -102,9 +102,17 @@ class Geocoder:
         return None
 
     def locate_point(self, lat: float, long: float) -> Located:
-        """The jurisdiction serving (lat, long), described by the nearest known address when one is close."""
+        """The jurisdiction serving (lat, long), from our boundary files alone: no search, nothing to pay.
+
+        A point needs no place index to be placed and routed; describe_point adds the nearest address when a
+        person has to read one.
+        """
         _check_point(lat, long, "location")
-        jurisdiction = locate_jurisdiction(lat, long)
+        return Located(lat=lat, long=long, jurisdiction=locate_jurisdiction(lat, long))
+
+    def describe_point(self, lat: float, long: float) -> Located:
+        """locate_point, described by the nearest known address when one is close: one paid reverse geocode."""
+        located = self.locate_point(lat, long)
         try:
             response = aws.location().search_place_index_for_position(
                 IndexName=self.index_name, Position=[long, lat], MaxResults=1
@@ -112,11 +120,11 @@ class Geocoder:
         except (ClientError, BotoCoreError) as error:
             # The point and its jurisdiction are known without the index; only the description is lost.
             logger.warning("reverse geocoding failed; the point is kept undescribed", extra=_error_fields(error))
-            return Located(lat=lat, long=long, jurisdiction=jurisdiction)
+            return located
         nearby = [r["Place"] for r in response["Results"] if r["Distance"] <= DESCRIBE_WITHIN_METERS]
         if not nearby:
-            return Located(lat=lat, long=long, jurisdiction=jurisdiction)
-        return _located(nearby[0], lat, long, relevance=None, jurisdiction=jurisdiction)
+            return located
+        return _located(nearby[0], lat, long, relevance=None, jurisdiction=located.jurisdiction)
 
     def _unavailable(self, error: Exception) -> DependencyUnavailable:
         logger.warning("place search failed", extra=_error_fields(error) | {"place_index": self.index_name})

@@ -21,7 +21,7 @@ from civic311.cases.models import Channel, Contact, NewRequest, Place, Status
 from civic311.cases.models import ServiceRequest as StoredRequest
 from civic311.cases.visibility import Visibility, public_face, public_update_text, visibility_in
 from civic311.catalog import Catalog, Language, ServiceType, load_catalog
-from civic311.channels.http import NESTED_TOO_DEEPLY, public_base_url
+from civic311.channels.http import NESTED_TOO_DEEPLY, body_text, public_base_url
 from civic311.channels.open311 import models as wire
 from civic311.channels.open311 import pages
 from civic311.channels.open311.formats import respond
@@ -554,7 +554,7 @@ def build_router(context: Open311Context) -> Router:
     def post_request(fmt: str) -> Response[str]:
         chosen = _check_format(fmt)
         event = router.current_event
-        fields = parse_form(event.decoded_body or "", event.headers.get("content-type", "").lower())
+        fields = parse_form(body_text(event), event.headers.get("content-type", "").lower())
         client = writing_client(
             event, fields, context, "api_key is required to create a service request", "api_key is not valid"
         )

@@ -42,12 +42,13 @@ class PhoneAnswer(BaseModel):
 
 def add_text_routes(router: Router, context: Open311Context) -> None:
     """Confirm and opt-out routes, bound to the Open311 context."""
+    from civic311.channels.http import body_text
     from civic311.channels.open311.keys import writing_client
     from civic311.channels.open311.routes import _check_format, _validation_messages, parse_form
 
     def form() -> PhoneForm:
         event = router.current_event
-        fields = parse_form(event.decoded_body or "", event.headers.get("content-type", "").lower())
+        fields = parse_form(body_text(event), event.headers.get("content-type", "").lower())
         writing_client(event, fields, context, "a valid api_key is required", "a valid api_key is required")
         try:
             return PhoneForm.model_validate(fields)
