@@ -6,26 +6,20 @@ so, the staff console could sign in with a password alone and the template's rul
 the flows an app client does not list in ExplicitAuthFlows are refused as Cognito refuses them, USER_SRP_AUTH
 gets a real salt and B made from the user's password (srp.py), and the answer must prove the password.
 
-moto still gives every user one software-token secret (COGNITO_TOTP_MFA_SECRET); the stack writes it to
-outputs.json as the demo staff member's, so a newcomer can add it to an authenticator app.
+Authenticator secrets are each user's own and their codes are checked here too (cognito_totp.py); the stack writes
+the demo staff member's to outputs.json, so a newcomer can add it to an authenticator app.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import os
-import struct
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError
-from moto.cognitoidp.models import COGNITO_TOTP_MFA_SECRET, CognitoIdpBackend
+from moto.cognitoidp.models import CognitoIdpBackend
 
-from local_stack import srp
+from local_stack import cognito_totp, srp
 from local_stack.moto_seams import check_method, replace_method
 
 # The flow names InitiateAuth takes, and the ExplicitAuthFlows entry that allows each.
@@ -39,7 +33,8 @@ _FLOW_ALLOWED_BY = {
 _INITIATE = ("self", "client_id", "auth_flow", "auth_parameters")
 _RESPOND = ("self", "session", "client_id", "challenge_name", "challenge_responses")
 
-TOTP_SECRET = COGNITO_TOTP_MFA_SECRET
+# Where the README sends a newcomer for a code from the demo staff member's secret.
+totp_code = cognito_totp.totp_code
 
 _challenges: dict[str, tuple[str, srp.ServerChallenge]] = {}
 _lock = threading.Lock()
@@ -57,14 +52,14 @@ def check_seam() -> None:
     """Fail loudly if moto's sign-in methods are no longer the ones this module wraps."""
     check_method(CognitoIdpBackend, "initiate_auth", _INITIATE)
     check_method(CognitoIdpBackend, "respond_to_auth_challenge", _RESPOND)
+    cognito_totp.check_seam()
 
 
 def install() -> Callable[[], None]:
-    """Put the strict sign-in in place (and turn on moto's TOTP checks); returns a function that undoes it."""
+    """Put the strict sign-in in place (with each user's own TOTP secret); returns a function that undoes it."""
     original_initiate = CognitoIdpBackend.initiate_auth
     original_respond = CognitoIdpBackend.respond_to_auth_challenge
-    saved_totp = os.environ.get("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP")
-    os.environ["MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP"] = "true"
+    restore_totp = cognito_totp.install()
 
     def initiate_auth(
         self: CognitoIdpBackend, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
@@ -103,6 +98,8 @@ def install() -> Callable[[], None]:
                 raise NotAuthorizedError("Incorrect username or password.")
             # moto finds its session by the secret block it handed out.
             challenge_responses = challenge_responses | {"PASSWORD_CLAIM_SECRET_BLOCK": found[0]}
+        elif challenge_name == "SOFTWARE_TOKEN_MFA":
+            cognito_totp.check_challenge(self, session, challenge_responses)
         result: dict[str, Any] = original_respond(self, session, client_id, challenge_name, challenge_responses)
         return result
 
@@ -114,18 +111,6 @@ def install() -> Callable[[], None]:
     def restore() -> None:
         restore_initiate()
         restore_respond()
-        if saved_totp is None:
-            os.environ.pop("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", None)
-        else:
-            os.environ["MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP"] = saved_totp
+        restore_totp()
 
     return restore
-
-
-def totp_code(secret: str, at: float | None = None) -> str:
-    """The RFC 6238 code (SHA-1, 30 s, 6 digits) an authenticator app shows for a base32 secret now."""
-    key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
-    counter = int((time.time() if at is None else at) // 30)
-    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    return f"{(struct.unpack('>I', digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"

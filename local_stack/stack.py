@@ -30,6 +30,7 @@ from local_stack.alarms import AlarmEvaluator, evaluator_for
 from local_stack.auth import CognitoVerifier
 from local_stack.aws_endpoint import AwsEndpoint, install_lambda_seam
 from local_stack.cloudfront import PagesOrigin
+from local_stack.cognito_totp import totp_code
 from local_stack.emf import EmfMetrics
 from local_stack.faults import Faults, faults_middleware
 from local_stack.gateway import STAGE_API_ID, Gateway
@@ -90,6 +91,8 @@ class LocalStack:
     info: dict[str, Any] = field(default_factory=dict)
     _undo_on_stop: list[Callable[[], None]] = field(default_factory=list)
     _staff_password: str = field(default_factory=lambda: "Demo-" + secrets.token_urlsafe(12) + "9!")
+    # The demo staff member's authenticator secret, from their enrolment at the first sign-in.
+    _staff_totp_secret: str | None = None
 
     def start(self) -> dict[str, Any]:
         # Faults wrap the others, so an injected failure can hit any call, place searches included (and a
@@ -164,7 +167,7 @@ class LocalStack:
             "staff_username": DEMO_STAFF_EMAIL,
             "staff_password": self._staff_password,
             # The demo staff member's authenticator secret (the pool requires a TOTP second factor).
-            "staff_totp_secret": cognito_sign_in.TOTP_SECRET,
+            "staff_totp_secret": self._staff_totp_secret,
         }
         if self.config.seed_demo_requests:
             from local_stack.seed import post_demo_requests
@@ -222,7 +225,11 @@ class LocalStack:
                     cognito.admin_add_user_to_group(
                         UserPoolId=pool_id, Username=DEMO_STAFF_EMAIL, GroupName=self.provisioner.ref(group_id)
                     )
-        return sign_in(cognito, pool_id, client_id, DEMO_STAFF_EMAIL, self._staff_password)["IdToken"]
+            signed_in = sign_in(
+                cognito, pool_id, client_id, DEMO_STAFF_EMAIL, self._staff_password, self._staff_totp_secret
+            )
+            self._staff_totp_secret = signed_in.totp_secret
+        return signed_in.tokens["IdToken"]
 
     def _register_demo_client(self, outputs: dict[str, str]) -> str:
         from civic311.store.api_clients import ApiClientStore, new_api_key
@@ -284,8 +291,19 @@ def enforce_iam(endpoint_url: str) -> Callable[[], None]:
     return relax
 
 
-def sign_in(cognito: Any, pool_id: str, client_id: str, username: str, password: str) -> dict[str, str]:
-    """Sign a staff member in as the console does (SRP, then a TOTP code), enrolling the authenticator first."""
+@dataclass(frozen=True)
+class SignedIn:
+    """Cognito's tokens, and the authenticator secret that made the second factor's code."""
+
+    tokens: dict[str, str]
+    totp_secret: str | None
+
+
+def sign_in(
+    cognito: Any, pool_id: str, client_id: str, username: str, password: str, totp_secret: str | None = None
+) -> SignedIn:
+    """Sign a staff member in as the console does (SRP, then a TOTP code); with no authenticator yet, enrol one
+    first (`totp_secret`: the one enrolled before)."""
     attempt = srp.Client(pool_id)
     started = cognito.initiate_auth(
         ClientId=client_id, AuthFlow="USER_SRP_AUTH", AuthParameters={"USERNAME": username, "SRP_A": attempt.public_a}
@@ -296,8 +314,8 @@ def sign_in(cognito: Any, pool_id: str, client_id: str, username: str, password:
         ChallengeResponses=attempt.answer(password, started["ChallengeParameters"]),
     )
     if step.get("ChallengeName") == "MFA_SETUP":
-        secret = cognito.associate_software_token(Session=step["Session"])["SecretCode"]
-        verified = cognito.verify_software_token(Session=step["Session"], UserCode=cognito_sign_in.totp_code(secret))
+        totp_secret = str(cognito.associate_software_token(Session=step["Session"])["SecretCode"])
+        verified = cognito.verify_software_token(Session=step["Session"], UserCode=totp_code(totp_secret))
         step = cognito.respond_to_auth_challenge(
             ClientId=client_id,
             ChallengeName="MFA_SETUP",
@@ -310,13 +328,15 @@ def sign_in(cognito: Any, pool_id: str, client_id: str, username: str, password:
             SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
         )
     elif step.get("ChallengeName") == "SOFTWARE_TOKEN_MFA":
+        if totp_secret is None:
+            raise ValueError(f"{username} has an authenticator already: its secret is needed to sign in")
         step = cognito.respond_to_auth_challenge(
             ClientId=client_id,
             ChallengeName="SOFTWARE_TOKEN_MFA",
             Session=step["Session"],
             ChallengeResponses={
                 "USERNAME": username,
-                "SOFTWARE_TOKEN_MFA_CODE": cognito_sign_in.totp_code(cognito_sign_in.TOTP_SECRET),
+                "SOFTWARE_TOKEN_MFA_CODE": totp_code(totp_secret),
             },
         )
-    return dict(step["AuthenticationResult"])
+    return SignedIn(tokens=dict(step["AuthenticationResult"]), totp_secret=totp_secret)

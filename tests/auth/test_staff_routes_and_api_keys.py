@@ -87,7 +87,7 @@ def token_without_groups(stack: RunningStack) -> str:
     username, password = f"nobody-{uuid.uuid4().hex[:8]}@civic311.local", "Auth-tests-" + uuid.uuid4().hex + "9!"
     cognito.admin_create_user(UserPoolId=pool, Username=username, MessageAction="SUPPRESS")
     cognito.admin_set_user_password(UserPoolId=pool, Username=username, Password=password, Permanent=True)
-    return sign_in(cognito, pool, client, username, password)["IdToken"]
+    return sign_in(cognito, pool, client, username, password).tokens["IdToken"]
 
 
 def minimal(schema: dict[str, Any], document: dict[str, Any]) -> Any:

@@ -3,7 +3,7 @@
 Keys (single table):
   pk = REQ#<id>, sk = REQ                               the request (never any contact details)
   pk = REQ#<id>, sk = CONTACT                           the caller's contact details, sealed by KMS (contacts.py),
-                                                          expiring by TTL
+                                                          expiring by TTL; sms_key and texts_stopped (store/sms.py)
   pk = CLAIM#<key digest>, sk = CLAIM                    an idempotency key's request, written with it, expiring
   gsi1pk = REQ#<yyyy-mm>, gsi1sk = <requested_at>#<id>   ByPeriod: newest-first listings by month
   gsi2pk = CODE#<service_code>, gsi2sk = <requested_at>#<id>   ByServiceCode

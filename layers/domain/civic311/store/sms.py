@@ -5,9 +5,13 @@ until then the wish is stored and nothing else is sent. Only numbers in the allo
 texted (SMS pumping lives on premium international ranges). A number that replied STOP (SNS's opt-out list) or
 opted out through the API is recorded here and never texted again.
 
+Opting out through the API needs proof that the number is the asker's (else anyone could silence a stranger's
+updates): the code texted to it, or the tracking secret of a request made with it. A STOP reply needs none.
+
 Items live in the service-requests table, keyed by the caller key (a KMS HMAC of the number, store/callers.py),
 so the table never holds a number in the clear:
   pk = SMS#<caller key>, sk = SMS   code_digest, code_sent_at (epoch s), attempts, confirmed, opted_out
+  pk = REQ#<id>, sk = CONTACT       sms_key (the caller key of the number the request texts), texts_stopped
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 from civic311 import aws, clock
-from civic311.errors import InvalidInput, TooManyRequests
+from civic311.errors import InvalidInput, NotFound, TooManyRequests
 from civic311.store.callers import CallerKeys
 from civic311.store.dynamo import from_item, to_value
 
@@ -115,6 +119,21 @@ class SmsNumbers:
 
     def confirm(self, phone: str, code: str) -> None:
         """Mark the number confirmed if the code is the one texted to it; InvalidInput otherwise."""
+        key = self._check_code(phone, code, "a new one is sent with the next update")
+        aws.dynamodb().update_item(
+            TableName=self.table_name,
+            Key=key,
+            UpdateExpression="SET confirmed = :yes REMOVE code_digest",
+            ExpressionAttributeValues={":yes": to_value(True)},
+        )
+
+    def opt_out_with_code(self, phone: str, code: str) -> None:
+        """Opt the number out if the code is the one texted to it (the proof the number is the asker's)."""
+        self._check_code(phone, code, "reply STOP to our text instead")
+        self.opt_out(phone)
+
+    def _check_code(self, phone: str, code: str, otherwise: str) -> dict[str, AttributeValueTypeDef]:
+        """The number's item key if `code` is the one texted to it; each try counts, five at most a day."""
         now = int(self.clock_now().timestamp())
         key = self._key(phone)
         try:
@@ -133,25 +152,68 @@ class SmsNumbers:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
             raise TooManyRequests(
-                "no code is waiting for this number, or too many wrong codes; a new one is sent with the next update",
+                f"no code is waiting for this number, or too many wrong codes; {otherwise}",
                 retry_after=CODE_INTERVAL_SECONDS,
             ) from None
         item = from_item(aws.dynamodb().get_item(TableName=self.table_name, Key=key, ConsistentRead=True)["Item"])
         expected = str(item.get("code_digest", ""))
         if not hmac.compare_digest(expected, _digest(self.caller_keys.key_for(phone), code.strip())):
             raise InvalidInput("code: this is not the code we texted to that number")
+        return key
+
+    def opt_out(self, phone: str) -> None:
+        """Never text this number again (a STOP reply, or the resident asking through the API with proof)."""
+        self._opt_out_key(self._key(phone))
+
+    def _opt_out_key(self, key: dict[str, AttributeValueTypeDef]) -> None:
         aws.dynamodb().update_item(
             TableName=self.table_name,
             Key=key,
-            UpdateExpression="SET confirmed = :yes REMOVE code_digest",
-            ExpressionAttributeValues={":yes": to_value(True)},
-        )
-
-    def opt_out(self, phone: str) -> None:
-        """Never text this number again (a STOP reply, or the resident asking through the API)."""
-        aws.dynamodb().update_item(
-            TableName=self.table_name,
-            Key=self._key(phone),
             UpdateExpression="SET opted_out = :yes, confirmed = :no REMOVE code_digest",
             ExpressionAttributeValues={":yes": to_value(True), ":no": to_value(False)},
         )
+
+    def stop_request(self, request_id: str) -> None:
+        """Stop every text to the number given with a request (its owner proved it with the tracking secret).
+
+        Its number is opted out at once if the request has texted it (`texted_for` noted which); if not, the
+        request is marked and the workflow opts the number out before it would text it.
+        """
+        try:
+            answer = aws.dynamodb().update_item(
+                TableName=self.table_name,
+                Key=_contact_key(request_id),
+                UpdateExpression="SET texts_stopped = :yes",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":yes": to_value(True)},
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            raise NotFound(f"service request {request_id} keeps no contact details: nothing is texted for it") from None
+        sms_key = from_item(answer["Attributes"]).get("sms_key")
+        if sms_key:
+            self._opt_out_key({"pk": to_value(f"SMS#{sms_key}"), "sk": to_value(SK)})
+
+    def texted_for(self, request_id: str, phone: str) -> bool:
+        """Note that the request texts this number (so its owner can stop it); False if they already stopped it."""
+        try:
+            answer = aws.dynamodb().update_item(
+                TableName=self.table_name,
+                Key=_contact_key(request_id),
+                UpdateExpression="SET sms_key = :key",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":key": to_value(self.caller_keys.key_for(phone))},
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return True  # No contact item to note it on (expired meanwhile): nothing was stopped through it.
+        return not from_item(answer["Attributes"]).get("texts_stopped")
+
+
+def _contact_key(request_id: str) -> dict[str, AttributeValueTypeDef]:
+    # The request's contact item (store/requests.py), which lives and expires with the contact details.
+    return {"pk": to_value(f"REQ#{request_id}"), "sk": to_value("CONTACT")}

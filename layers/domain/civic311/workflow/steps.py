@@ -503,7 +503,7 @@ class WorkflowSteps:
         if contact is not None and contact.notify and request.status_notes:
             text = messages.notification(request.language, request.service_request_id, request.status_notes)
             if contact.phone:
-                channel = self._text(contact.phone, text, request.language)
+                channel = self._text(request.service_request_id, contact.phone, text, request.language)
             elif contact.email:
                 aws.sns().publish(
                     TopicArn=self.settings.resident_notifications_topic_arn,
@@ -515,10 +515,14 @@ class WorkflowSteps:
             metrics.count("CallerNotifications", channel=channel)
         return {"status": request.status.value, "sent": channel}
 
-    def _text(self, phone: str, text: str, language: Language) -> str:
+    def _text(self, request_id: str, phone: str, text: str, language: Language) -> str:
         """Text a resident only to a confirmed, allowed, not opted-out number; else at most a daily code."""
         if not self.country_codes.allow(phone):
             return "sms-refused"
+        if not self.sms.texted_for(request_id, phone):
+            # The request's owner stopped its texts (with its tracking secret): that stops the number's.
+            self.sms.opt_out(phone)
+            return "sms-opted-out"
         state = self.sms.state(phone)
         if state.opted_out:
             return "sms-opted-out"
