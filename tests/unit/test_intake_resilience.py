@@ -50,6 +50,9 @@ def test_a_retry_with_the_same_key_and_request_is_answered_with_the_first_reques
     first = intake.submit(keyed(key="claim-1"))
     second = intake.submit(keyed(key="claim-1"))
     assert second.service_request_id == first.service_request_id
+    # Drawn from the key, yet ten digits like every id (read back over the phone).
+    assert len(first.service_request_id) == 10
+    assert first.service_request_id.isdigit()
     assert second.token == first.token
     assert request_store(stack).find_by_token(first.token) is not None
     other = intake.submit(keyed(key="claim-2"))
