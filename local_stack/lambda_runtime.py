@@ -1,7 +1,9 @@
 """Runs our Lambda handlers in-process, each with its own environment, as the Lambda service would.
 
-A function's module is imported once (its cold start) with the function's environment variables in
-place, so settings read at import see their own values; warm invokes then call the handler directly.
+A function's module is imported (its cold start) with the function's environment variables in place, so
+settings read at import see their own values; warm invokes then call the handler directly. As in Lambda, an
+instance runs one invocation at a time: invocations that overlap get instances of their own (each its own
+import of the handler module, so nothing a module keeps between calls is shared by two calls at once).
 During an invocation the function's variables are read through os.environ too, as in its own Lambda, though
 functions run side by side in one process: os.environ becomes a mapping that, in the invoking thread (a
 context variable), answers the function's variables before the process's own. powertools reads
@@ -26,6 +28,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from local_stack import router_isolation
 from local_stack.aws_limits import lambda_request_problem, lambda_response_error
 from local_stack.function_logs import route_stdout, running
 from local_stack.template import ACCOUNT_ID, REGION
@@ -95,7 +98,10 @@ class LambdaRuntime:
     """The in-process Lambda service for the functions of one template."""
 
     functions: dict[str, FunctionSpec] = field(default_factory=dict)
-    _loaded: dict[str, _Loaded] = field(default_factory=dict)
+    # Each function's instances not running an invocation now; how many each has started.
+    _idle: dict[str, list[_Loaded]] = field(default_factory=dict)
+    _started: dict[str, int] = field(default_factory=dict)
+    _pool_lock: threading.Lock = field(default_factory=threading.Lock)
     _import_lock: threading.Lock = field(default_factory=threading.Lock)
     invocations: list[tuple[str, float]] = field(default_factory=list)
     observer: InvokeObserver | None = None
@@ -122,11 +128,14 @@ class LambdaRuntime:
             raise RequestTooLarge(problem)
         route_stdout()
         with running(spec.code_dir.name):
-            loaded = self._load(spec)
-            started = time.perf_counter()
-            with invocation_environment(spec.environment):
-                result = self._call(loaded, spec, event)
-            seconds = time.perf_counter() - started
+            loaded = self._take(spec)
+            try:
+                started = time.perf_counter()
+                with invocation_environment(spec.environment):
+                    result = self._call(loaded, spec, event)
+                seconds = time.perf_counter() - started
+            finally:
+                self._give_back(spec, loaded)
         self.invocations.append((spec.name, seconds))
         if self.observer is not None:
             self.observer(spec.name, event, result.error_type, seconds)
@@ -151,23 +160,32 @@ class LambdaRuntime:
             return InvokeResult(payload=json.dumps(body).encode("utf-8"), error_type=type(error).__name__)
 
     def cold_start(self, name: str) -> float:
-        """Load a function now (if not yet) and return how long its import took, in seconds."""
+        """Start an instance of a function now (if none is idle) and return how long its import took, in seconds."""
         spec = self.spec_for(name)
         started = time.perf_counter()
         with running(spec.code_dir.name):
-            self._load(spec)
+            self._give_back(spec, self._take(spec))
         return time.perf_counter() - started
 
-    def _load(self, spec: FunctionSpec) -> _Loaded:
-        loaded = self._loaded.get(spec.name)
-        if loaded is not None:
-            return loaded
+    def _take(self, spec: FunctionSpec) -> _Loaded:
+        """An idle instance of the function, or a new one (a cold start) when every instance is busy."""
+        with self._pool_lock:
+            idle = self._idle.setdefault(spec.name, [])
+            if idle:
+                return idle.pop()
+            number = self._started.get(spec.name, 0)
+            self._started[spec.name] = number + 1
         with self._import_lock:
-            loaded = self._loaded.get(spec.name)
-            if loaded is None:
-                loaded = _import_handler(spec)
-                self._loaded[spec.name] = loaded
-        return loaded
+            return _import_handler(spec, number)
+
+    def _give_back(self, spec: FunctionSpec, loaded: _Loaded) -> None:
+        with self._pool_lock:
+            self._idle.setdefault(spec.name, []).append(loaded)
+
+    def instances(self, name: str) -> int:
+        """How many instances of a function have started (one per invocation that overlapped the others)."""
+        with self._pool_lock:
+            return self._started.get(self.spec_for(name).name, 0)
 
 
 @contextmanager
@@ -246,11 +264,13 @@ def environment(variables: dict[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def _import_handler(spec: FunctionSpec) -> _Loaded:
+def _import_handler(spec: FunctionSpec, instance: int = 0) -> _Loaded:
+    # API functions resolve their events with powertools, which keeps the event on a class: per thread here.
+    router_isolation.install()
     module_name, _, attribute = spec.handler.rpartition(".")
     path = spec.code_dir / (module_name.replace(".", "/") + ".py")
-    # Every function has an app.py: give each its own module name so they do not shadow each other.
-    unique = f"civic311_function_{spec.logical_id}"
+    # Every function has an app.py, and a function several instances: each its own module name, none shadowed.
+    unique = f"civic311_function_{spec.logical_id}" + (f"_{instance}" if instance else "")
     module_spec = importlib.util.spec_from_file_location(unique, path)
     if module_spec is None or module_spec.loader is None:
         raise ImportError(f"cannot load {path}")

@@ -42,4 +42,4 @@ def handler(event: dict[str, Any], lambda_context: LambdaContext) -> dict[str, A
 
     if _context is None:
         _context = PhoneContext(_settings)
-    return dict(answer(event, _context, lambda_context))
+    return dict(answer(event, _context))

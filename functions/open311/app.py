@@ -32,5 +32,4 @@ app.include_router(build_router(context))
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def handler(event: dict[str, Any], lambda_context: LambdaContext) -> dict[str, Any]:
     budget.bind(lambda_context)
-    context.bind_lambda_context(lambda_context)
     return app.resolve(event, lambda_context)

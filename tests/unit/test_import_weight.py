@@ -19,7 +19,6 @@ ENVIRONMENT = {
     "AWS_DEFAULT_REGION": "us-west-2",
     "SERVICE_REQUESTS_TABLE": "t",
     "DIRECTORY_TABLE": "d",
-    "IDEMPOTENCY_TABLE": "i",
     "API_CLIENTS_TABLE": "a",
     "EMERGENCY_ALERT_TOPIC_ARN": "arn:aws:sns:us-west-2:123456789012:alerts",
     "CASE_EVENTS_TOPIC_ARN": "arn:aws:sns:us-west-2:123456789012:cases",

@@ -29,7 +29,11 @@ class Forbidden(Civic311Error):
 
 
 class Conflict(Civic311Error):
-    """The request clashes with the current state (e.g. an idempotency key still in flight)."""
+    """The request clashes with the current state (e.g. a request already closed)."""
+
+
+class KeyReused(Civic311Error):
+    """An idempotency key sent again, within its retention, with a request that is not the one it made."""
 
 
 class TooManyRequests(Civic311Error):

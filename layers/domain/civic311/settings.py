@@ -37,7 +37,6 @@ class Open311Settings(_Settings):
     api_clients_table: str
     emergency_alert_topic_arn: str
     operations_topic_arn: str | None = None
-    idempotency_table: str
     # The KMS key callers' contact details are sealed with (store/contacts.py).
     contact_key_id: str
     # Text messages go only to these E.164 country codes (template: SmsCountryCodes).
@@ -139,7 +138,6 @@ class ConnectSettings(_Settings):
 
     service_requests_table: str
     contact_retention_days: int = 180
-    idempotency_table: str
     emergency_alert_topic_arn: str
     operations_topic_arn: str | None = None
     place_index_name: str

@@ -268,3 +268,32 @@ def test_diversion_without_a_location_is_400(stack: InProcessStack) -> None:
     answer = v1(stack, "StaffApiFunction", "POST", "/v1/diversions", {"description": "loud music"}, DISPATCHER)
     assert answer["statusCode"] == 400
     assert "location" in json.loads(answer["body"])["message"]
+
+
+def divert(stack: InProcessStack, payload: dict[str, Any], key: str | None = None) -> dict[str, Any]:
+    headers = {"Content-Type": "application/json"} | ({"Idempotency-Key": key} if key else {})
+    event = api_event("POST", "/v1/diversions", body=json.dumps(payload), headers=headers)
+    event["requestContext"]["authorizer"] = {"claims": DISPATCHER}
+    return stack.call("StaffApiFunction", event)
+
+
+def test_a_diversion_handed_over_again_makes_one_request_by_its_key_or_else_its_incident_number(
+    stack: InProcessStack,
+) -> None:
+    noise = {"description": "neighbours playing loud music every night", "address": "N 4th Ave & E 6th St"}
+    by_incident = [divert(stack, noise | {"dispatch_reference": "TPD-26-200001"}) for _ in range(2)]
+    by_key = [divert(stack, noise, key="cad-retry-7") for _ in range(2)]
+    unkeyed = [divert(stack, noise) for _ in range(2)]
+    assert [answer["statusCode"] for answer in by_incident + by_key + unkeyed] == [201] * 6
+    ids = [json.loads(answer["body"])["service_request_id"] for answer in by_incident + by_key + unkeyed]
+    assert ids[0] == ids[1]
+    assert ids[2] == ids[3]
+    assert len(set(ids)) == 4
+
+
+def test_a_diversion_key_sent_again_with_a_different_report_is_422(stack: InProcessStack) -> None:
+    first = divert(stack, {"description": "a dog barking all night", "address": "E Speedway Blvd"}, key="cad-8")
+    other = divert(stack, {"description": "a car alarm all night", "address": "E Speedway Blvd"}, key="cad-8")
+    assert first["statusCode"] == 201
+    assert other["statusCode"] == 422
+    assert "already used for a different request" in json.loads(other["body"])["message"]

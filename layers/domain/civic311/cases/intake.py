@@ -1,30 +1,24 @@
 """Intake: turn a request from any channel into a screened, stored case whose workflow then starts.
 
 Every intake runs triage. An emergency is stored, its 911 alert is published inside this call (before
-and independent of the workflow), and the resident is told to call 911. One write per request (plus
-the idempotency record when the client sent a key), so a retried POST never makes a second case and
-the normal path stays within three DynamoDB calls. The workflow starts from the table's stream
-(WorkflowStarterFunction), not here, so no Step Functions call waits on the caller's answer.
+and independent of the workflow), and the resident is told to call 911. One write per request, keyed or
+not: a client's key is kept on the request it made, whose id is drawn from the key (cases/idempotency.py),
+so a retried POST never makes a second case and costs no extra call. The workflow starts from the table's
+stream (WorkflowStarterFunction), not here, so no Step Functions call waits on the caller's answer.
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 
-from civic311 import aws, clock, metrics
+from civic311 import clock, metrics
 from civic311.cases import tracking
+from civic311.cases.idempotency import KEY_ATTEMPTS, ClientKey, KeyUse, client_key
 from civic311.cases.models import (
     AlertState,
     Channel,
@@ -38,9 +32,9 @@ from civic311.cases.models import (
 from civic311.cases.review import REVIEW_NOTICE
 from civic311.catalog import Catalog, Language, ServiceType
 from civic311.directory.vocabulary import SHELTER_CODE
-from civic311.errors import Conflict, DependencyUnavailable, InvalidInput
+from civic311.errors import DependencyUnavailable, InvalidInput, KeyReused
 from civic311.escalation.service import CRISIS_NOTICE, EMERGENCY_NOTICE, Escalation, raised
-from civic311.store.requests import AlreadyClaimed, DuplicateId, RequestStore
+from civic311.store.requests import IdTaken, RequestStore
 from civic311.triage import TriageResult, triage
 
 logger = Logger(child=True)
@@ -48,18 +42,13 @@ logger = Logger(child=True)
 _ID_ATTEMPTS = 5
 # The signal staff and dispatch see when the caller, not the description, said someone is in danger.
 DECLARED_EMERGENCY = "caller-declared-emergency"
-# Keys arrive with retries for a day at most (phone systems and apps retry within minutes).
-_IDEMPOTENCY_SECONDS = 24 * 3600
 
 
 class IntakeResources(Protocol):
-    """What a channel's settings name for intake: the alert topic and the idempotency table."""
+    """What a channel's settings name for intake: the alert topics."""
 
     @property
     def emergency_alert_topic_arn(self) -> str: ...
-
-    @property
-    def idempotency_table(self) -> str: ...
 
     @property
     def operations_topic_arn(self) -> str | None: ...
@@ -78,14 +67,6 @@ def _check_household(service: ServiceType, answers: dict[str, str | list[str]], 
         from_answers(answers, require_ages=channel.fills_a_form)
     except ValueError as error:
         raise InvalidInput(str(error), details=str(error).split("; ")) from None
-
-
-def _claim(request: NewRequest) -> str | None:
-    """The digest a client's idempotency key is claimed under, scoped to its channel and client."""
-    if not request.idempotency_key:
-        return None
-    scope = f"{request.channel.value}|{request.source or ''}|{request.idempotency_key}"
-    return hashlib.sha256(scope.encode("utf-8")).hexdigest()
 
 
 def new_request_id() -> str:
@@ -115,7 +96,6 @@ class Intake:
         self,
         catalog: Catalog,
         store: RequestStore,
-        idempotency_table: str | None,
         escalation: Escalation | None = None,
         screen: Screen = triage,
         clock_now: Callable[[], datetime] = clock.now,
@@ -127,43 +107,30 @@ class Intake:
         self.screen = screen
         self.clock_now = clock_now
         self.id_factory = id_factory
-        self._idempotency_config: IdempotencyConfig | None = None
-        self._submit_once = self._idempotent(self._submit, idempotency_table) if idempotency_table else None
 
     @classmethod
     def for_channel(cls, catalog: Catalog, store: RequestStore, resources: IntakeResources) -> Intake:
-        """The intake a channel's function runs: its idempotency table, alerts to its topic."""
+        """The intake a channel's function runs: alerts to its topics."""
         return cls(
             catalog=catalog,
             store=store,
-            idempotency_table=resources.idempotency_table,
             escalation=Escalation.for_topics(
                 store, resources.emergency_alert_topic_arn, resources.operations_topic_arn
             ),
         )
 
-    def bind_lambda_context(self, lambda_context: Any) -> None:
-        """Let idempotency records expire with the invocation's remaining time, as powertools expects."""
-        if self._idempotency_config is not None:
-            self._idempotency_config.register_lambda_context(lambda_context)
-
     def suggest_code(self, description: str, language: Language | None = None) -> str:
         """The catalog code triage finds best for a description (for channels where the caller did not choose)."""
         return self.screen(description, language).service_code
 
-    def submit(self, request: NewRequest) -> Receipt:
-        """Create the request (once per idempotency key) and return what the caller may see."""
-        service = self.catalog.get(request.service_code)
-        answers = service.check_answers(request.attributes, require=request.channel.fills_a_form)
-        _check_household(service, answers, request.channel)
-        if request.idempotency_key and self._submit_once is not None:
-            receipt: Receipt = self._submit_once(new_request=request)
-            return receipt
-        return self._submit(new_request=request)
+    def submit(self, new_request: NewRequest) -> Receipt:
+        """Create the request (once per client key, see cases/idempotency.py) and return what the caller may see.
 
-    def _submit(self, new_request: NewRequest) -> Receipt:
+        KeyReused if the key made a different request within its retention.
+        """
         service = self.catalog.get(new_request.service_code)
         attributes = service.check_answers(new_request.attributes, require=new_request.channel.fills_a_form)
+        _check_household(service, attributes, new_request.channel)
         found = self.screen(new_request.description or "", new_request.language)
         language: Language = new_request.language or found.language
         signals = list(found.signals)
@@ -191,11 +158,13 @@ class Intake:
             notice = f"{expected_notice(service, language)} {CRISIS_NOTICE[language]}"
         else:
             notice = expected_notice(service, language)
-        # The resident's tracking secret: they get it once, in the receipt; the table keeps its digest.
-        secret = tracking.new_secret()
-        for _ in range(_ID_ATTEMPTS):
+        key = client_key(new_request)
+        key_use = key.use(new_request, attributes, moment) if key is not None else None
+        # The resident's tracking secret: they get it in the receipt; the table keeps its digest.
+        secret = key.tracking_secret(key_use) if key is not None and key_use is not None else tracking.new_secret()
+        for attempt in range(KEY_ATTEMPTS if key is not None else _ID_ATTEMPTS):
             request = ServiceRequest(
-                service_request_id=self.id_factory(),
+                service_request_id=key.request_id(attempt) if key is not None else self.id_factory(),
                 token=tracking.digest(secret),
                 service_code=service.service_code,
                 status=Status.OPEN,
@@ -219,13 +188,18 @@ class Intake:
             try:
                 # Intake publishes the alert itself below, so it takes the publishing lease with the write.
                 lease = self.escalation.lease_until() if alert is not None and self.escalation is not None else None
-                self.store.create(request, claim=_claim(new_request), alert_lease_until=lease, claim_secret=secret)
+                self.store.create(request, key_use=key_use, alert_lease_until=lease)
                 break
-            except DuplicateId:
+            except IdTaken as taken:
+                if key is not None and key_use is not None and key.names(taken.key_use, moment):
+                    return self._replay(new_request, key, key_use, taken)
+                # Another request's id (another key's, one without a key, or this key's expired use): the next.
                 continue
-            except AlreadyClaimed as claimed:
-                return self._replay(new_request, claimed.service_request_id, claimed.secret)
         else:
+            if key is not None:
+                raise KeyReused(
+                    "this idempotency key has named too many requests; send a new key with each new request"
+                )
             raise DependencyUnavailable("could not allocate a request id; please retry")
         metrics.count("Intakes", channel=request.channel.value, service_code=request.service_code)
         if request.alert is not None:
@@ -253,13 +227,17 @@ class Intake:
             decision=_decision(request),
         )
 
-    def _replay(self, new_request: NewRequest, request_id: str, secret: str | None) -> Receipt:
+    def _replay(self, new_request: NewRequest, key: ClientKey, asked: KeyUse, taken: IdTaken) -> Receipt:
         """A retry whose first attempt stored its request: answer with that request, and finish its alert."""
-        earlier = self.store.get(request_id)
-        if earlier is None:
-            raise DependencyUnavailable("the earlier attempt's request is not readable yet; please retry")
-        if earlier.service_code != new_request.service_code or earlier.description != (new_request.description or None):
-            raise Conflict("this idempotency key was already used for a different request")
+        earlier, stored = taken.holder, taken.key_use
+        if earlier is None or stored is None:
+            raise DependencyUnavailable("the earlier attempt's request could not be read; please retry")
+        if stored.fingerprint != asked.fingerprint:
+            raise KeyReused(
+                "this idempotency key was already used for a different request (its service code, place, "
+                "description, answers or media differ); send a new key with each new request"
+            )
+        request_id = earlier.service_request_id
         # The first attempt may have stopped before publishing; under the lease that is safe to repeat.
         if earlier.alert is not None and earlier.alert.status == "pending" and self.escalation is not None:
             try:
@@ -267,36 +245,16 @@ class Intake:
                 self.escalation.ensure_delivered(request_id)
             except DependencyUnavailable:
                 logger.warning("alert still pending on a retried intake", extra={"service_request_id": request_id})
+        metrics.count("IntakeReplays", channel=earlier.channel.value, service_code=earlier.service_code)
         return Receipt(
-            service_request_id=earlier.service_request_id,
-            # The claim keeps the secret while a client may still retry; an older claim's is gone.
-            token=secret or "",
+            service_request_id=request_id,
+            # Drawn again from the stored salt and the client's key: the link the first answer gave.
+            token=key.tracking_secret(stored),
             service_notice=earlier.service_notice,
             account_id=new_request.contact.account_id if new_request.contact else None,
             emergency=earlier.alert is not None,
             decision=_decision(earlier),
         )
-
-    def _idempotent(self, function: Callable[..., Receipt], table_name: str) -> Callable[..., Receipt]:
-        # Our client, not one of powertools' own: it signs as the calling function's role and has our timeouts
-        # (powertools' own would wait a minute on a DynamoDB that hangs).
-        persistence = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=aws.dynamodb())
-        config = IdempotencyConfig(
-            # The key is the client's own key, scoped to the channel and client so two apps cannot collide.
-            event_key_jmespath="[channel, source, idempotency_key]",
-            # Reusing a key for a different request is an error, not a silent replay.
-            payload_validation_jmespath="[service_code, place, description, attributes]",
-            expires_after_seconds=_IDEMPOTENCY_SECONDS,
-            raise_on_no_idempotency_key=True,
-        )
-        self._idempotency_config = config
-        wrapped: Callable[..., Any] = idempotent_function(
-            data_keyword_argument="new_request",
-            persistence_store=persistence,
-            config=config,
-            output_serializer=PydanticSerializer(Receipt),
-        )(function)
-        return wrapped
 
 
 def _decision(request: ServiceRequest) -> Decision:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import inspect
 import json
 import re
-import sys
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -31,6 +30,7 @@ from civic311.errors import (
     DependencyUnavailable,
     Forbidden,
     InvalidInput,
+    KeyReused,
     NotFound,
     TooManyRequests,
     Unauthenticated,
@@ -46,6 +46,8 @@ HTTP_STATUS: dict[type[Exception], int] = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    # The IETF Idempotency-Key draft's answer to a key sent again with a different request, on every channel.
+    KeyReused: 422,
     TooManyRequests: 429,
     # Bad input is a 400 on every path: the body or query did not match the documented model.
     RequestValidationError: 400,
@@ -55,18 +57,6 @@ HTTP_STATUS: dict[type[Exception], int] = {
 }
 
 OPEN311_PREFIX = "/open311/"
-
-# Powertools' idempotency errors, for the functions that use idempotency (Open311, the phone line). Their
-# classes are looked up where the module is loaded: an error of theirs cannot be raised where it is not, and
-# the other API functions' cold starts need not import idempotency (and its persistence layers).
-_IDEMPOTENCY_ERRORS = "aws_lambda_powertools.utilities.idempotency.exceptions"
-_IDEMPOTENCY_STATUS = {"IdempotencyAlreadyInProgressError": 409, "IdempotencyValidationError": 422}
-
-
-def _idempotency_error(error: Exception, name: str) -> bool:
-    """Whether the error is powertools' idempotency error of that class name."""
-    module = sys.modules.get(_IDEMPOTENCY_ERRORS)
-    return module is not None and isinstance(error, getattr(module, name))
 
 
 # Powertools compiles each route rule with this private static method and offers no public way to make a '.' in a
@@ -140,7 +130,7 @@ def _printable(text: str) -> str:
 
 def _retryable(error: Exception) -> bool:
     # The caller should retry, and with the same key nothing doubles.
-    return _idempotency_error(error, "IdempotencyPersistenceLayerError") or aws.busy(error)
+    return aws.busy(error)
 
 
 # Step Functions' answers to a task token whose task no longer waits: the workflow moved on or timed out, so the
@@ -184,9 +174,6 @@ def body_text(event: BaseProxyEvent) -> str:
 
 def http_status(error: Exception) -> int:
     """The status for an error: the nearest mapped class in its hierarchy, 503 for a busy dependency, else 500."""
-    for name, status in _IDEMPOTENCY_STATUS.items():
-        if _idempotency_error(error, name):
-            return status
     for cls in type(error).__mro__:
         if cls in HTTP_STATUS:
             return HTTP_STATUS[cls]
@@ -203,10 +190,6 @@ def messages(error: Exception) -> list[str]:
         return ["Content-Type is not supported here: send the body as application/json"]
     if _stale_task(error):
         return [STALE_TASK]
-    if _idempotency_error(error, "IdempotencyValidationError"):
-        return ["Idempotency-Key was already used for a different request"]
-    if _idempotency_error(error, "IdempotencyAlreadyInProgressError"):
-        return ["a request with this Idempotency-Key is still being processed; retry in a moment"]
     if isinstance(error, Civic311Error):
         return error.details or [error.message]
     if _retryable(error):
@@ -244,8 +227,6 @@ def error_response(app: APIGatewayRestResolver, error: Exception) -> Response[st
         from civic311.channels.open311.formats import CONTENT_TYPES, respond
         from civic311.channels.open311.models import Error
 
-        # The spec knows 400/403/404 for client errors; validation failures are plain 400s there.
-        status = 400 if status == 422 else status
         fmt = _open311_format(path)
         errors = [Error(code=status, description=text) for text in bounded(messages(error))]
         if fmt == "xml":

@@ -69,13 +69,22 @@ def _form_body(operation: dict[str, Any], components: dict[str, Any]) -> None:
             "application/json": {"schema": reference},
         },
     }
+    _idempotency_key(operation)
+
+
+def _idempotency_key(operation: dict[str, Any]) -> None:
+    # Read from the headers by hand (a header parameter would make every request declare it), so stated here.
     operation.setdefault("parameters", []).append(
         {
             "name": "Idempotency-Key",
             "in": "header",
             "required": False,
-            "description": "Retries with the same key create one request.",
-            "schema": {"type": "string", "maxLength": 128},
+            "description": (
+                "Retries with the same key create one request: for 24 hours the same key with the same request is "
+                "answered with the first answer again (same id, same token), and with a different request (service "
+                "code, place, description, answers or media) it is refused with 422."
+            ),
+            "schema": {"type": "string", "minLength": 1, "maxLength": 128},
         }
     )
 
@@ -91,6 +100,9 @@ def openapi_document(server_url: str = "/") -> dict[str, Any]:
     post = document["paths"].get(f"{OPEN311_PREFIX}/requests.{{fmt}}", {}).get("post")
     if post is not None:
         _form_body(post, components)
+    diversion = document["paths"].get("/v1/diversions", {}).get("post")
+    if diversion is not None:
+        _idempotency_key(diversion)
     return document
 
 

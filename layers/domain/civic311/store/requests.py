@@ -4,7 +4,6 @@ Keys (single table):
   pk = REQ#<id>, sk = REQ                               the request (never any contact details)
   pk = REQ#<id>, sk = CONTACT                           the caller's contact details, sealed by KMS (contacts.py),
                                                           expiring by TTL; sms_key and texts_stopped (store/sms.py)
-  pk = CLAIM#<key digest>, sk = CLAIM                    an idempotency key's request, written with it, expiring
   gsi1pk = REQ#<yyyy-mm>, gsi1sk = <requested_at>#<id>   ByPeriod: newest-first listings by month
   gsi2pk = CODE#<service_code>, gsi2sk = <requested_at>#<id>   ByServiceCode
   token                                                   ByToken (sparse, Open311 tokens)
@@ -18,6 +17,7 @@ Keys (single table):
   awaiting_review = AWAITING, requested_at              AwaitingReview (sparse): doubtful reports for a call-taker
                                                           (store/reviews.py; review_token: the workflow's wait)
   alert_lease = <epoch ms>                               who may publish a pending alert, until when (one at a time)
+  key_use = {key, fingerprint, until, salt}              the client key that made the request (cases/idempotency.py)
   realert_round = <digest of the ack token>              the last acknowledgement wait a re-alert was sent for
 """
 
@@ -34,6 +34,7 @@ from botocore.exceptions import ClientError
 
 from civic311 import aws
 from civic311.cases import tracking
+from civic311.cases.idempotency import KeyUse
 from civic311.cases.models import AlertState, Contact, RequestUpdate, ServiceRequest, Status
 from civic311.clock import to_storage
 from civic311.errors import Conflict, DependencyUnavailable, NotFound
@@ -52,9 +53,6 @@ if TYPE_CHECKING:
 
 REQUEST_SK = "REQ"
 CONTACT_SK = "CONTACT"
-CLAIM_SK = "CLAIM"
-# A client's idempotency key keeps pointing at its request this long (longer than any client retries).
-CLAIM_LIFETIME = timedelta(days=2)
 BY_PERIOD = "ByPeriod"
 BY_SERVICE_CODE = "ByServiceCode"
 BY_TOKEN = "ByToken"  # noqa: S105 - an index name, not a secret
@@ -85,6 +83,7 @@ _STORAGE_ONLY = (
     "resolution",
     "awaiting_review",
     "review_token",
+    "key_use",
 )
 _BATCH_GET_LIMIT = 100
 # Unprocessed keys are asked for again at most this many times in all, backing off between attempts.
@@ -92,8 +91,16 @@ _BATCH_GET_ATTEMPTS = 5
 logger = Logger(child=True)
 
 
-class DuplicateId(Exception):
-    """The generated id is taken already (astronomically rare); intake draws another."""
+class IdTaken(Exception):
+    """The id is taken already: `holder` is the request stored there, and `key_use` the client key that made it.
+
+    Both come back with the refused write itself (ReturnValuesOnConditionCheckFailure), at no extra call.
+    """
+
+    def __init__(self, request_id: str, holder: ServiceRequest | None, key_use: KeyUse | None) -> None:
+        super().__init__(request_id)
+        self.holder = holder
+        self.key_use = key_use
 
 
 def awaiting(table_name: str, index: str, attribute: str, limit: int) -> list[ServiceRequest]:
@@ -110,15 +117,6 @@ def awaiting(table_name: str, index: str, attribute: str, limit: int) -> list[Se
 
 class AlreadyAcknowledged(Conflict):
     """Dispatch acknowledged this alert already (a retry of the same acknowledgement, or a second dispatcher)."""
-
-
-class AlreadyClaimed(Exception):
-    """Another request claimed this idempotency key first; `service_request_id` is that request."""
-
-    def __init__(self, service_request_id: str, secret: str | None = None) -> None:
-        super().__init__(service_request_id)
-        self.service_request_id = service_request_id
-        self.secret = secret
 
 
 @dataclass(frozen=True)
@@ -190,20 +188,12 @@ class RequestStore:
         self.contacts = contacts
 
     def create(
-        self,
-        request: ServiceRequest,
-        claim: str | None = None,
-        alert_lease_until: datetime | None = None,
-        claim_secret: str | None = None,
+        self, request: ServiceRequest, key_use: KeyUse | None = None, alert_lease_until: datetime | None = None
     ) -> None:
-        """Store a new request, its contact details apart (with an expiry) and, with `claim`, the claim on a key.
+        """Store a new request, its contact details apart (with an expiry), in one write; IdTaken if the id exists.
 
+        `key_use`: the client key that made it, kept on the request (cases/idempotency.py).
         `alert_lease_until`: the caller publishes the pending alert itself and holds the right to until then.
-        `claim_secret`: the resident's tracking secret, kept with the claim (and expiring with it) so that a
-        retry under the same key is answered with the same link.
-
-        Raises DuplicateId if the id exists, or AlreadyClaimed with the earlier request's id if another request
-        claimed the same key: a client retry whose first attempt got as far as storing its request.
         """
         stored_at = to_storage(request.requested_at)
         item = request.model_dump(mode="json", exclude_none=True, exclude={"contact"})
@@ -233,12 +223,16 @@ class RequestStore:
             item.setdefault("review", {"status": "awaiting"})
         if request.expected_at:
             item["expected_at"] = to_storage(request.expected_at)
+        if key_use is not None:
+            item["key_use"] = key_use.model_dump(mode="json")
         writes: list[TransactWriteItemTypeDef] = [
             {
                 "Put": {
                     "TableName": self.table_name,
                     "Item": to_item(item),
                     "ConditionExpression": "attribute_not_exists(pk)",
+                    # A retry under the same key lands on this id: what is stored here decides what it is told.
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }
             }
         ]
@@ -255,37 +249,19 @@ class RequestStore:
                 # Lets the phone line find a caller's open requests without storing the number in the clear.
                 contact |= {"caller_key": self.caller_keys.key_for(request.contact.phone), "requested_at": stored_at}
             writes.append({"Put": {"TableName": self.table_name, "Item": to_item(contact)}})
-        if claim is not None:
-            claimed = {
-                "pk": f"CLAIM#{claim}",
-                "sk": CLAIM_SK,
-                "service_request_id": request.service_request_id,
-                "expires_at": int((request.requested_at + CLAIM_LIFETIME).timestamp()),
-            }
-            if claim_secret is not None:
-                claimed["tracking_secret"] = claim_secret
-            writes.append(
-                {
-                    "Put": {
-                        "TableName": self.table_name,
-                        "Item": to_item(claimed),
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                }
-            )
         try:
             if len(writes) == 1:
                 aws.dynamodb().put_item(**writes[0]["Put"])
             else:
                 aws.dynamodb().transact_write_items(TransactItems=writes)
         except ClientError as error:
-            code = error.response["Error"]["Code"]
-            reasons = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
-            if claim is not None and len(reasons) == len(writes) and reasons[-1] == "ConditionalCheckFailed":
-                raise AlreadyClaimed(*self._claimed_by(claim)) from error
-            if code == "ConditionalCheckFailedException" or (reasons and reasons[0] == "ConditionalCheckFailed"):
-                raise DuplicateId(request.service_request_id) from error
-            raise
+            taken = _refused_for_the_id(error)
+            if taken is None:
+                raise
+            held = cast("dict[str, Any] | None", taken.get("Item"))
+            holder = from_item(held) if held else None
+            use = KeyUse.model_validate(holder["key_use"]) if holder and "key_use" in holder else None
+            raise IdTaken(request.service_request_id, _to_request(holder) if holder else None, use) from error
 
     def _sealed_contact(self, request: ServiceRequest) -> bytes | None:
         if request.contact is None:
@@ -305,15 +281,6 @@ class RequestStore:
                 "emergency stored without its contact details", extra={"service_request_id": request.service_request_id}
             )
             return None
-
-    def _claimed_by(self, claim: str) -> tuple[str, str | None]:
-        response = aws.dynamodb().get_item(
-            TableName=self.table_name,
-            Key={"pk": to_value(f"CLAIM#{claim}"), "sk": to_value(CLAIM_SK)},
-            ConsistentRead=True,
-        )
-        item = from_item(response["Item"])
-        return str(item["service_request_id"]), item.get("tracking_secret")
 
     def add_update(self, update: RequestUpdate, *, close: bool = False) -> None:
         """Record an update; a public one becomes the request's status note, and `close` closes it."""
@@ -940,6 +907,18 @@ class RequestStore:
             if not last_key:
                 return
             request["ExclusiveStartKey"] = last_key
+
+
+def _refused_for_the_id(error: ClientError) -> dict[str, Any] | None:
+    """The refusal of a create because its id is taken (with the item there, if returned); None for any other."""
+    response = cast("dict[str, Any]", error.response)
+    if response["Error"]["Code"] == "ConditionalCheckFailedException":
+        return response
+    reasons = response.get("CancellationReasons") or []
+    # The request's own Put comes first; the contact's has no condition.
+    if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+        return cast("dict[str, Any]", reasons[0])
+    return None
 
 
 def _to_update(item: dict[str, Any]) -> RequestUpdate:

@@ -58,7 +58,6 @@ class Open311Context:
 
     def __init__(self, settings: Open311Settings | None) -> None:
         self._settings = settings
-        self._lambda_context: Any = None
 
     @property
     def settings(self) -> Open311Settings:
@@ -100,22 +99,13 @@ class Open311Context:
             settings.public_web_writes_per_minute if client_id == WEB_CLIENT_ID else settings.api_key_writes_per_minute
         )
 
-    def bind_lambda_context(self, lambda_context: Any) -> None:
-        """The invocation's context, for intake's idempotency records: bound now, or when intake is built."""
-        self._lambda_context = lambda_context
-        if "intake" in self.__dict__:
-            self.intake.bind_lambda_context(lambda_context)
-
     @cached_property
     def intake(self) -> Intake:
-        # Only POST /requests takes in requests: intake (idempotency, triage, escalation) loads with the first
-        # one, and the reads (services, requests, updates) start without it.
+        # Only POST /requests takes in requests: intake (triage, escalation) loads with the first one, and the
+        # reads (services, requests, updates) start without it.
         from civic311.cases.intake import Intake
 
-        intake = Intake.for_channel(self.catalog, self.requests, self.settings)
-        if self._lambda_context is not None:
-            intake.bind_lambda_context(self._lambda_context)
-        return intake
+        return Intake.for_channel(self.catalog, self.requests, self.settings)
 
 
 def _asked_language(headers: dict[str, str]) -> Language | None:
@@ -542,12 +532,18 @@ def build_router(context: Open311Context) -> Router:
         description=(
             "Form-encoded (or JSON) fields of RequestForm; `api_key` is required. At /open311/keyed/v2/ send the "
             "key in the `X-API-Key` header instead: API Gateway meters it by your usage plan (403 for an unknown "
-            "key, 429 over its rate or daily quota). Send an `Idempotency-Key` header to make retries safe."
+            "key, 429 over its rate or daily quota). Send an `Idempotency-Key` header to make retries safe: the "
+            "same key with the same request answers the first answer again for 24 hours; with a different request "
+            "it is refused (422)."
         ),
         responses={
             200: {
                 "description": "The new request's id and token",
                 "content": {"application/json": {"model": list[wire.PostedRequest]}},
+            },
+            422: {
+                "description": "The Idempotency-Key was already used, within 24 hours, for a different request",
+                "content": {"application/json": {"model": list[wire.Error]}},
             },
         },
     )

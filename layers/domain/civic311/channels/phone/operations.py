@@ -160,7 +160,7 @@ def parse(event: Mapping[str, Any]) -> Call:
     )
 
 
-def answer(event: Mapping[str, Any], context: PhoneContext, lambda_context: Any = None) -> Answer:
+def answer(event: Mapping[str, Any], context: PhoneContext) -> Answer:
     """Run the operation the flow names in the `operation` parameter; always a flat string map."""
     try:
         call = parse(event)
@@ -170,8 +170,6 @@ def answer(event: Mapping[str, Any], context: PhoneContext, lambda_context: Any 
     operation = OPERATIONS.get(name)
     if operation is None:
         return {"result": "error", "reason": "unknown-operation" if name else "missing-operation"}
-    if lambda_context is not None and name in ("create", "emergency"):
-        context.intake.bind_lambda_context(lambda_context)
     try:
         return flat(operation(call, context))
     except Exception as error:

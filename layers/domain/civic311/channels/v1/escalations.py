@@ -1,7 +1,8 @@
 """Both directions between 911 and 311, for signed-in staff.
 
 POST /v1/requests/{id}/escalate: a call-taker turns a 311 request into a 911 escalation, with a reason.
-POST /v1/diversions: 911 hands a non-emergency to 311, which creates a request on channel 911-divert.
+POST /v1/diversions: 911 hands a non-emergency to 311, which creates a request on channel 911-divert, once per
+Idempotency-Key (or, without one, per incident number): a dispatch system that retries makes one request.
 """
 
 from __future__ import annotations
@@ -32,6 +33,15 @@ if TYPE_CHECKING:
 TAG = "911 and 311 (staff)"
 ESCALATING_GROUPS = ("staff", "supervisor", "dispatcher")
 DIVERTING_GROUPS = ("dispatcher", "staff", "supervisor")
+
+
+class ErrorAnswer(BaseModel):
+    """The shape of every /v1 error answer (channels/http.py), documented here for the codes a route names."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    message: str
+    errors: list[str]
 
 
 class EscalationRequest(BaseModel):
@@ -129,12 +139,7 @@ class EscalationContext:
         from civic311.cases.intake import Intake
         from civic311.catalog import load_catalog
 
-        return Intake(
-            catalog=load_catalog(),
-            store=self.requests,
-            idempotency_table=None,
-            escalation=self.escalation,
-        )
+        return Intake(catalog=load_catalog(), store=self.requests, escalation=self.escalation)
 
 
 def build_router(context: EscalationContext) -> Router:
@@ -167,10 +172,26 @@ def build_router(context: EscalationContext) -> Router:
             escalated_by=caller.subject,
         )
 
-    @router.post("/v1/diversions", tags=[TAG], summary="911 hands a non-emergency to 311")
+    @router.post(
+        "/v1/diversions",
+        tags=[TAG],
+        summary="911 hands a non-emergency to 311",
+        responses={
+            201: {
+                "description": "The request 311 made of the diversion (or, for a retry, the one it made before)",
+                "content": {"application/json": {"model": DiversionAnswer}},
+            },
+            422: {
+                "description": "The Idempotency-Key (or incident number) made a different request in the last 24 h",
+                "content": {"application/json": {"model": ErrorAnswer}},
+            },
+        },
+    )
     def divert(body: Annotated[Diversion, Body()]) -> Response[DiversionAnswer]:
         caller = staff_caller(event())
         caller.require_any(DIVERTING_GROUPS, "diverting a 911 call to 311")
+        # A retried hand-over is the same diversion: the dispatch system's key, else its incident number.
+        key = event().headers.get("idempotency-key") or body.dispatch_reference
         intake = context.intake
         service_code = body.service_code or intake.suggest_code(body.description, body.language)
         try:
@@ -182,6 +203,7 @@ def build_router(context: EscalationContext) -> Router:
                 language=body.language,
                 channel=Channel.DIVERSION,
                 source=f"911:{body.dispatch_reference or 'unreferenced'}:{caller.subject}",
+                idempotency_key=key,
             )
         except ValidationError as error:
             # A callback number or place the body's own schema let through but the request model refuses.
