@@ -8,7 +8,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from civic311 import budget
 from civic311.channels.http import RestApi, install_error_handling
-from civic311.channels.open311.routes import Open311Context, build_router
+from civic311.channels.open311.context import Open311Context
+from civic311.channels.open311.routes import build_router
 from civic311.logs import function_logger
 from civic311.settings import Open311Settings
 

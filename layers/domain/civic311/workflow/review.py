@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aws_lambda_powertools import Logger
 
@@ -20,9 +20,12 @@ from civic311.cases.review import unreviewed_reason
 from civic311.errors import Conflict, InvalidInput, NotFound
 from civic311.store.reviews import ReviewStore
 from civic311.workflow import messages
+from civic311.workflow.step_input import StepInput
 
 if TYPE_CHECKING:
-    from civic311.workflow.steps import StepInput, WorkflowSteps
+    from civic311.escalation.service import Escalation
+    from civic311.settings import WorkflowSettings
+    from civic311.store.requests import RequestStore
 
 logger = Logger(child=True)
 
@@ -44,10 +47,27 @@ def staffed(hours: str, moment: datetime) -> bool:
     return False
 
 
+class WorkflowHost(Protocol):
+    """What the review steps use of the workflow's other steps (workflow/steps.py), each built on first use."""
+
+    @property
+    def settings(self) -> WorkflowSettings: ...
+
+    @property
+    def requests(self) -> RequestStore: ...
+
+    @property
+    def escalation(self) -> Escalation: ...
+
+    def clock_now(self) -> datetime: ...
+
+    def triage(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]: ...
+
+
 class ReviewSteps:
     """await_review, reviewed and review_expired: the work behind the review states of the call workflow."""
 
-    def __init__(self, steps: WorkflowSteps) -> None:
+    def __init__(self, steps: WorkflowHost) -> None:
         self.steps = steps
         self.reviews = ReviewStore(steps.settings.service_requests_table)
 

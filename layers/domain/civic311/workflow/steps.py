@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel, ConfigDict
 
 from civic311 import aws, clock, metrics
 from civic311.cases.models import RequestUpdate, ServiceRequest, Status, UpdateStatus
@@ -35,6 +34,7 @@ from civic311.store.requests import RequestStore
 from civic311.store.sms import CountryCodes, SmsNumbers
 from civic311.workflow import messages
 from civic311.workflow.resume import resume
+from civic311.workflow.step_input import StepInput
 
 if TYPE_CHECKING:
     from civic311.directory.gaps import GapLog
@@ -50,15 +50,6 @@ DUPLICATE_METERS = 50.0
 # H3 resolution 9 cells are ~174 m across, so a 50 m circle lies in a cell and its ring of neighbours.
 DUPLICATE_RESOLUTION = 9
 HIGH_PRIORITY_HOURS = 24
-
-
-class StepInput(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    step: str
-    service_request_id: str
-    execution_arn: str | None = None
-    task_token: str | None = None
 
 
 class WorkflowSteps:

@@ -14,10 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from civic311.cases.models import Phone
 from civic311.channels.open311.formats import respond
+from civic311.channels.open311.forms import check_format, parse_form, validation_messages
 from civic311.errors import Forbidden, InvalidInput
 
 if TYPE_CHECKING:
-    from civic311.channels.open311.routes import Open311Context
+    from civic311.channels.open311.context import Open311Context
 
 PREFIX = "/open311/v2"
 TAG = "Text updates (civic311 extension)"
@@ -41,7 +42,6 @@ class PhoneAnswer(BaseModel):
 
 def add_text_routes(router: Router, context: Open311Context) -> None:
     """Confirm and opt-out routes, bound to the Open311 context."""
-    from civic311.channels.open311.routes import _check_format, _validation_messages, parse_form
 
     def form() -> PhoneForm:
         event = router.current_event
@@ -54,7 +54,7 @@ def add_text_routes(router: Router, context: Open311Context) -> None:
         try:
             return PhoneForm.model_validate(fields)
         except ValidationError as error:
-            raise InvalidInput("invalid request", details=_validation_messages(error)) from None
+            raise InvalidInput("invalid request", details=validation_messages(error)) from None
 
     @router.post(
         f"{PREFIX}/phone_confirmations.<fmt>",
@@ -64,7 +64,7 @@ def add_text_routes(router: Router, context: Open311Context) -> None:
         responses={200: {"description": "Confirmed", "content": {"application/json": {"model": PhoneAnswer}}}},
     )
     def confirm_phone(fmt: str) -> Response[str]:
-        chosen = _check_format(fmt)
+        chosen = check_format(fmt)
         asked = form()
         if asked.code is None:
             raise InvalidInput("code: the six-digit code texted to the number is required")
@@ -80,6 +80,6 @@ def add_text_routes(router: Router, context: Open311Context) -> None:
         responses={200: {"description": "Opted out", "content": {"application/json": {"model": PhoneAnswer}}}},
     )
     def opt_out_phone(fmt: str) -> Response[str]:
-        chosen = _check_format(fmt)
+        chosen = check_format(fmt)
         context.sms.opt_out(form().phone)
         return respond(chosen, PhoneAnswer(confirmed=False, opted_out=True), root="phone")

@@ -14,13 +14,13 @@ import json
 import re
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
 from civic311.channels.phone import speech
+from civic311.channels.phone.call import Answer, Call
 from civic311.channels.phone.household_questions import HOUSEHOLD_ASKED, NO_HOUSEHOLD, household, household_next
 from civic311.channels.phone.speech import Language, say, speak
 
@@ -36,9 +36,7 @@ if TYPE_CHECKING:
 
 logger = Logger(child=True)
 
-Answer = dict[str, str]
 MAX_ANSWER_BYTES = 32 * 1024
-MAX_SAID = 1000
 MAX_ADDRESS = 300
 _KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 # The short menu the flow reads; anything else the caller says goes through triage.
@@ -53,25 +51,6 @@ REFERRED_GROUPS = ("social",)
 UNKNOWN_PLACE = "Not given: the caller asked for help on the 311 phone line before saying where."
 EMERGENCY_DESCRIPTION = "Caller on the 311 phone line said someone is in danger right now."
 SHELTER_CODE = "shelter"
-
-
-@dataclass(frozen=True)
-class Call:
-    """What one Connect invocation says about the call."""
-
-    contact_id: str
-    instance_arn: str
-    caller: str | None  # E.164; None when the number is withheld or not a phone number
-    language: Language
-    parameters: Mapping[str, str]
-
-    def param(self, name: str, limit: int = MAX_SAID) -> str:
-        value = self.parameters.get(name)
-        return value.strip()[:limit] if isinstance(value, str) else ""
-
-    @property
-    def source(self) -> str:
-        return "connect:" + self.instance_arn.rpartition("/")[2]
 
 
 class PhoneContext:
