@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from civic311 import budget
 from civic311.channels.http import RestApi, install_error_handling
 from civic311.channels.open311.context import Open311Context
+from civic311.channels.open311.errors import PATHS, write_error
 from civic311.channels.open311.routes import build_router
 from civic311.logs import function_logger
 from civic311.settings import Open311Settings
@@ -23,7 +24,7 @@ cors = CORSConfig(
     expose_headers=["Link", "X-Next-Page-Token"],
 )
 app = RestApi(enable_validation=True, cors=cors)
-install_error_handling(app)
+install_error_handling(app, {PATHS: write_error})
 app.include_router(build_router(context))
 
 
