@@ -17,13 +17,12 @@ from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
     IdempotencyConfig,
     idempotent_function,
 )
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 
-from civic311 import aws, clock, metrics
+from civic311 import clock, metrics
 from civic311.cases import tracking
 from civic311.cases.models import (
     AlertState,
@@ -40,6 +39,7 @@ from civic311.catalog import Catalog, Language, ServiceType
 from civic311.directory.vocabulary import SHELTER_CODE
 from civic311.errors import Conflict, DependencyUnavailable, InvalidInput
 from civic311.escalation.service import CRISIS_NOTICE, EMERGENCY_NOTICE, Escalation, raised
+from civic311.store.idempotency import persistence_layer
 from civic311.store.requests import AlreadyClaimed, DuplicateId, RequestStore
 from civic311.triage import TriageResult, triage
 
@@ -278,9 +278,7 @@ class Intake:
         )
 
     def _idempotent(self, function: Callable[..., Receipt], table_name: str) -> Callable[..., Receipt]:
-        # Our client, not one of powertools' own: it signs as the calling function's role and has our timeouts
-        # (powertools' own would wait a minute on a DynamoDB that hangs).
-        persistence = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=aws.dynamodb())
+        persistence = persistence_layer(table_name)
         config = IdempotencyConfig(
             # The key is the client's own key, scoped to the channel and client so two apps cannot collide.
             event_key_jmespath="[channel, source, idempotency_key]",

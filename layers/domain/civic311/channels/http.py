@@ -19,10 +19,8 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
-from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
-from civic311 import aws
 from civic311.errors import (
     Civic311Error,
     Conflict,
@@ -33,6 +31,7 @@ from civic311.errors import (
     TooManyRequests,
     Unauthenticated,
 )
+from civic311.store import failures
 
 logger = Logger(child=True)
 
@@ -116,7 +115,7 @@ def _printable(text: str) -> str:
 
 def _retryable(error: Exception) -> bool:
     # The caller should retry, and with the same key nothing doubles.
-    return _idempotency_error(error, "IdempotencyPersistenceLayerError") or aws.busy(error)
+    return _idempotency_error(error, "IdempotencyPersistenceLayerError") or failures.busy(error)
 
 
 # Step Functions' answers to a task token whose task no longer waits: the workflow moved on or timed out, so the
@@ -126,7 +125,7 @@ STALE_TASK = "the request's workflow is no longer waiting for this step (it move
 
 
 def _stale_task(error: Exception) -> bool:
-    return isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in _STALE_TASK_CODES
+    return failures.code(error) in _STALE_TASK_CODES
 
 
 def _unreadable_body(error: Exception) -> bool:

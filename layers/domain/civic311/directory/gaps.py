@@ -15,9 +15,10 @@ from functools import cache
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from civic311 import aws, clock, metrics
+from civic311 import clock, metrics
 from civic311.directory.gap_models import MAX_DESCRIPTION, Area, GapNotice, GapRecord, GapSource
 from civic311.directory.vocabulary import GapReason as GapReason
+from civic311.store import messaging
 from civic311.store.gaps import GapLog as GapLog
 
 logger = Logger(child=True)
@@ -188,10 +189,4 @@ def publish_summary(topic_arn: str, notices: Sequence[GapNotice]) -> str | None:
     if not notices:
         return None
     subject, message = alert_summary(notices)
-    response = aws.sns().publish(
-        TopicArn=topic_arn,
-        Subject=subject,
-        Message=message,
-        MessageAttributes={"kind": {"DataType": "String", "StringValue": "unmet-needs"}},
-    )
-    return str(response["MessageId"])
+    return messaging.publish(topic_arn, message, subject=subject, attributes={"kind": "unmet-needs"})

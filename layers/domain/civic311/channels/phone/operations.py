@@ -205,10 +205,9 @@ def start(call: Call, context: PhoneContext) -> Answer:
         answer[f"say_{name}"] = speak(say(language, name))
     if call.caller is None:
         return answer
-    from botocore.exceptions import BotoCoreError, ClientError
-
     from civic311.cases.visibility import Visibility, visibility_in
     from civic311.errors import DependencyUnavailable
+    from civic311.store.failures import AwsError
 
     try:
         # 911 has the emergencies; the status read here is for what 311 is working on. A caller ID can be spoofed,
@@ -219,7 +218,7 @@ def start(call: Call, context: PhoneContext) -> Answer:
             for r in context.requests.open_for_caller(call.caller)
             if r.alert is None and visibility_in(context.catalog, r) != Visibility.PRIVATE
         ]
-    except (DependencyUnavailable, ClientError, BotoCoreError) as error:
+    except (DependencyUnavailable, *AwsError) as error:
         # Their status is a courtesy; the report they are calling to make must not wait on it.
         logger.warning("repeat-caller lookup failed", extra={"error_type": type(error).__name__})
         return answer
@@ -452,11 +451,10 @@ def _referral(
     who: SpokenHousehold | None = None,
 ) -> tuple[str, str | None]:
     """The best place for the need (that takes the whole household), as words, and its number if it can be dialled."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
     from civic311.directory.household import Household
     from civic311.directory.referrals import ReferralQuery, refer
     from civic311.errors import Civic311Error
+    from civic311.store.failures import AwsError
 
     household = None
     if who is not None:
@@ -472,7 +470,7 @@ def _referral(
     try:
         # The workflow attaches referrals to the request and records unmet needs; this is only what to say.
         found = refer(query, context.directory)
-    except (Civic311Error, ClientError, BotoCoreError) as error:
+    except (Civic311Error, *AwsError) as error:
         logger.warning("referral for the caller failed", extra={"error_type": type(error).__name__})
         return say(language, "no_referral"), None
     if not found.referrals:
