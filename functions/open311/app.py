@@ -9,8 +9,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from civic311 import budget
 from civic311.channels.http import RestApi, install_error_handling
+from civic311.channels.open311.context import Open311Context
+from civic311.channels.open311.errors import PATHS, write_error
 from civic311.channels.open311.keys import KEYED_SEGMENT
-from civic311.channels.open311.routes import Open311Context, build_router
+from civic311.channels.open311.routes import build_router
 from civic311.logs import function_logger
 from civic311.settings import Open311Settings
 
@@ -25,7 +27,7 @@ cors = CORSConfig(
 )
 # /open311/keyed/v2/... (the key in X-API-Key, metered by API Gateway) serves the routes of /open311/v2/...
 app = RestApi(enable_validation=True, cors=cors, strip_prefixes=[re.compile(f"(?<=^/open311){KEYED_SEGMENT}(?=/)")])
-install_error_handling(app)
+install_error_handling(app, {PATHS: write_error})
 app.include_router(build_router(context))
 
 

@@ -21,7 +21,7 @@ from civic311.cases.models import Contact, Place
 from civic311.catalog import load_catalog
 from civic311.channels.open311 import models as wire
 from civic311.channels.open311.formats import to_json, to_xml
-from civic311.channels.open311.routes import parse_form
+from civic311.channels.open311.forms import parse_form
 from civic311.errors import InvalidInput
 from civic311.triage import triage
 

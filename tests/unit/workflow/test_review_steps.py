@@ -71,7 +71,7 @@ def steps_at(stack: InProcessStack, moment: datetime) -> WorkflowSteps:
 
 def run(steps: WorkflowSteps, name: str, request: ServiceRequest) -> dict[str, Any]:
     """Run a step as WorkflowSteps.run does, on the stored request (without the function's logger context)."""
-    from civic311.workflow.steps import StepInput
+    from civic311.workflow.step_input import StepInput
 
     current = steps.requests.get(request.service_request_id)
     assert current is not None
@@ -146,7 +146,7 @@ def test_a_review_answered_as_the_window_closes_keeps_the_call_takers_answer(sta
 
 def test_await_review_parks_the_token_a_call_takers_answer_resumes(stack: InProcessStack) -> None:
     request = doubtful(stack)
-    from civic311.workflow.steps import StepInput
+    from civic311.workflow.step_input import StepInput
 
     steps = steps_at(stack, WEEKDAY_MORNING)
     step = StepInput(step="await_review", service_request_id=request.service_request_id, task_token="token-1")

@@ -1,7 +1,7 @@
 """The one place where errors become HTTP answers, for every API function.
 
-Open311 paths answer in the spec's error shape ({code, description} list, JSON or XML);
-every other path answers {"message", "errors"} in JSON.
+Every path answers {"message", "errors"} in JSON, except where a channel writes its own shape: the Open311
+routes give theirs to install_error_handling (channels/open311/errors.py, the spec's {code, description} list).
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 import json
 import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -20,10 +21,8 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
-from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
-from civic311 import aws
 from civic311.errors import (
     Civic311Error,
     Conflict,
@@ -35,6 +34,7 @@ from civic311.errors import (
     TooManyRequests,
     Unauthenticated,
 )
+from civic311.store import failures
 
 logger = Logger(child=True)
 
@@ -56,7 +56,8 @@ HTTP_STATUS: dict[type[Exception], int] = {
     DependencyUnavailable: 503,
 }
 
-OPEN311_PREFIX = "/open311/"
+# How a channel writes an error in its own shape: (path, status, messages) to the answer.
+ErrorWriter = Callable[[str, int, list[str]], Response[str]]
 
 
 # Powertools compiles each route rule with this private static method and offers no public way to make a '.' in a
@@ -130,7 +131,7 @@ def _printable(text: str) -> str:
 
 def _retryable(error: Exception) -> bool:
     # The caller should retry, and with the same key nothing doubles.
-    return aws.busy(error)
+    return failures.busy(error)
 
 
 # Step Functions' answers to a task token whose task no longer waits: the workflow moved on or timed out, so the
@@ -140,7 +141,7 @@ STALE_TASK = "the request's workflow is no longer waiting for this step (it move
 
 
 def _stale_task(error: Exception) -> bool:
-    return isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in _STALE_TASK_CODES
+    return failures.code(error) in _STALE_TASK_CODES
 
 
 UNREADABLE_BODY = "the body cannot be read as its Content-Type says"
@@ -207,59 +208,47 @@ def _describe_validation(detail: Any) -> str:
     return f"{location}: {detail.get('msg', 'invalid')}" if location else str(detail.get("msg", "invalid"))
 
 
-def _open311_format(path: str) -> str:
-    return "xml" if path.endswith(".xml") else "json"
-
-
-def error_response(app: APIGatewayRestResolver, error: Exception) -> Response[str]:
-    """Render an error for the current request."""
+def error_response(
+    app: APIGatewayRestResolver, error: Exception, writers: Mapping[str, ErrorWriter] | None = None
+) -> Response[str]:
+    """Render an error for the current request, in the shape of the first writer whose path prefix matches."""
     error = _unreadable_body(app, error) or error
     status = http_status(error)
     if status >= 500:
         logger.exception("request failed", extra={"status": status})
-    headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else None
+    headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else {}
     if isinstance(error, TooManyRequests):
         headers = {"Retry-After": str(error.retry_after)}
     path = app.current_event.path
-    if path.startswith(OPEN311_PREFIX):
-        # Loaded here, not with the module: only the Open311 function answers these paths, and the other
-        # functions' cold starts should not pay for the Open311 wire models.
-        from civic311.channels.open311.formats import CONTENT_TYPES, respond
-        from civic311.channels.open311.models import Error
-
-        fmt = _open311_format(path)
-        errors = [Error(code=status, description=text) for text in bounded(messages(error))]
-        if fmt == "xml":
-            answer = respond("xml", errors, root="errors", item="error", status_code=status)
-            answer.headers.update(headers or {})
-            return answer
-        return Response(
-            status_code=status,
-            content_type=CONTENT_TYPES["json"],
-            body=json.dumps([error.model_dump() for error in errors], ensure_ascii=False),
-            headers=headers,
-        )
     texts = bounded(messages(error))
+    write = next((writer for prefix, writer in (writers or {}).items() if path.startswith(prefix)), None)
+    if write is not None:
+        answer = write(path, status, texts)
+        answer.headers.update(headers)
+        return answer
     return Response(
         status_code=status,
         content_type=JSON,
         body=json.dumps({"message": texts[0], "errors": texts}, ensure_ascii=False),
-        headers=headers,
+        headers=headers or None,
     )
 
 
-def install_error_handling(app: APIGatewayRestResolver) -> None:
-    """Map every error, including unexpected ones and unknown paths, to a clear answer."""
+def install_error_handling(app: APIGatewayRestResolver, writers: Mapping[str, ErrorWriter] | None = None) -> None:
+    """Map every error, including unexpected ones and unknown paths, to a clear answer.
+
+    `writers`: by path prefix, the channels that answer errors in a shape of their own.
+    """
     app.use(middlewares=[_route_reached])
 
     @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
     def _any_error(error: Exception) -> Response[str]:
-        return error_response(app, error)
+        return error_response(app, error, writers)
 
     @app.not_found
     def _not_found(_: Exception) -> Response[str]:
         return error_response(
-            app, NotFound(f"no such resource: {app.current_event.http_method} {app.current_event.path}")
+            app, NotFound(f"no such resource: {app.current_event.http_method} {app.current_event.path}"), writers
         )
 
 

@@ -14,8 +14,8 @@ from aws_lambda_powertools.event_handler.openapi.models import Server
 
 from civic311.channels.http import RestApi
 from civic311.channels.open311 import models as open311_wire
+from civic311.channels.open311.context import Open311Context
 from civic311.channels.open311.routes import PREFIX as OPEN311_PREFIX
-from civic311.channels.open311.routes import Open311Context
 from civic311.channels.open311.routes import build_router as open311_router
 from civic311.channels.v1 import escalations, gaps, referrals, requests, reviews, shelters, triage
 

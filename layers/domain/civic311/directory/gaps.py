@@ -11,66 +11,24 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING, Literal
 
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from civic311 import aws, clock, metrics
+from civic311 import clock, metrics
+from civic311.directory.gap_models import MAX_DESCRIPTION, Area, GapNotice, GapRecord, GapSource
 from civic311.directory.vocabulary import GapReason as GapReason
+from civic311.store import messaging
 from civic311.store.gaps import GapLog as GapLog
-
-if TYPE_CHECKING:
-    pass
 
 logger = Logger(child=True)
 
-GapSource = Literal["referral", "request"]
 REASON_TEXT: dict[str, str] = {
     "no-workflow": "no workflow for this need",
     "no-resource": "no matching resource",
     "no-capacity": "every matching shelter is full",
 }
-MAX_DESCRIPTION = 1000
 EXAMPLES_PER_GROUP = 3
-
-
-class Area(BaseModel):
-    """Where a need arose, coarsely."""
-
-    # defer_build: validators are built on first use, so a cold start builds only the models its invocation touches.
-    model_config = ConfigDict(frozen=True, defer_build=True)
-
-    cell: str = Field(description="H3 cell (resolution 6, about 36 km²)")
-    jurisdiction: str = Field(description="Name of the jurisdiction the cell centre falls in")
-    label: str = Field(description="A human label, e.g. 'City of Tucson, north-east'")
-
-
-class GapRecord(BaseModel):
-    """One unmet need."""
-
-    model_config = ConfigDict(frozen=True, defer_build=True)
-
-    id: str
-    service_code: str
-    area: Area
-    recorded_at: datetime
-    reason: GapReason
-    source: GapSource
-    description: str | None = Field(default=None, max_length=MAX_DESCRIPTION)
-    service_request_id: str | None = None
-
-
-class GapNotice(BaseModel):
-    """What the queue carries for the supervisors' summary: no description, so no personal details."""
-
-    model_config = ConfigDict(defer_build=True)
-
-    id: str
-    service_code: str
-    area: Area
-    reason: GapReason
-    recorded_at: datetime
 
 
 @cache
@@ -126,7 +84,7 @@ def record_gap(
     if recorded and log.queue_url:
         notice = GapNotice.model_validate(gap.model_dump(include=set(GapNotice.model_fields)))
         try:
-            aws.sqs().send_message(QueueUrl=log.queue_url, MessageBody=notice.model_dump_json())
+            log.queue(notice)
         except Exception:
             # The record is what counts (the report reads it); a lost notice only delays the alert.
             logger.exception("gap recorded but its notice was not queued", extra={"gap_id": gap.id})
@@ -231,10 +189,4 @@ def publish_summary(topic_arn: str, notices: Sequence[GapNotice]) -> str | None:
     if not notices:
         return None
     subject, message = alert_summary(notices)
-    response = aws.sns().publish(
-        TopicArn=topic_arn,
-        Subject=subject,
-        Message=message,
-        MessageAttributes={"kind": {"DataType": "String", "StringValue": "unmet-needs"}},
-    )
-    return str(response["MessageId"])
+    return messaging.publish(topic_arn, message, subject=subject, attributes={"kind": "unmet-needs"})

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from typing import Literal
 
 from aws_lambda_powertools import Logger
-from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError
 from pydantic import BaseModel, ConfigDict, Field
 
-from civic311 import aws, budget, clock
+from civic311 import budget, clock
 from civic311.errors import DependencyUnavailable
+from civic311.store import failures, messaging
 
 logger = Logger(child=True)
 
@@ -84,10 +84,6 @@ class AlertUnconfirmed(DependencyUnavailable):
         self.sent_at = sent_at
 
 
-# Errors raised before the request left this machine: SNS cannot have received the message.
-_NOT_SENT = (ConnectTimeoutError, EndpointConnectionError)
-
-
 class PoisonAlert(Exception):
     """SNS refused the alert as invalid: sending the same message again cannot succeed."""
 
@@ -102,7 +98,7 @@ REFUSED_AS_INVALID = frozenset(
     {"InvalidParameter", "InvalidParameterValue", "ParameterValueInvalid", "ValidationError", "ValidationException"}
 )
 # The longest one attempt can take (the alert client's connect and read timeouts).
-ATTEMPT_SECONDS = aws.ALERT_CONNECT_SECONDS + aws.ALERT_READ_SECONDS
+ATTEMPT_SECONDS = messaging.ALERT_ATTEMPT_SECONDS
 # What the invocation needs after the last attempt: give the lease back, record, answer the caller. The first
 # attempt, the one most likely to succeed, may use more of the time than the retries.
 SAFETY_MARGIN_SECONDS = 2.0
@@ -111,7 +107,7 @@ FIRST_ATTEMPT_MARGIN_SECONDS = 0.5
 
 def refused_as_invalid(error: BaseException) -> bool:
     """Whether SNS refused the message itself (a poison alert), rather than being busy or misconfigured."""
-    return isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in REFUSED_AS_INVALID
+    return failures.code(error) in REFUSED_AS_INVALID
 
 
 class AlertPublisher:
@@ -167,23 +163,12 @@ class AlertPublisher:
                 )
                 break
             try:
-                response = aws.alert_sns().publish(
-                    TopicArn=self.topic_arn,
-                    Subject=alert.subject(),
-                    Message=message,
-                    MessageAttributes={
-                        key: {"DataType": "String", "StringValue": value} for key, value in attributes.items()
-                    },
-                )
-                return str(response["MessageId"])
-            except ClientError as error:
+                return messaging.publish_alert(self.topic_arn, message, subject=alert.subject(), attributes=attributes)
+            except failures.AwsError as error:
                 if refused_as_invalid(error):
-                    detail = error.response.get("Error", {})
-                    raise PoisonAlert(str(detail.get("Code")), str(detail.get("Message", ""))[:300]) from error
+                    raise PoisonAlert(str(failures.code(error)), failures.message(error)[:300]) from error
                 self._failed(alert, attempt, error)
-            except BotoCoreError as error:
-                self._failed(alert, attempt, error)
-                ambiguous = ambiguous or not isinstance(error, _NOT_SENT)
+                ambiguous = ambiguous or failures.maybe_delivered(error)
             if attempt == self.attempts:
                 break
             # Full jitter: spread retries from many intakes so they do not hammer SNS together.
@@ -212,12 +197,10 @@ class OnCallPager:
             logger.error("no operations topic to page", extra={"page": subject})
             return False
         try:
-            aws.alert_sns().publish(
-                TopicArn=self.topic_arn,
-                Subject="".join(c for c in subject if " " <= c <= "~")[:SUBJECT_LIMIT],
-                Message=message,
+            messaging.publish_alert(
+                self.topic_arn, message, subject="".join(c for c in subject if " " <= c <= "~")[:SUBJECT_LIMIT]
             )
-        except (ClientError, BotoCoreError):
+        except failures.AwsError:
             logger.exception("on-call page not sent", extra={"page": subject})
             return False
         return True

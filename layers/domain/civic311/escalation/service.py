@@ -20,7 +20,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
-from botocore.exceptions import BotoCoreError, ClientError
 
 from civic311 import clock, metrics
 from civic311.cases.models import AlertState, Channel, Contact, ServiceRequest
@@ -34,6 +33,7 @@ from civic311.escalation.alerts import (
     OnCallPager,
     PoisonAlert,
 )
+from civic311.store import failures
 from civic311.store.api_clients import WEB_CLIENT_ID
 from civic311.store.requests import RequestStore
 
@@ -209,7 +209,7 @@ class Escalation:
         )
         try:
             self.store.alert_poisoned(request_id, str(poison)[:500], self.clock_now())
-        except (ClientError, BotoCoreError):
+        except failures.AwsError:
             # Still pending: the next attempt is refused the same way and tries to record it again.
             logger.exception("poison alert not recorded", extra={"service_request_id": request_id})
 
@@ -218,7 +218,7 @@ class Escalation:
             try:
                 self.store.alert_delivered(request_id, message_id, self.clock_now())
                 return
-            except (ClientError, BotoCoreError):
+            except failures.AwsError:
                 if attempt == _RECORD_ATTEMPTS:
                     # SNS has the alert; only the bookkeeping failed. Once the lease lapses it is sent again,
                     # which dispatch recognises by alert_id: a repeat is better than a loss.
@@ -230,6 +230,6 @@ class Escalation:
         unconfirmed = failure.sent_at if isinstance(failure, AlertUnconfirmed) else None
         try:
             self.store.release_alert(request_id, unconfirmed)
-        except (ClientError, BotoCoreError):
+        except failures.AwsError:
             # The lease lapses by itself; the next attempt only waits a little longer.
             logger.warning("alert lease not released", extra={"service_request_id": request_id})

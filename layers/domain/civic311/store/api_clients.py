@@ -11,6 +11,7 @@ import threading
 import time
 from collections import OrderedDict
 
+from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict
 
 from civic311 import aws
@@ -119,15 +120,21 @@ class ApiClientStore:
             self.revoke_client_key(str(record["key_digest"]))
         return len(active)
 
-    def revoke_client_key(self, digest: str) -> None:
-        """Revoke one key by its digest; it keeps its record for audit."""
-        aws.dynamodb().update_item(
-            TableName=self.table_name,
-            Key={"key_digest": to_value(digest)},
-            UpdateExpression="SET active = :no, revoked_at = :at",
-            ConditionExpression="attribute_exists(key_digest)",
-            ExpressionAttributeValues={":no": to_value(False), ":at": to_value(to_storage(now()))},
-        )
+    def revoke_client_key(self, digest: str) -> bool:
+        """Revoke one key by its digest; it keeps its record for audit. False when no key has this digest."""
+        try:
+            aws.dynamodb().update_item(
+                TableName=self.table_name,
+                Key={"key_digest": to_value(digest)},
+                UpdateExpression="SET active = :no, revoked_at = :at",
+                ConditionExpression="attribute_exists(key_digest)",
+                ExpressionAttributeValues={":no": to_value(False), ":at": to_value(to_storage(now()))},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
 
     def clients(self) -> list[dict[str, object]]:
         """All key records (admin listing; a Scan is fine off the request path)."""

@@ -15,12 +15,11 @@ from botocore.exceptions import ClientError
 
 from civic311 import aws
 from civic311.clock import to_storage
+from civic311.directory.gap_models import GapNotice, GapRecord
 from civic311.store.dynamo import from_item, to_item, to_value
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
-
-    from civic311.directory.gaps import GapRecord
 
 BY_PERIOD = "ByPeriod"
 _SK = "GAP"
@@ -69,8 +68,6 @@ class GapStore:
 
     def between(self, start: datetime, end: datetime) -> list[GapRecord]:
         """Every gap recorded in [start, end], oldest first: one Query per month (paginated)."""
-        from civic311.directory.gaps import GapRecord
-
         found: list[GapRecord] = []
         low, high = to_storage(start), to_storage(end) + "~"
         for month in _months(start, end):
@@ -98,11 +95,12 @@ class GapStore:
 
 @dataclass(frozen=True)
 class GapLog:
-    """Where gaps go: the table (the record) and the queue (the supervisors' notice).
-
-    It lives here, apart from the gap models, so a referral can carry it without loading them: only a
-    referral that finds no place records a gap (directory.gaps.record_gap).
-    """
+    """Where gaps go: the table (the record) and the queue (the supervisors' notice)."""
 
     store: GapStore
     queue_url: str | None
+
+    def queue(self, notice: GapNotice) -> None:
+        """Queue a recorded gap's notice for the supervisors' summary (nothing when no queue is set)."""
+        if self.queue_url:
+            aws.sqs().send_message(QueueUrl=self.queue_url, MessageBody=notice.model_dump_json())

@@ -18,6 +18,10 @@ def gateway_key_name(client_id: str) -> str:
     return f"{_NAME_PREFIX}{client_id}"
 
 
+class KeyValueRefused(Exception):
+    """API Gateway will not take this value as a key (it takes letters and digits, 20 to 128 of them)."""
+
+
 class GatewayKeys:
     """API Gateway keys of Open311 clients, each attached to one usage plan."""
 
@@ -49,12 +53,17 @@ class GatewayKeys:
             if key.get("value") == api_key and kept is None:
                 kept = str(key["id"])
         if kept is None:
-            kept = aws.apigateway().create_api_key(
-                name=gateway_key_name(client_id),
-                description=f"Open311 client {client_id}",
-                enabled=True,
-                value=api_key,
-            )["id"]
+            try:
+                kept = aws.apigateway().create_api_key(
+                    name=gateway_key_name(client_id),
+                    description=f"Open311 client {client_id}",
+                    enabled=True,
+                    value=api_key,
+                )["id"]
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "BadRequestException":
+                    raise
+                raise KeyValueRefused(f"API Gateway refused the key of client {client_id} as a key value") from error
         self._attach(kept)
         self.retire(client_id, keep=kept)
 

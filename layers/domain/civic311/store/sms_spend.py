@@ -1,4 +1,4 @@
-"""The account's SMS spend limit (Custom::SmsSpendLimit): set on every Create and Update, left in place on Delete.
+"""The account's SMS spend limit, set by Custom::SmsSpendLimit on every Create and Update, left in place on Delete.
 
 MonthlySpendLimit is an account-wide SMS setting of the region. The stack sets it so that each deploy states what
 residents' texts may cost a month, and SMS pumping (texts to premium numbers someone else profits from) cannot run
@@ -21,19 +21,17 @@ import re
 from botocore.exceptions import ClientError
 
 from civic311 import aws
-from civic311.channels.cloudformation import CustomResourceRequest, Outcome
 from civic311.errors import InvalidInput
 
 ATTRIBUTE = "MonthlySpendLimit"
 SMS_TYPE = {"DefaultSMSType": "Transactional"}
-PHYSICAL_ID = "sms-monthly-spend-limit"
 # Whole US dollars, as the template parameter SmsMonthlySpendLimit allows.
 _WHOLE_DOLLARS = re.compile(r"[1-9][0-9]{0,6}")
 
 
-def set_spend_limit(request: CustomResourceRequest) -> Outcome:
-    """Create or Update: set MonthlySpendLimit to the resource's value and read it back."""
-    wanted = str(request.resource_properties.get(ATTRIBUTE, "")).strip()
+def set_spend_limit(wanted: str) -> None:
+    """Set MonthlySpendLimit (whole US dollars) and read it back; InvalidInput when SNS or we refuse the value."""
+    wanted = wanted.strip()
     if not _WHOLE_DOLLARS.fullmatch(wanted):
         raise InvalidInput(f"Custom::SmsSpendLimit needs {ATTRIBUTE} in whole US dollars, 1 or more; got {wanted!r}")
     sns = aws.sns()
@@ -50,4 +48,3 @@ def set_spend_limit(request: CustomResourceRequest) -> Outcome:
     for name, value in ({ATTRIBUTE: wanted} | SMS_TYPE).items():
         if found.get(name) != value:
             raise RuntimeError(f"SNS reports {name}={found.get(name)!r} after it was set to {value}")
-    return Outcome(physical_resource_id=PHYSICAL_ID, data={ATTRIBUTE: wanted})

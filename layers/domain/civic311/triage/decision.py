@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from civic311.triage.model import Decision
 
 if TYPE_CHECKING:
-    from civic311.triage.engine import RuleVerdict
     from civic311.triage.second_opinion import Opinion
+    from civic311.triage.verdict import RuleVerdict
 
 # A service-cue vote at least this strong is the rules' reviewed reading of the code; weaker ones defer to the model.
 # Single weak signs ("parking", "trash", "dark") weigh 1 or 1.5; a named problem weighs 2 or more.

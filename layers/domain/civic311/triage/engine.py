@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from civic311.triage.decision import decide
-from civic311.triage.language import Language, detect_language, normalise_hint
+from civic311.triage.language import detect_language, normalise_hint
 from civic311.triage.lexicon import Combo, Entry, RuleSet, load_rules
 from civic311.triage.model import TriageResult
 from civic311.triage.normalize import Doc, tokenize
@@ -17,6 +17,7 @@ from civic311.triage.patterns import Hit, Matcher
 from civic311.triage.places import location_mask
 from civic311.triage.second_opinion import Opinion, SecondOpinion, load_second_opinion
 from civic311.triage.typos import TypoCorrector
+from civic311.triage.verdict import RuleVerdict
 
 # Words allowed between a negator and the cue it cancels: "no one is hurt", "nadie salió herido".
 NEGATION_WINDOW = 4
@@ -58,9 +59,6 @@ _EXPLICIT_DENIALS = frozenset({NEGATED, PAST, HABITUAL, HYPOTHETICAL, RESOLVED})
 # Components are left out: "no lo suelta", "no puede mover el brazo" are how danger is described, not denied.
 _DENIABLE_DANGER = frozenset({"danger", "crisis-imminent", "risk"})
 _DENIABLE_CRISIS = frozenset({"crisis", "crisis-imminent"})
-# The second opinion speaks only on texts with at least this many content words (not stopwords, places or
-# numbers). On fewer ("hello?", "the thing", "no sé") a handful of weights decide and its answer is noise.
-MODEL_MIN_CONTENT_WORDS = 3
 
 
 class _Spans:
@@ -76,44 +74,6 @@ class _Spans:
         first = bisect_left(self._starts, lo - self._longest)
         last = bisect_right(self._starts, hi)
         return [h for h in self.hits[first:last] if h.end > lo and h.start < hi]
-
-
-class RuleVerdict(NamedTuple):
-    """What the rules say, plus what the combination with the second opinion needs to know."""
-
-    doc: Doc
-    mask: list[bool]
-    negated: list[bool]  # tokens a negator reaches; the model reads "not bleeding" apart from "bleeding"
-    emergency_code: str | None  # set when the rules alone call 911
-    crisis: bool
-    cue_code: str  # the best-voted service code, "other" when nothing voted
-    cue_score: float
-    cue_signals: list[tuple[int, str]]
-    danger_denied: bool  # the text explicitly denies, dates or explains away a danger cue
-    crisis_denied: bool  # likewise for a distress cue
-    signals: list[tuple[int, str]]
-    language: Language
-    content_words: int  # words that are not stopwords, place names or numbers
-    signs: tuple[tuple[int, str], ...] = ()  # live signs a call-taker would hear ("snoring and won't wake after pills")
-    doubted: bool = False  # the rules' emergency sits in a sentence that also says harm was denied or is over
-
-    @property
-    def emergency(self) -> bool:
-        return self.emergency_code is not None
-
-    @property
-    def model_may_speak(self) -> bool:
-        """Enough words for the second opinion to weigh; shorter texts get the rules' answer alone."""
-        return self.content_words >= MODEL_MIN_CONTENT_WORDS
-
-    @property
-    def distress_held(self) -> bool:
-        """The rules read distress without plan, means or act: their reviewed "988, not 911".
-
-        That split turns on what the caller has and has done, which the rules check and a bag of words cannot,
-        so the model never turns such a text into a 911 call; its yes shows as `model-overruled:`.
-        """
-        return self.crisis and not self.emergency
 
 
 class _Context(NamedTuple):

@@ -25,11 +25,12 @@ from sklearn.model_selection import StratifiedGroupKFold
 
 from civic311.triage import provenance
 from civic311.triage.decision import decide
-from civic311.triage.engine import RuleVerdict, TriageEngine
+from civic311.triage.engine import TriageEngine
 from civic311.triage.evaluation import Row, load_rows
 from civic311.triage.features import BUCKETS, CHAR_NGRAMS, FEATURIZER_VERSION, featurize
 from civic311.triage.lexicon import load_rules
 from civic311.triage.second_opinion import WEIGHTS_FILE, Calibration, Opinion, SecondOpinion, Thresholds, pack
+from civic311.triage.verdict import RuleVerdict
 
 OUTPUT = Path(__file__).resolve().parent / WEIGHTS_FILE
 

@@ -14,19 +14,18 @@ import json
 from pathlib import Path
 
 from aws_lambda_powertools import Logger
-from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
-from civic311 import aws
 from civic311.channels.cloudformation import CustomResourceRequest, Outcome
 from civic311.errors import InvalidInput
 from civic311.store.api_clients import WEB_CLIENT_ID, ApiClientStore, key_digest, new_api_key
-from civic311.store.gateway_keys import GatewayKeys
+from civic311.store.gateway_keys import GatewayKeys, KeyValueRefused
+from civic311.store.site import SiteBucket, cognito_endpoint
 from civic311.web.site import CACHE_CONTROL, CONFIG_KEY, CognitoConfig, WebConfig, site_files
 
 logger = Logger(child=True)
 
-_DELETE_BATCH = 1000
+JSON = "application/json; charset=utf-8"
 
 
 def _required(request: CustomResourceRequest, name: str) -> str:
@@ -38,63 +37,41 @@ def _required(request: CustomResourceRequest, name: str) -> str:
 
 def publish_site(request: CustomResourceRequest, assets: Path, default_clients_table: str) -> Outcome:
     """Create or Update: upload every page, write config.json, then remove files the pages no longer have."""
-    bucket = _required(request, "BucketName")
+    bucket = SiteBucket(_required(request, "BucketName"))
     user_pool_id = _required(request, "UserPoolId")
     client_id = _required(request, "UserPoolClientId")
     clients = ApiClientStore(str(request.resource_properties.get("ApiClientsTable") or default_clients_table))
     gateway = GatewayKeys(_required(request, "UsagePlanId"))
     files = site_files(assets)
-    s3 = aws.s3()
     for file in files:
-        s3.put_object(
-            Bucket=bucket,
-            Key=file.key,
-            Body=file.path.read_bytes(),
-            ContentType=file.content_type,
-            CacheControl=CACHE_CONTROL,
-        )
-    endpoint, region = aws.cognito_idp_endpoint()
+        bucket.put(file.key, file.path.read_bytes(), file.content_type, CACHE_CONTROL)
+    endpoint, region = cognito_endpoint()
     config = WebConfig(
         open311_api_key=web_client_key(bucket, clients, gateway),
         cognito=CognitoConfig(region=region, user_pool_id=user_pool_id, client_id=client_id, endpoint=endpoint),
     )
-    s3.put_object(
-        Bucket=bucket,
-        Key=CONFIG_KEY,
-        Body=config.model_dump_json(indent=2).encode("utf-8"),
-        ContentType="application/json; charset=utf-8",
-        CacheControl=CACHE_CONTROL,
-    )
-    removed = _delete_keys(bucket, sorted(_keys(bucket) - {file.key for file in files} - {CONFIG_KEY}))
-    logger.info("web pages published", extra={"bucket": bucket, "files": len(files), "removed": removed})
+    bucket.put(CONFIG_KEY, config.model_dump_json(indent=2).encode("utf-8"), JSON, CACHE_CONTROL)
+    removed = bucket.delete(sorted(bucket.keys() - {file.key for file in files} - {CONFIG_KEY}))
+    logger.info("web pages published", extra={"bucket": bucket.bucket, "files": len(files), "removed": removed})
     return Outcome(
         # Stable per bucket: a new bucket is a new resource, and CloudFormation then deletes the old one.
-        physical_resource_id=f"web-site:{bucket}",
+        physical_resource_id=f"web-site:{bucket.bucket}",
         data={"Files": str(len(files)), "ApiClientId": WEB_CLIENT_ID},
     )
 
 
 def retire_site(request: CustomResourceRequest, default_clients_table: str) -> None:
     """Delete: revoke the page's key and empty the bucket (every version), so CloudFormation can delete it."""
-    bucket = _required(request, "BucketName")
+    bucket = SiteBucket(_required(request, "BucketName"))
     clients = ApiClientStore(str(request.resource_properties.get("ApiClientsTable") or default_clients_table))
     key = _published_key(bucket)
     GatewayKeys().retire(WEB_CLIENT_ID)
     if key:
-        try:
-            clients.revoke_client_key(key_digest(key))
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-    paginator = aws.s3().get_paginator("list_object_versions")
-    for page in paginator.paginate(Bucket=bucket):
-        versions = [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
-        objects = [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in versions if "Key" in v and "VersionId" in v]
-        if objects:
-            aws.s3().delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})  # type: ignore[typeddict-item]
+        clients.revoke_client_key(key_digest(key))
+    bucket.empty()
 
 
-def web_client_key(bucket: str, clients: ApiClientStore, gateway: GatewayKeys) -> str:
+def web_client_key(bucket: SiteBucket, clients: ApiClientStore, gateway: GatewayKeys) -> str:
     """The key config.json already publishes while it is still valid; else a newly registered one (after a revoke).
     Either way it is the page's one key in its usage plan, and the page's older gateway keys are deleted."""
     key = _published_key(bucket)
@@ -102,10 +79,8 @@ def web_client_key(bucket: str, clients: ApiClientStore, gateway: GatewayKeys) -
         try:
             gateway.ensure(WEB_CLIENT_ID, key)
             return key
-        except ClientError as error:
+        except KeyValueRefused:
             # A key from before the usage plans may not be a valid gateway key value: the page gets a new one.
-            if error.response["Error"]["Code"] != "BadRequestException":
-                raise
             clients.revoke_client_key(key_digest(key))
     key = new_api_key()
     clients.register(client_id=WEB_CLIENT_ID, name="Resident web page", api_key=key)
@@ -113,26 +88,12 @@ def web_client_key(bucket: str, clients: ApiClientStore, gateway: GatewayKeys) -
     return key
 
 
-def _published_key(bucket: str) -> str | None:
-    try:
-        body = aws.s3().get_object(Bucket=bucket, Key=CONFIG_KEY)["Body"].read()
-        return WebConfig.model_validate(json.loads(body)).open311_api_key
-    except aws.s3().exceptions.NoSuchKey:
+def _published_key(bucket: SiteBucket) -> str | None:
+    body = bucket.read(CONFIG_KEY)
+    if body is None:
         return None
+    try:
+        return WebConfig.model_validate(json.loads(body)).open311_api_key
     except (ValueError, ValidationError):
         logger.warning("the published config.json is unreadable; a new key is registered")
         return None
-
-
-def _keys(bucket: str) -> set[str]:
-    keys: set[str] = set()
-    for page in aws.s3().get_paginator("list_objects_v2").paginate(Bucket=bucket):
-        keys.update(item["Key"] for item in page.get("Contents", []) if "Key" in item)
-    return keys
-
-
-def _delete_keys(bucket: str, keys: list[str]) -> int:
-    for start in range(0, len(keys), _DELETE_BATCH):
-        chunk = keys[start : start + _DELETE_BATCH]
-        aws.s3().delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": key} for key in chunk], "Quiet": True})
-    return len(keys)

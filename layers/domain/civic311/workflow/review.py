@@ -7,22 +7,25 @@ none comes, ReviewExpired sends it to 911 with the reason on its signals and in 
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime, time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aws_lambda_powertools import Logger
 
-from civic311 import aws, clock, metrics
+from civic311 import clock, metrics
 from civic311.cases.models import RequestUpdate, ReviewState, ServiceRequest, UpdateStatus
 from civic311.cases.review import unreviewed_reason
 from civic311.errors import Conflict, InvalidInput, NotFound
+from civic311.store import executions, messaging
 from civic311.store.reviews import ReviewStore
 from civic311.workflow import messages
+from civic311.workflow.step_input import StepInput
 
 if TYPE_CHECKING:
-    from civic311.workflow.steps import StepInput, WorkflowSteps
+    from civic311.escalation.service import Escalation
+    from civic311.settings import WorkflowSettings
+    from civic311.store.requests import RequestStore
 
 logger = Logger(child=True)
 
@@ -44,10 +47,27 @@ def staffed(hours: str, moment: datetime) -> bool:
     return False
 
 
+class WorkflowHost(Protocol):
+    """What the review steps use of the workflow's other steps (workflow/steps.py), each built on first use."""
+
+    @property
+    def settings(self) -> WorkflowSettings: ...
+
+    @property
+    def requests(self) -> RequestStore: ...
+
+    @property
+    def escalation(self) -> Escalation: ...
+
+    def clock_now(self) -> datetime: ...
+
+    def triage(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]: ...
+
+
 class ReviewSteps:
     """await_review, reviewed and review_expired: the work behind the review states of the call workflow."""
 
-    def __init__(self, steps: WorkflowSteps) -> None:
+    def __init__(self, steps: WorkflowHost) -> None:
         self.steps = steps
         self.reviews = ReviewStore(steps.settings.service_requests_table)
 
@@ -59,7 +79,7 @@ class ReviewSteps:
         if not self.reviews.wait(request.service_request_id, token):
             answered = request.review.status if request.review else "cleared"
             outcome = "escalate" if answered == "escalated" else "clear"
-            aws.stepfunctions().send_task_success(taskToken=token, output=json.dumps({"outcome": outcome}))
+            executions.send(token, {"outcome": outcome})
         return {"waiting": "review"}
 
     def reviewed(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
@@ -96,10 +116,10 @@ class ReviewSteps:
         metrics.count("ReviewsExpired", channel=request.channel.value)
         paged = not staffed(self.steps.settings.staffed_hours, now)
         if paged:
-            aws.sns().publish(
-                TopicArn=self.steps.settings.supervisor_alerts_topic_arn,
-                Subject=f"311 report {request.service_request_id} went to 911 unreviewed"[:100],
-                Message=messages.unreviewed_page(request, reason),
+            messaging.publish(
+                self.steps.settings.supervisor_alerts_topic_arn,
+                messages.unreviewed_page(request, reason),
+                subject=f"311 report {request.service_request_id} went to 911 unreviewed"[:100],
             )
         logger.warning("report unreviewed in its window; sent to 911", extra={"supervisor_paged": paged})
         return {"route": "emergency", "group": "emergency", "supervisor_paged": paged}

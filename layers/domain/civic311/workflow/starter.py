@@ -6,13 +6,10 @@ path; the sweeper starts any a stream could not, through the PendingWorkflow ind
 
 from __future__ import annotations
 
-import json
-
 from aws_lambda_powertools import Logger
-from botocore.exceptions import BotoCoreError, ClientError
 
-from civic311 import aws
 from civic311.cases.models import ServiceRequest
+from civic311.store import executions, failures
 
 logger = Logger(child=True)
 
@@ -27,19 +24,11 @@ class WorkflowStarter:
         """Start the workflow; False if Step Functions could not be reached (the request stays pending)."""
         try:
             self.start_new(request.service_request_id)
-        except (ClientError, BotoCoreError):
+        except failures.AwsError:
             logger.exception("workflow start failed", extra={"service_request_id": request.service_request_id})
             return False
         return True
 
     def start_new(self, service_request_id: str) -> None:
         """Start the workflow of a stored request; raises if Step Functions refused, so the caller retries."""
-        try:
-            aws.stepfunctions().start_execution(
-                stateMachineArn=self.state_machine_arn,
-                name=service_request_id,
-                input=json.dumps({"service_request_id": service_request_id}),
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ExecutionAlreadyExists":
-                raise
+        executions.start(self.state_machine_arn, service_request_id)

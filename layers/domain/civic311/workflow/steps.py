@@ -19,22 +19,22 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
-from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel, ConfigDict
 
-from civic311 import aws, clock, metrics
+from civic311 import clock, metrics
 from civic311.cases.models import RequestUpdate, ServiceRequest, Status, UpdateStatus
 from civic311.catalog import Language, load_catalog
 from civic311.errors import Civic311Error, DependencyUnavailable, InvalidInput, NotFound
 from civic311.escalation.alerts import PoisonAlert
 from civic311.escalation.service import CRISIS_NOTICE, Escalation, alert_for
 from civic311.settings import WorkflowSettings
+from civic311.store import executions, failures, messaging
 from civic311.store.callers import CallerKeys
 from civic311.store.contacts import ContactSeal
+from civic311.store.executions import resume
 from civic311.store.requests import RequestStore
 from civic311.store.sms import CountryCodes, SmsNumbers
 from civic311.workflow import messages
-from civic311.workflow.resume import resume
+from civic311.workflow.step_input import StepInput
 
 if TYPE_CHECKING:
     from civic311.directory.gaps import GapLog
@@ -50,15 +50,6 @@ DUPLICATE_METERS = 50.0
 # H3 resolution 9 cells are ~174 m across, so a 50 m circle lies in a cell and its ring of neighbours.
 DUPLICATE_RESOLUTION = 9
 HIGH_PRIORITY_HOURS = 24
-
-
-class StepInput(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    step: str
-    service_request_id: str
-    execution_arn: str | None = None
-    task_token: str | None = None
 
 
 class WorkflowSteps:
@@ -153,8 +144,8 @@ class WorkflowSteps:
             if request is None:
                 raise NotFound(f"service request {step.service_request_id} does not exist")
             return handler(step, request)
-        except (ClientError, BotoCoreError) as error:
-            if aws.busy(error):
+        except failures.AwsError as error:
+            if failures.busy(error):
                 # The state machine retries DependencyUnavailable with backoff; a throttled table is not a failure.
                 raise DependencyUnavailable(f"step {step.step}: an AWS service is busy; retrying") from None
             raise _step_failed(step.step, error) from None
@@ -198,10 +189,10 @@ class WorkflowSteps:
             "priority": _priority(request),
             **extra,
         }
-        aws.sns().publish(
-            TopicArn=self.settings.case_events_topic_arn,
-            Message=json.dumps({"service_request_id": request.service_request_id, **attributes}),
-            MessageAttributes={key: {"DataType": "String", "StringValue": value} for key, value in attributes.items()},
+        messaging.publish(
+            self.settings.case_events_topic_arn,
+            json.dumps({"service_request_id": request.service_request_id, **attributes}),
+            attributes=attributes,
         )
 
     def _refer(self, request: ServiceRequest, service_code: str) -> ReferralAnswer | None:
@@ -344,12 +335,12 @@ class WorkflowSteps:
 
     def _page_supervisor(self, request: ServiceRequest) -> None:
         try:
-            aws.alert_sns().publish(
-                TopicArn=self.settings.supervisor_alerts_topic_arn,
-                Subject=f"911 alert {request.service_request_id} not acknowledged",
-                Message=messages.UNACKNOWLEDGED,
+            messaging.publish_alert(
+                self.settings.supervisor_alerts_topic_arn,
+                messages.UNACKNOWLEDGED,
+                subject=f"911 alert {request.service_request_id} not acknowledged",
             )
-        except (ClientError, BotoCoreError):
+        except failures.AwsError:
             # The re-alert itself is out (and reaches supervisors subscribed to it); this page is a second way.
             logger.warning("supervisor page not sent", extra={"service_request_id": request.service_request_id})
 
@@ -505,11 +496,11 @@ class WorkflowSteps:
             if contact.phone:
                 channel = self._text(request.service_request_id, contact.phone, text, request.language)
             elif contact.email:
-                aws.sns().publish(
-                    TopicArn=self.settings.resident_notifications_topic_arn,
-                    Subject=messages.subject(request.language, request.service_request_id),
-                    Message=json.dumps({"to": contact.email, "language": request.language, "text": text}),
-                    MessageAttributes={"channel": {"DataType": "String", "StringValue": "email"}},
+                messaging.publish(
+                    self.settings.resident_notifications_topic_arn,
+                    json.dumps({"to": contact.email, "language": request.language, "text": text}),
+                    subject=messages.subject(request.language, request.service_request_id),
+                    attributes={"channel": "email"},
                 )
                 channel = "email"
             metrics.count("CallerNotifications", channel=channel)
@@ -526,17 +517,17 @@ class WorkflowSteps:
         state = self.sms.state(phone)
         if state.opted_out:
             return "sms-opted-out"
-        if aws.sns().check_if_phone_number_is_opted_out(phoneNumber=phone)["isOptedOut"]:
+        if messaging.opted_out(phone):
             # They replied STOP: SNS keeps that list; our record keeps it even if the list is edited.
             self.sms.opt_out(phone)
             return "sms-opted-out"
         if state.confirmed:
-            aws.sns().publish(PhoneNumber=phone, Message=text[:1600])
+            messaging.text(phone, text)
             return "sms"
         code = self.sms.new_code(phone)
         if code is None:
             return "sms-unconfirmed"
-        aws.sns().publish(PhoneNumber=phone, Message=messages.confirmation_code(language, code))
+        messaging.text(phone, messages.confirmation_code(language, code))
         return "sms-code"
 
     def await_resolution(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
@@ -551,10 +542,10 @@ class WorkflowSteps:
     def sla_reminder(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
         """The service's SLA passed without a resolution: remind the supervisor, keep waiting."""
         self._publish_case_event(request, "sla-reminder")
-        aws.sns().publish(
-            TopicArn=self.settings.supervisor_alerts_topic_arn,
-            Subject=f"311 request {request.service_request_id} is past its SLA"[:100],
-            Message=messages.sla_reminder(request),
+        messaging.publish(
+            self.settings.supervisor_alerts_topic_arn,
+            messages.sla_reminder(request),
+            subject=f"311 request {request.service_request_id} is past its SLA"[:100],
         )
         metrics.count("SlaBreaches", service_code=request.service_code)
         self._update(request, "open", "SLA passed; supervisor reminded.", public=False)
@@ -588,7 +579,7 @@ class WorkflowSteps:
         if token:
             # The child's own workflow closes it (and notifies its caller), with the note held for it.
             self.requests.hold_resolution(child_id, text, "311")
-            aws.stepfunctions().send_task_success(taskToken=token, output=json.dumps({"resolved_by": "311"}))
+            executions.send(token, {"resolved_by": "311"})
         else:
             self._update(child, "closed", text, close=True, update_id="closed")
 

@@ -12,12 +12,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
-from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
-from civic311 import aws, budget, clock, metrics
+from civic311 import budget, clock, metrics
 from civic311.errors import DependencyUnavailable
 from civic311.escalation.service import Escalation
+from civic311.store import failures
 from civic311.store.requests import RequestStore
 from civic311.workflow.starter import WorkflowStarter
 
@@ -75,8 +75,8 @@ class Sweeper:
                     report.alerts_delivered += 1
             except DependencyUnavailable:
                 report.alerts_still_pending += 1
-            except (ClientError, BotoCoreError) as error:
-                if not aws.busy(error):
+            except failures.AwsError as error:
+                if not failures.busy(error):
                     raise
                 # A throttled table delays this alert to the next pass; it must not stop the others.
                 report.alerts_still_pending += 1

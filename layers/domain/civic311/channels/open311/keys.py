@@ -18,7 +18,7 @@ from civic311.errors import Forbidden
 from civic311.store.api_clients import ApiClient
 
 if TYPE_CHECKING:
-    from civic311.channels.open311.routes import Open311Context
+    from civic311.channels.open311.context import Open311Context
 
 # The keyed door's paths are the Open311 routes' own with this segment after /open311.
 KEYED_SEGMENT = "/keyed"

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime, timedelta
-from functools import cached_property
-from typing import TYPE_CHECKING, Annotated, Any
-from urllib.parse import parse_qsl
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -20,25 +17,21 @@ from civic311.cases import tracking
 from civic311.cases.models import Channel, Contact, NewRequest, Place, Status
 from civic311.cases.models import ServiceRequest as StoredRequest
 from civic311.cases.visibility import Visibility, public_face, public_update_text, visibility_in
-from civic311.catalog import Catalog, Language, ServiceType, load_catalog
-from civic311.channels.http import NESTED_TOO_DEEPLY, body_text, public_base_url
+from civic311.catalog import Catalog, Language, ServiceType
+from civic311.channels.http import body_text, public_base_url
 from civic311.channels.open311 import models as wire
 from civic311.channels.open311 import pages
+from civic311.channels.open311.context import Open311Context
 from civic311.channels.open311.formats import respond
+from civic311.channels.open311.forms import TRACKING_HEADER, check_format, parse_form, validation_messages
 from civic311.channels.open311.keys import writing_client
 from civic311.channels.open311.texts import add_text_routes
 from civic311.errors import Forbidden, InvalidInput, NotFound
-from civic311.settings import Open311Settings
-from civic311.store.api_clients import WEB_CLIENT_ID, ApiClientStore
-from civic311.store.callers import CallerKeys
-from civic311.store.contacts import ContactSeal
 from civic311.store.paging import ReadBudget
-from civic311.store.quotas import KeyQuotas
-from civic311.store.requests import RequestFilter, RequestStore
-from civic311.store.sms import CountryCodes, SmsNumbers
+from civic311.store.requests import RequestFilter
 
 if TYPE_CHECKING:
-    from civic311.cases.intake import Intake
+    pass
 
 PREFIX = "/open311/v2"
 MAX_RANGE = timedelta(days=90)
@@ -48,64 +41,7 @@ MAX_RESULTS = 1000
 DEFAULT_PAGE_SIZE = 100
 _ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
 TAG = "Open311 GeoReport v2"
-# The resident's tracking secret travels in a header: URLs end up in logs and browser history.
-TRACKING_HEADER = "X-Request-Token"
 Jurisdiction = Annotated[str | None, Query(description="Optional; empty means this city.")]
-
-
-class Open311Context:
-    """What the routes need, built lazily from settings so cold start stays light."""
-
-    def __init__(self, settings: Open311Settings | None) -> None:
-        self._settings = settings
-
-    @property
-    def settings(self) -> Open311Settings:
-        if self._settings is None:
-            raise RuntimeError("Open311 routes are not configured in this function")
-        return self._settings
-
-    @cached_property
-    def catalog(self) -> Catalog:
-        return load_catalog()
-
-    @cached_property
-    def requests(self) -> RequestStore:
-        return RequestStore(
-            self.settings.service_requests_table,
-            self.settings.contact_retention_days,
-            contacts=ContactSeal(self.settings.contact_key_id),
-        )
-
-    @cached_property
-    def api_clients(self) -> ApiClientStore:
-        return ApiClientStore(self.settings.api_clients_table)
-
-    @cached_property
-    def quotas(self) -> KeyQuotas:
-        return KeyQuotas(self.settings.api_clients_table)
-
-    @cached_property
-    def sms(self) -> SmsNumbers:
-        return SmsNumbers(self.settings.service_requests_table, CallerKeys(self.settings.caller_key_id))
-
-    @cached_property
-    def country_codes(self) -> CountryCodes:
-        return CountryCodes(self.settings.sms_country_codes)
-
-    def writes_per_minute(self, client_id: str) -> int:
-        settings = self.settings
-        return (
-            settings.public_web_writes_per_minute if client_id == WEB_CLIENT_ID else settings.api_key_writes_per_minute
-        )
-
-    @cached_property
-    def intake(self) -> Intake:
-        # Only POST /requests takes in requests: intake (triage, escalation) loads with the first one, and the
-        # reads (services, requests, updates) start without it.
-        from civic311.cases.intake import Intake
-
-        return Intake.for_channel(self.catalog, self.requests, self.settings)
 
 
 def _asked_language(headers: dict[str, str]) -> Language | None:
@@ -114,12 +50,6 @@ def _asked_language(headers: dict[str, str]) -> Language | None:
     if accept.startswith("es"):
         return "es"
     return "en" if accept.startswith("en") else None
-
-
-def _check_format(fmt: str) -> wire.Format:
-    if fmt not in ("json", "xml"):
-        raise InvalidInput(f"unsupported format '.{fmt}': use .json or .xml")
-    return "xml" if fmt == "xml" else "json"
 
 
 def to_wire_request(
@@ -154,37 +84,6 @@ def public_request(request: StoredRequest, catalog: Catalog, language: Language)
     return to_wire_request(request, catalog.find(request.service_code), language, visibility_in(catalog, request))
 
 
-def parse_form(body: str, content_type: str) -> dict[str, Any]:
-    """Form-encoded (the spec) or JSON body into RequestForm fields; attribute[...] keys are gathered."""
-    if content_type.startswith("application/json"):
-        try:
-            data = json.loads(body or "{}")
-        except json.JSONDecodeError as error:
-            raise InvalidInput(f"body is not valid JSON: {error.msg} at position {error.pos}") from None
-        except RecursionError:
-            raise InvalidInput(NESTED_TOO_DEEPLY) from None
-        if not isinstance(data, dict):
-            raise InvalidInput("JSON body must be an object")
-        return data
-    fields: dict[str, Any] = {}
-    attributes: dict[str, str | list[str]] = {}
-    for key, value in parse_qsl(body or "", keep_blank_values=True):
-        match = _ATTRIBUTE_KEY.match(key)
-        if match:
-            code, many = match.group(1), match.group(2)
-            if many:
-                existing = attributes.get(code, [])
-                attributes[code] = [*(existing if isinstance(existing, list) else [existing]), value]
-            else:
-                attributes[code] = value
-        elif value != "":
-            # The spec: an optional parameter sent empty means the same as not sent.
-            fields[key] = value
-    if attributes:
-        fields["attribute"] = attributes
-    return fields
-
-
 def _new_request(
     form: wire.RequestForm, source: str, idempotency_key: str | None, language: Language | None
 ) -> NewRequest:
@@ -212,16 +111,7 @@ def _new_request(
             idempotency_key=idempotency_key,
         )
     except ValidationError as error:
-        raise InvalidInput("invalid request", details=_validation_messages(error)) from None
-
-
-def _validation_messages(error: ValidationError) -> list[str]:
-    messages = []
-    for detail in error.errors():
-        location = ".".join(str(part) for part in detail["loc"])
-        text = detail["msg"].removeprefix("Value error, ")
-        messages.append(f"{location}: {text}" if location else text)
-    return messages
+        raise InvalidInput("invalid request", details=validation_messages(error)) from None
 
 
 def build_router(context: Open311Context) -> Router:
@@ -254,7 +144,7 @@ def build_router(context: Open311Context) -> Router:
         },
     )
     def discovery(fmt: str) -> Response[str]:
-        chosen = _check_format(fmt)
+        chosen = check_format(fmt)
         catalog = context.catalog
         document = wire.Discovery(
             changeset=catalog.changeset,
@@ -282,7 +172,7 @@ def build_router(context: Open311Context) -> Router:
         },
     )
     def service_definition(service_code: str, fmt: str, jurisdiction_id: Jurisdiction = None) -> Response[str]:
-        chosen = _check_format(fmt)
+        chosen = check_format(fmt)
         check_jurisdiction(jurisdiction_id)
         service = context.catalog.get(service_code)
         lang = language()
@@ -318,7 +208,7 @@ def build_router(context: Open311Context) -> Router:
         },
     )
     def services(fmt: str, jurisdiction_id: Jurisdiction = None) -> Response[str]:
-        chosen = _check_format(fmt)
+        chosen = check_format(fmt)
         check_jurisdiction(jurisdiction_id)
         lang = language()
         catalog = context.catalog
@@ -347,7 +237,7 @@ def build_router(context: Open311Context) -> Router:
         },
     )
     def one_request(service_request_id: str, fmt: str, jurisdiction_id: Jurisdiction = None) -> Response[str]:
-        chosen = _check_format(fmt)
+        chosen = check_format(fmt)
         check_jurisdiction(jurisdiction_id)
         request = context.requests.get(service_request_id)
         if request is None:
@@ -369,7 +259,7 @@ def build_router(context: Open311Context) -> Router:
         },
     )
     def own_updates(service_request_id: str, fmt: str, jurisdiction_id: Jurisdiction = None) -> Response[str]:
-        chosen = _check_format(fmt)
+        chosen = check_format(fmt)
         check_jurisdiction(jurisdiction_id)
         if resident_secret() is None:
             raise Forbidden(f"{TRACKING_HEADER} is required: the link given when the request was made has it")
@@ -400,7 +290,7 @@ def build_router(context: Open311Context) -> Router:
         },
     )
     def token(token: str, fmt: str, jurisdiction_id: Jurisdiction = None) -> Response[str]:
-        chosen = _check_format(fmt)
+        chosen = check_format(fmt)
         check_jurisdiction(jurisdiction_id)
         request = context.requests.find_by_token(token)
         if request is None:
@@ -438,7 +328,7 @@ def build_router(context: Open311Context) -> Router:
             str | None, Query(description="Extension: the X-Next-Page-Token of the previous answer; sent alone.")
         ] = None,
     ) -> Response[str]:
-        chosen = _check_format(fmt)
+        chosen = check_format(fmt)
         check_jurisdiction(jurisdiction_id)
         lang = language()
         catalog = context.catalog
@@ -488,7 +378,7 @@ def build_router(context: Open311Context) -> Router:
             str | None, Query(description="Extension: the X-Next-Page-Token of the previous answer; sent alone.")
         ] = None,
     ) -> Response[str]:
-        chosen = _check_format(fmt)
+        chosen = check_format(fmt)
         check_jurisdiction(jurisdiction_id)
         if page_token:
             if start_date or end_date:
@@ -548,7 +438,7 @@ def build_router(context: Open311Context) -> Router:
         },
     )
     def post_request(fmt: str) -> Response[str]:
-        chosen = _check_format(fmt)
+        chosen = check_format(fmt)
         event = router.current_event
         fields = parse_form(body_text(event), event.headers.get("content-type", "").lower())
         client = writing_client(
@@ -557,7 +447,7 @@ def build_router(context: Open311Context) -> Router:
         try:
             form = wire.RequestForm.model_validate(fields)
         except ValidationError as error:
-            raise InvalidInput("invalid request", details=_validation_messages(error)) from None
+            raise InvalidInput("invalid request", details=validation_messages(error)) from None
         check_jurisdiction(form.jurisdiction_id)
         key = event.headers.get("idempotency-key")
         # Without Accept-Language, triage detects the language from the description.

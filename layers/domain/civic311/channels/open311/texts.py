@@ -20,10 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from civic311.cases import tracking
 from civic311.cases.models import Phone
 from civic311.channels.open311.formats import respond
+from civic311.channels.open311.forms import TRACKING_HEADER, check_format, parse_form, validation_messages
 from civic311.errors import Forbidden, InvalidInput, NotFound
 
 if TYPE_CHECKING:
-    from civic311.channels.open311.routes import Open311Context
+    from civic311.channels.open311.context import Open311Context
 
 PREFIX = "/open311/v2"
 TAG = "Text updates (civic311 extension)"
@@ -69,7 +70,6 @@ def add_text_routes(router: Router, context: Open311Context) -> None:
     """Confirm and opt-out routes, bound to the Open311 context."""
     from civic311.channels.http import body_text
     from civic311.channels.open311.keys import writing_client
-    from civic311.channels.open311.routes import TRACKING_HEADER, _check_format, _validation_messages, parse_form
 
     def form(model: type[Form]) -> Form:
         event = router.current_event
@@ -78,7 +78,7 @@ def add_text_routes(router: Router, context: Open311Context) -> None:
         try:
             return model.model_validate(fields)
         except ValidationError as error:
-            raise InvalidInput("invalid request", details=_validation_messages(error)) from None
+            raise InvalidInput("invalid request", details=validation_messages(error)) from None
 
     @router.post(
         f"{PREFIX}/phone_confirmations.<fmt>",
@@ -91,7 +91,7 @@ def add_text_routes(router: Router, context: Open311Context) -> None:
         responses={200: {"description": "Confirmed", "content": {"application/json": {"model": PhoneAnswer}}}},
     )
     def confirm_phone(fmt: str) -> Response[str]:
-        chosen = _check_format(fmt)
+        chosen = check_format(fmt)
         asked = form(PhoneForm)
         if asked.code is None:
             raise InvalidInput("code: the six-digit code texted to the number is required")
@@ -115,7 +115,7 @@ def add_text_routes(router: Router, context: Open311Context) -> None:
         responses={200: {"description": "Opted out", "content": {"application/json": {"model": PhoneAnswer}}}},
     )
     def opt_out_phone(fmt: str) -> Response[str]:
-        chosen = _check_format(fmt)
+        chosen = check_format(fmt)
         asked = form(OptOutForm)
         if asked.service_request_id is not None:
             if asked.phone is not None or asked.code is not None:

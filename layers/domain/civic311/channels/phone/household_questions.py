@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from civic311.channels.phone.call import Answer, Call
 from civic311.channels.phone.speech import Language, say, speak
 
 if TYPE_CHECKING:
     from civic311.channels.phone.household import SpokenHousehold
-    from civic311.channels.phone.operations import Answer, Call, PhoneContext
 
 # Connect attributes are kept non-empty: "none" is a household not yet known.
 NO_HOUSEHOLD = "none"
@@ -20,8 +20,11 @@ NO_HOUSEHOLD = "none"
 HOUSEHOLD_ASKED = {"en": "Who needs a bed tonight", "es": "Quién necesita un lugar para dormir esta noche"}
 
 
-def household(call: Call, context: PhoneContext) -> Answer:
-    """Who needs the bed, from the caller's answer (or their age, at step 'age'), for the shelter referral."""
+def household(call: Call, _context: object) -> Answer:
+    """Who needs the bed, from the caller's answer (or their age, at step 'age'), for the shelter referral.
+
+    Every operation is handed the phone context; this one reads only what the caller said.
+    """
     from civic311.channels.phone.household import SpokenHousehold, decode, parse, spoken_age
     from civic311.directory.household import ADULT_AGE
 

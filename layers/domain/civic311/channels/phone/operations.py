@@ -14,13 +14,13 @@ import json
 import re
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
 from civic311.channels.phone import speech
+from civic311.channels.phone.call import Answer, Call
 from civic311.channels.phone.household_questions import HOUSEHOLD_ASKED, NO_HOUSEHOLD, household, household_next
 from civic311.channels.phone.speech import Language, say, speak
 
@@ -36,9 +36,7 @@ if TYPE_CHECKING:
 
 logger = Logger(child=True)
 
-Answer = dict[str, str]
 MAX_ANSWER_BYTES = 32 * 1024
-MAX_SAID = 1000
 MAX_ADDRESS = 300
 _KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 # The short menu the flow reads; anything else the caller says goes through triage.
@@ -53,25 +51,6 @@ REFERRED_GROUPS = ("social",)
 UNKNOWN_PLACE = "Not given: the caller asked for help on the 311 phone line before saying where."
 EMERGENCY_DESCRIPTION = "Caller on the 311 phone line said someone is in danger right now."
 SHELTER_CODE = "shelter"
-
-
-@dataclass(frozen=True)
-class Call:
-    """What one Connect invocation says about the call."""
-
-    contact_id: str
-    instance_arn: str
-    caller: str | None  # E.164; None when the number is withheld or not a phone number
-    language: Language
-    parameters: Mapping[str, str]
-
-    def param(self, name: str, limit: int = MAX_SAID) -> str:
-        value = self.parameters.get(name)
-        return value.strip()[:limit] if isinstance(value, str) else ""
-
-    @property
-    def source(self) -> str:
-        return "connect:" + self.instance_arn.rpartition("/")[2]
 
 
 class PhoneContext:
@@ -224,10 +203,9 @@ def start(call: Call, context: PhoneContext) -> Answer:
         answer[f"say_{name}"] = speak(say(language, name))
     if call.caller is None:
         return answer
-    from botocore.exceptions import BotoCoreError, ClientError
-
     from civic311.cases.visibility import Visibility, visibility_in
     from civic311.errors import DependencyUnavailable
+    from civic311.store.failures import AwsError
 
     try:
         # 911 has the emergencies; the status read here is for what 311 is working on. A caller ID can be spoofed,
@@ -238,7 +216,7 @@ def start(call: Call, context: PhoneContext) -> Answer:
             for r in context.requests.open_for_caller(call.caller)
             if r.alert is None and visibility_in(context.catalog, r) != Visibility.PRIVATE
         ]
-    except (DependencyUnavailable, ClientError, BotoCoreError) as error:
+    except (DependencyUnavailable, *AwsError) as error:
         # Their status is a courtesy; the report they are calling to make must not wait on it.
         logger.warning("repeat-caller lookup failed", extra={"error_type": type(error).__name__})
         return answer
@@ -471,11 +449,10 @@ def _referral(
     who: SpokenHousehold | None = None,
 ) -> tuple[str, str | None]:
     """The best place for the need (that takes the whole household), as words, and its number if it can be dialled."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
     from civic311.directory.household import Household
     from civic311.directory.referrals import ReferralQuery, refer
     from civic311.errors import Civic311Error
+    from civic311.store.failures import AwsError
 
     household = None
     if who is not None:
@@ -491,7 +468,7 @@ def _referral(
     try:
         # The workflow attaches referrals to the request and records unmet needs; this is only what to say.
         found = refer(query, context.directory)
-    except (Civic311Error, ClientError, BotoCoreError) as error:
+    except (Civic311Error, *AwsError) as error:
         logger.warning("referral for the caller failed", extra={"error_type": type(error).__name__})
         return say(language, "no_referral"), None
     if not found.referrals:

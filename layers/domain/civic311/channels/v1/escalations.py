@@ -23,8 +23,8 @@ from civic311.channels.http import invalid_input
 from civic311.channels.v1.staff import staff_caller
 from civic311.settings import StaffApiSettings
 from civic311.store.contacts import ContactSeal
+from civic311.store.executions import resume
 from civic311.store.requests import RequestStore
-from civic311.workflow.resume import resume
 
 if TYPE_CHECKING:
     from civic311.cases.intake import Intake

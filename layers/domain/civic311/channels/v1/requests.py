@@ -7,7 +7,6 @@ dispatch taking over an emergency. GET /v1/requests and /v1/escalations feed the
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import timedelta
 from functools import cached_property
@@ -19,7 +18,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from civic311 import aws, clock, metrics
+from civic311 import clock
+from civic311.cases import staff_actions
 from civic311.cases.limits import MAX_DESCRIPTION
 from civic311.cases.models import (
     AlertState,
@@ -33,10 +33,9 @@ from civic311.cases.models import (
     UpdateStatus,
 )
 from civic311.channels.v1.staff import staff_caller
-from civic311.errors import Conflict, InvalidInput, NotFound
+from civic311.errors import Conflict, NotFound
 from civic311.settings import StaffApiSettings
-from civic311.store.requests import AlreadyAcknowledged, RequestFilter, RequestStore
-from civic311.workflow.resume import resume
+from civic311.store.requests import RequestFilter, RequestStore
 
 TAG = "Requests (staff)"
 WORKING_GROUPS = ("staff", "supervisor")
@@ -191,16 +190,7 @@ def build_router(context: RequestsContext) -> Router:
         if request.status == Status.CLOSED:
             raise Conflict(f"service request {service_request_id} is already closed")
         if body.resolve or body.status == "closed":
-            if body.public is False:
-                raise InvalidInput("a resolution note is public: residents see why their request closed")
-            token, _ = context.requests.tokens(service_request_id)
-            if not token:
-                raise Conflict("the request's workflow is not waiting for a resolution yet; try again in a moment")
-            # The workflow's Close step records the note, closes duplicates too and tells the caller. The note
-            # waits in the table: the task's output stays in the execution history, so it carries no words.
-            context.requests.hold_resolution(service_request_id, body.note, caller.subject)
-            aws.stepfunctions().send_task_success(taskToken=token, output=json.dumps({"resolved_by": caller.subject}))
-            metrics.count("Resolutions", service_code=request.service_code)
+            staff_actions.resolve(context.requests, request, body.note, caller.subject, body.public)
             answer = UpdateAnswer(service_request_id=service_request_id, resolving=True)
             return Response(status_code=202, body=answer, content_type="application/json")
         update = RequestUpdate(
@@ -225,32 +215,7 @@ def build_router(context: RequestsContext) -> Router:
         caller = staff_caller(event())
         caller.require_any(DISPATCH_GROUPS, "acknowledging an emergency")
         request = existing(service_request_id)
-        # Recorded first: a workflow not yet waiting finds it when it parks its token and moves on at once.
-        retried = False
-        try:
-            token = context.requests.acknowledge(service_request_id, caller.subject, clock.now())
-        except AlreadyAcknowledged:
-            retried = True
-            # A retry after Step Functions refused to resume: the acknowledgement stands, and the wait it is for
-            # is still parked, so resume it now. Once the workflow has moved on there is nothing to resume.
-            _, token = context.requests.tokens(service_request_id)
-            if not token:
-                raise
-        if body.note and not retried:
-            # A dispatcher's note is for staff; the workflow is told only who took over.
-            note = RequestUpdate(
-                update_id=f"ack-{uuid.uuid4().hex[:8]}",
-                service_request_id=service_request_id,
-                status="referred",
-                description=body.note,
-                updated_at=clock.now(),
-                author=caller.subject,
-                public=False,
-            )
-            context.requests.add_update(note)
-        if token:
-            resume(token, {"acknowledged_by": caller.subject, "note": None})
-        metrics.count("EmergencyAcknowledgements", channel=request.channel.value)
+        staff_actions.acknowledge(context.requests, request, caller.subject, body.note, clock.now())
         return UpdateAnswer(service_request_id=service_request_id, resolving=True)
 
     return router

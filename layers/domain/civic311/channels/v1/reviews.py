@@ -7,7 +7,6 @@ once: `escalate` sends it to 911 through the staff escalation (the same alert an
 
 from __future__ import annotations
 
-import json
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -16,12 +15,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from civic311 import aws, clock, metrics
+from civic311 import clock, metrics
 from civic311.cases.models import ReviewState
 from civic311.channels.v1.requests import StaffRequestView, _view
 from civic311.channels.v1.staff import staff_caller
 from civic311.errors import Conflict
 from civic311.settings import StaffApiSettings
+from civic311.store import executions
 from civic311.store.requests import RequestStore
 from civic311.store.reviews import ReviewStore
 
@@ -122,7 +122,7 @@ def build_router(context: ReviewsContext) -> Router:
                 delivered = None  # Someone escalated it another way meanwhile: it is with 911 already.
         if token:
             # The workflow waits on the review; without a token it has not got there yet and reads the answer itself.
-            aws.stepfunctions().send_task_success(taskToken=token, output=json.dumps({"outcome": body.outcome}))
+            executions.send(token, {"outcome": body.outcome})
         metrics.count("Reviews", outcome=body.outcome)
         return ReviewOutcome(
             service_request_id=service_request_id,
