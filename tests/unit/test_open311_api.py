@@ -321,7 +321,7 @@ def test_same_idempotency_key_makes_one_request(stack: InProcessStack) -> None:
 def test_reusing_an_idempotency_key_for_a_different_request_is_refused(stack: InProcessStack) -> None:
     post(stack, pothole(description="first"), **{"Idempotency-Key": "reused"})
     answer = post(stack, pothole(description="something else"), **{"Idempotency-Key": "reused"})
-    assert answer["statusCode"] == 422
+    assert answer["statusCode"] == 422, answer["body"]
     assert body(answer)[0]["code"] == 422
     assert "idempotency key was already used for a different request" in body(answer)[0]["description"]
 

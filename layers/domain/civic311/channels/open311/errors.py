@@ -13,8 +13,7 @@ PATHS = "/open311/"
 
 
 def write_error(path: str, status: int, texts: list[str]) -> Response[str]:
-    """An error as the spec writes it; its client errors are 400, 403 and 404, so a validation failure is a 400."""
-    status = 400 if status == 422 else status
+    """An error as the spec writes it, with the status every channel answers (422 for a reused idempotency key)."""
     errors = [Error(code=status, description=text) for text in texts]
     if path.endswith(".xml"):
         return respond("xml", errors, root="errors", item="error", status_code=status)
