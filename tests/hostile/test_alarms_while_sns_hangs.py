@@ -65,7 +65,18 @@ def test_an_emergency_while_sns_hangs_trips_the_failure_alarm_and_pages_operatio
         assert "EmergencyAlertPublishFailed" in paged[0]["Trigger"]["Metrics"][0]["Expression"]
 
 
-def test_every_alarm_of_the_template_is_evaluated_locally(stack: InProcessStack) -> None:
+# Alarms the local stack cannot follow, each for a reason outside it. The SMS spend alarm watches SNS's month-to-date
+# SMS spend as a share of the limit (metric math): moto prices no text, so no local source has that metric to give.
+NOT_EVALUATED_LOCALLY = {"SmsSpendAlarm": "expression '100 * spent / "}
+
+
+def test_every_alarm_of_the_template_is_evaluated_locally_but_the_listed_ones(stack: InProcessStack) -> None:
     evaluator = stack.alarm_evaluator()
     assert len(evaluator.alarm_names) == len(stack.provisioner.template.of_type("AWS::CloudWatch::Alarm"))
-    assert evaluator.check() == {}
+    unevaluable = {
+        name.removeprefix(f"{stack.provisioner.template.stack_name}-"): reason
+        for name, reason in evaluator.check().items()
+    }
+    assert unevaluable.keys() == NOT_EVALUATED_LOCALLY.keys()
+    for name, reason in unevaluable.items():
+        assert reason.startswith(NOT_EVALUATED_LOCALLY[name]), reason

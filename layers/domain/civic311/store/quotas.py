@@ -17,7 +17,7 @@ from datetime import datetime
 from botocore.exceptions import BotoCoreError, ClientError
 
 from civic311 import aws, clock
-from civic311.errors import TooManyRequests
+from civic311.errors import DependencyUnavailable, TooManyRequests
 from civic311.store.dynamo import to_value
 
 PREFIX = "QUOTA#"
@@ -55,7 +55,9 @@ class KeyQuotas:
                     f"this api_key may create {per_minute} requests a minute; try again shortly",
                     retry_after=int(window + WINDOW_SECONDS - now) + 1,
                 ) from None
-            # A counter that cannot be read must not turn intake away: emergencies come through here too.
+            # A counter DynamoDB refuses (throttled, busy) must not turn intake away: emergencies come through here too.
             return
-        except BotoCoreError:
-            return
+        except BotoCoreError as error:
+            # No answer at all: the request's own write goes to the same DynamoDB and would wait as long again,
+            # past the function's timeout. A 503 now tells the client to retry while it still can.
+            raise DependencyUnavailable("the request store is not answering; retry in a moment") from error
