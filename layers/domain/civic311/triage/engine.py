@@ -231,13 +231,17 @@ class TriageEngine:
         return scope
 
     @staticmethod
-    def _nearest(spans: _Spans, hit: Hit, doc: Doc, window: int = TIME_WINDOW, inside: bool = True) -> int | None:
+    def _nearest(
+        spans: _Spans, hit: Hit, doc: Doc, window: int = TIME_WINDOW, inside: bool = True, later_clauses: bool = True
+    ) -> int | None:
         best: int | None = None
         for span in spans.between(hit.start - window, hit.end + window):
             if doc.sentence[span.start] != doc.sentence[hit.start]:
                 continue
             if not inside and hit.start <= span.start and span.end <= hit.end:
                 continue  # a past phrase inside the cue belongs to it ("tonight is her last night")
+            if not later_clauses and span.start >= hit.end and doc.clause[span.start] != doc.clause[hit.start]:
+                continue
             d = _distance(span, hit)
             if d <= window and (best is None or d < best):
                 best = d
@@ -249,13 +253,27 @@ class TriageEngine:
         if entry.kind == "crisis":
             distance = self._nearest(ctx.past, hit, doc, CRISIS_TIME_WINDOW, inside=False)
             return PAST if distance is not None and (present is None or distance < present) else LIVE
+        # A body's state told as under way in its own clause ("she is breathing ... and we can't wake her") is not
+        # dated by a time phrase in a later clause: "he used earlier" dates the cause, not the breathing. Other cues
+        # keep the later phrase ("they are pulling on door handles, it was last night").
+        under_way = entry.group == "medical" and self._told_as_under_way(hit, doc, ctx)
         for spans, status in ((ctx.past, PAST), (ctx.habitual, HABITUAL)):
-            distance = self._nearest(spans, hit, doc, inside=False)
+            distance = self._nearest(spans, hit, doc, inside=False, later_clauses=not under_way)
             if distance is not None and (present is None or distance < present):
                 return status
         if entry.needs_present and present is None and self._nearest(ctx.progressive, hit, doc) is None:
             return NOT_NOW
         return LIVE
+
+    @staticmethod
+    def _told_as_under_way(hit: Hit, doc: Doc, ctx: _Context) -> bool:
+        """A present or progressive phrase in the cue's own clause: "is breathing", "está temblando", "right now"."""
+        clause = doc.clause[hit.start]
+        near = (
+            *ctx.present.between(hit.start - TIME_WINDOW, hit.end),
+            *ctx.progressive.between(hit.start - TIME_WINDOW, hit.end),
+        )
+        return any(doc.clause[span.start] == clause for span in near)
 
     def _hypothetical(self, hit: Hit, doc: Doc, ctx: _Context) -> bool:
         return any(

@@ -24,6 +24,7 @@ TRAINING_FILES = (
     "regressions.jsonl",
     "redteam.jsonl",
     "shapes.jsonl",
+    "generalise.jsonl",
 )
 # Sets written apart from the rules, never trained or tuned on: `make eval` reports each one every time. A new
 # blind set is one more name here.
