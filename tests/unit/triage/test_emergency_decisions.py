@@ -192,6 +192,8 @@ def test_a_grey_car_is_not_a_grey_face() -> None:
         ("alguien aventó como veinte bolsas de ramas en el terreno junto a la iglesia", "illegal-dumping"),
         ("an older man has been living in his truck behind the library for a few weeks", "homeless-outreach"),
         ("a mi hermana la corrieron y está durmiendo en el carro, dónde se puede quedar", "shelter"),
+        ("there was an overdose at the park on Sunday, can the city put better lighting there", "streetlight"),
+        ("my neighbor idles his truck in the driveway every morning to warm it up", "noise"),
     ],
 )
 def test_a_code_is_read_from_what_is_seen_when_its_name_is_never_said(text: str, code: str) -> None:
