@@ -148,3 +148,10 @@ def test_a_past_phrase_in_a_later_clause_still_dates_an_act_that_is_not_a_body_s
 def test_danger_in_care_put_out_explained_or_read_about_is_not_an_emergency(text: str) -> None:
     result = triage(text)
     assert not result.emergency, result.signals
+
+
+def test_sin_and_without_negate_their_own_object_not_a_cue_further_on() -> None:
+    result = triage("el viejito está en su patio sin camisa en pleno sol, ya no habla bien y anda tambaleándose")
+    assert result.decision != "routine", result.signals
+    assert not any(s.startswith("negated:") for s in result.signals), result.signals
+    assert not triage("a car hit the light pole without anyone getting hurt").emergency

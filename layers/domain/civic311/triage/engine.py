@@ -20,6 +20,10 @@ from civic311.triage.typos import TypoCorrector
 
 # Words allowed between a negator and the cue it cancels: "no one is hurt", "nadie salió herido".
 NEGATION_WINDOW = 4
+# "Sin" and "without" negate their own object ("sin respirar", "without anyone getting hurt"), not a cue further on
+# ("sin camisa en pleno sol", "without a hat out in the heat").
+SHORT_REACH_NEGATORS = frozenset({"sin", "without"})
+SHORT_NEGATION_WINDOW = 3
 # How far (in words, same sentence) a time phrase can reach a cue.
 TIME_WINDOW = 10
 # A present-time phrase this close to a cue keeps it live even if the text also says the danger passed.
@@ -147,6 +151,12 @@ def _explains(idiom: Hit, cue: Hit) -> bool:
     return idiom.start <= cue.start < idiom.end
 
 
+def _reach(negator: Hit, doc: Doc) -> int:
+    """How many words on a negator still cancels a cue."""
+    short = negator.end - negator.start == 1 and doc.tokens[negator.start] in SHORT_REACH_NEGATORS
+    return SHORT_NEGATION_WINDOW if short else NEGATION_WINDOW
+
+
 def _drop_shadowed(mine: Sequence[Hit], theirs: Sequence[Hit]) -> tuple[Hit, ...]:
     """Drop hits covered by a longer hit of the opposite kind ("since yesterday" is not "yesterday")."""
     return tuple(h for h in mine if not any(_overlaps(h, o) and (o.end - o.start) > (h.end - h.start) for o in theirs))
@@ -210,7 +220,7 @@ class TriageEngine:
     # ----------------------------------------------------------------- hit status
     def _negated(self, hit: Hit, doc: Doc, ctx: _Context) -> bool:
         for neg in ctx.negators.between(hit.start - NEGATION_WINDOW, hit.start):
-            if neg.end > hit.start:
+            if neg.end > hit.start or hit.start - neg.end >= _reach(neg, doc):
                 continue
             if doc.clause[neg.end - 1] != doc.clause[hit.start]:
                 continue
@@ -224,7 +234,7 @@ class TriageEngine:
         """Tokens within a negator's reach: the same clause, no barrier, at most NEGATION_WINDOW words on."""
         scope = [False] * len(doc.tokens)
         for neg in ctx.negators.hits:
-            for i in range(neg.end, min(neg.end + NEGATION_WINDOW, len(scope))):
+            for i in range(neg.end, min(neg.end + _reach(neg, doc), len(scope))):
                 if doc.clause[i] != doc.clause[neg.end - 1] or i in ctx.barriers:
                     break
                 scope[i] = True
