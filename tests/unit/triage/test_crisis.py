@@ -90,3 +90,25 @@ def test_suicidal_intent_with_a_time_ahead_is_imminent() -> None:
 def test_present_self_harm_with_the_person_safe_now_is_not_imminent() -> None:
     result = triage("mi hija se está cortando los brazos, ahorita está en la escuela y está bien, necesitamos ayuda")
     assert (result.emergency, result.crisis) == (False, True), result.signals
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I go to bed hoping I won't wake up, every night",
+        "me acuesto pidiendo no despertar, todas las noches",
+        "my dad keeps saying we'd be better off with the insurance money",
+        "siento que soy una carga para todos, mi familia estaría más tranquila sin mí",
+        "she's been saving up her sleeping pills and says nothing matters anymore",
+        "mi papá dice que ya está listo para irse, no está enfermo",
+    ],
+)
+def test_crisis_told_without_the_word_is_heard_by_the_rules(text: str) -> None:
+    result = triage(text)
+    assert result.crisis, result.signals
+    assert "crisis-without-the-word" in result.signals or "suicidal-thoughts" in result.signals, result.signals
+
+
+def test_nonsense_talk_in_a_medical_emergency_is_not_read_as_despair() -> None:
+    result = triage("mi hijo es diabético y está temblando, diciendo cosas sin sentido")
+    assert not result.crisis, result.signals

@@ -170,3 +170,33 @@ def test_the_same_signs_in_a_long_standing_condition_asking_for_a_service_do_not
 
 def test_a_grey_car_is_not_a_grey_face() -> None:
     assert "risk:risk-severe-sign" not in triage("un carro gris lleva semanas estacionado frente al parque").signals
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        (
+            "a van parks across from the school every afternoon and a man sits inside watching the kids",
+            "suspicious-activity",
+        ),
+        (
+            "una van blanca se estaciona enfrente de la escuela y un señor se queda adentro mirando a los niños",
+            "suspicious-activity",
+        ),
+        ("some people have been going through mailboxes on our block early in the morning", "suspicious-activity"),
+        (
+            "un carro oscuro se queda parado enfrente de mi casa con el motor apagado, horas sentado ahí",
+            "suspicious-activity",
+        ),
+        ("a broken fridge and a washing machine were dropped off in the alley behind my house", "illegal-dumping"),
+        ("alguien aventó como veinte bolsas de ramas en el terreno junto a la iglesia", "illegal-dumping"),
+        ("an older man has been living in his truck behind the library for a few weeks", "homeless-outreach"),
+        ("a mi hermana la corrieron y está durmiendo en el carro, dónde se puede quedar", "shelter"),
+        ("there was an overdose at the park on Sunday, can the city put better lighting there", "streetlight"),
+        ("my neighbor idles his truck in the driveway every morning to warm it up", "noise"),
+    ],
+)
+def test_a_code_is_read_from_what_is_seen_when_its_name_is_never_said(text: str, code: str) -> None:
+    result = triage(text)
+    assert not result.emergency, result.signals
+    assert result.service_code == code, result.signals

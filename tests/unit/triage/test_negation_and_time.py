@@ -118,3 +118,40 @@ def test_a_present_phrase_in_another_clause_does_not_undo_a_resolution() -> None
 def test_a_persistent_state_is_not_negated_in_spanish() -> None:
     result = triage("mi hermano se mató en un accidente el año pasado y mi mamá no sale de la depresión")
     assert result.crisis, result.signals
+
+
+def test_a_past_phrase_in_a_later_clause_dates_the_cause_not_a_body_state_told_as_under_way() -> None:
+    result = triage("my friend is breathing only every ten seconds and we can't wake him, he used earlier")
+    assert result.decision != "routine", result.signals
+    result = triage("mi hermano está roncando bien raro y no reacciona, se tomó unas pastillas anoche")
+    assert result.decision != "routine", result.signals
+
+
+def test_a_past_phrase_in_a_later_clause_still_dates_an_act_that_is_not_a_body_state() -> None:
+    result = triage(
+        "two guys are pulling on door handles in our lot, it was around 2am last night, I have it on camera"
+    )
+    assert not result.emergency, result.signals
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the man who collapsed at the bus stop was taken by ambulance an hour ago, that stop needs shade",
+        "el señor que se desmayó en la parada ya se lo llevaron en la ambulancia, la parada no tiene sombra",
+        "the fire at the vacant house was put out hours ago, the burned stuff is still in the yard",
+        "I heard what sounded like gunshots, turned out it was fireworks",
+        "oí como balazos pero eran cuetes",
+        "I read about someone having a heart attack at the gym, does the city have AED locations",
+    ],
+)
+def test_danger_in_care_put_out_explained_or_read_about_is_not_an_emergency(text: str) -> None:
+    result = triage(text)
+    assert not result.emergency, result.signals
+
+
+def test_sin_and_without_negate_their_own_object_not_a_cue_further_on() -> None:
+    result = triage("el viejito está en su patio sin camisa en pleno sol, ya no habla bien y anda tambaleándose")
+    assert result.decision != "routine", result.signals
+    assert not any(s.startswith("negated:") for s in result.signals), result.signals
+    assert not triage("a car hit the light pole without anyone getting hurt").emergency

@@ -22,7 +22,7 @@ from civic311.triage.evaluation import (
 )
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "triage"
-TUNING_SETS = ["dev.jsonl", "challenge.jsonl", "regressions.jsonl", "shapes.jsonl"]
+TUNING_SETS = ["dev.jsonl", "challenge.jsonl", "regressions.jsonl", "shapes.jsonl", "generalise.jsonl"]
 
 
 @pytest.mark.parametrize("name", TUNING_SETS)
@@ -55,6 +55,20 @@ def test_challenge_set_has_the_promised_shape() -> None:
     assert sum(r.crisis for r in rows) >= 10
     assert all(calm_codes.count(code) >= 8 for code in set(calm_codes))
     assert len(set(calm_codes)) == 17
+
+
+def test_generalisation_set_is_half_spanish_and_covers_every_phenomenon() -> None:
+    rows = load_rows(DATA / "generalise.jsonl")
+    spanish = [r for r in rows if r.language == "es"]
+    assert len(rows) >= 200
+    assert len(spanish) / len(rows) >= 0.45
+    for language in ("en", "es"):
+        mine = [r for r in rows if r.language == language]
+        assert sum(r.emergency and not r.crisis for r in mine) >= 10  # signs told calmly
+        assert sum(r.crisis and not r.emergency for r in mine) >= 10  # crisis without the word
+        assert sum(not r.emergency and r.service_code == "other" for r in mine) >= 15  # over, denied, out of context
+        seen = {r.service_code for r in mine if not r.emergency}
+        assert {"suspicious-activity", "abandoned-vehicle", "illegal-dumping", "homeless-outreach", "shelter"} <= seen
 
 
 def test_holdout_estimate_set_is_large_enough_to_mean_something() -> None:

@@ -101,6 +101,17 @@ def test_a_dropped_final_g_is_restored_when_it_makes_a_rule_word() -> None:
     assert "typo:coming" in result.signals
 
 
+def test_a_spanish_object_pronoun_joined_to_a_verb_is_read_as_the_bare_verb() -> None:
+    result = triage("está otra vez en la esquina aventándole piedras a los carros")
+    assert "typo:aventando" in result.signals
+    assert result.emergency, result.signals
+
+
+def test_a_short_name_is_not_split_into_a_verb_and_a_pronoun() -> None:
+    result = triage("Carlos parked in front of my driveway again")
+    assert not any(s.startswith("typo:") for s in result.signals), result.signals
+
+
 def test_word_class_members_also_match_in_the_plural() -> None:
     # "cashier" is a @person; "punching the cashiers" must read like "punching the cashier".
     assert triage("a man is punching the cashiers at the front counter").emergency

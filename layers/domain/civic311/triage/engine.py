@@ -21,6 +21,10 @@ from civic311.triage.verdict import RuleVerdict
 
 # Words allowed between a negator and the cue it cancels: "no one is hurt", "nadie salió herido".
 NEGATION_WINDOW = 4
+# "Sin" and "without" negate their own object ("sin respirar", "without anyone getting hurt"), not a cue further on
+# ("sin camisa en pleno sol", "without a hat out in the heat").
+SHORT_REACH_NEGATORS = frozenset({"sin", "without"})
+SHORT_NEGATION_WINDOW = 3
 # How far (in words, same sentence) a time phrase can reach a cue.
 TIME_WINDOW = 10
 # A present-time phrase this close to a cue keeps it live even if the text also says the danger passed.
@@ -107,6 +111,12 @@ def _explains(idiom: Hit, cue: Hit) -> bool:
     return idiom.start <= cue.start < idiom.end
 
 
+def _reach(negator: Hit, doc: Doc) -> int:
+    """How many words on a negator still cancels a cue."""
+    short = negator.end - negator.start == 1 and doc.tokens[negator.start] in SHORT_REACH_NEGATORS
+    return SHORT_NEGATION_WINDOW if short else NEGATION_WINDOW
+
+
 def _drop_shadowed(mine: Sequence[Hit], theirs: Sequence[Hit]) -> tuple[Hit, ...]:
     """Drop hits covered by a longer hit of the opposite kind ("since yesterday" is not "yesterday")."""
     return tuple(h for h in mine if not any(_overlaps(h, o) and (o.end - o.start) > (h.end - h.start) for o in theirs))
@@ -170,7 +180,7 @@ class TriageEngine:
     # ----------------------------------------------------------------- hit status
     def _negated(self, hit: Hit, doc: Doc, ctx: _Context) -> bool:
         for neg in ctx.negators.between(hit.start - NEGATION_WINDOW, hit.start):
-            if neg.end > hit.start:
+            if neg.end > hit.start or hit.start - neg.end >= _reach(neg, doc):
                 continue
             if doc.clause[neg.end - 1] != doc.clause[hit.start]:
                 continue
@@ -184,20 +194,24 @@ class TriageEngine:
         """Tokens within a negator's reach: the same clause, no barrier, at most NEGATION_WINDOW words on."""
         scope = [False] * len(doc.tokens)
         for neg in ctx.negators.hits:
-            for i in range(neg.end, min(neg.end + NEGATION_WINDOW, len(scope))):
+            for i in range(neg.end, min(neg.end + _reach(neg, doc), len(scope))):
                 if doc.clause[i] != doc.clause[neg.end - 1] or i in ctx.barriers:
                     break
                 scope[i] = True
         return scope
 
     @staticmethod
-    def _nearest(spans: _Spans, hit: Hit, doc: Doc, window: int = TIME_WINDOW, inside: bool = True) -> int | None:
+    def _nearest(
+        spans: _Spans, hit: Hit, doc: Doc, window: int = TIME_WINDOW, inside: bool = True, later_clauses: bool = True
+    ) -> int | None:
         best: int | None = None
         for span in spans.between(hit.start - window, hit.end + window):
             if doc.sentence[span.start] != doc.sentence[hit.start]:
                 continue
             if not inside and hit.start <= span.start and span.end <= hit.end:
                 continue  # a past phrase inside the cue belongs to it ("tonight is her last night")
+            if not later_clauses and span.start >= hit.end and doc.clause[span.start] != doc.clause[hit.start]:
+                continue
             d = _distance(span, hit)
             if d <= window and (best is None or d < best):
                 best = d
@@ -209,13 +223,27 @@ class TriageEngine:
         if entry.kind == "crisis":
             distance = self._nearest(ctx.past, hit, doc, CRISIS_TIME_WINDOW, inside=False)
             return PAST if distance is not None and (present is None or distance < present) else LIVE
+        # A body's state told as under way in its own clause ("she is breathing ... and we can't wake her") is not
+        # dated by a time phrase in a later clause: "he used earlier" dates the cause, not the breathing. Other cues
+        # keep the later phrase ("they are pulling on door handles, it was last night").
+        under_way = entry.group == "medical" and self._told_as_under_way(hit, doc, ctx)
         for spans, status in ((ctx.past, PAST), (ctx.habitual, HABITUAL)):
-            distance = self._nearest(spans, hit, doc, inside=False)
+            distance = self._nearest(spans, hit, doc, inside=False, later_clauses=not under_way)
             if distance is not None and (present is None or distance < present):
                 return status
         if entry.needs_present and present is None and self._nearest(ctx.progressive, hit, doc) is None:
             return NOT_NOW
         return LIVE
+
+    @staticmethod
+    def _told_as_under_way(hit: Hit, doc: Doc, ctx: _Context) -> bool:
+        """A present or progressive phrase in the cue's own clause: "is breathing", "está temblando", "right now"."""
+        clause = doc.clause[hit.start]
+        near = (
+            *ctx.present.between(hit.start - TIME_WINDOW, hit.end),
+            *ctx.progressive.between(hit.start - TIME_WINDOW, hit.end),
+        )
+        return any(doc.clause[span.start] == clause for span in near)
 
     def _hypothetical(self, hit: Hit, doc: Doc, ctx: _Context) -> bool:
         return any(

@@ -24,10 +24,18 @@ TRAINING_FILES = (
     "regressions.jsonl",
     "redteam.jsonl",
     "shapes.jsonl",
+    "generalise.jsonl",
 )
 # Sets written apart from the rules, never trained or tuned on: `make eval` reports each one every time. A new
 # blind set is one more name here.
-HELD_OUT_FILES = ("redteam_holdout.jsonl", "fresh_holdout.jsonl", "blind_a.jsonl", "blind_b.jsonl")
+HELD_OUT_FILES = (
+    "redteam_holdout.jsonl",
+    "fresh_holdout.jsonl",
+    "blind_a.jsonl",
+    "blind_b.jsonl",
+    "blind_c.jsonl",
+    "blind_d.jsonl",
+)
 
 
 def unlisted_sets(folder: Path = DATA_DIR) -> list[str]:

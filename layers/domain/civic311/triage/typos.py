@@ -48,6 +48,11 @@ _SOUND_ALIKES = (("ll", "y"), ("y", "ll"), ("s", "z"), ("z", "s"), ("s", "c"), (
 _VOWELS = frozenset("aeiou")
 # Shorter words have too many sound-alike neighbours to guess from.
 _SOUND_MIN = 5
+# Object pronouns Spanish writes onto a gerund or infinitive, longest first ("aventándoselo" before "aventándole").
+_CLITICS = ("selos", "selas", "selo", "sela", "les", "los", "las", "nos", "le", "lo", "la", "me", "se", "te")
+_CLITIC_HOSTS = ("ando", "iendo", "yendo", "ar", "er", "ir")
+# Shorter hosts are English words and names ("Carlos" is not "car" + "los").
+_CLITIC_HOST_MIN = 5
 
 
 def sound_alikes(word: str) -> set[str]:
@@ -106,6 +111,8 @@ class TypoCorrector:
         # a word the rules know.
         result = token + "g" if token.endswith("in") and token + "g" in self._known else None
         if result is None:
+            result = self._without_clitic(token)
+        if result is None:
             result = self._by_squeeze.get(squeeze(token))
         if result is None and self._min_len <= len(token) <= self._max_len:
             # Terms carry their two-letter deletions, so one token-side deletion covers the allowed slips.
@@ -119,6 +126,20 @@ class TypoCorrector:
         if len(self._cache) < self._CACHE_LIMIT:
             self._cache[token] = result
         return result
+
+    def _without_clitic(self, token: str) -> str | None:
+        """Spanish joins object pronouns to gerunds and infinitives ("aventándole", "golpeándola", "matarlo"); the
+        bare verb is the rule word when the rules know it."""
+        for clitic in _CLITICS:
+            stem = token[: -len(clitic)]
+            if (
+                token.endswith(clitic)
+                and len(stem) >= _CLITIC_HOST_MIN
+                and stem.endswith(_CLITIC_HOSTS)
+                and stem in self._known
+            ):
+                return stem
+        return None
 
     def _nearest_rule_word(self, token: str) -> str | None:
         """The only rule word that sounds the same when spelled by ear."""
