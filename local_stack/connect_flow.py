@@ -1,6 +1,6 @@
 """The 311 line's Amazon Connect contact flow, read from template.yaml, and the checks an import would make.
 
-The flow is the `Content` of the template's AWS::Connect::ContactFlow, a JSON string under Fn::Sub. Here it
+The flow is the `Content` of the template's AWS::Connect::ContactFlow, YAML under Fn::ToJsonString. Here it
 is resolved with whatever names the caller supplies for the stack's resources (the local stack's own, or
 placeholders), then checked: every transition resolves, every action type and parameter is one this
 module knows (and the call simulator can play), identifiers follow Connect's rules, the content fits.

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from local_stack.template import Resolver, Template, merge_globals, resolve
+from local_stack.template import Resolver, Template, Unresolvable, merge_globals, resolve
 from tests.support import EVENTS, REPO, TEMPLATE
 
 TEMPLATE_TEXT = """
@@ -69,6 +69,36 @@ def test_intrinsics_resolve(template: Template) -> None:
     assert properties["Level"] == "DEBUG"
     assert properties["Joined"] == "a-y"
     assert properties["Environment"]["Variables"]["T"] == "phys-Table"
+
+
+JSON_TEMPLATE = """
+Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]
+Resources:
+  Queue: {Type: AWS::SQS::Queue}
+  Board:
+    Type: AWS::CloudWatch::Dashboard
+    Properties:
+      DashboardBody:
+        Fn::ToJsonString:
+          widgets:
+            - {x: 0, wide: true, title: "Calls — día", queue: !GetAtt Queue.Arn, region: !Sub "${AWS::Region}"}
+"""
+
+
+def test_to_json_string_is_compact_json_of_the_resolved_value(tmp_path: Path) -> None:
+    path = tmp_path / "template.yaml"
+    path.write_text(JSON_TEMPLATE, encoding="utf-8")
+    loaded = Template(path, {}, "stack")
+    body = resolve(loaded.resources["Board"]["Properties"]["DashboardBody"], resolver(loaded))
+    assert body == '{"widgets":[{"x":0,"wide":true,"title":"Calls — día","queue":"Queue.Arn","region":"us-west-2"}]}'
+
+
+def test_to_json_string_without_the_language_extensions_transform_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "template.yaml"
+    path.write_text(JSON_TEMPLATE.replace("AWS::LanguageExtensions, ", ""), encoding="utf-8")
+    loaded = Template(path, {}, "stack")
+    with pytest.raises(Unresolvable, match="AWS::LanguageExtensions"):
+        resolve(loaded.resources["Board"]["Properties"]["DashboardBody"], resolver(loaded))
 
 
 def test_layers_concatenate_and_maps_merge() -> None:
