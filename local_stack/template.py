@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -218,6 +219,16 @@ def _sub(argument: Any, resolver: Resolver) -> str:
     return _SUB_VARIABLE.sub(replace, text).replace("${!", "${")
 
 
+def _to_json_string(argument: Any, resolver: Resolver) -> str:
+    """CloudFormation's compact JSON of the resolved object or array; without the transform it refuses the stack."""
+    transform = resolver.template.body.get("Transform", [])
+    if "AWS::LanguageExtensions" not in ([transform] if isinstance(transform, str) else transform):
+        raise Unresolvable("Fn::ToJsonString needs the AWS::LanguageExtensions transform")
+    if not isinstance(argument, dict | list):
+        raise Unresolvable("Fn::ToJsonString takes an object or an array")
+    return json.dumps(resolve(argument, resolver), separators=(",", ":"), ensure_ascii=False)
+
+
 def _condition_value(argument: Any, resolver: Resolver) -> bool:
     return resolver.template.conditions[argument]
 
@@ -240,5 +251,6 @@ _INTRINSICS: dict[str, Callable[[Any, Resolver], Any]] = {
     "Fn::Select": lambda a, r: resolve(a[1], r)[int(resolve(a[0], r))],
     "Fn::Split": lambda a, r: str(resolve(a[1], r)).split(a[0]),
     "Fn::FindInMap": lambda a, r: r.template.body["Mappings"][resolve(a[0], r)][resolve(a[1], r)][resolve(a[2], r)],
+    "Fn::ToJsonString": _to_json_string,
     "Condition": _condition_value,
 }

@@ -52,11 +52,13 @@ def test_the_template_place_index_is_registered_with_its_data_source(stack: InPr
     assert stack.provisioner.attribute("PlaceIndex", "Arn").endswith(f":place-index/{name}")
 
 
-def test_every_function_is_told_the_place_index_name(stack: InProcessStack) -> None:
+def test_the_functions_that_search_places_are_told_the_place_index_name(stack: InProcessStack) -> None:
     name = stack.output("PlaceIndexName")
-    assert stack.runtime.functions
-    for spec in stack.runtime.functions.values():
-        assert spec.environment["PLACE_INDEX_NAME"] == name
+    told = {spec.logical_id: spec.environment.get("PLACE_INDEX_NAME") for spec in stack.runtime.functions.values()}
+    assert {logical_id: value for logical_id, value in told.items() if value} == {
+        "WorkflowFunction": name,
+        "ConnectFunction": name,
+    }
 
 
 def test_the_gazetteer_is_not_loaded_until_a_search_arrives() -> None:
