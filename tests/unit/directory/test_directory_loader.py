@@ -13,7 +13,7 @@ import pytest
 from civic311 import aws, clock
 from civic311.directory import __main__ as cli
 from civic311.directory import loader
-from civic311.directory.package import DirectoryValidationError
+from civic311.directory.issues import DirectoryValidationError
 from civic311.directory.referrals import ReferralQuery, refer
 from civic311.store.directory import ConcurrentLoad, DirectoryStore, forget_active_versions
 from local_stack.custom_resources import ResponseReceiver
