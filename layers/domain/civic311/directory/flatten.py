@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal
 
-from civic311.directory.hsds import Organization, Schedule, Service, ServiceAtLocation, parse_byday, time_of_day
+from civic311.directory.hsds.fields import parse_byday, time_of_day
+from civic311.directory.hsds.places import Schedule
+from civic311.directory.hsds.services import Organization, Service, ServiceAtLocation
 from civic311.directory.package import DirectoryPackage
 from civic311.directory.resource import (
     MINUTES_PER_DAY,

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from civic311.directory.hsds import RuleError
+from civic311.directory.hsds.fields import RuleError
 from civic311.directory.vocabulary import UTC_OFFSET_CONTEXT
 
 __all__ = ["DirectoryValidationError", "Issue", "IssueCollector", "PathParts"]

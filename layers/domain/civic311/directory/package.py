@@ -12,7 +12,9 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from civic311.directory.hsds import Number, Organization, RuleError, Taxonomy, TaxonomyTerm
+from civic311.directory.hsds.fields import Number, RuleError
+from civic311.directory.hsds.services import Organization
+from civic311.directory.hsds.taxonomy import Taxonomy, TaxonomyTerm
 
 __all__ = ["MANIFEST_FILE", "SLUG", "Bounds", "DirectoryPackage", "PackageManifest", "TaxonomyFile"]
 

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from civic311.catalog import Catalog, load_catalog
-from civic311.directory.hsds import Organization, Service, ServiceAtLocation, TaxonomyTerm
+from civic311.directory.hsds.services import Organization, Service, ServiceAtLocation
+from civic311.directory.hsds.taxonomy import TaxonomyTerm
 from civic311.directory.issues import DirectoryValidationError, IssueCollector, PathParts
 from civic311.directory.package import MANIFEST_FILE, SLUG, DirectoryPackage, PackageManifest, TaxonomyFile
 from civic311.directory.vocabulary import (

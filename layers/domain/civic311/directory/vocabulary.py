@@ -1,7 +1,7 @@
 """The directory's vocabulary: HSDS's enums and civic311's profile names, without the HSDS models.
 
 The referral side (flat resources, hours, the index, shelters) needs these names on every cold start;
-the HSDS models in hsds.py are needed only where a directory package is read.
+the HSDS models in hsds/ are needed only where a directory package is read.
 """
 
 from __future__ import annotations
