@@ -12,7 +12,7 @@ from civic311.workflow.step_context import StepContext
 from civic311.workflow.step_input import StepInput
 
 if TYPE_CHECKING:
-    from civic311.directory.referrals import ReferralAnswer
+    from civic311.directory.referral_models import ReferralAnswer
 
 
 class ReferralSteps:
@@ -25,7 +25,8 @@ class ReferralSteps:
         if request.place.lat is None or request.place.long is None:
             return None
         from civic311.directory.household import from_answers
-        from civic311.directory.referrals import ReferralQuery, refer
+        from civic311.directory.referral_models import ReferralQuery
+        from civic311.directory.referrals import refer
 
         asked = None
         if service_code == request.service_code:
@@ -56,7 +57,7 @@ class ReferralSteps:
         answer = self._refer(request, "mental-health")
         note = CRISIS_NOTICE[request.language]
         if answer is not None and answer.referrals:
-            from civic311.directory.referrals import referral_note
+            from civic311.directory.referral_notes import referral_note
 
             note = f"{note} {referral_note(answer, request.language)}"
         contact = self.ctx.requests.get_contact(request.service_request_id)
@@ -73,7 +74,7 @@ class ReferralSteps:
         if answer is None:
             self.ctx.update(request, "open", messages.referral_needs_location(request.language), update_id="referral")
             return {"gap": False, "referrals": 0}
-        from civic311.directory.referrals import referral_note
+        from civic311.directory.referral_notes import referral_note
 
         self.ctx.update(request, "referred", referral_note(answer, request.language), update_id="referral")
         return {"gap": answer.gap, "referrals": len(answer.referrals)}

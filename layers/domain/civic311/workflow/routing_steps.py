@@ -106,7 +106,7 @@ class RoutingSteps:
         """Not the city's: say who serves the place and how to reach them, and close."""
         if request.place.lat is None or request.place.long is None:
             return {"closed": False}
-        from civic311.directory.referrals import outside_notice
+        from civic311.directory.referral_notes import outside_notice
         from civic311.geo.jurisdiction import locate_jurisdiction
 
         place = locate_jurisdiction(request.place.lat, request.place.long)
