@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from civic311.directory.package import DirectoryPackage, load_package
+from civic311.directory.package import DirectoryPackage
+from civic311.directory.validation import load_package
 
 SAMPLE = Path(__file__).resolve().parents[3] / "layers/domain/civic311/directory/data/tucson-sample"
 

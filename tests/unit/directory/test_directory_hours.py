@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from civic311.clock import CITY_TZ
+from civic311.directory.flatten import iter_resources
 from civic311.directory.hours import hours_text, next_opening
-from civic311.directory.package import DirectoryPackage, iter_resources
+from civic311.directory.package import DirectoryPackage
 from civic311.directory.resource import Resource
 
 

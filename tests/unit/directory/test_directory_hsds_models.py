@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from civic311.directory.hsds import Location, Organization, Service
+from civic311.directory.hsds.places import Location
+from civic311.directory.hsds.services import Organization, Service
 
 Reader = Callable[[str], Any]
 

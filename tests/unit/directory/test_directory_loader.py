@@ -13,8 +13,9 @@ import pytest
 from civic311 import aws, clock
 from civic311.directory import __main__ as cli
 from civic311.directory import loader
-from civic311.directory.package import DirectoryValidationError
-from civic311.directory.referrals import ReferralQuery, refer
+from civic311.directory.issues import DirectoryValidationError
+from civic311.directory.referral_models import ReferralQuery
+from civic311.directory.referrals import refer
 from civic311.store.directory import ConcurrentLoad, DirectoryStore, forget_active_versions
 from local_stack.custom_resources import ResponseReceiver
 from tests.support import InProcessStack, load_event

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from datetime import UTC, datetime
@@ -10,12 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from civic311.directory.package import CATALOG_PATH, DirectoryPackage, Resource, iter_resources, main
+from civic311.catalog import load_catalog
+from civic311.directory.__main__ import main
+from civic311.directory.flatten import iter_resources
+from civic311.directory.package import DirectoryPackage
+from civic311.directory.resource import Resource
 
-CATALOG = json.loads(CATALOG_PATH.read_text(encoding="utf-8"))
-SOCIAL_CODES = [s["service_code"] for s in CATALOG["services"] if s["group"] == "social"]
-DESK_CODES = [s["service_code"] for s in CATALOG["services"] if s["group"] != "social"]
-DEPARTMENT_OF = {s["service_code"]: s["department"] for s in CATALOG["services"]}
+CATALOG = load_catalog()
+SOCIAL_CODES = [s.service_code for s in CATALOG.services if s.group == "social"]
+DESK_CODES = [s.service_code for s in CATALOG.services if s.group != "social"]
+DEPARTMENT_OF = {s.service_code: s.department for s in CATALOG.services}
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +58,7 @@ def test_every_police_and_city_code_has_a_desk_of_the_catalog_department(resourc
 def test_the_taxonomy_has_one_term_per_catalog_service_code(sample: DirectoryPackage) -> None:
     [codes_taxonomy] = [t for t in sample.taxonomies if t.name == "civic311 service codes"]
     codes = [str(t.code) for t in sample.taxonomy_terms if t.taxonomy_id == codes_taxonomy.id]
-    assert sorted(codes) == sorted(s["service_code"] for s in CATALOG["services"])
+    assert sorted(codes) == sorted(CATALOG.codes)
 
 
 def test_every_shelter_reports_beds_and_some_are_full(resources: list[Resource]) -> None:

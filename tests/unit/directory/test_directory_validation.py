@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from civic311.directory.package import DirectoryValidationError, Issue, load_package, main
+from civic311.directory.__main__ import main
+from civic311.directory.issues import DirectoryValidationError, Issue
+from civic311.directory.validation import load_package
 
 Editor = Callable[[str, Callable[[Any], None]], None]
 MESQUITE = "organizations/mesquite-table.json"

@@ -10,7 +10,8 @@ import pytest
 from civic311 import aws, clock
 from civic311.directory import loader
 from civic311.directory.gaps import GapLog
-from civic311.directory.referrals import ReferralQuery, refer
+from civic311.directory.referral_models import ReferralQuery
+from civic311.directory.referrals import refer
 from civic311.geo.jurisdiction import locate_jurisdiction
 from civic311.store import directory as directory_store
 from civic311.store.directory import DirectoryStore, forget_active_versions

@@ -10,10 +10,13 @@ import pytest
 import shapely
 
 from civic311.clock import CITY_TZ
+from civic311.directory.flatten import iter_resources
 from civic311.directory.index import MAX_CANDIDATES, MAX_REFERRALS, DirectoryIndex, build_index
-from civic311.directory.package import DirectoryPackage, iter_resources, load_package
-from civic311.directory.referrals import ReferralQuery, rank
+from civic311.directory.package import DirectoryPackage
+from civic311.directory.ranking import rank
+from civic311.directory.referral_models import ReferralQuery
 from civic311.directory.resource import Resource
+from civic311.directory.validation import load_package
 from civic311.geo.cells import cell_of
 from civic311.geo.jurisdiction import our_area
 from tests.bench.synthetic import write_package

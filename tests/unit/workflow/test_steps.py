@@ -191,13 +191,12 @@ def test_a_failed_steps_cause_names_the_step_and_error_type_but_none_of_the_call
     request = new_request(stack, description="my ex is outside with a gun, call me on +15205550123")
     # The function imports the steps module first, under its own environment (its logger's service name).
     step(stack, "record", request)
-    from civic311.workflow import steps as workflow_steps
+    from civic311.workflow.routing_steps import RoutingSteps
 
     def leaky(self: Any, step: Any, request: ServiceRequest) -> dict[str, Any]:
         raise ValueError(f"could not handle {request.description!r}")
 
-    monkeypatch.setattr(workflow_steps.WorkflowSteps, "triage", leaky)
-    monkeypatch.setattr(workflow_steps.WorkflowSteps, "handlers", property(lambda self: {"triage": self.triage}))
+    monkeypatch.setattr(RoutingSteps, "triage", leaky)
     result = stack.runtime.invoke(
         stack.function("WorkflowFunction"), {"step": "triage", "service_request_id": request.service_request_id}
     )

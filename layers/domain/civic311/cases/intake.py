@@ -69,8 +69,8 @@ def _check_household(service: ServiceType, answers: dict[str, str | list[str]], 
         raise InvalidInput(str(error), details=str(error).split("; ")) from None
 
 
-def new_request_id() -> str:
-    """Ten digits: easy to read back over the phone, in English or Spanish."""
+def random_request_id() -> str:
+    """A fresh id for a new request, drawn at random: ten digits, easy to read back over the phone."""
     return str(10**9 + secrets.randbelow(9 * 10**9))
 
 
@@ -99,7 +99,7 @@ class Intake:
         escalation: Escalation | None = None,
         screen: Screen = triage,
         clock_now: Callable[[], datetime] = clock.now,
-        id_factory: Callable[[], str] = new_request_id,
+        id_factory: Callable[[], str] = random_request_id,
     ) -> None:
         self.catalog = catalog
         self.store = store

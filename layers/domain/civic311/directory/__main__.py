@@ -16,9 +16,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from civic311 import aws
-from civic311.directory import package as package_module
+from civic311.directory.flatten import iter_resources
+from civic311.directory.issues import DirectoryValidationError
 from civic311.directory.loader import load_folder
-from civic311.directory.package import DirectoryValidationError
+from civic311.directory.validation import load_package
 from civic311.store.directory import DirectoryStore
 
 
@@ -38,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "validate":
-        return package_module.main(["validate", str(args.folder)])
+        return _validate(args.folder)
     if args.endpoint_url:
         os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
     if args.region:
@@ -68,6 +69,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"removed old versions: {', '.join(report.cleaned)}")
     if report.sample_notice:
         print(f"NOTICE: {report.sample_notice}", file=sys.stderr)
+    return 0
+
+
+def _validate(folder: Path) -> int:
+    try:
+        package = load_package(folder)
+    except DirectoryValidationError as error:
+        for issue in error.issues:
+            print(issue)
+        print(f"refused: {len(error.issues)} problem(s)", file=sys.stderr)
+        return 1
+    resources = sum(1 for _ in iter_resources(package))
+    print(f"OK: {len(package.organizations)} organizations, {package.service_count} services, {resources} resources")
+    if package.manifest.sample:
+        print(f"NOTICE: {package.manifest.notice}", file=sys.stderr)
     return 0
 
 

@@ -16,8 +16,10 @@ from pathlib import Path
 from aws_lambda_powertools import Logger
 
 from civic311 import clock
+from civic311.directory.flatten import iter_resources
 from civic311.directory.index import build_index
-from civic311.directory.package import DirectoryPackage, iter_resources, load_package
+from civic311.directory.package import DirectoryPackage
+from civic311.directory.validation import load_package
 from civic311.store.directory import ActiveDirectory, CodeLayout, DirectoryStore, stale_versions
 
 logger = Logger(child=True)

@@ -1,7 +1,7 @@
 """The directory's vocabulary: HSDS's enums and civic311's profile names, without the HSDS models.
 
 The referral side (flat resources, hours, the index, shelters) needs these names on every cold start;
-the HSDS models in hsds.py are needed only where a directory package is read.
+the HSDS models in hsds/ are needed only where a directory package is read.
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ SERVICE_CODE_TAXONOMY = "civic311 service codes"
 DEPARTMENT_TAXONOMY = "civic311 departments"
 ELIGIBILITY_TAXONOMY = "civic311 eligibility"
 SHELTER_CODE = "shelter"
+# link_type values that give a term its meaning; HSDS leaves the codelist open.
+AGENCY_LINK = "agency_responsible"
+ELIGIBILITY_LINK = "eligibility"
 # Validation context key: the UTC offset (hours) every schedule must be written in, when the caller knows it.
 UTC_OFFSET_CONTEXT = "utc_offset_hours"
 BED_UNIT = "bed"

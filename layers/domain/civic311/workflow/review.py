@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from civic311.escalation.service import Escalation
     from civic311.settings import WorkflowSettings
     from civic311.store.requests import RequestStore
+    from civic311.workflow.routing_steps import RoutingSteps
 
 logger = Logger(child=True)
 
@@ -48,7 +49,7 @@ def staffed(hours: str, moment: datetime) -> bool:
 
 
 class WorkflowHost(Protocol):
-    """What the review steps use of the workflow's other steps (workflow/steps.py), each built on first use."""
+    """What the review steps use of the workflow (workflow/steps.py): its stores, built on first use, and routing."""
 
     @property
     def settings(self) -> WorkflowSettings: ...
@@ -61,7 +62,8 @@ class WorkflowHost(Protocol):
 
     def clock_now(self) -> datetime: ...
 
-    def triage(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]: ...
+    @property
+    def routing(self) -> RoutingSteps: ...
 
 
 class ReviewSteps:
@@ -93,7 +95,7 @@ class ReviewSteps:
         if review is not None and review.status == "cleared":
             note = messages.review_cleared(review.note)
             self._note(request, "open", note, author=review.by or "311", public=False, update_id="reviewed")
-        return self.steps.triage(step, request)
+        return self.steps.routing.triage(step, request)
 
     def review_expired(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
         """Nobody answered in the window: send it to 911 by itself, say why, and page the supervisor after hours."""

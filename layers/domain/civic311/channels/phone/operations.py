@@ -450,7 +450,8 @@ def _referral(
 ) -> tuple[str, str | None]:
     """The best place for the need (that takes the whole household), as words, and its number if it can be dialled."""
     from civic311.directory.household import Household
-    from civic311.directory.referrals import ReferralQuery, refer
+    from civic311.directory.referral_models import ReferralQuery
+    from civic311.directory.referrals import refer
     from civic311.errors import Civic311Error
     from civic311.store.failures import AwsError
 

@@ -10,7 +10,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from civic311 import metrics
-from civic311.directory.referrals import ReferralAnswer, ReferralQuery, refer
+from civic311.directory.referral_models import ReferralAnswer, ReferralQuery
+from civic311.directory.referrals import refer
 from civic311.settings import PublicApiSettings
 from civic311.store.directory import DirectoryStore
 from civic311.store.gaps import GapLog, GapStore

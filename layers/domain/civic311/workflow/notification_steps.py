@@ -1,0 +1,64 @@
+"""The call workflow's notify step: text or email the caller the latest note, within what they agreed to."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from civic311 import metrics
+from civic311.cases.models import ServiceRequest
+from civic311.catalog import Language
+from civic311.store import messaging
+from civic311.workflow import messages
+from civic311.workflow.step_context import StepContext
+from civic311.workflow.step_input import StepInput
+
+
+class NotificationSteps:
+    """notify: one message per update, by the way the caller chose."""
+
+    def __init__(self, ctx: StepContext) -> None:
+        self.ctx = ctx
+
+    def notify(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
+        """Text or email the caller the latest note, only if they agreed and left a way to reach them."""
+        contact = self.ctx.requests.get_contact(request.service_request_id)
+        channel = "none"
+        if contact is not None and contact.notify and request.status_notes:
+            text = messages.notification(request.language, request.service_request_id, request.status_notes)
+            if contact.phone:
+                channel = self._text(request.service_request_id, contact.phone, text, request.language)
+            elif contact.email:
+                messaging.publish(
+                    self.ctx.settings.resident_notifications_topic_arn,
+                    json.dumps({"to": contact.email, "language": request.language, "text": text}),
+                    subject=messages.subject(request.language, request.service_request_id),
+                    attributes={"channel": "email"},
+                )
+                channel = "email"
+            metrics.count("CallerNotifications", channel=channel)
+        return {"status": request.status.value, "sent": channel}
+
+    def _text(self, request_id: str, phone: str, text: str, language: Language) -> str:
+        """Text a resident only to a confirmed, allowed, not opted-out number; else at most a daily code."""
+        if not self.ctx.country_codes.allow(phone):
+            return "sms-refused"
+        if not self.ctx.sms.texted_for(request_id, phone):
+            # The request's owner stopped its texts (with its tracking secret): that stops the number's.
+            self.ctx.sms.opt_out(phone)
+            return "sms-opted-out"
+        state = self.ctx.sms.state(phone)
+        if state.opted_out:
+            return "sms-opted-out"
+        if messaging.opted_out(phone):
+            # They replied STOP: SNS keeps that list; our record keeps it even if the list is edited.
+            self.ctx.sms.opt_out(phone)
+            return "sms-opted-out"
+        if state.confirmed:
+            messaging.text(phone, text)
+            return "sms"
+        code = self.ctx.sms.new_code(phone)
+        if code is None:
+            return "sms-unconfirmed"
+        messaging.text(phone, messages.confirmation_code(language, code))
+        return "sms-code"
