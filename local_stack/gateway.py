@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from local_stack.aws_limits import API_GATEWAY_INTEGRATION_TIMEOUT, API_GATEWAY_MAX_BODY
 from local_stack.cloudfront import PagesOrigin
 from local_stack.lambda_runtime import InvokeResult, LambdaRuntime, RequestTooLarge
-from local_stack.provision import Route
+from local_stack.provisioning.records import Route
 from local_stack.template import ACCOUNT_ID
 from local_stack.throttles import Throttles
 from local_stack.usage_plans import Refusal, UsagePlans

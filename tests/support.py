@@ -28,7 +28,7 @@ from local_stack.aws_endpoint import install_lambda_seam
 from local_stack.emf import EmfMetrics
 from local_stack.lambda_runtime import LambdaRuntime
 from local_stack.location import LocationEmulator, PlaceIndexes
-from local_stack.provision import Provisioner
+from local_stack.provisioning.provisioner import Provisioner
 from local_stack.stack import LOCAL_SDK_SETTINGS
 from local_stack.template import Template
 

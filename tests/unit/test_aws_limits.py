@@ -24,7 +24,7 @@ from local_stack import aws_limits
 from local_stack.aws_endpoint import install_lambda_seam
 from local_stack.gateway import Gateway
 from local_stack.lambda_runtime import FunctionSpec, LambdaRuntime, RequestTooLarge
-from local_stack.provision import Route
+from local_stack.provisioning.records import Route
 from tests.support import scoped_environment
 
 ENVIRONMENT = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-west-2"}
