@@ -4,7 +4,7 @@ Each rule names the AWS page it comes from. The SNS, DynamoDB and Step Functions
 request handlers (the `*Response` classes, which both moto's server and its in-process mocks dispatch to), so
 a refused call answers with the error code and HTTP status AWS uses, to any SDK or the AWS CLI. The Lambda,
 API Gateway and Amazon Connect rules are called by the parts of the local stack that play those services
-(`lambda_runtime.py`, `gateway.py`, `call_simulator.py`).
+(`lambda_runtime.py`, `gateway.py`, `call_lambda.py`).
 
 Rules moto already enforces are not repeated (tests/unit/test_aws_limits.py records which): an SNS Subject over
 100 characters, a message over 262,144 characters, message attribute types other than String/Number/Binary,
