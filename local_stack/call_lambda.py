@@ -6,8 +6,8 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from local_stack.aws_limits import connect_answer_problem
 from local_stack.call_outcome import INSTANCE_ARN, LINE_NUMBER, Step
+from local_stack.connect_limits import connect_answer_problem
 
 if TYPE_CHECKING:
     from local_stack.call_simulator import CallSimulator

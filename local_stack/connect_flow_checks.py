@@ -10,7 +10,6 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from local_stack.aws_limits import CONNECT_MAX_SECONDS
 from local_stack.connect_flow_spec import (
     ACTIONS,
     ANY_PATH,
@@ -31,6 +30,7 @@ from local_stack.connect_flow_spec import (
     FlowError,
     is_json_path,
 )
+from local_stack.connect_limits import CONNECT_MAX_SECONDS
 
 
 def validate(flow: dict[str, Any], content: str, intents: set[str] | None = None) -> list[str]:
