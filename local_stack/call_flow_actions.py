@@ -10,9 +10,7 @@ from zoneinfo import ZoneInfo
 from local_stack.call_lambda import invoke_lambda_function
 from local_stack.call_lex import connect_participant_with_lex_bot
 from local_stack.call_outcome import SimulatorError
-from local_stack.connect_flow import (
-    logical_id_of,
-)
+from local_stack.connect_flow import logical_id_of
 
 if TYPE_CHECKING:
     from local_stack.call_simulator import CallSimulator

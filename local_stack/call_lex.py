@@ -6,11 +6,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from local_stack.call_outcome import SimulatorError, Step
-from local_stack.connect_flow import (
-    bot_locales,
-    code_hook_function,
-    logical_id_of,
-)
+from local_stack.connect_flow import bot_locales, code_hook_function, logical_id_of
 
 if TYPE_CHECKING:
     from local_stack.call_simulator import CallSimulator

@@ -12,10 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from local_stack.connect_flow_spec import (
-    CONTACT_FLOW_RESOURCE,
-    FlowError,
-)
+from local_stack.connect_flow_spec import CONTACT_FLOW_RESOURCE, FlowError
 from local_stack.template import ACCOUNT_ID, REGION, Resolver, Template, resolve
 
 
