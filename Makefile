@@ -159,7 +159,7 @@ directory-import: $(VENV)/.installed
 # Plays the contact flow from template.yaml against the stack `make run` started. SCRIPT=tests/data/calls/pothole.call
 # plays a scripted call and checks its `# expect:` lines; FROM=+1... and AT=2026-12-01T20:30 set the caller and time.
 call: $(VENV)/.installed
-	@PYTHONPATH=layers/domain $(PY) -m local_stack.call_simulator --outputs $(LOCAL_OUTPUTS) \
+	@PYTHONPATH=layers/domain $(PY) -m local_stack.call_scripts --outputs $(LOCAL_OUTPUTS) \
 		$(if $(SCRIPT),--script "$(SCRIPT)") $(if $(FROM),--from "$(FROM)") $(if $(AT),--at "$(AT)")
 
 deploy: build

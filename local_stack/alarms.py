@@ -25,7 +25,7 @@ from typing import Any
 from local_stack.alarm_rules import INSUFFICIENT_DATA, Point, Rule, Verdict, judge
 from local_stack.alarm_sources import Source, Unevaluable, source_of
 from local_stack.emf import EmfMetrics
-from local_stack.provision import Provisioner
+from local_stack.provisioning.provisioner import Provisioner
 from local_stack.service_metrics import ServiceMetrics
 from local_stack.template import ACCOUNT_ID, REGION
 

@@ -1,4 +1,5 @@
-"""Where moto's API Gateway accepts what AWS refuses, for the calls that put keys in usage plans.
+"""API Gateway's limits: the request body and integration timeout the local gateway holds to, and where moto's
+API Gateway accepts what AWS refuses, for the calls that put keys in usage plans.
 
 CreateUsagePlanKey names its plan in the path; AWS answers 404 NotFoundException ("Invalid Usage Plan ID
 specified") for a plan that does not exist, where moto makes an empty one up and adds the key to it, so a key
@@ -16,6 +17,13 @@ from moto.apigateway.responses import APIGatewayResponse
 from local_stack.moto_seams import check_method, replace_method
 
 SEAM_SIGNATURE = ("self",)
+
+# The gateway (gateway.py) holds requests to these.
+API_GATEWAY_QUOTAS = (
+    "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-execution-service-limits-table.html"
+)
+API_GATEWAY_MAX_BODY = 10 * 1024 * 1024  # bytes (API_GATEWAY_QUOTAS: payload size 10 MB)
+API_GATEWAY_INTEGRATION_TIMEOUT = 29.0  # seconds, the default (API_GATEWAY_QUOTAS)
 
 
 def check_seams() -> None:

@@ -16,7 +16,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from local_stack.provision import Authorizer
+from local_stack.provisioning.records import Authorizer
 from local_stack.template import REGION
 
 

@@ -20,7 +20,7 @@ from moto.awslambda.exceptions import LambdaClientError
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from local_stack.aws_limits import lambda_request_problem
+from local_stack.lambda_limits import lambda_request_problem
 from local_stack.lambda_runtime import LambdaRuntime, RequestTooLarge
 from local_stack.moto_seams import check_method, replace_method
 

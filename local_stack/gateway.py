@@ -3,7 +3,7 @@
 Routing, the event shape, the Cognito user-pool authorizer and the error answers follow API Gateway's
 REST API: the most specific route wins, unknown routes get 403 "Missing Authentication Token", a bad
 token gets 401, and a failed function gets 502. A method that requires an API key answers for its X-API-Key by
-the stage's usage plans (local_stack/usage_plans.py). API Gateway's limits hold (local_stack/aws_limits.py): a
+the stage's usage plans (local_stack/usage_plans.py). API Gateway's limits hold (local_stack/apigateway_limits.py): a
 body over 10 MB, or an event over Lambda's 6 MB, gets 413, and a function that has not answered after the 29-second
 integration timeout gets 504 (the invocation runs on, as it would in Lambda). In front of it, as the template's
 CloudFront distribution is in AWS, page requests (GET or HEAD outside the API's paths) are answered from the
@@ -25,10 +25,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from local_stack.aws_limits import API_GATEWAY_INTEGRATION_TIMEOUT, API_GATEWAY_MAX_BODY
+from local_stack.apigateway_limits import API_GATEWAY_INTEGRATION_TIMEOUT, API_GATEWAY_MAX_BODY
 from local_stack.cloudfront import PagesOrigin
 from local_stack.lambda_runtime import InvokeResult, LambdaRuntime, RequestTooLarge
-from local_stack.provision import Route
+from local_stack.provisioning.records import Route
 from local_stack.template import ACCOUNT_ID
 from local_stack.throttles import Throttles
 from local_stack.usage_plans import Refusal, UsagePlans

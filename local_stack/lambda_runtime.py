@@ -29,8 +29,8 @@ from types import ModuleType
 from typing import Any
 
 from local_stack import router_isolation
-from local_stack.aws_limits import lambda_request_problem, lambda_response_error
 from local_stack.function_logs import route_stdout, running
+from local_stack.lambda_limits import lambda_request_problem, lambda_response_error
 from local_stack.template import ACCOUNT_ID, REGION
 
 # Told of every invocation: the function's name, its event, the error type if it failed, and its seconds.

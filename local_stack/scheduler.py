@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from local_stack.lambda_runtime import LambdaRuntime
-from local_stack.provision import Schedule
+from local_stack.provisioning.records import Schedule
 from local_stack.template import ACCOUNT_ID, REGION
 
 

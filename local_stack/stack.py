@@ -36,7 +36,7 @@ from local_stack.faults import Faults, faults_middleware
 from local_stack.gateway import STAGE_API_ID, Gateway
 from local_stack.lambda_runtime import LambdaRuntime
 from local_stack.location import PlaceIndexes, location_middleware
-from local_stack.provision import Provisioner
+from local_stack.provisioning.provisioner import Provisioner
 from local_stack.roles import ALLOW_EVERYTHING, FixedKey, grant_fixed_key
 from local_stack.scheduler import Scheduler
 from local_stack.streams import StreamPoller

@@ -22,13 +22,13 @@ from civic311 import aws
 from civic311.store.contacts import ContactSeal
 from civic311.store.directory import forget_active_versions
 from civic311.store.requests import RequestStore
-from local_stack import aws_limits, function_logs, service_metrics
+from local_stack import aws_limits, connect_limits, function_logs, service_metrics
 from local_stack.alarms import AlarmEvaluator, evaluator_for
 from local_stack.aws_endpoint import install_lambda_seam
 from local_stack.emf import EmfMetrics
 from local_stack.lambda_runtime import LambdaRuntime
 from local_stack.location import LocationEmulator, PlaceIndexes
-from local_stack.provision import Provisioner
+from local_stack.provisioning.provisioner import Provisioner
 from local_stack.stack import LOCAL_SDK_SETTINGS
 from local_stack.template import Template
 
@@ -155,7 +155,7 @@ class InProcessStack:
         payload: dict[str, Any] = json.loads(result.payload)
         if result.failed:
             raise AssertionError(f"{logical_id} failed: {payload}")
-        if event.get("Name") == "ContactFlowEvent" and (problem := aws_limits.connect_answer_problem(payload)):
+        if event.get("Name") == "ContactFlowEvent" and (problem := connect_limits.connect_answer_problem(payload)):
             # Amazon Connect would take the flow's error branch on this answer.
             raise AssertionError(f"{logical_id} answered Connect what it rejects: {problem}")
         return payload

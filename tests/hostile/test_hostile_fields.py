@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from local_stack.aws_limits import connect_answer_problem
+from local_stack.connect_limits import connect_answer_problem
 from tests.hostile.conftest import API_KEY
 from tests.support import InProcessStack, api_event, form, load_event, request_store
 

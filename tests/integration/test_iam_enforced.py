@@ -18,7 +18,7 @@ import requests
 from local_stack.aws_endpoint import AwsEndpoint
 from local_stack.custom_resources import CustomResourceFailed
 from local_stack.lambda_runtime import LambdaRuntime
-from local_stack.provision import Provisioner
+from local_stack.provisioning.provisioner import Provisioner
 from local_stack.stack import LOCAL_CREDENTIALS, LOCAL_PARAMETERS, LOCAL_SDK_SETTINGS, enforce_iam
 from local_stack.template import REGION, Template
 from tests.support import REPO, TEMPLATE, scoped_environment

@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
-from local_stack.call_simulator import LocalStackView, Step, parse_at, play, read_script
+from local_stack.call_outcome import Step
+from local_stack.call_scripts import parse_at, play, read_script
+from local_stack.call_simulator import LocalStackView
 from tests.integration.conftest import RunningStack
 from tests.support import REPO
 
@@ -32,7 +34,7 @@ def make_call(outputs: Path, script: str, *arguments: str) -> subprocess.Complet
         [
             sys.executable,
             "-m",
-            "local_stack.call_simulator",
+            "local_stack.call_scripts",
             "--outputs",
             str(outputs),
             "--script",

@@ -128,7 +128,7 @@ def phone_call(outputs: Path, script: Path, attempts: int = 3) -> subprocess.Com
     """`make call SCRIPT=...`; again if Connect gave up on a slow function (a loaded machine), as a caller redials."""
     for _ in range(attempts):
         call = subprocess.run(
-            [sys.executable, "-m", "local_stack.call_simulator", "--outputs", str(outputs), "--script", str(script)],
+            [sys.executable, "-m", "local_stack.call_scripts", "--outputs", str(outputs), "--script", str(script)],
             cwd=REPO,
             capture_output=True,
             text=True,

@@ -1,7 +1,7 @@
 """The local AWS refuses what AWS refuses: each documented limit moto 5.2.5 lacks fires, with AWS's error code.
 
 Each rule is also tried on moto alone: if a moto upgrade starts enforcing one, `test_moto_alone_accepts_it`
-fails and the rule in local_stack/aws_limits.py can go. What moto already refuses is recorded, not repeated.
+fails and the rule in its local_stack/*_limits.py can go. What moto already refuses is recorded, not repeated.
 """
 
 from __future__ import annotations
@@ -20,11 +20,19 @@ import requests
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from local_stack import aws_limits
+from local_stack import (
+    apigateway_limits,
+    aws_limits,
+    connect_limits,
+    dynamodb_limits,
+    lambda_limits,
+    sns_limits,
+    stepfunctions_limits,
+)
 from local_stack.aws_endpoint import install_lambda_seam
 from local_stack.gateway import Gateway
 from local_stack.lambda_runtime import FunctionSpec, LambdaRuntime, RequestTooLarge
-from local_stack.provision import Route
+from local_stack.provisioning.records import Route
 from tests.support import scoped_environment
 
 ENVIRONMENT = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-west-2"}
@@ -87,94 +95,94 @@ RULES: list[tuple[str, Callable[[Clients], Any], str, str]] = [
         "a Subject with a line break",
         publish(Subject="Emergency at\n1 Main St"),
         "InvalidParameter",
-        aws_limits.SNS_PUBLISH,
+        sns_limits.SNS_PUBLISH,
     ),
     (
         "a Subject with a control character",
         publish(Subject="Emergency\x07"),
         "InvalidParameter",
-        aws_limits.SNS_PUBLISH,
+        sns_limits.SNS_PUBLISH,
     ),
     (
         "a Subject that is not ASCII",
         publish(Subject="Emergencia en la calle Peña"),
         "InvalidParameter",
-        aws_limits.SNS_PUBLISH,
+        sns_limits.SNS_PUBLISH,
     ),
-    ("a Subject starting with a space", publish(Subject=" Emergency"), "InvalidParameter", aws_limits.SNS_PUBLISH),
-    ("an empty Subject", publish(Subject=""), "InvalidParameter", aws_limits.SNS_PUBLISH),
-    ("a message over 256 KB in bytes", publish(Message="é" * 140_000), "InvalidParameter", aws_limits.SNS_PUBLISH),
+    ("a Subject starting with a space", publish(Subject=" Emergency"), "InvalidParameter", sns_limits.SNS_PUBLISH),
+    ("an empty Subject", publish(Subject=""), "InvalidParameter", sns_limits.SNS_PUBLISH),
+    ("a message over 256 KB in bytes", publish(Message="é" * 140_000), "InvalidParameter", sns_limits.SNS_PUBLISH),
     (
         "attributes that take the message over 256 KB",
         publish(Message="m" * 262_000, **attributes(note=text("v" * 1_000))),
         "InvalidParameter",
-        aws_limits.SNS_ATTRIBUTES,
+        sns_limits.SNS_ATTRIBUTES,
     ),
     (
         "eleven message attributes",
         publish(**attributes(**{f"a{n}": text("v") for n in range(11)})),
         "InvalidParameter",
-        aws_limits.SNS_ATTRIBUTES,
+        sns_limits.SNS_ATTRIBUTES,
     ),
     (
         "an attribute name with a space",
         publish(**attributes(**{"a b": text("v")})),
         "InvalidParameter",
-        aws_limits.SNS_ATTRIBUTES,
+        sns_limits.SNS_ATTRIBUTES,
     ),
     (
         "an attribute name starting AWS.",
         publish(**attributes(**{"AWS.x": text("v")})),
         "InvalidParameter",
-        aws_limits.SNS_ATTRIBUTES,
+        sns_limits.SNS_ATTRIBUTES,
     ),
     (
         "an attribute name with ..",
         publish(**attributes(**{"a..b": text("v")})),
         "InvalidParameter",
-        aws_limits.SNS_ATTRIBUTES,
+        sns_limits.SNS_ATTRIBUTES,
     ),
     (
         "an attribute name of 257 characters",
         publish(**attributes(**{"a" * 257: text("v")})),
         "InvalidParameter",
-        aws_limits.SNS_ATTRIBUTES,
+        sns_limits.SNS_ATTRIBUTES,
     ),
     (
         "an attribute type over 256 bytes",
         publish(**attributes(a={"DataType": "String." + "t" * 260, "StringValue": "v"})),
         "InvalidParameter",
-        aws_limits.SNS_ATTRIBUTES,
+        sns_limits.SNS_ATTRIBUTES,
     ),
     (
         "a Number attribute past 10^126",
         publish(**attributes(a={"DataType": "Number", "StringValue": "1e200"})),
         "InvalidParameter",
-        aws_limits.SNS_ATTRIBUTES,
+        sns_limits.SNS_ATTRIBUTES,
     ),
     (
         "a String.Array attribute that is no JSON array",
         publish(**attributes(a={"DataType": "String.Array", "StringValue": "a,b"})),
         "InvalidParameter",
-        aws_limits.SNS_ATTRIBUTES,
+        sns_limits.SNS_ATTRIBUTES,
     ),
     (
         "an SMS number without its +",
         lambda aws: aws.sns.publish(PhoneNumber="15205550190", Message="m"),
         "InvalidParameter",
-        aws_limits.SNS_SMS,
+        sns_limits.SNS_SMS,
     ),
     (
         "an SMS subscription to a formatted number",
         lambda aws: aws.sns.subscribe(TopicArn=aws.topic, Protocol="sms", Endpoint="+1-520-555-0190"),
         "InvalidParameter",
-        aws_limits.SNS_SMS,
+        sns_limits.SNS_SMS,
     ),
     (
         "a condition expression over 4 KB",
         put({}, ConditionExpression=" AND ".join(f"attribute_not_exists(a{n})" for n in range(200))),
         "ValidationException",
-        aws_limits.DYNAMODB_CONSTRAINTS,
+        dynamodb_limits.DYNAMODB_CONSTRAINTS,
     ),
     (
         "a placeholder over 255 bytes",
@@ -184,22 +192,22 @@ RULES: list[tuple[str, Callable[[Clients], Any], str, str]] = [
             ExpressionAttributeNames={"#" + "n" * 300: "pk"},
         ),
         "ValidationException",
-        aws_limits.DYNAMODB_CONSTRAINTS,
+        dynamodb_limits.DYNAMODB_CONSTRAINTS,
     ),
     (
         "a number of 39 significant digits",
         put({"n": {"N": "1" * 39}}),
         "ValidationException",
-        aws_limits.DYNAMODB_CONSTRAINTS,
+        dynamodb_limits.DYNAMODB_CONSTRAINTS,
     ),
-    ("a transaction over 4 MB", transaction(30, 150_000), "ValidationException", aws_limits.DYNAMODB_CONSTRAINTS),
+    ("a transaction over 4 MB", transaction(30, 150_000), "ValidationException", dynamodb_limits.DYNAMODB_CONSTRAINTS),
     (
         "26 writes in one batch",
         lambda aws: aws.dynamodb.batch_write_item(
             RequestItems={"T": [{"PutRequest": {"Item": {"pk": {"S": f"b{n}"}}}} for n in range(26)]}
         ),
         "ValidationException",
-        aws_limits.DYNAMODB_BATCH_WRITE,
+        dynamodb_limits.DYNAMODB_BATCH_WRITE,
     ),
     (
         "an execution input over 256 KB",
@@ -207,31 +215,31 @@ RULES: list[tuple[str, Callable[[Clients], Any], str, str]] = [
             stateMachineArn=aws.machine, input=json.dumps({"x": "a" * 262_144})
         ),
         "ValidationException",
-        aws_limits.STATES_START,
+        stepfunctions_limits.STATES_START,
     ),
     (
         "a task output over 256 KB",
         lambda aws: aws.stepfunctions.send_task_success(taskToken="t", output=json.dumps({"x": "a" * 262_144})),
         "ValidationException",
-        aws_limits.STATES_SUCCESS,
+        stepfunctions_limits.STATES_SUCCESS,
     ),
     (
         "a task output that is not JSON",
         lambda aws: aws.stepfunctions.send_task_success(taskToken="t", output="done"),
         "InvalidOutput",
-        aws_limits.STATES_SUCCESS,
+        stepfunctions_limits.STATES_SUCCESS,
     ),
     (
         "a task token over 2,048 characters",
         lambda aws: aws.stepfunctions.send_task_success(taskToken="t" * 2_049, output="{}"),
         "ValidationException",
-        aws_limits.STATES_SUCCESS,
+        stepfunctions_limits.STATES_SUCCESS,
     ),
     (
         "a failure cause over 32,768 characters",
         lambda aws: aws.stepfunctions.send_task_failure(taskToken="t", error="E", cause="c" * 32_769),
         "ValidationException",
-        aws_limits.STATES_FAILURE,
+        stepfunctions_limits.STATES_FAILURE,
     ),
 ]
 IDS = [what for what, *_ in RULES]
@@ -352,11 +360,11 @@ def runtime(tmp_path: Path) -> LambdaRuntime:
 
 def test_lambda_refuses_a_request_over_6_mb(runtime: LambdaRuntime) -> None:
     with pytest.raises(RequestTooLarge, match="6291456 bytes"):
-        runtime.invoke("echo", {"body": "x" * aws_limits.LAMBDA_MAX_SYNC_REQUEST})
+        runtime.invoke("echo", {"body": "x" * lambda_limits.LAMBDA_MAX_SYNC_REQUEST})
 
 
 def test_lambda_answers_a_response_over_6_mb_with_its_own_function_error(runtime: LambdaRuntime) -> None:
-    result = runtime.invoke("echo", {"answer_bytes": aws_limits.LAMBDA_MAX_SYNC_RESPONSE})
+    result = runtime.invoke("echo", {"answer_bytes": lambda_limits.LAMBDA_MAX_SYNC_RESPONSE})
     assert result.error_type == "Function.ResponseSizeTooLarge"
     assert len(result.payload) < 200
 
@@ -382,7 +390,9 @@ def test_an_sdk_invoke_over_the_limits_is_refused_with_413(runtime: LambdaRuntim
 
 
 @contextmanager
-def gateway(runtime: LambdaRuntime, timeout: float = aws_limits.API_GATEWAY_INTEGRATION_TIMEOUT) -> Iterator[str]:
+def gateway(
+    runtime: LambdaRuntime, timeout: float = apigateway_limits.API_GATEWAY_INTEGRATION_TIMEOUT
+) -> Iterator[str]:
     served = Gateway([Route("POST", "/echo", "echo", None)], runtime, lambda _name, _token: None, port=0)
     served.integration_timeout = timeout
     served.start()
@@ -395,7 +405,7 @@ def gateway(runtime: LambdaRuntime, timeout: float = aws_limits.API_GATEWAY_INTE
 def test_api_gateway_refuses_a_body_over_10_mb_and_an_event_over_lambdas_6_mb(runtime: LambdaRuntime) -> None:
     with gateway(runtime) as url:
         assert requests.post(url, data=b"x" * 1_000, timeout=30).text == "1000"
-        for size in (aws_limits.API_GATEWAY_MAX_BODY + 1, 7_000_000):
+        for size in (apigateway_limits.API_GATEWAY_MAX_BODY + 1, 7_000_000):
             answer = requests.post(url, data=b"x" * size, timeout=30)
             assert (answer.status_code, answer.json()) == (413, {"message": "Request Too Long"})
 
@@ -406,7 +416,7 @@ def test_api_gateway_stops_waiting_at_its_integration_timeout(runtime: LambdaRun
         answer = requests.post(url, json={"sleep": 3}, timeout=30)
         assert (answer.status_code, answer.json()) == (504, {"message": "Endpoint request timed out"})
         assert time.monotonic() - started < 2.5
-    assert aws_limits.API_GATEWAY_INTEGRATION_TIMEOUT == 29.0
+    assert apigateway_limits.API_GATEWAY_INTEGRATION_TIMEOUT == 29.0
 
 
 @pytest.mark.parametrize(
@@ -415,17 +425,17 @@ def test_api_gateway_stops_waiting_at_its_integration_timeout(runtime: LambdaRun
         ({"result": "created", "count": 3}, "count is not a string"),
         ({"result": {"nested": "map"}}, "result is not a string"),
         ({"request id": "311-1"}, "key 'request id'"),
-        ({"prompt": "x" * aws_limits.CONNECT_MAX_RESPONSE_BYTES}, "over 32 KB"),
+        ({"prompt": "x" * connect_limits.CONNECT_MAX_RESPONSE_BYTES}, "over 32 KB"),
         (["created"], "not a JSON object"),
     ],
 )
 def test_connect_rejects_an_answer_that_is_not_a_small_flat_string_map(answer: Any, problem: str) -> None:
-    assert aws_limits.connect_answer_problem(answer) == problem
+    assert connect_limits.connect_answer_problem(answer) == problem
 
 
 def test_connect_takes_a_small_flat_string_map() -> None:
-    assert aws_limits.connect_answer_problem({"result": "created", "request_id": "311-2026-000001"}) is None
-    assert aws_limits.CONNECT_MAX_SECONDS == 8
+    assert connect_limits.connect_answer_problem({"result": "created", "request_id": "311-2026-000001"}) is None
+    assert connect_limits.CONNECT_MAX_SECONDS == 8
 
 
 @pytest.mark.parametrize("strict", [True, False], ids=["local AWS", "moto alone"])

@@ -9,7 +9,7 @@ from moto import mock_aws
 
 from local_stack.custom_resources import CustomResourceFailed, as_cfn_properties
 from local_stack.lambda_runtime import LambdaRuntime
-from local_stack.provision import Provisioner
+from local_stack.provisioning.provisioner import Provisioner
 from local_stack.template import Template
 
 HANDLER = """

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from local_stack import call_simulator, running
+from local_stack import call_scripts, running
 from local_stack.running import NoStackAnswers, running_stack
 
 
@@ -78,7 +78,7 @@ def test_a_stack_that_answers_is_found_and_its_values_printed(
     assert capsys.readouterr().out == "civic311-local-DirectoryTable us-west-2\n"
 
 
-@pytest.mark.parametrize("command", [running.main, call_simulator.main])
+@pytest.mark.parametrize("command", [running.main, call_scripts.main])
 def test_a_command_with_no_stack_prints_one_line_and_exits_non_zero(
     command: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

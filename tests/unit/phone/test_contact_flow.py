@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from civic311.channels.phone.operations import OPERATIONS
-from local_stack.connect_flow import ACTIONS, bot_locales, load_flow, validate
+from local_stack.connect_flow import bot_locales, load_flow
+from local_stack.connect_flow_checks import validate
+from local_stack.connect_flow_spec import ACTIONS
 from local_stack.template import Template
 from tests.support import TEMPLATE
 

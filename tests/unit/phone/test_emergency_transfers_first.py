@@ -13,7 +13,9 @@ import pytest
 
 from civic311 import aws
 from civic311.channels.phone import lex, operations
-from local_stack.call_simulator import SILENCE, CallSimulator, Ending, LocalStackView, Step, scripted_turns
+from local_stack.call_outcome import Ending, Step
+from local_stack.call_scripts import scripted_turns
+from local_stack.call_simulator import SILENCE, CallSimulator, LocalStackView
 from local_stack.connect_flow import load_flow
 from local_stack.template import Template
 from tests.support import TEMPLATE
