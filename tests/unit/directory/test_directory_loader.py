@@ -15,7 +15,9 @@ from civic311.directory import __main__ as cli
 from civic311.directory import loader
 from civic311.directory.package import DirectoryValidationError
 from civic311.directory.referrals import ReferralQuery, refer
-from civic311.store.directory import ConcurrentLoad, DirectoryStore, forget_active_versions
+from civic311.store.directory import DirectoryStore
+from civic311.store.directory_reads import forget_active_versions
+from civic311.store.directory_versions import ConcurrentLoad
 from local_stack.custom_resources import ResponseReceiver
 from tests.support import InProcessStack, load_event
 

@@ -13,7 +13,8 @@ from civic311.directory.household import Household
 from civic311.directory.referrals import ReferralAnswer, ReferralQuery, refer, referral_note
 from civic311.errors import InvalidInput
 from civic311.geo.distance import distance_km
-from civic311.store.directory import DirectoryStore, forget_active_versions
+from civic311.store.directory import DirectoryStore
+from civic311.store.directory_reads import forget_active_versions
 from civic311.store.gaps import GapStore
 from tests.support import InProcessStack
 

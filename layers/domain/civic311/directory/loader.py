@@ -18,7 +18,9 @@ from aws_lambda_powertools import Logger
 from civic311 import clock
 from civic311.directory.index import build_index
 from civic311.directory.package import DirectoryPackage, iter_resources, load_package
-from civic311.store.directory import ActiveDirectory, CodeLayout, DirectoryStore, stale_versions
+from civic311.store.directory import DirectoryStore
+from civic311.store.directory_items import ActiveDirectory, CodeLayout
+from civic311.store.directory_versions import stale_versions
 
 logger = Logger(child=True)
 

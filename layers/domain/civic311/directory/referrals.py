@@ -29,7 +29,8 @@ from civic311.geo.distance import distance_km
 from civic311.geo.jurisdiction import Jurisdiction, jurisdictions, locate_jurisdiction
 
 if TYPE_CHECKING:
-    from civic311.store.directory import DirectoryStore, ShelterCapacity
+    from civic311.store.directory import DirectoryStore
+    from civic311.store.directory_items import ShelterCapacity
     from civic311.store.gaps import GapLog
 
 NO_WORKFLOW_CODE = "other"
