@@ -20,7 +20,7 @@ from werkzeug.serving import make_server
 
 from civic311 import aws
 from civic311.store.contacts import ContactSeal
-from civic311.store.directory import forget_active_versions
+from civic311.store.directory_reads import forget_active_versions
 from civic311.store.requests import RequestStore
 from local_stack import aws_limits, connect_limits, function_logs, service_metrics
 from local_stack.alarms import AlarmEvaluator, evaluator_for

@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from civic311.logs import function_logger
 from civic311.settings import WorkflowStarterSettings
-from civic311.store.requests import new_request_id
+from civic311.store.request_items import new_request_id
 from civic311.workflow.starter import WorkflowStarter
 
 logger = function_logger()

@@ -29,7 +29,8 @@ from botocore.session import Session
 
 from civic311.directory.loader import load_folder
 from civic311.geo.jurisdiction import our_area
-from civic311.store.directory import DirectoryStore, forget_active_versions
+from civic311.store.directory import DirectoryStore
+from civic311.store.directory_reads import forget_active_versions
 from local_stack.gateway import REQUEST_THREAD
 from local_stack.stack import LocalStack, StackConfig
 from tests.bench.synthetic import write_package

@@ -11,7 +11,8 @@ from civic311 import aws, clock
 from civic311.cases.models import Channel, Place, RequestUpdate, ServiceRequest, Status
 from civic311.errors import DependencyUnavailable
 from civic311.store import paging
-from civic311.store.requests import RequestFilter, RequestStore
+from civic311.store.request_listings import RequestFilter
+from civic311.store.requests import RequestStore
 from tests.support import InProcessStack, request_store
 
 CODES = ("noise", "animal", "water-leak")

@@ -11,7 +11,7 @@ import pytest
 from civic311 import aws
 from civic311.channels.docs import for_server
 from civic311.channels.openapi import openapi_document
-from civic311.store.directory import forget_active_versions
+from civic311.store.directory_reads import forget_active_versions
 from tests.support import REPO, InProcessStack, load_event
 
 DOWNTOWN = {"lat": 32.2217, "long": -110.97}

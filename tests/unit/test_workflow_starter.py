@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from civic311.store.requests import new_request_id
+from civic311.store.request_items import new_request_id
 from civic311.workflow.starter import WorkflowStarter
 from tests.support import InProcessStack, load_event
 

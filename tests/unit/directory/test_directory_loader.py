@@ -16,7 +16,9 @@ from civic311.directory import loader
 from civic311.directory.issues import DirectoryValidationError
 from civic311.directory.referral_models import ReferralQuery
 from civic311.directory.referrals import refer
-from civic311.store.directory import ConcurrentLoad, DirectoryStore, forget_active_versions
+from civic311.store.directory import DirectoryStore
+from civic311.store.directory_reads import forget_active_versions
+from civic311.store.directory_versions import ConcurrentLoad
 from local_stack.custom_resources import ResponseReceiver
 from tests.support import InProcessStack, load_event
 

@@ -13,8 +13,9 @@ from civic311.directory.gaps import GapLog
 from civic311.directory.referral_models import ReferralQuery
 from civic311.directory.referrals import refer
 from civic311.geo.jurisdiction import locate_jurisdiction
-from civic311.store import directory as directory_store
-from civic311.store.directory import DirectoryStore, forget_active_versions
+from civic311.store import directory_reads
+from civic311.store.directory import DirectoryStore
+from civic311.store.directory_reads import forget_active_versions
 from civic311.store.gaps import GapStore
 from tests.bench.synthetic import write_package
 from tests.support import InProcessStack
@@ -105,7 +106,7 @@ def test_the_first_referral_after_another_process_loads_a_version_reads_the_new_
     old = store.active()
     loader.load_folder(write_package(tmp_path / "after", 100, seed=2), store)
     # The loader runs in its own function: this process still holds the old pointer, expired.
-    monkeypatch.setitem(directory_store._active_cache, table, (0.0, old))
+    monkeypatch.setitem(directory_reads._active_cache, table, (0.0, old))
     calls.clear()
     answer = refer(QUERIES[0], store)
     assert calls == ["BatchGetItem", "GetItem"]

@@ -15,7 +15,8 @@ from civic311.directory.referral_notes import referral_note
 from civic311.directory.referrals import refer
 from civic311.errors import InvalidInput
 from civic311.geo.distance import distance_km
-from civic311.store.directory import DirectoryStore, forget_active_versions
+from civic311.store.directory import DirectoryStore
+from civic311.store.directory_reads import forget_active_versions
 from civic311.store.gaps import GapStore
 from tests.support import InProcessStack
 

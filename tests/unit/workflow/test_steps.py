@@ -173,7 +173,7 @@ def test_the_referral_step_refers_the_household_the_request_names(
 ) -> None:
     from datetime import datetime
 
-    from civic311.store.directory import forget_active_versions
+    from civic311.store.directory_reads import forget_active_versions
 
     forget_active_versions()
     night = datetime(2026, 11, 29, 2, 30, tzinfo=clock.CITY_TZ)

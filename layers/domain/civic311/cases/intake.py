@@ -34,7 +34,8 @@ from civic311.catalog import Catalog, Language, ServiceType
 from civic311.directory.vocabulary import SHELTER_CODE
 from civic311.errors import DependencyUnavailable, InvalidInput, KeyReused
 from civic311.escalation.service import CRISIS_NOTICE, EMERGENCY_NOTICE, Escalation, raised
-from civic311.store.requests import IdTaken, RequestStore
+from civic311.store.request_creation import IdTaken
+from civic311.store.requests import RequestStore
 from civic311.triage import TriageResult, triage
 
 logger = Logger(child=True)

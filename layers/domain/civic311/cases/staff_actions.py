@@ -13,7 +13,8 @@ from civic311 import metrics
 from civic311.cases.models import RequestUpdate, ServiceRequest
 from civic311.errors import Conflict, InvalidInput
 from civic311.store import executions
-from civic311.store.requests import AlreadyAcknowledged, RequestStore
+from civic311.store.request_acknowledgements import AlreadyAcknowledged
+from civic311.store.requests import RequestStore
 
 
 def resolve(requests: RequestStore, request: ServiceRequest, note: str, by: str, public: bool | None) -> None:

@@ -20,7 +20,9 @@ from civic311.directory.flatten import iter_resources
 from civic311.directory.index import build_index
 from civic311.directory.package import DirectoryPackage
 from civic311.directory.validation import load_package
-from civic311.store.directory import ActiveDirectory, CodeLayout, DirectoryStore, stale_versions
+from civic311.store.directory import DirectoryStore
+from civic311.store.directory_items import ActiveDirectory, CodeLayout
+from civic311.store.directory_versions import stale_versions
 
 logger = Logger(child=True)
 

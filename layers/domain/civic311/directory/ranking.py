@@ -13,7 +13,7 @@ from civic311.directory.vocabulary import SHELTER_CODE
 from civic311.geo.distance import distance_km
 
 if TYPE_CHECKING:
-    from civic311.store.directory import ShelterCapacity
+    from civic311.store.directory_items import ShelterCapacity
 
 __all__ = ["Scored", "check_eligibility", "rank"]
 

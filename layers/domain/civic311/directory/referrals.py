@@ -2,7 +2,7 @@
 
 A referral costs at most two DynamoDB calls whatever the directory's size: one read of the cell's
 candidate list (see index.py) and, for shelters only, one BatchGetItem of their live bed counts. The
-active-version pointer is cached (store/directory.py); when the cache expires, the pointer is read in the
+active-version pointer is cached (store/directory_reads.py); when the cache expires, the pointer is read in the
 same BatchGetItem as the list, so it adds no call. Only the first referral after a load flips the version
 (once per process) or after a cold start reads one more. A gap, when recorded, is one PutItem more on the
 service-requests table: a write of the unmet need, not a directory read, and the same at any size.

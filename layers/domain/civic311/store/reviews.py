@@ -8,16 +8,15 @@ wait is never lost, and a second answer is a Conflict.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
 
 from botocore.exceptions import ClientError
 
 from civic311 import aws
 from civic311.cases.models import ReviewState, ServiceRequest
 from civic311.clock import to_storage
-from civic311.errors import Conflict, NotFound
+from civic311.errors import Conflict
 from civic311.store.dynamo import from_item, to_value
-from civic311.store.requests import _key, _to_request, awaiting
+from civic311.store.request_items import awaiting, refused_item, request_key, to_request
 
 AWAITING_REVIEW = "AwaitingReview"
 
@@ -40,7 +39,7 @@ class ReviewStore:
         try:
             response = aws.dynamodb().update_item(
                 TableName=self.table_name,
-                Key=_key(request_id),
+                Key=request_key(request_id),
                 UpdateExpression="SET review = :review REMOVE awaiting_review, review_token",
                 ConditionExpression="attribute_exists(awaiting_review)",
                 ExpressionAttributeValues={":review": to_value(review.model_dump(mode="json", exclude_none=True))},
@@ -48,25 +47,19 @@ class ReviewStore:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            # The failed condition's item (ReturnValuesOnConditionCheckFailure); the stubs do not list it.
-            current = cast("dict[str, Any] | None", error.response.get("Item"))
-            if current is None:
-                raise NotFound(f"service request {request_id} does not exist") from None
-            answered = _to_request(from_item(current)).review
+            answered = to_request(refused_item(error, request_id)).review
             how = f"already {answered.status}" if answered else "not a report awaiting review"
             raise Conflict(f"service request {request_id} is {how}") from None
         old = from_item(response["Attributes"])
         token = old.get("review_token")
-        return _to_request(old), str(token) if token else None
+        return to_request(old), str(token) if token else None
 
     def wait(self, request_id: str, task_token: str) -> bool:
         """Park the workflow's token for the answer; False if the review was answered already."""
         try:
             aws.dynamodb().update_item(
                 TableName=self.table_name,
-                Key=_key(request_id),
+                Key=request_key(request_id),
                 UpdateExpression="SET review_token = :token",
                 ConditionExpression="attribute_exists(awaiting_review)",
                 ExpressionAttributeValues={":token": to_value(task_token)},
@@ -81,7 +74,7 @@ class ReviewStore:
         """Say on the screening why the request went where it did (staff read signals)."""
         aws.dynamodb().update_item(
             TableName=self.table_name,
-            Key=_key(request_id),
+            Key=request_key(request_id),
             UpdateExpression="SET screening.signals = list_append(screening.signals, :signal), updated_at = :at",
             ConditionExpression="attribute_exists(screening.signals)",
             ExpressionAttributeValues={":signal": to_value([signal]), ":at": to_value(to_storage(at))},

@@ -215,5 +215,5 @@ class SmsNumbers:
 
 
 def _contact_key(request_id: str) -> dict[str, AttributeValueTypeDef]:
-    # The request's contact item (store/requests.py), which lives and expires with the contact details.
+    # The request's contact item (store/request_items.py), which lives and expires with the contact details.
     return {"pk": to_value(f"REQ#{request_id}"), "sk": to_value("CONTACT")}

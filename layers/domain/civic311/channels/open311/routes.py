@@ -28,7 +28,7 @@ from civic311.channels.open311.keys import writing_client
 from civic311.channels.open311.texts import add_text_routes
 from civic311.errors import Forbidden, InvalidInput, NotFound
 from civic311.store.paging import ReadBudget
-from civic311.store.requests import RequestFilter
+from civic311.store.request_listings import RequestFilter
 
 if TYPE_CHECKING:
     pass

@@ -35,7 +35,8 @@ from civic311.cases.models import (
 from civic311.channels.v1.staff import staff_caller
 from civic311.errors import Conflict, NotFound
 from civic311.settings import StaffApiSettings
-from civic311.store.requests import RequestFilter, RequestStore
+from civic311.store.request_listings import RequestFilter
+from civic311.store.requests import RequestStore
 
 TAG = "Requests (staff)"
 WORKING_GROUPS = ("staff", "supervisor")

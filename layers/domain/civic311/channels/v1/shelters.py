@@ -157,7 +157,7 @@ def build_router(context: SheltersContext) -> Router:
             raise NotFound(f"no shelter with id '{shelter_id}' in the directory")
         if not may_update(caller, shelter.organization_id):
             raise Forbidden("providers may update only their own organization's shelters")
-        from civic311.store.directory import CapacityAboveTotal
+        from civic311.store.shelter_capacity import CapacityAboveTotal
 
         try:
             saved = context.directory.set_capacity(
