@@ -11,12 +11,11 @@ import threading
 import time
 from collections import OrderedDict
 
-from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict
 
 from civic311 import aws
 from civic311.clock import now, to_storage
-from civic311.store.dynamo import from_item, to_item, to_value
+from civic311.store.dynamo import from_item, to_item, to_value, update_if
 
 # A revoked key stops working within this many seconds on every warm function.
 _CACHE_SECONDS = 60.0
@@ -122,19 +121,13 @@ class ApiClientStore:
 
     def revoke_client_key(self, digest: str) -> bool:
         """Revoke one key by its digest; it keeps its record for audit. False when no key has this digest."""
-        try:
-            aws.dynamodb().update_item(
-                TableName=self.table_name,
-                Key={"key_digest": to_value(digest)},
-                UpdateExpression="SET active = :no, revoked_at = :at",
-                ConditionExpression="attribute_exists(key_digest)",
-                ExpressionAttributeValues={":no": to_value(False), ":at": to_value(to_storage(now()))},
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            return False
-        return True
+        return update_if(
+            TableName=self.table_name,
+            Key={"key_digest": to_value(digest)},
+            UpdateExpression="SET active = :no, revoked_at = :at",
+            ConditionExpression="attribute_exists(key_digest)",
+            ExpressionAttributeValues={":no": to_value(False), ":at": to_value(to_storage(now()))},
+        )
 
     def clients(self) -> list[dict[str, object]]:
         """All key records (admin listing; a Scan is fine off the request path)."""

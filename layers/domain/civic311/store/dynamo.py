@@ -1,14 +1,17 @@
-"""Conversions between plain Python values and DynamoDB attribute values."""
+"""Conversions between plain Python values and DynamoDB attribute values, and the conditional update they share."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from civic311 import aws
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, UpdateItemInputTypeDef
 
 _SMALLEST_EXPONENT = -130
 _serializer = TypeSerializer()
@@ -52,3 +55,14 @@ def to_value(value: Any) -> AttributeValueTypeDef:
 def from_item(item: dict[str, Any]) -> dict[str, Any]:
     """Deserialize a DynamoDB item into plain Python values."""
     return {key: _from_dynamo_value(_deserializer.deserialize(value)) for key, value in item.items()}
+
+
+def update_if(**update: Unpack[UpdateItemInputTypeDef]) -> bool:
+    """One conditional UpdateItem: True when it was made, False when its condition failed."""
+    try:
+        aws.dynamodb().update_item(**update)
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+        return False
+    return True

@@ -14,7 +14,7 @@ from civic311 import aws
 from civic311.cases.models import ServiceRequest
 from civic311.clock import to_storage
 from civic311.errors import Conflict
-from civic311.store.dynamo import from_item, to_value
+from civic311.store.dynamo import from_item, to_value, update_if
 from civic311.store.request_items import AWAITING, AWAITING_ACK, awaiting, refused_item, request_key
 
 
@@ -29,19 +29,13 @@ class RequestAcknowledgements:
 
     def await_acknowledgement(self, request_id: str, task_token: str) -> bool:
         """Keep the token dispatch's acknowledgement resumes, listed as awaiting one; False if acknowledged already."""
-        try:
-            aws.dynamodb().update_item(
-                TableName=self.table_name,
-                Key=request_key(request_id),
-                UpdateExpression="SET ack_token = :token, awaiting_ack = :awaiting",
-                ConditionExpression="attribute_exists(alert) AND attribute_not_exists(alert.acknowledged_by)",
-                ExpressionAttributeValues={":token": to_value(task_token), ":awaiting": to_value(AWAITING)},
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            return False
-        return True
+        return update_if(
+            TableName=self.table_name,
+            Key=request_key(request_id),
+            UpdateExpression="SET ack_token = :token, awaiting_ack = :awaiting",
+            ConditionExpression="attribute_exists(alert) AND attribute_not_exists(alert.acknowledged_by)",
+            ExpressionAttributeValues={":token": to_value(task_token), ":awaiting": to_value(AWAITING)},
+        )
 
     def acknowledge(self, request_id: str, by: str, at: datetime) -> str | None:
         """Record dispatch's acknowledgement of the 911 alert and unlist it; the token of the wait, if one is parked.

@@ -238,26 +238,10 @@ class RequestListings:
     def _query(
         self, index: str, pk_name: str, pk_value: str, sk_name: str, query: RequestFilter, limit: int
     ) -> Iterator[ServiceRequest]:
-        request: QueryInputTypeDef = {
-            "TableName": self.table_name,
-            "IndexName": index,
-            "KeyConditionExpression": "#pk = :pk AND #sk BETWEEN :start AND :end",
-            "ExpressionAttributeNames": {"#pk": pk_name, "#sk": sk_name},
-            "ExpressionAttributeValues": {
-                ":pk": to_value(pk_value),
-                ":start": to_value(to_storage(query.start)),
-                # '~' sorts after '#', so requests at exactly `end` are included.
-                ":end": to_value(to_storage(query.end) + "~"),
-            },
-            "ScanIndexForward": False,
-            # Pages no larger than what the caller can use; more pages follow only if filters drop items.
-            "Limit": limit,
-        }
-        if query.statuses:
-            names = {f":status{n}": to_value(status.value) for n, status in enumerate(query.statuses)}
-            request["FilterExpression"] = f"#status IN ({', '.join(names)})"
-            request["ExpressionAttributeNames"] = {"#pk": pk_name, "#sk": sk_name, "#status": "status"}
-            request["ExpressionAttributeValues"] = {**request["ExpressionAttributeValues"], **names}
+        # '~' sorts after '#', so requests at exactly `end` are included.
+        request = self._page_query(index, pk_name, pk_value, sk_name, query, to_storage(query.end) + "~")
+        # Pages no larger than what the caller can use; more pages follow only if filters drop items.
+        request["Limit"] = limit
         while True:
             response = aws.dynamodb().query(**request)
             for item in response.get("Items", []):

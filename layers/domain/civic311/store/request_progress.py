@@ -15,7 +15,7 @@ from civic311 import aws
 from civic311.cases.models import RequestUpdate, Status
 from civic311.clock import to_storage
 from civic311.errors import NotFound
-from civic311.store.dynamo import from_item, to_item, to_value
+from civic311.store.dynamo import from_item, to_item, to_value, update_if
 from civic311.store.request_items import PENDING_WORKFLOW, month_of, pending, request_key, request_pk
 
 if TYPE_CHECKING:
@@ -93,21 +93,15 @@ class RequestProgress:
         False (and no token kept) if the request is an emergency dispatch has not acknowledged: a staff
         escalation came in, and the workflow belongs in the acknowledgement loop instead.
         """
-        try:
-            aws.dynamodb().update_item(
-                TableName=self.table_name,
-                Key=request_key(request_id),
-                UpdateExpression="SET task_token = :token",
-                ConditionExpression=(
-                    "attribute_exists(pk) AND (attribute_not_exists(alert) OR attribute_exists(alert.acknowledged_by))"
-                ),
-                ExpressionAttributeValues={":token": to_value(task_token)},
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            return False
-        return True
+        return update_if(
+            TableName=self.table_name,
+            Key=request_key(request_id),
+            UpdateExpression="SET task_token = :token",
+            ConditionExpression=(
+                "attribute_exists(pk) AND (attribute_not_exists(alert) OR attribute_exists(alert.acknowledged_by))"
+            ),
+            ExpressionAttributeValues={":token": to_value(task_token)},
+        )
 
     def hold_resolution(self, request_id: str, note: str, resolved_by: str) -> None:
         """Keep a resolution's note for the workflow's Close step, which the resolution then resumes."""

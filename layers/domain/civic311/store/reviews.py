@@ -15,7 +15,7 @@ from civic311 import aws
 from civic311.cases.models import ReviewState, ServiceRequest
 from civic311.clock import to_storage
 from civic311.errors import Conflict
-from civic311.store.dynamo import from_item, to_value
+from civic311.store.dynamo import from_item, to_value, update_if
 from civic311.store.request_items import awaiting, refused_item, request_key, to_request
 
 AWAITING_REVIEW = "AwaitingReview"
@@ -56,19 +56,13 @@ class ReviewStore:
 
     def wait(self, request_id: str, task_token: str) -> bool:
         """Park the workflow's token for the answer; False if the review was answered already."""
-        try:
-            aws.dynamodb().update_item(
-                TableName=self.table_name,
-                Key=request_key(request_id),
-                UpdateExpression="SET review_token = :token",
-                ConditionExpression="attribute_exists(awaiting_review)",
-                ExpressionAttributeValues={":token": to_value(task_token)},
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            return False
-        return True
+        return update_if(
+            TableName=self.table_name,
+            Key=request_key(request_id),
+            UpdateExpression="SET review_token = :token",
+            ConditionExpression="attribute_exists(awaiting_review)",
+            ExpressionAttributeValues={":token": to_value(task_token)},
+        )
 
     def add_signal(self, request_id: str, signal: str, at: datetime) -> None:
         """Say on the screening why the request went where it did (staff read signals)."""
