@@ -17,18 +17,14 @@ execution names, and (on the local stack's Step Functions interpreter) a task to
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
 from typing import Any
 
 from local_stack import apigateway_limits, dynamodb_limits, sns_limits, stepfunctions_limits
-from local_stack.moto_seams import check_method, replace_method
+from local_stack.moto_seams import SharedSeams, check_method, replace_method
 
 SEAM_SIGNATURE = ("self",)
 _RULES = (*sns_limits.RULES, *dynamodb_limits.RULES, *stepfunctions_limits.RULES)
-_installed = 0
-_restore: list[Callable[[], None]] = []
-_lock = threading.Lock()
 
 
 def _request_params(response: Any) -> dict[str, Any]:
@@ -47,25 +43,20 @@ def check_seams() -> None:
     apigateway_limits.check_seams()
 
 
+def _put_in() -> list[Callable[[], None]]:
+    undos = [
+        replace_method(owner, name, SEAM_SIGNATURE, _guarded(getattr(owner, name), rule))
+        for owner, name, rule in _RULES
+    ]
+    return [*undos, apigateway_limits.install()]
+
+
+_SEAMS = SharedSeams(_put_in)
+
+
 def install() -> Callable[[], None]:
     """Put the rules in front of moto's handlers (once, however many stacks ask); returns the undo."""
-    global _installed
-    with _lock:
-        if _installed == 0:
-            for owner, name, rule in _RULES:
-                _restore.append(replace_method(owner, name, SEAM_SIGNATURE, _guarded(getattr(owner, name), rule)))
-            _restore.append(apigateway_limits.install())
-        _installed += 1
-
-    def restore() -> None:
-        global _installed
-        with _lock:
-            _installed -= 1
-            if _installed == 0:
-                while _restore:
-                    _restore.pop()()
-
-    return restore
+    return _SEAMS.install()
 
 
 def _guarded(handler: Callable[[Any], Any], rule: Callable[[dict[str, Any]], None]) -> Callable[[Any], Any]:

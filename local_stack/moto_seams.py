@@ -6,6 +6,7 @@ moto is pinned; tests/unit/test_local_moto_seams.py and tests/integration/test_l
 from __future__ import annotations
 
 import inspect
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -32,3 +33,30 @@ def replace_method(
         setattr(owner, name, original)
 
     return restore
+
+
+class SharedSeams:
+    """Seams put in once however many stacks ask at a time, and taken out when the last of them is done."""
+
+    def __init__(self, put_in: Callable[[], list[Callable[[], None]]]) -> None:
+        # Puts the seams in and returns their undos, to run in reverse order.
+        self._put_in = put_in
+        self._users = 0
+        self._undos: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+
+    def install(self) -> Callable[[], None]:
+        """Put the seams in if no one has; returns this user's undo."""
+        with self._lock:
+            if self._users == 0:
+                self._undos = self._put_in()
+            self._users += 1
+
+        def restore() -> None:
+            with self._lock:
+                self._users -= 1
+                if self._users == 0:
+                    while self._undos:
+                        self._undos.pop()()
+
+        return restore

@@ -17,7 +17,7 @@ from typing import Any
 
 from moto.sns.models import Subscription
 
-from local_stack.moto_seams import replace_method
+from local_stack.moto_seams import SharedSeams, replace_method
 
 PUBLISHED = {
     ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
@@ -56,29 +56,15 @@ class Deliveries:
 
 
 DELIVERIES = Deliveries()
-_installed = 0
-_restore: list[Callable[[], None]] = []
-_lock = threading.Lock()
+
+
+_DELIVERY_SEAM = SharedSeams(lambda: [_replace_delivery()])
 
 
 def count_deliveries() -> Callable[[], None]:
     """Count every delivery moto makes to a subscription into DELIVERIES (once, however many stacks ask); returns
     the undo."""
-    global _installed
-    with _lock:
-        if _installed == 0:
-            _restore.append(_replace_delivery())
-        _installed += 1
-
-    def restore() -> None:
-        global _installed
-        with _lock:
-            _installed -= 1
-            if _installed == 0:
-                while _restore:
-                    _restore.pop()()
-
-    return restore
+    return _DELIVERY_SEAM.install()
 
 
 def _replace_delivery() -> Callable[[], None]:
