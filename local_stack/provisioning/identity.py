@@ -12,21 +12,22 @@ if TYPE_CHECKING:
     from local_stack.provisioning.provisioner import Provisioner
 
 
+def _only(properties: dict[str, Any], *names: str) -> dict[str, Any]:
+    """The properties the create call takes under the same names (CloudFormation has more)."""
+    return {name: properties[name] for name in names if name in properties}
+
+
 def user_pool(provisioner: Provisioner, logical_id: str, resource: dict[str, Any]) -> Created:
     properties = provisioner.resolved_properties(resource)
-    request = {
-        key: value
-        for key, value in properties.items()
-        if key
-        in (
-            "Policies",
-            "AutoVerifiedAttributes",
-            "UsernameAttributes",
-            "MfaConfiguration",
-            "AdminCreateUserConfig",
-            "Schema",
-        )
-    }
+    request = _only(
+        properties,
+        "Policies",
+        "AutoVerifiedAttributes",
+        "UsernameAttributes",
+        "MfaConfiguration",
+        "AdminCreateUserConfig",
+        "Schema",
+    )
     pool = provisioner.client("cognito-idp").create_user_pool(
         PoolName=properties.get("UserPoolName") or provisioner.default_name(logical_id), **request
     )["UserPool"]
@@ -51,21 +52,17 @@ def user_pool(provisioner: Provisioner, logical_id: str, resource: dict[str, Any
 
 def user_pool_client(provisioner: Provisioner, logical_id: str, resource: dict[str, Any]) -> Created:
     properties = provisioner.resolved_properties(resource)
-    request = {
-        key: value
-        for key, value in properties.items()
-        if key
-        in (
-            "ClientName",
-            "GenerateSecret",
-            "ExplicitAuthFlows",
-            "PreventUserExistenceErrors",
-            "IdTokenValidity",
-            "AccessTokenValidity",
-            "RefreshTokenValidity",
-            "TokenValidityUnits",
-        )
-    }
+    request = _only(
+        properties,
+        "ClientName",
+        "GenerateSecret",
+        "ExplicitAuthFlows",
+        "PreventUserExistenceErrors",
+        "IdTokenValidity",
+        "AccessTokenValidity",
+        "RefreshTokenValidity",
+        "TokenValidityUnits",
+    )
     request.setdefault("ClientName", logical_id)
     client = provisioner.client("cognito-idp").create_user_pool_client(UserPoolId=properties["UserPoolId"], **request)[
         "UserPoolClient"
