@@ -18,6 +18,8 @@ DEEP_ARRAY = "[" * DEPTH + "]" * DEPTH
 # (function, path, the staff member calling)
 JSON_ROUTES: list[tuple[str, str, dict[str, str] | None]] = [
     ("Open311Function", "/open311/v2/requests.json", None),
+    ("Open311Function", "/open311/v2/phone_confirmations.json", None),
+    ("Open311Function", "/open311/v2/phone_opt_outs.json", None),
     ("PublicApiFunction", "/v1/triage", None),
     ("PublicApiFunction", "/v1/referrals", None),
     ("StaffApiFunction", "/v1/diversions", DISPATCHER),

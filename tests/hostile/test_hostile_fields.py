@@ -131,6 +131,43 @@ def test_an_open311_path_with_hostile_text(stack: InProcessStack, value: str) ->
     check(stack.call("Open311Function", api_event("GET", f"/open311/v2/requests/{value[:2000]}.json")))
 
 
+@pytest.mark.parametrize("value", VALUES, ids=KINDS)
+@pytest.mark.parametrize("header", ["Idempotency-Key", "X-API-Key", "X-Request-Token"])
+def test_an_open311_post_header_with_hostile_text(stack: InProcessStack, header: str, value: str) -> None:
+    event = api_event(
+        "POST",
+        "/open311/v2/requests.json",
+        body=form(POST_FIELDS),
+        headers={"Content-Type": "application/x-www-form-urlencoded", header: value},
+    )
+    answer = check(stack.call("Open311Function", event))
+    if isinstance(answer, list) and answer and "service_request_id" in answer[0]:
+        stored(stack, answer[0]["service_request_id"])
+
+
+OPT_OUT_PROOFS = {
+    "service_request_id": {"api_key": API_KEY, "service_request_id": "1000000001"},
+    "phone": {"api_key": API_KEY, "phone": "+15205550147", "code": "123456"},
+    "code": {"api_key": API_KEY, "phone": "+15205550147", "code": "123456"},
+}
+
+
+@pytest.mark.parametrize("value", VALUES, ids=KINDS)
+@pytest.mark.parametrize("field", [*OPT_OUT_PROOFS, "X-Request-Token"])
+def test_an_opt_out_proof_with_hostile_text_is_refused_clearly(stack: InProcessStack, field: str, value: str) -> None:
+    fields = dict(OPT_OUT_PROOFS.get(field, OPT_OUT_PROOFS["service_request_id"]))
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Request-Token": "not-the-secret"}
+    if field == "X-Request-Token":
+        headers[field] = value
+    else:
+        fields[field] = value
+    event = api_event("POST", "/open311/v2/phone_opt_outs.json", body=form(fields), headers=headers)
+    answer = stack.call("Open311Function", event)
+    check(answer)
+    # No hostile value is proof that a number is the asker's.
+    assert 400 <= answer["statusCode"] < 500, answer["body"][:300]
+
+
 # --- /v1 ----------------------------------------------------------------------------------------------------------
 
 
