@@ -22,7 +22,7 @@ from civic311 import aws
 from civic311.store.contacts import ContactSeal
 from civic311.store.directory_reads import forget_active_versions
 from civic311.store.requests import RequestStore
-from local_stack import aws_limits, connect_limits, function_logs, service_metrics
+from local_stack import aws_limits, connect_limits, dynamodb_transactions, function_logs, service_metrics
 from local_stack.alarms import AlarmEvaluator, evaluator_for
 from local_stack.aws_endpoint import install_lambda_seam
 from local_stack.emf import EmfMetrics
@@ -201,6 +201,9 @@ def in_process_stack(
         restore_seam = install_lambda_seam(runtime)
         # The mocks refuse what AWS refuses, as the local stack does.
         restore_limits = aws_limits.install()
+        # Transactions isolated from each other, as the local stack has them: moto's own puts a whole-table copy
+        # back when one is cancelled, undoing what overlapping writes stored meanwhile.
+        restore_transactions = dynamodb_transactions.install()
         restore_deliveries = service_metrics.count_deliveries()
         stop_reading_metrics, emf = None, None
         try:
@@ -217,6 +220,7 @@ def in_process_stack(
             if emf is not None:
                 emf.flush()  # while the mocks still answer
             restore_deliveries()
+            restore_transactions()
             restore_limits()
             restore_seam()
 

@@ -143,8 +143,8 @@ def test_a_throttled_table_answers_503_with_retry_after_and_the_retry_makes_one_
     stack: InProcessStack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ApiClientStore(stack.output("ApiClientsTableName")).register("resilience", "Resilience tests", API_KEY)
-    # The request's one write (a PutItem: no contact details to store beside it).
-    throttled = ThrottledDynamoDB("put_item", failures=1)
+    # The request's one write: a transaction of the request and its key's quota counter (no contact to store).
+    throttled = ThrottledDynamoDB("transact_write_items", failures=1)
     monkeypatch.setattr(aws, "dynamodb", lambda: throttled)
     refused = post(stack, "storm-1")
     assert refused["statusCode"] == 503

@@ -34,6 +34,7 @@ from civic311.catalog import Catalog, Language, ServiceType
 from civic311.directory.vocabulary import SHELTER_CODE
 from civic311.errors import DependencyUnavailable, InvalidInput, KeyReused
 from civic311.escalation.service import CRISIS_NOTICE, EMERGENCY_NOTICE, Escalation, raised
+from civic311.store.quotas import QuotaClaim
 from civic311.store.request_creation import IdTaken
 from civic311.store.requests import RequestStore
 from civic311.triage import TriageResult, triage
@@ -124,10 +125,11 @@ class Intake:
         """The catalog code triage finds best for a description (for channels where the caller did not choose)."""
         return self.screen(description, language).service_code
 
-    def submit(self, new_request: NewRequest) -> Receipt:
+    def submit(self, new_request: NewRequest, quota: QuotaClaim | None = None) -> Receipt:
         """Create the request (once per client key, see cases/idempotency.py) and return what the caller may see.
 
-        KeyReused if the key made a different request within its retention.
+        KeyReused if the key made a different request within its retention. `quota`: the client's quota unit, taken
+        by the request's own write (TooManyRequests if spent); a replayed answer takes none.
         """
         service = self.catalog.get(new_request.service_code)
         attributes = service.check_answers(new_request.attributes, require=new_request.channel.fills_a_form)
@@ -189,7 +191,7 @@ class Intake:
             try:
                 # Intake publishes the alert itself below, so it takes the publishing lease with the write.
                 lease = self.escalation.lease_until() if alert is not None and self.escalation is not None else None
-                self.store.create(request, key_use=key_use, alert_lease_until=lease)
+                self.store.create(request, key_use=key_use, alert_lease_until=lease, quota=quota)
                 break
             except IdTaken as taken:
                 if key is not None and key_use is not None and key.names(taken.key_use, moment):

@@ -19,6 +19,7 @@ from civic311.errors import DependencyUnavailable
 from civic311.store.callers import CallerKeys
 from civic311.store.contacts import ContactSeal
 from civic311.store.dynamo import from_item, to_item, to_value
+from civic311.store.quotas import KeyQuotas, QuotaClaim
 from civic311.store.request_items import (
     AWAITING,
     CONTACT_SK,
@@ -57,12 +58,17 @@ class RequestCreation:
     contacts: ContactSeal | None
 
     def create(
-        self, request: ServiceRequest, key_use: KeyUse | None = None, alert_lease_until: datetime | None = None
+        self,
+        request: ServiceRequest,
+        key_use: KeyUse | None = None,
+        alert_lease_until: datetime | None = None,
+        quota: QuotaClaim | None = None,
     ) -> None:
         """Store a new request, its contact details apart (with an expiry), in one write; IdTaken if the id exists.
 
         `key_use`: the client key that made it, kept on the request (cases/idempotency.py).
         `alert_lease_until`: the caller publishes the pending alert itself and holds the right to until then.
+        `quota`: the client's quota unit, taken by the same write (TooManyRequests, and nothing stored, if spent).
         """
         stored_at = to_storage(request.requested_at)
         item = request.model_dump(mode="json", exclude_none=True, exclude={"contact"})
@@ -118,12 +124,22 @@ class RequestCreation:
                 # Lets the phone line find a caller's open requests without storing the number in the clear.
                 contact |= {"caller_key": self.caller_keys.key_for(request.contact.phone), "requested_at": stored_at}
             writes.append({"Put": {"TableName": self.table_name, "Item": to_item(contact)}})
+        if quota is not None:
+            writes.append({"Update": quota.update})
         try:
             if len(writes) == 1:
                 aws.dynamodb().put_item(**writes[0]["Put"])
             else:
                 aws.dynamodb().transact_write_items(TransactItems=writes)
         except ClientError as error:
+            if quota is not None and (refusal := _quota_refusal(error, len(writes) - 1)) is not None:
+                if refusal == "ConditionalCheckFailed":
+                    raise quota.refused() from None
+                # The counter alone was throttled or busy (another write of this client's is counting): count it
+                # with a call of its own, which waits its turn, then store the request without it.
+                KeyQuotas.take_claim(quota)
+                self.create(request, key_use, alert_lease_until)
+                return
             taken = _refused_for_the_id(error)
             if taken is None:
                 raise
@@ -168,6 +184,17 @@ class RequestCreation:
         if not item or "sealed_contact" not in item:
             return None
         return self.contacts.open(request_id, bytes(from_item(item)["sealed_contact"]))
+
+
+def _quota_refusal(error: ClientError, index: int) -> str | None:
+    """Why the transaction's quota counter (at `index`) was refused, when it alone was; None otherwise."""
+    reasons = cast("dict[str, Any]", error.response).get("CancellationReasons") or []
+    if len(reasons) <= index:
+        return None
+    codes = [reason.get("Code", "None") for reason in reasons]
+    if codes[index] == "None" or any(code != "None" for code in codes[:index]):
+        return None
+    return str(codes[index])
 
 
 def _refused_for_the_id(error: ClientError) -> dict[str, Any] | None:

@@ -441,7 +441,7 @@ def build_router(context: Open311Context) -> Router:
         chosen = check_format(fmt)
         event = router.current_event
         fields = parse_form(body_text(event), event.headers.get("content-type", "").lower())
-        client = writing_client(
+        client, quota = writing_client(
             event, fields, context, "api_key is required to create a service request", "api_key is not valid"
         )
         try:
@@ -455,7 +455,8 @@ def build_router(context: Open311Context) -> Router:
         new_request = _new_request(form, client.client_id, key, asked)
         if new_request.contact is not None:
             context.country_codes.check(new_request.contact.phone, new_request.contact.notify)
-        receipt = context.intake.submit(new_request)
+        # The key's quota unit is taken by the request's own write: one call counts and stores it.
+        receipt = context.intake.submit(new_request, quota=quota)
         posted = wire.PostedRequest(**receipt.model_dump())
         return respond(chosen, [posted], root="service_requests", item="request")
 

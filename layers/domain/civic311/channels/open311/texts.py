@@ -74,7 +74,9 @@ def add_text_routes(router: Router, context: Open311Context) -> None:
     def form(model: type[Form]) -> Form:
         event = router.current_event
         fields = parse_form(body_text(event), event.headers.get("content-type", "").lower())
-        writing_client(event, fields, context, "a valid api_key is required", "a valid api_key is required")
+        _, quota = writing_client(event, fields, context, "a valid api_key is required", "a valid api_key is required")
+        if quota is not None:
+            context.quotas.take_claim(quota)
         try:
             return model.model_validate(fields)
         except ValidationError as error:
