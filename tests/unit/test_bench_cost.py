@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
+from tests.bench.metering import LogMeter, access_log_line, lambda_log_lines
 from tests.bench.prices import Usage, bill
-from tests.bench.report import LogMeter, access_log_line, lambda_log_lines
 
 
 def test_one_reverse_geocode_alone_costs_the_whole_target_of_a_call() -> None:

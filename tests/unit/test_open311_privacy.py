@@ -158,11 +158,11 @@ def test_a_tampered_page_token_is_a_clear_400(stack: InProcessStack) -> None:
 def test_a_listing_whose_budget_runs_out_links_to_the_next_page(
     stack: InProcessStack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from civic311.channels.open311 import routes
+    from civic311.channels.open311 import request_reads
     from civic311.store.paging import ReadBudget
 
     made = {post(stack, "pothole", f"pothole number {n}", POTHOLE)["service_request_id"] for n in range(4)}
-    monkeypatch.setattr(routes, "ReadBudget", lambda: ReadBudget(max_items=2, max_pages=2))
+    monkeypatch.setattr(request_reads, "ReadBudget", lambda: ReadBudget(max_items=2, max_pages=2))
     seen: list[str] = []
     query: dict[str, str] = {"service_code": "pothole"}
     for _ in range(50):

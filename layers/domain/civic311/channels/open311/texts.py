@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from civic311.cases import tracking
 from civic311.cases.models import Phone
+from civic311.channels.open311.calls import PREFIX
 from civic311.channels.open311.formats import respond
 from civic311.channels.open311.forms import TRACKING_HEADER, check_format, parse_form, validation_messages
 from civic311.errors import Forbidden, InvalidInput, NotFound
@@ -26,7 +27,6 @@ from civic311.errors import Forbidden, InvalidInput, NotFound
 if TYPE_CHECKING:
     from civic311.channels.open311.context import Open311Context
 
-PREFIX = "/open311/v2"
 TAG = "Text updates (civic311 extension)"
 Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6}$")]
 NO_PROOF = (

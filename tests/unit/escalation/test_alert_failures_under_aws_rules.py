@@ -1,42 +1,37 @@
-"""The 911 alert under AWS's real rules: a Subject SNS accepts, poison alerts paged, a hanging SNS time-boxed."""
+"""The 911 alert when SNS refuses it, hangs, or loses its answer: poison alerts paged, a hanging SNS time-boxed,
+a lost answer sent again as the same copy."""
 
 from __future__ import annotations
 
 import json
-import re
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from botocore.exceptions import ClientError, ReadTimeoutError
 
 from civic311 import aws, budget, clock
-from civic311.cases.models import AlertState, Channel, Place, Screening, ServiceRequest
-from civic311.escalation.alerts import AlertLocation, EmergencyAlert
 from civic311.escalation.service import Escalation
-from civic311.store.api_clients import ApiClientStore
-from civic311.store.requests import RequestStore
 from civic311.workflow.starter import WorkflowStarter
 from civic311.workflow.sweeper import Sweeper
-from tests.support import REPO, InProcessStack, api_event, form, request_store, scoped_environment
-
-API_KEY = "alert-path-tests-key-0123456789abcdefghij"
-# 200 characters over three lines, with a tab, a zero-width space and a bidi override typed in.
-LONG_ADDRESS = (
-    "1200 E Speedway Blvd\nApt 4, rear building past the laundry room and the second gate\r\n"
-    "Tucson AZ 85719\tnear the\u200b bus stop \u202eacross from the pharmacy on the north side of the road, "
-    "by the blue door, unit."
+from tests.support import InProcessStack, request_store, scoped_environment
+from tests.unit.escalation.alert_path import (
+    EMERGENCY,
+    metrics_written,
+    open311_post,
+    pending_emergency,
+    received,
+    register_client,
 )
-EMERGENCY = "he is not breathing"
-# AWS's rule for an SNS Subject: ASCII text that starts with a letter, number or punctuation mark,
-# no line breaks or control characters, under 100 characters.
-SNS_SUBJECT = re.compile(r"[A-Za-z0-9!-/:-@\[-`{-~][ -~]{0,98}")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def registered_client(stack: InProcessStack) -> None:
+    register_client(stack)
 
 
 class FakeContext:
@@ -47,24 +42,6 @@ class FakeContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
-
-
-class StrictSubjectSns:
-    """The real (mocked) SNS client, refusing a Subject as AWS does; moto accepts any Subject."""
-
-    def __init__(self) -> None:
-        self.real = aws.alert_sns()
-        self.subjects: list[str] = []
-
-    def publish(self, **request: Any) -> Any:
-        subject = request.get("Subject")
-        if subject is not None:
-            self.subjects.append(subject)
-            if not SNS_SUBJECT.fullmatch(subject):
-                raise ClientError(
-                    {"Error": {"Code": "InvalidParameter", "Message": "Invalid parameter: Subject"}}, "Publish"
-                )
-        return self.real.publish(**request)
 
 
 class RefusingAlertTopic:
@@ -81,23 +58,6 @@ class RefusingAlertTopic:
             error = {"Code": "InvalidParameter", "Message": "Invalid parameter: Message too long"}
             raise ClientError({"Error": error}, "Publish")
         return self.real.publish(**request)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def registered_client(stack: InProcessStack) -> None:
-    ApiClientStore(stack.output("ApiClientsTableName")).register("alert-path-tests", "Alert path tests", API_KEY)
-
-
-@pytest.fixture
-def dispatch_queue(stack: InProcessStack) -> Iterator[str]:
-    with stack.subscribed_queue("EmergencyAlertTopicArn") as url:
-        yield url
-
-
-@pytest.fixture
-def on_call_queue(stack: InProcessStack) -> Iterator[str]:
-    with stack.subscribed_queue("OperationsTopicArn") as url:
-        yield url
 
 
 @pytest.fixture
@@ -123,98 +83,6 @@ def hanging_sns() -> Iterator[str]:
         server.close()
         for connection in held:
             connection.close()
-
-
-def received(stack: InProcessStack, queue_url: str) -> list[dict[str, Any]]:
-    messages = stack.provisioner.client("sqs").receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
-    bodies = [message["Body"] for message in messages.get("Messages", [])]
-    # Alerts are JSON; an on-call page is plain text.
-    return [json.loads(body) if body.startswith("{") else {"Body": body} for body in bodies]
-
-
-def open311_post(stack: InProcessStack, **fields: str) -> dict[str, Any]:
-    event = api_event(
-        "POST",
-        "/open311/v2/requests.json",
-        body=form({"api_key": API_KEY, **fields}),
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
-    )
-    return stack.call("Open311Function", event)
-
-
-def metrics_written(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
-
-
-def pending_emergency(store: RequestStore, request_id: str, minutes_ago: int = 5) -> ServiceRequest:
-    moment = clock.now() - timedelta(minutes=minutes_ago)
-    request = ServiceRequest(
-        service_request_id=request_id,
-        token=f"t-{request_id}",
-        service_code="other",
-        description=EMERGENCY,
-        place=Place(address="Speedway and Campbell"),
-        channel=Channel.OPEN311,
-        requested_at=moment,
-        updated_at=moment,
-        screening=Screening(emergency=True, crisis=False, suggested_code="other", language="en"),
-        alert=AlertState(status="pending", kind="screened"),
-    )
-    store.create(request)
-    return request
-
-
-def test_an_address_typed_over_three_lines_is_stored_on_one_line() -> None:
-    place = Place(address=LONG_ADDRESS)
-    assert place.address is not None
-    assert "\n" not in place.address
-    assert "\t" not in place.address
-    assert "\u200b" not in place.address
-    assert "\u202e" not in place.address
-    assert "  " not in place.address
-    assert place.address.startswith("1200 E Speedway Blvd Apt 4, rear building")
-
-
-def test_an_address_of_nothing_but_line_breaks_is_no_location() -> None:
-    with pytest.raises(ValueError, match="a location is required"):
-        Place(address="\n\r\n\t\u200b")
-
-
-def test_the_subject_is_built_from_our_ids_only_whatever_the_caller_typed() -> None:
-    alert = EmergencyAlert(
-        alert_id="1234567890",
-        kind="screened",
-        service_request_id="1234567890",
-        service_code="other",
-        channel="open311",
-        language="en",
-        location=AlertLocation(address="x\n" * 150),
-        reported_at="2026-12-07T09:00:00-07:00",
-    )
-    assert SNS_SUBJECT.fullmatch(alert.subject())
-    assert alert.subject() == "311 EMERGENCY 1234567890 (other)"
-    assert SNS_SUBJECT.fullmatch(alert.model_copy(update={"kind": "unacknowledged"}).subject())
-
-
-def test_an_emergency_at_a_200_character_address_over_three_lines_reaches_dispatch_with_a_subject_aws_accepts(
-    stack: InProcessStack, dispatch_queue: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    strict = StrictSubjectSns()
-    monkeypatch.setattr(aws, "alert_sns", lambda: strict)
-    assert len(LONG_ADDRESS) == 200
-    answer = open311_post(stack, service_code="other", address_string=LONG_ADDRESS, description=EMERGENCY)
-    assert answer["statusCode"] == 200, answer["body"]
-    [receipt] = json.loads(answer["body"])
-    assert "call 911" in receipt["service_notice"]
-    [alert] = received(stack, dispatch_queue)
-    assert alert["service_request_id"] == receipt["service_request_id"]
-    assert alert["location"]["address"] == Place(address=LONG_ADDRESS).address
-    assert strict.subjects
-    assert all(SNS_SUBJECT.fullmatch(subject) for subject in strict.subjects)
-    stored = request_store(stack).get(receipt["service_request_id"])
-    assert stored is not None
-    assert stored.alert is not None
-    assert stored.alert.status == "delivered"
 
 
 def test_a_poison_alert_pages_on_call_at_once_and_leaves_the_pending_list(
@@ -323,49 +191,6 @@ def test_with_sns_hanging_the_sweeper_reports_first_and_stops_before_its_time_ru
     written = metrics_written(capsys)
     assert "SweeperHeartbeat" in written[0]
     assert written[1]["PendingEmergencyAlerts"][0] >= 6
-
-
-def _template() -> dict[str, Any]:
-    class Loader(yaml.SafeLoader):
-        pass
-
-    def tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-        if isinstance(node, yaml.ScalarNode):
-            return loader.construct_scalar(node)
-        if isinstance(node, yaml.SequenceNode):
-            return loader.construct_sequence(node)
-        return loader.construct_mapping(node)  # type: ignore[arg-type]
-
-    Loader.add_multi_constructor("!", tagged)
-    document: dict[str, Any] = yaml.load(Path(REPO / "template.yaml").read_text(), Loader=Loader)  # noqa: S506
-    return document
-
-
-def test_the_alert_paths_gauges_and_heartbeat_alarm_when_their_reporter_goes_silent() -> None:
-    resources = _template()["Resources"]
-    for name, metric in (
-        ("PendingEmergencyAlertsAlarm", "PendingEmergencyAlerts"),
-        ("SweeperHeartbeatAlarm", "SweeperHeartbeat"),
-    ):
-        properties = resources[name]["Properties"]
-        assert properties["MetricName"] == metric
-        assert properties["TreatMissingData"] == "breaching", name
-    poison = resources["PoisonEmergencyAlertsAlarm"]["Properties"]
-    assert "EmergencyAlertsPoisoned" in poison["Metrics"][0]["Expression"]
-    assert "OperationsTopic" in str(poison["AlarmActions"])
-
-
-def test_dispatch_subscriptions_have_a_dead_letter_queue_and_alarms_on_failed_deliveries() -> None:
-    resources = _template()["Resources"]
-    for name in ("DispatchQueueSubscription", "DispatchHttpsSubscription"):
-        redrive = resources[name]["Properties"]["RedrivePolicy"]
-        assert "DispatchDeadLetterQueue" in str(redrive["deadLetterTargetArn"])
-    failed = resources["DispatchDeliveryFailuresAlarm"]["Properties"]
-    assert failed["MetricName"] == "NumberOfNotificationsFailed"
-    assert "EmergencyAlertTopic" in str(failed["Dimensions"])
-    depth = resources["DispatchDeadLetterAlarm"]["Properties"]
-    assert depth["MetricName"] == "ApproximateNumberOfMessagesVisible"
-    assert "DispatchDeadLetterQueue" in str(depth["Dimensions"])
 
 
 class AnswerLostSns:

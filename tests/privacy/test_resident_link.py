@@ -1,0 +1,48 @@
+"""A resident's own link: its secret shows their whole request, and opens nothing else."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import requests
+
+from tests.privacy.world import World, metres
+from tests.support import REPO
+
+
+def test_the_residents_own_link_shows_their_whole_request(world: World) -> None:
+    for item in [entry for entry in world.sensitive if entry.secret] + [world.pothole]:
+        assert item is not None
+        answer = requests.get(
+            f"{world.stack.api}/open311/v2/requests/{item.request_id}.json",
+            headers={"X-Request-Token": str(item.secret)},
+            timeout=30,
+        )
+        assert answer.status_code == 200, answer.text
+        [request] = answer.json()
+        assert all(word.lower() in json.dumps(request).lower() for word in item.words)
+        if item.request_id in world.points:
+            assert metres(world.points[item.request_id], (request["lat"], request["long"])) < 1
+
+
+def test_another_residents_secret_opens_nothing(world: World) -> None:
+    first, second = world.sensitive[0], world.sensitive[2]
+    answer = requests.get(
+        f"{world.stack.api}/open311/v2/requests/{first.request_id}.json",
+        headers={"X-Request-Token": str(second.secret)},
+        timeout=30,
+    )
+    assert answer.status_code == 403
+    assert first.words[0] not in answer.text
+
+
+def test_the_resident_page_links_to_the_track_page_with_the_secret_in_the_fragment() -> None:
+    script = (REPO / "web" / "assets" / "resident.js").read_text(encoding="utf-8")
+    assert "#/track/${encodeURIComponent(posted.service_request_id)}/${encodeURIComponent(posted.token)}" in script
+    assert (
+        Path(REPO / "web" / "staff" / "index.html")
+        .read_text(encoding="utf-8")
+        .count('<input id="update-public" name="public" type="checkbox">')
+        == 1
+    )
