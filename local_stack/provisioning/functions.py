@@ -100,6 +100,8 @@ def event_source_mapping(provisioner: Provisioner, logical_id: str, resource: di
     function_name = _function_name(str(properties["FunctionName"]))
     source = str(properties["EventSourceArn"])
     if ":dynamodb:" in source:
+        if properties.get("Enabled", True) is False:
+            return Created(ref=provisioner.default_name(logical_id))
         provisioner.streams.append(StreamSource.from_mapping(function_name, properties))
         return Created(ref=provisioner.default_name(logical_id))
     if ":sqs:" not in source:
@@ -117,7 +119,8 @@ def event_source_mapping(provisioner: Provisioner, logical_id: str, resource: di
 def schedule(provisioner: Provisioner, logical_id: str, resource: dict[str, Any]) -> Created:
     """An EventBridge Scheduler schedule that invokes a function; rate() schedules run locally, cron() do not."""
     properties = provisioner.resolved_properties(resource)
-    _run_on_schedule(provisioner, logical_id, str(properties["ScheduleExpression"]), [properties["Target"]])
+    if properties.get("State", "ENABLED") == "ENABLED":
+        _run_on_schedule(provisioner, logical_id, str(properties["ScheduleExpression"]), [properties["Target"]])
     name = str(properties.get("Name") or provisioner.default_name(logical_id))
     return Created(ref=name, attributes={"Arn": provisioner.arn("scheduler", f"schedule/default/{name}")})
 
@@ -126,10 +129,10 @@ def rule(provisioner: Provisioner, logical_id: str, resource: dict[str, Any]) ->
     """An EventBridge rule: only a scheduled one that invokes functions runs locally."""
     properties = provisioner.resolved_properties(resource)
     name = str(properties.get("Name") or provisioner.default_name(logical_id))
-    if "ScheduleExpression" in properties:
-        _run_on_schedule(provisioner, logical_id, str(properties["ScheduleExpression"]), properties.get("Targets", []))
-    else:
+    if "ScheduleExpression" not in properties:
         provisioner.skipped[logical_id] = "event pattern rule"
+    elif properties.get("State", "ENABLED") == "ENABLED":
+        _run_on_schedule(provisioner, logical_id, str(properties["ScheduleExpression"]), properties.get("Targets", []))
     return Created(ref=name, attributes={"Arn": provisioner.arn("events", f"rule/{name}")})
 
 
