@@ -286,9 +286,11 @@ def _sub(argument: Any, resolver: Resolver) -> str:
 
 
 def _to_json_string(argument: Any, resolver: Resolver) -> str:
-    """CloudFormation's compact JSON of the resolved object or array; without the transform it refuses the stack."""
-    transform = resolver.template.body.get("Transform", [])
-    if "AWS::LanguageExtensions" not in ([transform] if isinstance(transform, str) else transform):
+    """CloudFormation's compact JSON of the resolved object or array; without the transform it refuses the stack.
+
+    The language-extensions pass (apply_language_extensions) evaluates those that name no resource; this is the
+    rest, evaluated as their resources are created."""
+    if LANGUAGE_EXTENSIONS not in resolver.template.transforms:
         raise Unresolvable("Fn::ToJsonString needs the AWS::LanguageExtensions transform")
     if not isinstance(argument, dict | list):
         raise Unresolvable("Fn::ToJsonString takes an object or an array")
