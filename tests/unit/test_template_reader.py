@@ -233,3 +233,29 @@ def test_template_outputs_name_every_table_and_function() -> None:
         assert f"{logical_id}Name" in outputs
     for logical_id in loaded.of_type("AWS::Lambda::Function"):
         assert f"{logical_id}Arn" in outputs
+
+
+SAM_STATE_MACHINE = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Table: {Type: AWS::Serverless::SimpleTable, Properties: {PrimaryKey: {Name: id, Type: String}}}
+  Flow:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      DefinitionUri: statemachine/flow.asl.json
+      DefinitionSubstitutions: {TableName: !Ref Table}
+      Policies: [DynamoDBReadPolicy: {TableName: !Ref Table}]
+"""
+
+
+def test_sam_state_machines_and_simple_tables_become_what_the_provisioner_builds(tmp_path: Path) -> None:
+    path = tmp_path / "template.yaml"
+    path.write_text(SAM_STATE_MACHINE, encoding="utf-8")
+    resources = Template(path, {}, "stack").resources
+    assert resources["Table"]["Type"] == "AWS::DynamoDB::Table"
+    assert resources["Table"]["Properties"]["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    flow = resources["Flow"]["Properties"]
+    assert resources["Flow"]["Type"] == "AWS::StepFunctions::StateMachine"
+    assert local_path(tmp_path, flow["DefinitionS3Location"]) == (tmp_path / "statemachine" / "flow.asl.json").resolve()
+    assert flow["DefinitionSubstitutions"] == {"TableName": {"Ref": "Table"}}
+    assert resources[flow["RoleArn"]["Fn::GetAtt"][0]]["Type"] == "AWS::IAM::Role"
