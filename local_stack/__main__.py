@@ -105,8 +105,8 @@ def summary(info: dict[str, Any], outputs_path: Path, stack: LocalStack, logs: P
     assert stack.provisioner is not None
     provisioner = stack.provisioner
     counts: dict[str, int] = {}
-    # The template's resources and the roles its SAM transform adds.
-    resources = provisioner.template.resources | provisioner.roles
+    # The template's resources after its transforms (the SAM transform's roles, permissions, stages among them).
+    resources = provisioner.template.resources
     for logical_id in provisioner.created:
         kind = resources[logical_id]["Type"].split("::", 1)[-1]
         counts[kind] = counts.get(kind, 0) + 1

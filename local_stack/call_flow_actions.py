@@ -69,7 +69,7 @@ def check_hours_of_operation(call: CallSimulator, parameters: dict[str, Any]) ->
     if "HoursOfOperationId" not in parameters:
         raise SimulatorError("CheckHoursOfOperation without HoursOfOperationId (the queue's hours) is not simulated")
     logical_id = logical_id_of(call.resolve(str(parameters["HoursOfOperationId"])))
-    resource = call.stack.template.body["Resources"].get(logical_id)
+    resource = call.stack.template.declared.get(logical_id)
     if resource is None or resource["Type"] != "AWS::Connect::HoursOfOperation":
         return "error", "NoMatchingError"
     properties = resource["Properties"]

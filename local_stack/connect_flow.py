@@ -20,7 +20,7 @@ def flow_resource(template: Template) -> tuple[str, dict[str, Any]]:
     """The template's one contact flow, whatever its condition (the flow exists even when Connect is off)."""
     found = [
         (logical_id, resource)
-        for logical_id, resource in template.body.get("Resources", {}).items()
+        for logical_id, resource in template.declared.items()
         if resource.get("Type") == CONTACT_FLOW_RESOURCE
     ]
     if len(found) != 1:
@@ -30,7 +30,7 @@ def flow_resource(template: Template) -> tuple[str, dict[str, Any]]:
 
 def placeholder_arn(template: Template, logical_id: str, attribute: str) -> str:
     """A stand-in ARN of the right shape for a resource that only exists in an Amazon Connect deploy."""
-    resource = template.body["Resources"].get(logical_id)
+    resource = template.declared.get(logical_id)
     if resource is None:
         raise FlowError(f"the flow refers to {logical_id}.{attribute}, which is not in the template")
     kind = resource["Type"]
@@ -41,7 +41,7 @@ def placeholder_arn(template: Template, logical_id: str, attribute: str) -> str:
         return f"{instance}/queue/{logical_id}"
     if kind == "AWS::Lex::BotAlias":
         return f"arn:aws:lex:{REGION}:{ACCOUNT_ID}:bot-alias/{logical_id}/{logical_id}"
-    if kind in ("AWS::Serverless::Function", "AWS::Lambda::Function"):
+    if kind == "AWS::Lambda::Function":
         return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{template.stack_name}-{logical_id}"
     raise FlowError(f"no placeholder for {kind} ({logical_id}.{attribute})")
 
@@ -94,7 +94,7 @@ class BotLocale:
 
 def bot_locales(template: Template, alias_logical_id: str) -> dict[str, BotLocale]:
     """The Lex bot behind an alias, by locale (en_US, es_US), as the template declares it."""
-    resources = template.body["Resources"]
+    resources = template.declared
     alias = resources.get(alias_logical_id)
     if alias is None or alias["Type"] != "AWS::Lex::BotAlias":
         raise FlowError(f"{alias_logical_id} is not an AWS::Lex::BotAlias of the template")
@@ -120,7 +120,7 @@ def bot_locales(template: Template, alias_logical_id: str) -> dict[str, BotLocal
 
 def code_hook_function(template: Template, alias_logical_id: str, locale_id: str) -> str | None:
     """The logical id of the function an alias calls as its code hook in a locale, if any."""
-    alias = template.body["Resources"][alias_logical_id]["Properties"]
+    alias = template.declared[alias_logical_id]["Properties"]
     for setting in alias.get("BotAliasLocaleSettings", []):
         if setting["LocaleId"] != locale_id:
             continue

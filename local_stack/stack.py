@@ -38,6 +38,7 @@ from local_stack.lambda_runtime import LambdaRuntime
 from local_stack.location import PlaceIndexes, location_middleware
 from local_stack.provisioning.provisioner import Provisioner
 from local_stack.roles import ALLOW_EVERYTHING, FixedKey, grant_fixed_key
+from local_stack.sam_transform import local_path
 from local_stack.scheduler import Scheduler
 from local_stack.streams import StreamPoller
 from local_stack.template import REGION, Template
@@ -140,7 +141,10 @@ class LocalStack:
             observer=self.activity.api if self.activity is not None else None,
             throttles=self.provisioner.throttles,
             usage_plans=UsagePlans.from_api(
-                self.provisioner.client("apigateway"), STAGE_API_ID, self.config.stage, self.provisioner.api_properties
+                self.provisioner.client("apigateway"),
+                STAGE_API_ID,
+                self.config.stage,
+                self.provisioner.gateway_responses,
             ),
         )
         self.gateway.start()
@@ -259,12 +263,12 @@ class LocalStack:
     @staticmethod
     def _add_layers_to_path(template: Template) -> None:
         # Lambda puts a Python layer's code on the import path; so does the local runtime.
-        for layer in template.of_type("AWS::Serverless::LayerVersion").values():
-            if not str(layer.get("Metadata", {}).get("BuildMethod", "")).startswith("python"):
+        for layer in template.of_type("AWS::Lambda::LayerVersion").values():
+            folder = local_path(template.root, layer["Properties"]["Content"])
+            if not str(template.build_method(folder) or "").startswith("python"):
                 continue
-            path = str((template.root / layer["Properties"]["ContentUri"]).resolve())
-            if path not in sys.path:
-                sys.path.insert(0, path)
+            if str(folder) not in sys.path:
+                sys.path.insert(0, str(folder))
 
 
 _demo_user_lock = threading.Lock()

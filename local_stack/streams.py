@@ -47,7 +47,8 @@ class StreamSource:
     reports_item_failures: bool = False
 
     @classmethod
-    def from_event(cls, function_name: str, properties: Mapping[str, Any]) -> StreamSource:
+    def from_mapping(cls, function_name: str, properties: Mapping[str, Any]) -> StreamSource:
+        """From an AWS::Lambda::EventSourceMapping's resolved properties."""
         patterns = tuple(
             json.loads(item["Pattern"]) for item in properties.get("FilterCriteria", {}).get("Filters", [])
         )
@@ -55,7 +56,7 @@ class StreamSource:
             _check_pattern(pattern, f"{function_name} filter")
         return cls(
             function_name=function_name,
-            stream_arn=str(properties["Stream"]),
+            stream_arn=str(properties["EventSourceArn"]),
             batch_size=int(properties.get("BatchSize", 100)),
             starting_position=str(properties.get("StartingPosition", "TRIM_HORIZON")),
             patterns=patterns,

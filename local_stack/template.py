@@ -1,16 +1,22 @@
-"""Reads template.yaml: CloudFormation tags, parameters, conditions, SAM Globals and intrinsic functions."""
+"""Reads template.yaml as CloudFormation does: tags, parameters, conditions, the transforms, intrinsic functions.
+
+The transforms run in the template's order, AWS::LanguageExtensions before the SAM transform (local_stack/
+sam_transform.py); what is left (Ref, GetAtt, Sub, If and the others) is CloudFormation's to resolve as it creates
+the resources, and here the provisioner's.
+"""
 
 from __future__ import annotations
 
-import copy
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
 import yaml
+
+from local_stack.sam_transform import translate
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-west-2"
@@ -72,15 +78,22 @@ class Unresolvable(Exception):
     """An intrinsic the local stack cannot evaluate."""
 
 
+LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
+
+
 @dataclass
 class Template:
-    """A loaded template with parameter values, evaluated conditions and Globals applied to functions."""
+    """A loaded template with parameter values and evaluated conditions, read through its transforms.
+
+    `body` is the template as written (the SAM form); `transformed` is what CloudFormation provisions from.
+    """
 
     path: Path
     parameters: dict[str, str]
     stack_name: str
     body: dict[str, Any] = field(init=False)
     conditions: dict[str, bool] = field(init=False)
+    transformed: dict[str, Any] = field(init=False)
 
     def __post_init__(self) -> None:
         self.body = load_template(self.path)
@@ -94,28 +107,55 @@ class Template:
         self.conditions = {}
         for name, expression in self.body.get("Conditions", {}).items():
             self.conditions[name] = bool(self._evaluate_condition(expression))
+        extended = self.body
+        if LANGUAGE_EXTENSIONS in self.transforms:
+            extended = apply_language_extensions(self.body, self._condition_context())
+        self.transformed = translate(extended, self.parameters, REGION)
+        # The SAM transform may add conditions of its own.
+        for name, expression in self.transformed.get("Conditions", {}).items():
+            if name not in self.conditions:
+                self.conditions[name] = bool(self._evaluate_condition(expression))
 
     @property
     def root(self) -> Path:
         return self.path.parent
 
     @property
+    def transforms(self) -> list[str]:
+        declared = self.body.get("Transform", [])
+        return [declared] if isinstance(declared, str) else list(declared)
+
+    @property
     def resources(self) -> dict[str, dict[str, Any]]:
-        """Resources whose Condition holds, with SAM Globals merged into functions."""
-        selected: dict[str, dict[str, Any]] = {}
-        globals_function = self.body.get("Globals", {}).get("Function", {})
-        for logical_id, resource in self.body.get("Resources", {}).items():
-            condition = resource.get("Condition")
-            if condition and not self.conditions[condition]:
-                continue
-            resource = copy.deepcopy(resource)
-            if resource["Type"] == "AWS::Serverless::Function":
-                resource["Properties"] = merge_globals(globals_function, resource.get("Properties", {}))
-            selected[logical_id] = resource
-        return selected
+        """The CloudFormation resources after the transforms, those whose Condition holds."""
+        return {
+            logical_id: resource
+            for logical_id, resource in self.transformed.get("Resources", {}).items()
+            if not resource.get("Condition") or self.conditions[resource["Condition"]]
+        }
+
+    @property
+    def declared(self) -> dict[str, dict[str, Any]]:
+        """Every CloudFormation resource after the transforms, whatever its Condition (the contact flow is read
+        even where Amazon Connect is off)."""
+        declared: dict[str, dict[str, Any]] = self.transformed.get("Resources", {})
+        return declared
 
     def of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
         return {name: res for name, res in self.resources.items() if res["Type"] == resource_type}
+
+    def build_method(self, folder: Path) -> str | None:
+        """How `sam build` builds the code in this folder (its resource's Metadata.BuildMethod), if it does.
+
+        The build comes before CloudFormation and its transforms, so this is read from the template as written.
+        """
+        for resource in self.body.get("Resources", {}).values():
+            properties = resource.get("Properties", {})
+            location = properties.get("ContentUri", properties.get("CodeUri"))
+            method = resource.get("Metadata", {}).get("BuildMethod")
+            if method and isinstance(location, str) and (self.root / location).resolve() == folder.resolve():
+                return str(method)
+        return None
 
     def _evaluate_condition(self, expression: Any) -> Any:
         return resolve(expression, self._condition_context())
@@ -129,17 +169,39 @@ def _no_resources(logical_id: str, *_: str) -> NoReturn:
     raise Unresolvable(f"conditions cannot refer to resource {logical_id}")
 
 
-def merge_globals(globals_section: Mapping[str, Any], properties: Mapping[str, Any]) -> dict[str, Any]:
-    """SAM's rule: maps merge (the function wins), lists of Layers concatenate, scalars are overridden."""
-    merged: dict[str, Any] = copy.deepcopy(dict(globals_section))
-    for key, value in properties.items():
-        if key in merged and isinstance(merged[key], dict) and isinstance(value, dict):
-            merged[key] = merge_globals(merged[key], value)
-        elif key in merged and isinstance(merged[key], list) and isinstance(value, list) and key == "Layers":
-            merged[key] = merged[key] + value
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
+def apply_language_extensions(body: dict[str, Any], static: Resolver) -> dict[str, Any]:
+    """The template after AWS::LanguageExtensions: Fn::ToJsonString and Fn::Length evaluated where they need
+    no resource, and DeletionPolicy / UpdateReplacePolicy resolved; `static` resolves without resources.
+
+    A Fn::ToJsonString over a resource's Ref or GetAtt is left for when that resource exists, with the values
+    CloudFormation gives it when it creates the resource (_to_json_string).
+    """
+    resources = body.get("Resources", {})
+    if any(str(logical_id).startswith("Fn::ForEach::") for logical_id in resources):
+        raise NotImplementedError("Fn::ForEach is not supported by the local stack")
+    extended = {key: value for key, value in body.items() if key != "Resources"}
+    extended["Resources"] = {}
+    for logical_id, resource in resources.items():
+        resource = {key: _extend(value, static) for key, value in resource.items()}
+        for policy in ("DeletionPolicy", "UpdateReplacePolicy"):
+            if isinstance(resource.get(policy), dict):
+                resource[policy] = str(resolve(resource[policy], static))
+        extended["Resources"][logical_id] = resource
+    return extended
+
+
+def _extend(value: Any, static: Resolver) -> Any:
+    if isinstance(value, list):
+        return [_extend(item, static) for item in value]
+    if not isinstance(value, dict):
+        return value
+    value = {key: _extend(inner, static) for key, inner in value.items()}
+    if len(value) == 1 and next(iter(value)) in ("Fn::ToJsonString", "Fn::Length"):
+        try:
+            return resolve(value, static)
+        except Unresolvable:
+            return value
+    return value
 
 
 @dataclass
@@ -165,7 +227,11 @@ class Resolver:
         if name.startswith("AWS::"):
             return self.pseudo(name)
         if name in self.template.parameters:
-            return self.template.parameters[name]
+            value = self.template.parameters[name]
+            kind = str(self.template.body.get("Parameters", {}).get(name, {}).get("Type", "String"))
+            # A list parameter's Ref is a list, as in CloudFormation.
+            is_list = kind == "CommaDelimitedList" or kind.startswith("List<")
+            return [item.strip() for item in value.split(",")] if is_list else value
         return self.physical(name)
 
 
@@ -220,9 +286,11 @@ def _sub(argument: Any, resolver: Resolver) -> str:
 
 
 def _to_json_string(argument: Any, resolver: Resolver) -> str:
-    """CloudFormation's compact JSON of the resolved object or array; without the transform it refuses the stack."""
-    transform = resolver.template.body.get("Transform", [])
-    if "AWS::LanguageExtensions" not in ([transform] if isinstance(transform, str) else transform):
+    """CloudFormation's compact JSON of the resolved object or array; without the transform it refuses the stack.
+
+    The language-extensions pass (apply_language_extensions) evaluates those that name no resource; this is the
+    rest, evaluated as their resources are created."""
+    if LANGUAGE_EXTENSIONS not in resolver.template.transforms:
         raise Unresolvable("Fn::ToJsonString needs the AWS::LanguageExtensions transform")
     if not isinstance(argument, dict | list):
         raise Unresolvable("Fn::ToJsonString takes an object or an array")
@@ -252,5 +320,6 @@ _INTRINSICS: dict[str, Callable[[Any, Resolver], Any]] = {
     "Fn::Split": lambda a, r: str(resolve(a[1], r)).split(a[0]),
     "Fn::FindInMap": lambda a, r: r.template.body["Mappings"][resolve(a[0], r)][resolve(a[1], r)][resolve(a[2], r)],
     "Fn::ToJsonString": _to_json_string,
+    "Fn::Length": lambda a, r: len(resolve(a, r)),
     "Condition": _condition_value,
 }

@@ -14,13 +14,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-def gateway_response(properties: dict[str, Any], kind: str, default_status: int) -> tuple[int, list[tuple[str, str]]]:
-    """The status and static headers an Api's GatewayResponses give one response type."""
-    response = properties.get("GatewayResponses", {}).get(kind, {})
-    headers = response.get("ResponseParameters", {}).get("Headers", {})
+def gateway_response(responses: dict[str, Any], kind: str, default_status: int) -> tuple[int, list[tuple[str, str]]]:
+    """The status and static headers one response type gets from a REST API's gateway responses (its OpenAPI
+    Body's x-amazon-apigateway-gateway-responses)."""
+    response = responses.get(kind, {})
+    prefix = "gatewayresponse.header."
     # Gateway-response header values are mapping expressions; a static value is quoted: "'1'".
-    static = [(name, str(value).strip("'")) for name, value in headers.items()]
-    return int(response.get("StatusCode", default_status)), static
+    static = [
+        (name.removeprefix(prefix), str(value).strip("'"))
+        for name, value in response.get("responseParameters", {}).items()
+        if name.startswith(prefix)
+    ]
+    return int(response.get("statusCode", default_status)), static
 
 
 @dataclass(frozen=True)
@@ -56,8 +61,8 @@ class Throttles:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def from_api(cls, properties: dict[str, Any]) -> Throttles:
-        """The throttles of an AWS::Serverless::Api's resolved properties."""
+    def from_stage(cls, properties: dict[str, Any], gateway_responses: dict[str, Any]) -> Throttles:
+        """The throttles of an AWS::ApiGateway::Stage's resolved properties."""
         rows = []
         for setting in properties.get("MethodSettings", []):
             if "ThrottlingRateLimit" not in setting and "ThrottlingBurstLimit" not in setting:
@@ -70,7 +75,7 @@ class Throttles:
                     burst=int(setting.get("ThrottlingBurstLimit", 5000)),
                 )
             )
-        status, headers = gateway_response(properties, "THROTTLED", 429)
+        status, headers = gateway_response(gateway_responses, "THROTTLED", 429)
         return cls(rows=rows, throttled_headers=headers, throttled_status=status)
 
     def _row(self, resource_path: str, method: str) -> MethodThrottle | None:

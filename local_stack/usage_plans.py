@@ -94,15 +94,15 @@ class UsagePlans:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def from_api(cls, client: Any, api_id: str, stage: str, properties: dict[str, Any]) -> UsagePlans:
-        """The usage plans of this stage, answering with the Api's gateway responses."""
+    def from_api(cls, client: Any, api_id: str, stage: str, gateway_responses: dict[str, Any]) -> UsagePlans:
+        """The usage plans of this stage, answering with the REST API's gateway responses."""
         refusals = {}
         for kind, status, message, error_type in (
             ("INVALID_API_KEY", 403, "Forbidden", "ForbiddenException"),
             ("THROTTLED", 429, "Too Many Requests", "TooManyRequestsException"),
             ("QUOTA_EXCEEDED", 429, "Limit Exceeded", "LimitExceededException"),
         ):
-            code, headers = gateway_response(properties, kind, status)
+            code, headers = gateway_response(gateway_responses, kind, status)
             refusals[kind] = Refusal(code, message, error_type, headers)
         return cls(client=client, api_id=api_id, stage=stage, refusals=refusals)
 

@@ -37,6 +37,26 @@ TEMPLATE = REPO / "template.yaml"
 EVENTS = REPO / "events"
 
 
+def api_routes(template: Template) -> list[tuple[str, str, str | None]]:
+    """(method, path, authorizer) of every route of the template's REST API, read from the OpenAPI body the SAM
+    transform writes, as the local gateway reads it (an ANY route's method is ANY)."""
+    (api,) = template.of_type("AWS::ApiGateway::RestApi").values()
+    body = api["Properties"]["Body"]
+    schemes = body.get("components", {}).get("securitySchemes", {})
+    routes = []
+    for path, operations in body["paths"].items():
+        for method, operation in operations.items():
+            authorizers = [
+                name
+                for requirement in operation.get("security", [])
+                for name in requirement
+                if "x-amazon-apigateway-authorizer" in schemes.get(name, {})
+            ]
+            method = "ANY" if method == "x-amazon-apigateway-any-method" else method.upper()
+            routes.append((method, path, authorizers[0] if authorizers else None))
+    return sorted(routes, key=lambda route: (route[1], route[0]))
+
+
 def load_event(name: str) -> dict[str, Any]:
     """A sample event from events/, e.g. 'open311/get_services'."""
     loaded: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text(encoding="utf-8"))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from local_stack.cloudfront import distribution, response_headers
-from local_stack.provisioning.records import Authorizer, Created
+from local_stack.gateway import STAGE_API_ID
+from local_stack.provisioning.records import Authorizer, Created, Route
 from local_stack.template import ACCOUNT_ID
 from local_stack.throttles import Throttles
 
@@ -13,17 +14,68 @@ if TYPE_CHECKING:
     from local_stack.provisioning.provisioner import Provisioner
 
 
-def api(provisioner: Provisioner, logical_id: str, resource: dict[str, Any]) -> Created:
+# OpenAPI's name for the method that stands for every method of a path.
+_ANY_METHOD = "x-amazon-apigateway-any-method"
+
+
+def rest_api(provisioner: Provisioner, logical_id: str, resource: dict[str, Any]) -> Created:
+    """The routes, authorizers and gateway responses of a REST API's OpenAPI Body (what the SAM transform writes
+    from the functions' Api events and the Api's Auth and GatewayResponses); the gateway serves them."""
     properties = provisioner.resolved_properties(resource)
-    auth = properties.get("Auth", {})
-    for name, spec in auth.get("Authorizers", {}).items():
-        if "UserPoolArn" in spec:
-            provisioner.authorizers[name] = Authorizer(name=name, user_pool_id=str(spec["UserPoolArn"]).split("/")[-1])
-    default = auth.get("DefaultAuthorizer")
-    provisioner.default_authorizer = None if default in (None, "NONE") else default
-    provisioner.throttles = Throttles.from_api(properties)
-    provisioner.api_properties = properties
-    return Created(ref="local", attributes={"RootResourceId": "root", "Stage": str(properties["StageName"])})
+    if "Body" not in properties:
+        raise NotImplementedError(f"{logical_id}: locally, a REST API is read from its OpenAPI Body")
+    body = properties["Body"]
+    schemes = body.get("components", {}).get("securitySchemes") or body.get("securityDefinitions") or {}
+    for name, scheme in schemes.items():
+        authorizer = scheme.get("x-amazon-apigateway-authorizer", {})
+        if authorizer.get("type") == "cognito_user_pools":
+            pools = [str(arn).split("/")[-1] for arn in authorizer.get("providerARNs", [])]
+            if len(pools) != 1:
+                raise NotImplementedError(f"{logical_id}: locally, {name} must name exactly one user pool")
+            provisioner.authorizers[name] = Authorizer(name=name, user_pool_id=pools[0])
+        elif authorizer:
+            raise NotImplementedError(f"{logical_id}: locally, authorizers are Cognito user pools, not {name}")
+    for path, methods in body.get("paths", {}).items():
+        for method, operation in methods.items():
+            provisioner.routes.append(_route(logical_id, path, method, operation, schemes))
+    provisioner.gateway_responses = body.get("x-amazon-apigateway-gateway-responses", {})
+    return Created(ref=STAGE_API_ID, attributes={"RootResourceId": "root"})
+
+
+def _route(logical_id: str, path: str, method: str, operation: dict[str, Any], schemes: dict[str, Any]) -> Route:
+    integration = operation.get("x-amazon-apigateway-integration", {})
+    uri = str(integration.get("uri", ""))
+    if integration.get("type") != "aws_proxy" or ":function:" not in uri:
+        raise NotImplementedError(f"{logical_id}: {method} {path}: locally, routes are Lambda proxy integrations")
+    # arn:aws:apigateway:region:lambda:path/2015-03-31/functions/<function ARN>/invocations
+    function_name = uri.split(":function:", 1)[1].split("/", 1)[0].split(":", 1)[0]
+    authorizer: str | None = None
+    api_key_required = False
+    for requirement in operation.get("security", []):
+        for name in requirement:
+            if schemes.get(name, {}).get("x-amazon-apigateway-authorizer"):
+                authorizer = name
+            elif schemes.get(name, {}).get("type") == "apiKey":
+                api_key_required = True
+    return Route(
+        method="ANY" if method == _ANY_METHOD else method.upper(),
+        path=path,
+        function_name=function_name,
+        authorizer=authorizer,
+        api_key_required=api_key_required,
+    )
+
+
+def deployment(provisioner: Provisioner, logical_id: str, resource: dict[str, Any]) -> Created:
+    provisioner.resolved_properties(resource)  # the gateway serves the API as its Body says, deployed or not
+    return Created(ref=_local_id(logical_id).lower())
+
+
+def stage(provisioner: Provisioner, logical_id: str, resource: dict[str, Any]) -> Created:
+    """The stage's method settings are the gateway's throttles."""
+    properties = provisioner.resolved_properties(resource)
+    provisioner.throttles = Throttles.from_stage(properties, provisioner.gateway_responses)
+    return Created(ref=str(properties["StageName"]))
 
 
 def usage_plan(provisioner: Provisioner, logical_id: str, resource: dict[str, Any]) -> Created:
@@ -62,7 +114,7 @@ def response_headers_policy(provisioner: Provisioner, logical_id: str, resource:
 
 
 def cloudfront_function(provisioner: Provisioner, logical_id: str, resource: dict[str, Any]) -> Created:
-    # Not run locally (no JavaScript runtime): the gateway applies the folder-index rule itprovisioner.
+    # Not run locally (no JavaScript runtime): the gateway applies the folder-index rule itself.
     name = str(provisioner.resolved_properties(resource)["Name"])
     arn = f"arn:aws:cloudfront::{ACCOUNT_ID}:function/{name}"
     return Created(ref=arn, attributes={"FunctionARN": arn, "FunctionMetadata.FunctionARN": arn})

@@ -1,4 +1,5 @@
-"""Provisions Lambda functions (with their layers and event sources) and runs custom resources through them."""
+"""Provisions Lambda functions, their layers and what invokes them (event source mappings, schedules), and runs
+custom resources through them."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from local_stack.custom_resources import CustomResourceFailed, ResponseReceiver, create_event, new_request_id
 from local_stack.lambda_runtime import FunctionSpec
-from local_stack.provisioning.identity import execution_role_arn
-from local_stack.provisioning.records import Created, Route, Schedule, rate_seconds
+from local_stack.provisioning.records import Created, Schedule, rate_seconds
 from local_stack.roles import assume
+from local_stack.sam_transform import local_path
 from local_stack.streams import StreamSource
 
 if TYPE_CHECKING:
@@ -19,13 +20,13 @@ if TYPE_CHECKING:
 
 
 def layer(provisioner: Provisioner, logical_id: str, resource: dict[str, Any]) -> Created:
-    # Python layers are on the in-process runtime's import path already.
-    arn = provisioner.arn("lambda", f"layer:{provisioner.default_name(logical_id)}:1")
-    if "BuildMethod" not in resource.get("Metadata", {}):
-        provisioner.content_layers[arn] = (
-            provisioner.template.root / provisioner.resolved_properties(resource)["ContentUri"]
-        ).resolve()
-    return Created(ref=arn)
+    properties = provisioner.resolved_properties(resource)
+    arn = provisioner.arn("lambda", f"layer:{properties.get('LayerName') or provisioner.default_name(logical_id)}:1")
+    folder = local_path(provisioner.template.root, properties["Content"])
+    # Python layers are on the in-process runtime's import path already (LocalStack._add_layers_to_path).
+    if provisioner.template.build_method(folder) is None:
+        provisioner.content_layers[arn] = folder
+    return Created(ref=arn, attributes={"LayerVersionArn": arn})
 
 
 def _opt_folder(provisioner: Provisioner, logical_id: str, layers: list[str]) -> Path | None:
@@ -47,11 +48,11 @@ def function(provisioner: Provisioner, logical_id: str, resource: dict[str, Any]
             key: str(opt / value.removeprefix("/opt").lstrip("/")) if value.split("/")[:2] == ["", "opt"] else value
             for key, value in environment.items()
         }
-    role_arn = execution_role_arn(provisioner, logical_id, resource)
+    role_arn = str(properties["Role"])
     spec = FunctionSpec(
         logical_id=logical_id,
         name=name,
-        code_dir=provisioner.template.root / properties["CodeUri"],
+        code_dir=local_path(provisioner.template.root, properties["Code"]),
         handler=properties["Handler"],
         environment=environment,
         timeout_seconds=int(properties.get("Timeout", 3)),
@@ -72,48 +73,84 @@ def function(provisioner: Provisioner, logical_id: str, resource: dict[str, Any]
         MemorySize=spec.memory_mb,
         Environment={"Variables": environment},
     )["FunctionArn"]
-    for event_name, event in properties.get("Events", {}).items():
-        _function_event(provisioner, logical_id, name, event_name, event)
     return Created(ref=name, attributes={"Arn": arn})
 
 
-def _function_event(
-    provisioner: Provisioner, logical_id: str, function_name: str, event_name: str, event: dict[str, Any]
-) -> None:
-    if event["Type"] == "Api":
-        event_properties = event["Properties"]
-        auth = event_properties.get("Auth", {})
-        authorizer = auth.get("Authorizer")
-        provisioner.routes.append(
-            Route(
-                method=event_properties["Method"].upper(),
-                path=event_properties["Path"],
-                function_name=function_name,
-                authorizer=None if authorizer in (None, "NONE") else authorizer,
-                api_key_required=bool(auth.get("ApiKeyRequired", False)),
-            )
-        )
-    elif event["Type"] in ("Schedule", "ScheduleV2"):
-        expression = event["Properties"]["Schedule" if event["Type"] == "Schedule" else "ScheduleExpression"]
-        every = rate_seconds(expression)
-        if every is None:
-            provisioner.skipped[f"{logical_id}.{event_name}"] = f"schedule {expression}"
+def permission(provisioner: Provisioner, logical_id: str, resource: dict[str, Any]) -> Created:
+    """A statement of the function's resource policy. The gateway invokes functions in-process and does not read
+    it: locally, a route works without its permission."""
+    properties = provisioner.resolved_properties(resource)
+    request = {
+        "FunctionName": _function_name(str(properties["FunctionName"])),
+        "StatementId": logical_id,
+        "Action": properties["Action"],
+        "Principal": properties["Principal"],
+    }
+    for key in ("SourceArn", "SourceAccount"):
+        if key in properties:
+            request[key] = str(properties[key])
+    provisioner.client("lambda").add_permission(**request)
+    return Created(ref=logical_id)
+
+
+def event_source_mapping(provisioner: Provisioner, logical_id: str, resource: dict[str, Any]) -> Created:
+    """A DynamoDB stream is polled by the local stack (local_stack/streams.py); moto's SQS queue invokes the
+    function itself (through the Lambda seam) as each message arrives."""
+    properties = provisioner.resolved_properties(resource)
+    function_name = _function_name(str(properties["FunctionName"]))
+    source = str(properties["EventSourceArn"])
+    if ":dynamodb:" in source:
+        if properties.get("Enabled", True) is False:
+            return Created(ref=provisioner.default_name(logical_id))
+        provisioner.streams.append(StreamSource.from_mapping(function_name, properties))
+        return Created(ref=provisioner.default_name(logical_id))
+    if ":sqs:" not in source:
+        raise NotImplementedError(f"{logical_id}: locally, event sources are DynamoDB streams and SQS queues")
+    mapping = provisioner.client("lambda").create_event_source_mapping(
+        EventSourceArn=source,
+        FunctionName=function_name,
+        BatchSize=int(properties.get("BatchSize", 10)),
+        MaximumBatchingWindowInSeconds=int(properties.get("MaximumBatchingWindowInSeconds", 0)),
+        Enabled=bool(properties.get("Enabled", True)),
+    )
+    return Created(ref=str(mapping["UUID"]))
+
+
+def schedule(provisioner: Provisioner, logical_id: str, resource: dict[str, Any]) -> Created:
+    """An EventBridge Scheduler schedule that invokes a function; rate() schedules run locally, cron() do not."""
+    properties = provisioner.resolved_properties(resource)
+    if properties.get("State", "ENABLED") == "ENABLED":
+        _run_on_schedule(provisioner, logical_id, str(properties["ScheduleExpression"]), [properties["Target"]])
+    name = str(properties.get("Name") or provisioner.default_name(logical_id))
+    return Created(ref=name, attributes={"Arn": provisioner.arn("scheduler", f"schedule/default/{name}")})
+
+
+def rule(provisioner: Provisioner, logical_id: str, resource: dict[str, Any]) -> Created:
+    """An EventBridge rule: only a scheduled one that invokes functions runs locally."""
+    properties = provisioner.resolved_properties(resource)
+    name = str(properties.get("Name") or provisioner.default_name(logical_id))
+    if "ScheduleExpression" not in properties:
+        provisioner.skipped[logical_id] = "event pattern rule"
+    elif properties.get("State", "ENABLED") == "ENABLED":
+        _run_on_schedule(provisioner, logical_id, str(properties["ScheduleExpression"]), properties.get("Targets", []))
+    return Created(ref=name, attributes={"Arn": provisioner.arn("events", f"rule/{name}")})
+
+
+def _run_on_schedule(provisioner: Provisioner, logical_id: str, expression: str, targets: list[Any]) -> None:
+    every = rate_seconds(expression)
+    for target in targets:
+        arn = str(target["Arn"])
+        if ":function:" not in arn:
+            provisioner.skipped[logical_id] = f"schedule target {arn}"
+        elif every is None:
+            provisioner.skipped[logical_id] = f"schedule {expression}"
         else:
-            provisioner.schedules.append(Schedule(function_name, f"{logical_id}{event_name}", every))
-    elif event["Type"] == "DynamoDB":
-        provisioner.streams.append(StreamSource.from_event(function_name, event["Properties"]))
-    elif event["Type"] == "SQS":
-        # moto's queue invokes the function (through the Lambda seam) as each message arrives.
-        event_properties = event["Properties"]
-        provisioner.client("lambda").create_event_source_mapping(
-            EventSourceArn=event_properties["Queue"],
-            FunctionName=function_name,
-            BatchSize=int(event_properties.get("BatchSize", 10)),
-            MaximumBatchingWindowInSeconds=int(event_properties.get("MaximumBatchingWindowInSeconds", 0)),
-            Enabled=bool(event_properties.get("Enabled", True)),
-        )
-    else:
-        provisioner.skipped[f"{logical_id}.{event_name}"] = f"event {event['Type']}"
+            provisioner.schedules.append(Schedule(_function_name(arn), logical_id, every))
+
+
+def _function_name(name_or_arn: str) -> str:
+    # A Lambda FunctionName may be a name or an ARN (arn:aws:lambda:region:account:function:name[:qualifier]).
+    return name_or_arn.split(":function:", 1)[1].split(":", 1)[0] if ":function:" in name_or_arn else name_or_arn
 
 
 def custom_resource(provisioner: Provisioner, logical_id: str, resource: dict[str, Any]) -> Created:

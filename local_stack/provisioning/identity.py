@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from local_stack.provisioning.records import Created
-from local_stack.roles import create_role, role_of
+from local_stack.roles import create_role
 from local_stack.template import REGION
 
 if TYPE_CHECKING:
@@ -86,11 +86,3 @@ def role(provisioner: Provisioner, logical_id: str, resource: dict[str, Any]) ->
     name = str(properties.get("RoleName") or provisioner.default_name(logical_id))[:64]
     arn = create_role(provisioner.client("iam"), name, properties)
     return Created(ref=name, attributes={"Arn": arn, "RoleId": name})
-
-
-def execution_role_arn(provisioner: Provisioner, logical_id: str, resource: dict[str, Any]) -> str:
-    """The role a function or state machine runs under: the one the SAM transform makes, or its Role."""
-    role_id = role_of(logical_id, resource.get("Properties", {}))
-    if role_id is None:
-        raise NotImplementedError(f"{logical_id}: locally, Role must be a role of the template")
-    return provisioner.attribute(role_id, "Arn")

@@ -1,4 +1,5 @@
-"""Creates the template's resources on the embedded endpoint, in dependency order, the way CloudFormation would.
+"""Creates the template's resources on the embedded endpoint, in dependency order, the way CloudFormation would:
+the resources after the template's transforms (Template.resources), never the SAM form.
 
 Each resource is created the first time something needs its name or an attribute, so references
 (Ref, GetAtt, Sub) resolve to what the endpoint really created. What each resource type becomes on the endpoint
@@ -19,7 +20,6 @@ from local_stack.lambda_runtime import LambdaRuntime
 from local_stack.location import PlaceIndexes
 from local_stack.provisioning import data_stores, edge, functions, identity, messaging, monitoring, state_machines
 from local_stack.provisioning.records import Authorizer, Created, Route, Schedule
-from local_stack.roles import expand_roles
 from local_stack.streams import StreamSource
 from local_stack.template import ACCOUNT_ID, REGION, Resolver, Template, resolve
 from local_stack.throttles import Throttles
@@ -45,11 +45,16 @@ _BUILDERS: dict[str, Builder] = {
     "AWS::Cognito::UserPool": identity.user_pool,
     "AWS::Cognito::UserPoolClient": identity.user_pool_client,
     "AWS::Cognito::UserPoolGroup": identity.user_pool_group,
-    "AWS::Serverless::LayerVersion": functions.layer,
-    "AWS::Serverless::Function": functions.function,
-    "AWS::Serverless::StateMachine": state_machines.state_machine,
+    "AWS::Lambda::LayerVersion": functions.layer,
+    "AWS::Lambda::Function": functions.function,
+    "AWS::Lambda::Permission": functions.permission,
+    "AWS::Lambda::EventSourceMapping": functions.event_source_mapping,
+    "AWS::Scheduler::Schedule": functions.schedule,
+    "AWS::Events::Rule": functions.rule,
     "AWS::StepFunctions::StateMachine": state_machines.state_machine,
-    "AWS::Serverless::Api": edge.api,
+    "AWS::ApiGateway::RestApi": edge.rest_api,
+    "AWS::ApiGateway::Deployment": edge.deployment,
+    "AWS::ApiGateway::Stage": edge.stage,
     "AWS::ApiGateway::UsagePlan": edge.usage_plan,
     "AWS::CloudWatch::Alarm": monitoring.alarm,
     "AWS::CloudWatch::Dashboard": monitoring.dashboard,
@@ -88,15 +93,14 @@ class Provisioner:
         self.authorizers: dict[str, Authorizer] = {}
         self.default_authorizer: str | None = None
         self.throttles = Throttles(rows=[])
-        # The Api's resolved properties (its gateway responses answer for usage plans too).
-        self.api_properties: dict[str, Any] = {}
+        # The REST API's gateway responses (OpenAPI form): the throttles' and usage plans' answers.
+        self.gateway_responses: dict[str, Any] = {}
         # Layers with no build method are plain files (Lambda puts them in /opt): their folders, by version ARN.
         self.content_layers: dict[str, Path] = {}
         self.header_policies: dict[str, list[tuple[str, str]]] = {}
         self.web: WebDistribution | None = None
         # The policies of the state machines' roles, by name (moto's Step Functions signs with one fixed key).
         self.state_machine_policies: dict[str, dict[str, Any]] = {}
-        self._roles: dict[str, dict[str, Any]] | None = None
         self._in_progress: set[str] = set()
         self._lock = threading.RLock()
         self._clients: dict[str, Any] = {}
@@ -112,10 +116,12 @@ class Provisioner:
         """Every template Output, resolved; outputs built on the REST API or the CloudFront distribution (the
         gateway plays both) resolve to the local gateway."""
         resolved: dict[str, str] = {}
-        api_ids = set(self.template.of_type("AWS::Serverless::Api")) | set(
-            self.template.of_type("AWS::CloudFront::Distribution")
-        )
-        for name, output in self.template.body.get("Outputs", {}).items():
+        api_ids = {
+            logical_id
+            for kind in ("AWS::ApiGateway::RestApi", "AWS::ApiGateway::Stage", "AWS::CloudFront::Distribution")
+            for logical_id in self.template.of_type(kind)
+        }
+        for name, output in self.template.transformed.get("Outputs", {}).items():
             if "Condition" in output and not self.template.conditions[output["Condition"]]:
                 continue  # as in CloudFormation: an output whose condition is false does not exist
             value = output["Value"]
@@ -130,8 +136,6 @@ class Provisioner:
             if logical_id in self.created:
                 return self.created[logical_id]
             resources = self.template.resources
-            if logical_id not in resources and logical_id in self.roles:
-                resources = self.roles  # a role the SAM transform makes for a function or state machine
             if logical_id not in resources:
                 raise KeyError(f"{logical_id} is not a resource of the template (or its condition is false)")
             if logical_id in self._in_progress:
@@ -153,18 +157,7 @@ class Provisioner:
                 self._in_progress.discard(logical_id)
 
     def ref(self, logical_id: str) -> str:
-        if "." in logical_id:
-            # SAM's references to what it makes for a resource: Api.Stage is the Api's stage.
-            base, made = logical_id.split(".", 1)
-            return self.attribute(base, made)
         return self.ensure(logical_id).ref
-
-    @property
-    def roles(self) -> dict[str, dict[str, Any]]:
-        """The IAM roles the SAM transform makes for the template's functions and state machines."""
-        if self._roles is None:
-            self._roles = expand_roles(self.template)
-        return self._roles
 
     def attribute(self, logical_id: str, name: str) -> str:
         created = self.ensure(logical_id)

@@ -5,19 +5,18 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from local_stack.provisioning.identity import execution_role_arn
 from local_stack.provisioning.records import Created
+from local_stack.sam_transform import local_path
 
 if TYPE_CHECKING:
     from local_stack.provisioning.provisioner import Provisioner
 
 
 def state_machine(provisioner: Provisioner, logical_id: str, resource: dict[str, Any]) -> Created:
-    """SAM's state machine or CloudFormation's: a local ASL file (DefinitionUri / DefinitionS3Location)."""
+    """A state machine whose definition is a local ASL file (DefinitionS3Location) or in the template."""
     properties = provisioner.resolved_properties(resource)
-    local_file = properties.get("DefinitionUri") or properties.get("DefinitionS3Location")
-    if isinstance(local_file, str):
-        text = (provisioner.template.root / local_file).read_text(encoding="utf-8")
+    if "DefinitionS3Location" in properties:
+        text = local_path(provisioner.template.root, properties["DefinitionS3Location"]).read_text(encoding="utf-8")
     elif "DefinitionString" in properties:
         text = str(properties["DefinitionString"])
     else:
@@ -25,8 +24,8 @@ def state_machine(provisioner: Provisioner, logical_id: str, resource: dict[str,
     for name, value in properties.get("DefinitionSubstitutions", {}).items():
         text = text.replace("${" + name + "}", str(value))
     json.loads(text)  # a substitution that breaks the JSON should fail here, not at execution time
-    name = properties.get("StateMachineName") or properties.get("Name") or provisioner.default_name(logical_id)
-    role_arn = execution_role_arn(provisioner, logical_id, resource)
+    name = properties.get("StateMachineName") or provisioner.default_name(logical_id)
+    role_arn = str(properties["RoleArn"])
     role_name = role_arn.rsplit("/", 1)[-1]
     iam = provisioner.client("iam")
     for policy_name in iam.list_role_policies(RoleName=role_name)["PolicyNames"]:
@@ -36,7 +35,7 @@ def state_machine(provisioner: Provisioner, logical_id: str, resource: dict[str,
         "name": name,
         "definition": text,
         "roleArn": role_arn,
-        "type": properties.get("StateMachineType") or properties.get("Type", "STANDARD"),
+        "type": properties.get("StateMachineType", "STANDARD"),
     }
     encryption = properties.get("EncryptionConfiguration")
     if encryption:

@@ -28,25 +28,17 @@ from moto.cognitoidp import models as cognito_models
 from local_stack.stack import LOCAL_CREDENTIALS, sign_in
 from local_stack.template import Template
 from tests.integration.conftest import RunningStack
-from tests.support import REPO, TEMPLATE
+from tests.support import REPO, TEMPLATE, api_routes
 
 PLACEHOLDER = "0000000001"
 
 
 def staff_routes() -> list[tuple[str, str]]:
-    """(method, path) of every API event in template.yaml behind a Cognito authorizer."""
+    """(method, path) of every route of template.yaml's API behind a Cognito authorizer."""
     template = Template(TEMPLATE, {"Stage": "local"}, "auth-tests")
-    default = template.body["Resources"]["Api"]["Properties"].get("Auth", {}).get("DefaultAuthorizer", "NONE")
-    routes = []
-    for function in template.of_type("AWS::Serverless::Function").values():
-        for event in function["Properties"].get("Events", {}).values():
-            if event["Type"] != "Api":
-                continue
-            properties = event["Properties"]
-            authorizer = properties.get("Auth", {}).get("Authorizer", default)
-            if authorizer not in (None, "NONE") and properties["Method"].upper() != "OPTIONS":
-                routes.append((properties["Method"].upper(), properties["Path"]))
-    return sorted(routes)
+    return sorted(
+        (method, path) for method, path, authorizer in api_routes(template) if authorizer and method != "OPTIONS"
+    )
 
 
 STAFF_ROUTES = staff_routes()

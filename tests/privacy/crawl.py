@@ -12,25 +12,15 @@ from typing import Any
 
 import requests
 
-from local_stack.template import load_template
+from local_stack.template import Template
 from tests.privacy.world import World
-from tests.support import REPO
+from tests.support import REPO, api_routes
 
 
 def public_routes() -> list[tuple[str, str]]:
-    """(method, path) of every API event in template.yaml that no authorizer guards."""
-    template = load_template(REPO / "template.yaml")
-    default = template["Resources"]["Api"]["Properties"].get("Auth", {}).get("DefaultAuthorizer", "NONE")
-    found: list[tuple[str, str]] = []
-    for resource in template["Resources"].values():
-        for event in (resource.get("Properties", {}).get("Events") or {}).values():
-            if event.get("Type") != "Api":
-                continue
-            properties = event["Properties"]
-            authorizer = properties.get("Auth", {}).get("Authorizer", default)
-            if authorizer in (None, "NONE"):
-                found.append((str(properties["Method"]).upper(), str(properties["Path"])))
-    return found
+    """(method, path) of every route of template.yaml's API that no authorizer guards."""
+    template = Template(REPO / "template.yaml", {"Stage": "local"}, "privacy-tests")
+    return [(method, path) for method, path, authorizer in api_routes(template) if authorizer is None]
 
 
 def expand(world: World, method: str, path: str, openapi: dict[str, Any]) -> Iterator[tuple[str, str]]:

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from civic311 import settings
+from local_stack.sam_transform import local_path
 from local_stack.template import Template
 from tests.support import REPO, TEMPLATE
 
@@ -16,7 +17,13 @@ _SETTINGS_IMPORT = re.compile(r"from civic311\.settings import (\w+)")
 
 STACK_TEMPLATE = Template(TEMPLATE, {}, "civic311")
 GLOBAL_VARIABLES = set(STACK_TEMPLATE.body["Globals"]["Function"]["Environment"]["Variables"])
-FUNCTIONS = STACK_TEMPLATE.of_type("AWS::Serverless::Function")
+# The functions as deployed: the SAM transform has merged Globals into each.
+FUNCTIONS = STACK_TEMPLATE.of_type("AWS::Lambda::Function")
+
+
+def code_dir(logical_id: str) -> str:
+    """The function's folder, relative to the template (its CodeUri)."""
+    return str(local_path(REPO, FUNCTIONS[logical_id]["Properties"]["Code"]).relative_to(REPO))
 
 
 def settings_model(code_uri: str) -> type[settings._Settings] | None:
@@ -38,7 +45,7 @@ def test_globals_name_only_the_stage_and_powertools_settings() -> None:
 
 @pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
 def test_a_function_is_given_every_setting_its_model_requires(logical_id: str) -> None:
-    model = settings_model(FUNCTIONS[logical_id]["Properties"]["CodeUri"]) or settings._Settings
+    model = settings_model(code_dir(logical_id)) or settings._Settings
     given = {name.lower() for name in FUNCTIONS[logical_id]["Properties"]["Environment"]["Variables"]}
     required = {name for name, info in model.model_fields.items() if info.is_required()}
     assert required - given == set()
@@ -46,7 +53,7 @@ def test_a_function_is_given_every_setting_its_model_requires(logical_id: str) -
 
 @pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
 def test_a_function_names_only_variables_it_reads(logical_id: str) -> None:
-    model = settings_model(FUNCTIONS[logical_id]["Properties"]["CodeUri"])
+    model = settings_model(code_dir(logical_id))
     fields = {name.upper() for name in model.model_fields} if model else set()
     assert own_variables(logical_id) - fields - NOT_SETTINGS == set()
 

@@ -11,10 +11,10 @@ from tests.support import load_event
 
 
 def source(pattern: dict[str, object]) -> StreamSource:
-    return StreamSource.from_event(
+    return StreamSource.from_mapping(
         "fn",
         {
-            "Stream": "arn:aws:dynamodb:us-west-2:123456789012:table/t/stream/1",
+            "EventSourceArn": "arn:aws:dynamodb:us-west-2:123456789012:table/t/stream/1",
             "BatchSize": 25,
             "MaximumRetryAttempts": 5,
             "FunctionResponseTypes": ["ReportBatchItemFailures"],

@@ -15,7 +15,7 @@ PARTNER_RATE = 10
 
 
 def plans(stack: InProcessStack) -> UsagePlans:
-    return UsagePlans.from_api(aws.apigateway(), "local", "local", stack.provisioner.api_properties)
+    return UsagePlans.from_api(aws.apigateway(), "local", "local", stack.provisioner.gateway_responses)
 
 
 def test_the_keyed_open311_door_requires_a_key_and_the_spec_door_does_not(stack: InProcessStack) -> None:

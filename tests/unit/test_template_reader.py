@@ -1,4 +1,4 @@
-"""The local stack's reading of template.yaml: tags, parameters, conditions, Globals, intrinsics."""
+"""The local stack's reading of template.yaml: tags, parameters, conditions, the transforms, intrinsics."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from local_stack.template import Resolver, Template, Unresolvable, merge_globals, resolve
+from local_stack.sam_transform import LOCAL_CODE_BUCKET, local_path
+from local_stack.template import Resolver, Template, Unresolvable, resolve
 from tests.support import EVENTS, REPO, TEMPLATE
 
 TEMPLATE_TEXT = """
@@ -18,19 +19,27 @@ Conditions:
   NotProd: !Not [!Condition IsProd]
 Globals:
   Function:
+    Runtime: python3.12
+    Timeout: 10
     Layers: [!Ref Layer]
     Environment: {Variables: {A: "1", B: "2"}}
 Resources:
-  Layer: {Type: AWS::Serverless::LayerVersion, Properties: {ContentUri: x}}
+  Layer: {Type: AWS::Serverless::LayerVersion, Properties: {ContentUri: layer}}
+  Other: {Type: AWS::Serverless::LayerVersion, Properties: {ContentUri: other}}
   Table: {Type: AWS::DynamoDB::Table}
   OnlyInProd: {Type: AWS::SNS::Topic, Condition: IsProd}
   Fn:
     Type: AWS::Serverless::Function
     Properties:
+      CodeUri: functions/fn
+      Handler: app.handler
+      Timeout: 20
+      Layers: [!Ref Other]
       Environment: {Variables: {B: three, T: !Ref Table}}
       Description: !Sub "${AWS::StackName}-${Stage}-${Table.Arn}"
-      Level: !If [IsProd, INFO, DEBUG]
-      Joined: !Join ["-", [a, !Select [1, !Split [",", "x,y,z"]]]]
+      Tags:
+        Level: !If [IsProd, INFO, DEBUG]
+        Joined: !Join ["-", [a, !Select [1, !Split [",", "x,y,z"]]]]
 """
 
 
@@ -57,17 +66,39 @@ def test_unknown_parameter_is_refused(template: Template) -> None:
         Template(template.path, {"Colour": "red"}, "stack")
 
 
+def test_the_sam_transform_leaves_only_cloudformation_resources(template: Template) -> None:
+    kinds = {resource["Type"] for resource in template.resources.values()}
+    assert not {kind for kind in kinds if kind.startswith("AWS::Serverless::")}
+    assert {"AWS::Lambda::Function", "AWS::IAM::Role", "AWS::Lambda::LayerVersion"} <= kinds
+
+
 def test_globals_merge_into_functions_with_the_function_winning(template: Template) -> None:
     properties = template.resources["Fn"]["Properties"]
-    assert properties["Layers"] == [{"Ref": "Layer"}]
     assert properties["Environment"]["Variables"] == {"A": "1", "B": "three", "T": {"Ref": "Table"}}
+    assert properties["Timeout"] == 20
+    assert properties["Runtime"] == "python3.12"
+
+
+def test_global_layers_come_before_the_functions_own(template: Template) -> None:
+    layers = [reference["Ref"] for reference in template.resources["Fn"]["Properties"]["Layers"]]
+    assert [layer[: -len("0123456789")] for layer in layers] == ["Layer", "Other"]
+    assert all(template.resources[layer]["Type"] == "AWS::Lambda::LayerVersion" for layer in layers)
+
+
+def test_code_folders_are_read_from_the_locations_the_transform_writes(template: Template) -> None:
+    code = template.resources["Fn"]["Properties"]["Code"]
+    assert code["S3Bucket"] == LOCAL_CODE_BUCKET
+    assert local_path(template.root, code) == (template.root / "functions" / "fn").resolve()
+    with pytest.raises(NotImplementedError, match="folder beside the template"):
+        local_path(template.root, {"S3Bucket": "someone-elses", "S3Key": "functions/fn"})
 
 
 def test_intrinsics_resolve(template: Template) -> None:
     properties = resolve(template.resources["Fn"]["Properties"], resolver(template))
     assert properties["Description"] == "stack-dev-Table.Arn"
-    assert properties["Level"] == "DEBUG"
-    assert properties["Joined"] == "a-y"
+    tags = {tag["Key"]: tag["Value"] for tag in properties["Tags"]}
+    assert tags["Level"] == "DEBUG"
+    assert tags["Joined"] == "a-y"
     assert properties["Environment"]["Variables"]["T"] == "phys-Table"
 
 
@@ -101,14 +132,92 @@ def test_to_json_string_without_the_language_extensions_transform_is_refused(tmp
         resolve(loaded.resources["Board"]["Properties"]["DashboardBody"], resolver(loaded))
 
 
-def test_layers_concatenate_and_maps_merge() -> None:
-    merged = merge_globals({"Layers": ["a"], "Env": {"x": 1}, "Timeout": 3}, {"Layers": ["b"], "Env": {"y": 2}})
-    assert merged == {"Layers": ["a", "b"], "Env": {"x": 1, "y": 2}, "Timeout": 3}
+EXTENSIONS_TEMPLATE = """
+Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]
+Parameters:
+  Keep: {Type: String, Default: Retain}
+  Zones: {Type: CommaDelimitedList, Default: "a,b,c"}
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    DeletionPolicy: !Ref Keep
+    Properties:
+      DelaySeconds: {"Fn::Length": !Ref Zones}
+  Board:
+    Type: AWS::CloudWatch::Dashboard
+    Properties:
+      DashboardBody:
+        Fn::ToJsonString: {zones: !Ref Zones, region: !Ref AWS::Region}
+"""
+
+
+def test_language_extensions_apply_before_the_sam_transform(tmp_path: Path) -> None:
+    path = tmp_path / "template.yaml"
+    path.write_text(EXTENSIONS_TEMPLATE, encoding="utf-8")
+    resources = Template(path, {}, "stack").resources
+    assert resources["Queue"]["DeletionPolicy"] == "Retain"
+    assert resources["Queue"]["Properties"]["DelaySeconds"] == 3
+    assert resources["Board"]["Properties"]["DashboardBody"] == '{"zones":["a","b","c"],"region":"us-west-2"}'
+
+
+def test_fn_for_each_is_refused_rather_than_misread(tmp_path: Path) -> None:
+    path = tmp_path / "template.yaml"
+    text = (
+        EXTENSIONS_TEMPLATE
+        + """  Fn::ForEach::Topics:
+    - Name
+    - [A, B]
+    - Topic${Name}: {Type: AWS::SNS::Topic}
+"""
+    )
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(NotImplementedError, match="Fn::ForEach"):
+        Template(path, {}, "stack")
+
+
+STACK_TEMPLATE = Template(TEMPLATE, {"Stage": "local"}, "civic311")
+
+
+def test_every_sam_function_becomes_a_lambda_function_with_its_own_role() -> None:
+    written = {
+        name
+        for name, res in STACK_TEMPLATE.body["Resources"].items()
+        if res["Type"].startswith("AWS::Serverless::Function")
+    }
+    functions = STACK_TEMPLATE.of_type("AWS::Lambda::Function")
+    assert set(functions) == written
+    for logical_id, function in functions.items():
+        role = function["Properties"]["Role"]["Fn::GetAtt"][0]
+        assert STACK_TEMPLATE.resources[role]["Type"] == "AWS::IAM::Role", logical_id
+
+
+def test_every_api_event_is_a_route_of_the_rest_apis_openapi_body() -> None:
+    (api,) = STACK_TEMPLATE.of_type("AWS::ApiGateway::RestApi").values()
+    paths = api["Properties"]["Body"]["paths"]
+    for logical_id, resource in STACK_TEMPLATE.body["Resources"].items():
+        for event in resource.get("Properties", {}).get("Events", {}).values():
+            if event["Type"] != "Api":
+                continue
+            method = event["Properties"]["Method"].lower()
+            operation = paths[event["Properties"]["Path"]][
+                "x-amazon-apigateway-any-method" if method == "any" else method
+            ]
+            assert f"${{{logical_id}.Arn}}" in operation["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
+
+
+def test_the_stack_gets_a_stage_schedules_and_event_source_mappings_from_the_transform() -> None:
+    kinds = [resource["Type"] for resource in STACK_TEMPLATE.resources.values()]
+    assert kinds.count("AWS::ApiGateway::Stage") == 1
+    assert "AWS::Scheduler::Schedule" in kinds
+    assert kinds.count("AWS::Lambda::EventSourceMapping") >= 2
+    assert not [kind for kind in kinds if kind.startswith("AWS::Serverless::")]
 
 
 def test_every_function_folder_is_in_the_template_and_has_sample_events() -> None:
-    functions = Template(TEMPLATE, {}, "civic311").of_type("AWS::Serverless::Function")
-    code_dirs = {properties["Properties"]["CodeUri"] for properties in functions.values()}
+    functions = STACK_TEMPLATE.of_type("AWS::Lambda::Function")
+    code_dirs = {
+        str(local_path(REPO, function["Properties"]["Code"]).relative_to(REPO)) for function in functions.values()
+    }
     folders = {f"functions/{path.name}" for path in (REPO / "functions").iterdir() if path.is_dir()}
     assert code_dirs == folders
     for code_dir in code_dirs:
@@ -122,5 +231,31 @@ def test_template_outputs_name_every_table_and_function() -> None:
     assert {"ApiUrl", "CallWorkflowArn", "EmergencyAlertTopicArn"} <= outputs
     for logical_id in loaded.of_type("AWS::DynamoDB::Table"):
         assert f"{logical_id}Name" in outputs
-    for logical_id in loaded.of_type("AWS::Serverless::Function"):
+    for logical_id in loaded.of_type("AWS::Lambda::Function"):
         assert f"{logical_id}Arn" in outputs
+
+
+SAM_STATE_MACHINE = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Table: {Type: AWS::Serverless::SimpleTable, Properties: {PrimaryKey: {Name: id, Type: String}}}
+  Flow:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      DefinitionUri: statemachine/flow.asl.json
+      DefinitionSubstitutions: {TableName: !Ref Table}
+      Policies: [DynamoDBReadPolicy: {TableName: !Ref Table}]
+"""
+
+
+def test_sam_state_machines_and_simple_tables_become_what_the_provisioner_builds(tmp_path: Path) -> None:
+    path = tmp_path / "template.yaml"
+    path.write_text(SAM_STATE_MACHINE, encoding="utf-8")
+    resources = Template(path, {}, "stack").resources
+    assert resources["Table"]["Type"] == "AWS::DynamoDB::Table"
+    assert resources["Table"]["Properties"]["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    flow = resources["Flow"]["Properties"]
+    assert resources["Flow"]["Type"] == "AWS::StepFunctions::StateMachine"
+    assert local_path(tmp_path, flow["DefinitionS3Location"]) == (tmp_path / "statemachine" / "flow.asl.json").resolve()
+    assert flow["DefinitionSubstitutions"] == {"TableName": {"Ref": "Table"}}
+    assert resources[flow["RoleArn"]["Fn::GetAtt"][0]]["Type"] == "AWS::IAM::Role"
