@@ -102,20 +102,36 @@ class Template:
     @property
     def resources(self) -> dict[str, dict[str, Any]]:
         """Resources whose Condition holds, with SAM Globals merged into functions."""
-        selected: dict[str, dict[str, Any]] = {}
-        globals_function = self.body.get("Globals", {}).get("Function", {})
-        for logical_id, resource in self.body.get("Resources", {}).items():
-            condition = resource.get("Condition")
-            if condition and not self.conditions[condition]:
-                continue
-            resource = copy.deepcopy(resource)
-            if resource["Type"] == "AWS::Serverless::Function":
-                resource["Properties"] = merge_globals(globals_function, resource.get("Properties", {}))
-            selected[logical_id] = resource
-        return selected
+        return {logical_id: self.resource(logical_id) for logical_id in self.resource_ids}
+
+    @property
+    def resource_ids(self) -> list[str]:
+        """The logical ids of the resources whose Condition holds, in the template's order."""
+        return [
+            logical_id
+            for logical_id, resource in self.body.get("Resources", {}).items()
+            if not resource.get("Condition") or self.conditions[resource["Condition"]]
+        ]
+
+    def resource(self, logical_id: str) -> dict[str, Any]:
+        """One resource, Globals merged, as a copy the caller may change; KeyError if absent or its Condition fails.
+
+        One at a time: copying every resource for each one provisioned made a stack's start slow.
+        """
+        if logical_id not in self.resource_ids:
+            raise KeyError(logical_id)
+        resource = copy.deepcopy(self.body["Resources"][logical_id])
+        if resource["Type"] == "AWS::Serverless::Function":
+            globals_function = self.body.get("Globals", {}).get("Function", {})
+            resource["Properties"] = merge_globals(globals_function, resource.get("Properties", {}))
+        return dict(resource)
 
     def of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
-        return {name: res for name, res in self.resources.items() if res["Type"] == resource_type}
+        return {
+            logical_id: self.resource(logical_id)
+            for logical_id in self.resource_ids
+            if self.body["Resources"][logical_id]["Type"] == resource_type
+        }
 
     def _evaluate_condition(self, expression: Any) -> Any:
         return resolve(expression, self._condition_context())

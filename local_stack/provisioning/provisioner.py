@@ -105,7 +105,7 @@ class Provisioner:
     # ------------------------------------------------------------------ public
 
     def provision_all(self) -> None:
-        for logical_id in self.template.resources:
+        for logical_id in self.template.resource_ids:
             self.ensure(logical_id)
 
     def outputs(self, api_url: str) -> dict[str, str]:
@@ -129,16 +129,15 @@ class Provisioner:
         with self._lock:
             if logical_id in self.created:
                 return self.created[logical_id]
-            resources = self.template.resources
-            if logical_id not in resources and logical_id in self.roles:
-                resources = self.roles  # a role the SAM transform makes for a function or state machine
-            if logical_id not in resources:
+            declared = logical_id in self.template.resource_ids
+            # Else a role the SAM transform makes for a function or state machine.
+            if not declared and logical_id not in self.roles:
                 raise KeyError(f"{logical_id} is not a resource of the template (or its condition is false)")
             if logical_id in self._in_progress:
                 raise RuntimeError(f"circular reference through {logical_id}")
             self._in_progress.add(logical_id)
             try:
-                resource = resources[logical_id]
+                resource = self.template.resource(logical_id) if declared else self.roles[logical_id]
                 builder = _BUILDERS.get(resource["Type"])
                 if resource["Type"].startswith("Custom::"):
                     builder = functions.custom_resource
