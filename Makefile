@@ -68,7 +68,7 @@ template: $(TOOLS)/.installed
 build: install
 	$(TOOLS)/bin/sam build
 
-# The domain's rules, handlers and adapters; the rules mostly on in-memory adapters (tests/fakes/), in seconds.
+# The use cases' rules on in-memory adapters (tests/fakes/); handlers and adapters on moto's in-process mocks.
 unit: $(VENV)/.installed
 	$(PY) -m pytest tests/unit -q
 

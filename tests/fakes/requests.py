@@ -40,8 +40,9 @@ class _Item:
 
 def _condition_failed(operation: str) -> ClientError:
     """DynamoDB's refusal of a conditional write, which the real store lets through where it expects none."""
-    error = {"Code": "ConditionalCheckFailedException", "Message": "The conditional request failed"}
-    return ClientError({"Error": error}, operation)
+    return ClientError(
+        {"Error": {"Code": "ConditionalCheckFailedException", "Message": "The conditional request failed"}}, operation
+    )
 
 
 def _ms(moment: datetime) -> datetime:
