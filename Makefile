@@ -12,7 +12,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-west-2
 
-.PHONY: help install run test lint typecheck template build unit integration chromium browser screenshots faults fuzz auth hostile privacy abuse eval triage-model openapi bench load directory-import call deploy clean
+.PHONY: help install run test lint typecheck template build unit local-stack integration chromium browser screenshots faults fuzz auth hostile privacy abuse eval triage-model openapi bench load directory-import call deploy clean
 
 help:
 	@echo "make run    - start the local stack (API on http://127.0.0.1:3000, AWS endpoint on :3001)"
@@ -68,8 +68,13 @@ template: $(TOOLS)/.installed
 build: install
 	$(TOOLS)/bin/sam build
 
+# The use cases' rules on in-memory adapters (tests/fakes/); handlers and adapters on moto's in-process mocks.
 unit: $(VENV)/.installed
 	$(PY) -m pytest tests/unit -q
+
+# The local stack's own parts (limits, seams, alarms, the Location emulator...) and the test stage runner.
+local-stack: $(VENV)/.installed
+	$(PY) -m pytest tests/local_stack -q
 
 integration: $(VENV)/.installed
 	$(PY) -m pytest tests/integration -q
@@ -119,7 +124,7 @@ abuse: $(VENV)/.installed
 
 # The stages `make test` runs, in order, each a target above; a table of how each went closes the run. Every stage
 # runs even when one fails, and the run fails if any did. A new suite: its target, and its name on this list.
-TEST_STAGES := lint typecheck template build unit integration browser faults fuzz auth hostile privacy abuse
+TEST_STAGES := lint typecheck template build unit local-stack integration browser faults fuzz auth hostile privacy abuse
 
 test: install
 	@$(PY) -m tests.stages --make "$(MAKE)" $(TEST_STAGES)

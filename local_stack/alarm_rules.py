@@ -5,7 +5,7 @@ CloudWatch reads an evaluation range longer than EvaluationPeriods (N); with N o
 N most recent ones decide and TreatMissingData does not matter; with fewer, missing points are filled as few times as
 possible (breaching or notBreaching), or, for missing and ignore, the real points decide alone; with none at all,
 TreatMissingData decides (missing: INSUFFICIENT_DATA, ignore: the state stays). M of the N points evaluated
-(DatapointsToAlarm, by default N) must breach for ALARM. tests/unit/test_local_alarm_rules.py replays the guide's
+(DatapointsToAlarm, by default N) must breach for ALARM. tests/local_stack/test_local_alarm_rules.py replays the guide's
 tables of examples.
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html
 """

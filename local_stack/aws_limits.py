@@ -8,7 +8,7 @@ with the error code and HTTP status AWS uses, to any SDK or the AWS CLI. The oth
 Connect limits are called by the parts of the local stack that play those services (`lambda_runtime.py`,
 `gateway.py`, `call_lambda.py`).
 
-Rules moto already enforces are not repeated (tests/unit/test_aws_limits.py records which): an SNS Subject over
+Rules moto already enforces are not repeated (tests/local_stack/test_aws_limits.py records which): an SNS Subject over
 100 characters, a message over 262,144 characters, message attribute types other than String/Number/Binary,
 an item over 400 KB, key sizes, more than 100 TransactWriteItems, an execution input that is not JSON, bad
 execution names, and (on the local stack's Step Functions interpreter) a task token that matches no task.

@@ -5,7 +5,7 @@ objects pair by pair in Python. Sorting on plain values instead (the same order:
 numbers as numbers) makes that several times cheaper, which is what keeps a table of a few thousand
 requests answering within the SDK's timeouts under load.
 
-moto is pinned, and tests/unit/test_local_moto_seams.py fails if an upgrade moves the method replaced here.
+moto is pinned, and tests/local_stack/test_local_moto_seams.py fails if an upgrade moves the method replaced here.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ back when the transaction is cancelled. That makes each transaction slower as th
 requests wrote to the table meanwhile. Here a transaction checks every condition first, then applies its
 writes, one transaction at a time; if a write fails half-way only the items it touches are put back.
 
-moto is pinned, and tests/unit/test_local_moto_seams.py fails if a moto upgrade moves or
+moto is pinned, and tests/local_stack/test_local_moto_seams.py fails if a moto upgrade moves or
 reshapes the method replaced here.
 """
 

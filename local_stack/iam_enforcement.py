@@ -9,7 +9,7 @@ it and a batch table by table, and answers a refusal as the service would (moto 
 an SDK reading JSON cannot parse). What moto still cannot enforce is listed in README.md ("What the local AWS
 enforces").
 
-moto is pinned, and tests/unit/test_local_moto_seams.py fails if an upgrade moves the method replaced here.
+moto is pinned, and tests/local_stack/test_local_moto_seams.py fails if an upgrade moves the method replaced here.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Replacing one of moto's methods, checked first: a seam fails loudly when a moto upgrade moves what it replaces.
 
-moto is pinned; tests/unit/test_local_moto_seams.py and tests/integration/test_lambda_seam.py check every seam.
+moto is pinned; tests/local_stack/test_local_moto_seams.py and tests/integration/test_lambda_seam.py check every seam.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ one process, several invocations at once, so two API calls resolving together re
 client's POST was answered with the request another client's POST made. Here those two attributes are kept per
 thread, both where `resolve()` writes them (the class) and where routes read them (its instances).
 
-powertools is pinned, and tests/unit/test_local_runtime_isolation.py fails if an upgrade moves these attributes.
+powertools is pinned, and tests/local_stack/test_local_runtime_isolation.py fails if an upgrade moves these attributes.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ costs more CPU than the execution's own work (about a tenth of a second for the 
 program keeps each run's state in that run's environment, so one parse can serve every execution; programs
 with Map or Parallel states keep some run state on the program itself, so those are still parsed per run.
 
-moto is pinned, and tests/unit/test_local_moto_seams.py fails if an upgrade moves the method replaced here.
+moto is pinned, and tests/local_stack/test_local_moto_seams.py fails if an upgrade moves the method replaced here.
 """
 
 from __future__ import annotations

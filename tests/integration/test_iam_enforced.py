@@ -1,7 +1,9 @@
 """Each function runs under the role template.yaml gives it: a permission missing there fails locally as in AWS.
 
 Each test provisions one function (and what it depends on) from a copy of template.yaml, on an embedded
-endpoint with IAM enforced, then makes the function's real AWS call by invoking it.
+endpoint with IAM enforced, then makes the function's real AWS call by invoking it. Here the template as written,
+on one endpoint for the module; test_iam_denied.py removes a policy line (moto's state is per process, so two
+endpoints never run at once: each module's ends with it).
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import pytest
 import requests
 
 from local_stack.aws_endpoint import AwsEndpoint
-from local_stack.custom_resources import CustomResourceFailed
 from local_stack.lambda_runtime import LambdaRuntime
 from local_stack.provisioning.provisioner import Provisioner
 from local_stack.stack import LOCAL_CREDENTIALS, LOCAL_PARAMETERS, LOCAL_SDK_SETTINGS, enforce_iam
@@ -27,12 +28,11 @@ GAPS_TOPIC_POLICY = "- SNSPublishMessagePolicy: {TopicName: !GetAtt SupervisorAl
 DIRECTORY_TABLE_POLICY = "- DynamoDBCrudPolicy: {TableName: !Ref DirectoryTable}"
 
 
-def template_copy(folder: Path, without: tuple[str, str] | None = None) -> Path:
-    """template.yaml copied into `folder` (beside links to the code it names), optionally with one policy line
-    removed from one function's Policies: `without` is (function logical id, policy line)."""
+def template_copy(folder: Path, *without: tuple[str, str]) -> Path:
+    """template.yaml copied into `folder` (beside links to the code it names), optionally with policy lines
+    removed from functions' Policies: each of `without` is (function logical id, policy line)."""
     text = TEMPLATE.read_text(encoding="utf-8")
-    if without is not None:
-        function, policy = without
+    for function, policy in without:
         start = text.index(f"\n  {function}:\n")
         following = re.compile(r"\n  [A-Za-z0-9]+:\n").search(text, start + 1)
         end = following.start() if following else len(text)
@@ -73,36 +73,21 @@ def gap_batch() -> dict[str, object]:
     return event
 
 
-def test_the_gap_notifier_publishes_with_the_permissions_template_yaml_gives_it(tmp_path: Path) -> None:
-    with provisioner_enforcing_iam(template_copy(tmp_path)) as provisioner:
-        provisioner.ensure("GapNotifierFunction")
-        result = provisioner.runtime.invoke(provisioner.ref("GapNotifierFunction"), gap_batch())
+@pytest.fixture(scope="module")
+def as_written(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provisioner]:
+    with provisioner_enforcing_iam(template_copy(tmp_path_factory.mktemp("as-written"))) as provisioner:
+        yield provisioner
+
+
+def test_the_gap_notifier_publishes_with_the_permissions_template_yaml_gives_it(as_written: Provisioner) -> None:
+    as_written.ensure("GapNotifierFunction")
+    result = as_written.runtime.invoke(as_written.ref("GapNotifierFunction"), gap_batch())
     assert not result.failed, result.payload
     assert json.loads(result.payload)["message_id"]
 
 
-def test_without_its_topic_policy_the_gap_notifiers_publish_is_denied(tmp_path: Path) -> None:
-    template = template_copy(tmp_path, without=("GapNotifierFunction", GAPS_TOPIC_POLICY))
-    with provisioner_enforcing_iam(template) as provisioner:
-        provisioner.ensure("GapNotifierFunction")
-        result = provisioner.runtime.invoke(provisioner.ref("GapNotifierFunction"), gap_batch())
-    assert result.failed
-    error = json.loads(result.payload)["errorMessage"]
-    # SNS's name for a denial.
-    assert "(AuthorizationError)" in error
-    assert "not authorized to perform: sns:Publish on resource: arn:aws:sns:" in error
-
-
-def test_the_directory_loads_on_deploy_with_the_permissions_template_yaml_gives_its_loader(tmp_path: Path) -> None:
-    with provisioner_enforcing_iam(template_copy(tmp_path)) as provisioner:
-        created = provisioner.ensure("Directory")
+def test_the_directory_loads_on_deploy_with_the_permissions_template_yaml_gives_its_loader(
+    as_written: Provisioner,
+) -> None:
+    created = as_written.ensure("Directory")
     assert created.attributes["Version"]
-
-
-def test_without_its_table_policy_the_directory_loader_is_denied_and_the_deploy_fails(tmp_path: Path) -> None:
-    template = template_copy(tmp_path, without=("DirectoryLoaderFunction", DIRECTORY_TABLE_POLICY))
-    with provisioner_enforcing_iam(template) as provisioner, pytest.raises(CustomResourceFailed) as failure:
-        provisioner.ensure("Directory")
-    reason = str(failure.value)
-    assert "(AccessDeniedException)" in reason
-    assert "not authorized to perform: dynamodb:" in reason

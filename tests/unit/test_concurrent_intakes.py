@@ -2,7 +2,7 @@
 
 Each client sends its own words under its own Idempotency-Key and retries a 503 with the same key, while a share
 of the table's writes is refused as a busy table refuses them. Every client must get the request its own words
-made, and a key sent by several clients at once must make one request.
+made, and a key sent by several clients at once must make one request. A refused write is a 503 with Retry-After.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 
 from civic311 import aws
 from civic311.store.api_clients import ApiClientStore
-from tests.support import InProcessStack, api_event, form, request_store
+from tests.support import InProcessStack, ThrottledDynamoDB, api_event, form, request_store
 
 API_KEY = "concurrency-tests-key-0123456789abcdefghij"
 CLIENTS = 24
@@ -119,3 +119,25 @@ def test_one_key_sent_by_overlapping_clients_makes_one_request(
     assert busy_table.refused > 0
     assert len({receipt["service_request_id"] for receipt in receipts}) == 1
     assert len({receipt["token"] for receipt in receipts}) == 1
+
+
+def test_a_throttled_table_answers_503_with_retry_after_and_the_retry_makes_one_request(
+    stack: InProcessStack, registered: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    event = api_event(
+        "POST",
+        "/open311/v2/requests.json",
+        body=form({"api_key": API_KEY, "service_code": "pothole", "lat": "32.2216", "long": "-110.9262"}),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Idempotency-Key": "storm-1"},
+    )
+    # The request's one write: a transaction of the request and its key's quota counter (no contact to store).
+    throttled = ThrottledDynamoDB("transact_write_items", failures=1)
+    monkeypatch.setattr(aws, "dynamodb", lambda: throttled)
+    refused = stack.call("Open311Function", event)
+    assert refused["statusCode"] == 503
+    assert refused["multiValueHeaders"]["Retry-After"] == ["1"]
+    assert "retry" in json.loads(refused["body"])[0]["description"]
+    accepted = stack.call("Open311Function", event)
+    again = stack.call("Open311Function", event)
+    assert accepted["statusCode"] == again["statusCode"] == 200
+    assert json.loads(accepted["body"]) == json.loads(again["body"])

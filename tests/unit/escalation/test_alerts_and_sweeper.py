@@ -1,4 +1,5 @@
-"""Emergency alerts: published with retries, pending when SNS refuses, delivered by the sweeper, never lost."""
+"""Emergency alerts on moto's SNS: published with retries, pending when SNS refuses, delivered by the sweeper, never
+lost. Escalation's rules on their own: test_escalation_rules.py and test_alert_lease.py."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from botocore.exceptions import ClientError
 
 from civic311 import aws, clock
 from civic311.cases.models import AlertState, Channel, Contact, Place, Screening, ServiceRequest
-from civic311.errors import Conflict, DependencyUnavailable, NotFound
 from civic311.escalation.alerts import AlertPublisher
 from civic311.escalation.service import Escalation
 from civic311.store.requests import RequestStore
@@ -151,46 +151,3 @@ def test_alert_refused_after_every_retry_stays_pending_and_the_sweeper_delivers_
     assert [alert["service_request_id"] for alert in received(stack, alert_queue)] == ["1000000003"]
     assert "1000000003" not in store.pending_alerts(older_than=clock.now())
     assert sweeper.sweep().alerts_delivered == 0  # delivered once, not again
-
-
-def test_ensure_delivered_raises_while_sns_refuses_so_the_workflow_retries(
-    stack: InProcessStack, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    store = request_store(stack)
-    emergency(store, "1000000004")
-    flaky = FlakySns(failures=100)
-    monkeypatch.setattr(aws, "alert_sns", lambda: flaky)
-    escalation = Escalation(store, AlertPublisher(stack.output("EmergencyAlertTopicArn"), attempts=2, sleep=no_sleep))
-    with pytest.raises(DependencyUnavailable):
-        escalation.ensure_delivered("1000000004")
-    with pytest.raises(NotFound):
-        escalation.ensure_delivered("9999999999")
-
-
-def test_staff_escalation_alerts_once_and_refuses_a_second_time(stack: InProcessStack, alert_queue: str) -> None:
-    store = request_store(stack)
-    now = clock.now()
-    store.create(
-        ServiceRequest(
-            service_request_id="1000000005",
-            token="t5",
-            service_code="noise",
-            description="loud party, someone just screamed for help",
-            place=Place(address="1400 E Lester St"),
-            channel=Channel.PHONE,
-            requested_at=now,
-            updated_at=now,
-        )
-    )
-    escalation = Escalation(store, AlertPublisher(stack.output("EmergencyAlertTopicArn")))
-    request, delivered = escalation.escalate("1000000005", reason="caller heard screaming", staff_id="staff-7")
-    assert delivered
-    assert request.alert is not None
-    assert request.alert.escalated_by == "staff-7"
-    [alert] = received(stack, alert_queue)
-    assert alert["kind"] == "staff-escalation"
-    assert alert["reason"] == "caller heard screaming"
-    with pytest.raises(Conflict):
-        escalation.escalate("1000000005", reason="again", staff_id="staff-7")
-    with pytest.raises(NotFound):
-        escalation.escalate("0000000404", reason="x", staff_id="staff-7")

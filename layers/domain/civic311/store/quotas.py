@@ -38,6 +38,7 @@ _KEEP_SECONDS = 3600
 class QuotaClaim:
     """One unit of a client's quota for this minute: the conditional counter update that takes it."""
 
+    counter: str  # the counter item's key: the client and the minute
     update: UpdateTypeDef
     per_minute: int
     retry_after: int
@@ -60,9 +61,10 @@ class KeyQuotas:
         """The update that counts one write for this client in this minute, refused once it has made `per_minute`."""
         now = self.clock_now().timestamp()
         window = int(now // WINDOW_SECONDS) * WINDOW_SECONDS
+        counter = f"{PREFIX}{client_id}#{window}"
         update: UpdateTypeDef = {
             "TableName": self.table_name,
-            "Key": {"key_digest": to_value(f"{PREFIX}{client_id}#{window}")},
+            "Key": {"key_digest": to_value(counter)},
             "UpdateExpression": "ADD used :one SET expires_at = if_not_exists(expires_at, :expires)",
             "ConditionExpression": "attribute_not_exists(used) OR used < :limit",
             "ExpressionAttributeValues": {
@@ -71,7 +73,7 @@ class KeyQuotas:
                 ":expires": to_value(window + _KEEP_SECONDS),
             },
         }
-        return QuotaClaim(update, per_minute, retry_after=int(window + WINDOW_SECONDS - now) + 1)
+        return QuotaClaim(counter, update, per_minute, retry_after=int(window + WINDOW_SECONDS - now) + 1)
 
     def take(self, client_id: str, per_minute: int) -> None:
         """Count one write for this client; TooManyRequests once it has made `per_minute` in this minute."""
