@@ -22,8 +22,7 @@ from civic311.escalation.service import Escalation
 from civic311.settings import WorkflowSettings
 from civic311.store import messaging
 from civic311.store.callers import CallerKeys
-from civic311.store.contacts import ContactSeal
-from civic311.store.requests import RequestStore
+from civic311.store.requests import RequestStore, sealed_request_store
 from civic311.store.sms import CountryCodes, SmsNumbers
 from civic311.workflow.step_input import StepInput
 
@@ -44,10 +43,9 @@ class StepContext:
 
     @cached_property
     def requests(self) -> RequestStore:
-        return RequestStore(
-            self.settings.service_requests_table,
-            self.settings.contact_retention_days,
-            contacts=ContactSeal(self.settings.contact_key_id),
+        settings = self.settings
+        return sealed_request_store(
+            settings.service_requests_table, settings.contact_key_id, settings.contact_retention_days
         )
 
     @cached_property
