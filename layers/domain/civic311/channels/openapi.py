@@ -8,6 +8,8 @@ equal to what this module generates.
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools.event_handler.openapi.models import Server
@@ -122,9 +124,6 @@ def openapi_document(server_url: str = "/") -> dict[str, Any]:
 
 def main() -> None:
     """Write the document DocsFunction serves: python -m civic311.channels.openapi functions/docs/openapi.json"""
-    import sys
-    from pathlib import Path
-
     text = json.dumps(openapi_document(), indent=1, ensure_ascii=False) + "\n"
     Path(sys.argv[1]).write_text(text, encoding="utf-8")
 
