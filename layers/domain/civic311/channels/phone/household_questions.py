@@ -1,6 +1,6 @@
 """The shelter's household questions on the phone: who needs the place, and the age of someone alone.
 
-The flow asks after a shelter need ('household' in OPERATIONS); describe() asks nothing when the first
+The flow asks after a shelter need ('household' in the wiring's OPERATIONS); describe() asks nothing when the first
 sentence already said who. The words are read in channels/phone/household.py.
 """
 
