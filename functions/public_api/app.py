@@ -8,16 +8,17 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from civic311.channels.http import RestApi, install_error_handling
 from civic311.channels.v1 import referrals, triage
+from civic311.channels.v1.public_wiring import PublicWiring
 from civic311.logs import function_logger
 from civic311.settings import PublicApiSettings
 
 logger = function_logger()
-settings = PublicApiSettings.from_environment()
+wiring = PublicWiring(PublicApiSettings.from_environment())
 # Residents' apps, including browser-based ones, call these routes.
 app = RestApi(enable_validation=True, cors=CORSConfig(allow_origin="*", max_age=600))
 install_error_handling(app)
-app.include_router(referrals.build_router(referrals.ReferralsContext(settings)))
-app.include_router(triage.build_router())
+app.include_router(referrals.build_router(wiring))
+app.include_router(triage.build_router(wiring))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

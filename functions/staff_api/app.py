@@ -8,18 +8,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from civic311 import budget
 from civic311.channels.http import RestApi, install_error_handling
 from civic311.channels.v1 import escalations, gaps, requests, reviews, shelters
+from civic311.channels.v1.staff_wiring import StaffWiring
 from civic311.logs import function_logger
 from civic311.settings import StaffApiSettings
 
 logger = function_logger()
-settings = StaffApiSettings.from_environment()
+wiring = StaffWiring(StaffApiSettings.from_environment())
 app = RestApi(enable_validation=True)
 install_error_handling(app)
-app.include_router(shelters.build_router(shelters.SheltersContext(settings)))
-app.include_router(gaps.build_router(gaps.GapsContext(settings)))
-app.include_router(escalations.build_router(escalations.EscalationContext(settings)))
-app.include_router(requests.build_router(requests.RequestsContext(settings)))
-app.include_router(reviews.build_router(reviews.ReviewsContext(settings)))
+for routes in (shelters, gaps, escalations, requests, reviews):
+    app.include_router(routes.build_router(wiring))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

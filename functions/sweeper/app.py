@@ -8,14 +8,13 @@ from civic311 import budget
 from civic311.escalation.service import Escalation
 from civic311.logs import function_logger
 from civic311.settings import SweeperSettings
-from civic311.store.contacts import ContactSeal
-from civic311.store.requests import RequestStore
+from civic311.store.requests import sealed_request_store
 from civic311.workflow.starter import WorkflowStarter
 from civic311.workflow.sweeper import Sweeper
 
 logger = function_logger()
 settings = SweeperSettings.from_environment()
-store = RequestStore(settings.service_requests_table, contacts=ContactSeal(settings.contact_key_id))
+store = sealed_request_store(settings.service_requests_table, settings.contact_key_id)
 sweeper = Sweeper(
     store=store,
     escalation=Escalation.for_topics(store, settings.emergency_alert_topic_arn, settings.operations_topic_arn),

@@ -14,7 +14,9 @@ import pytest
 from civic311 import aws
 from civic311.cases.intake import DECLARED_EMERGENCY
 from civic311.channels.phone import operations
-from civic311.channels.phone.operations import UNKNOWN_PLACE, PhoneContext, answer
+from civic311.channels.phone.danger import UNKNOWN_PLACE
+from civic311.channels.phone.operations import answer
+from civic311.channels.phone.wiring import PhoneWiring
 from civic311.errors import DependencyUnavailable
 from civic311.geo.geocoder import Located
 from civic311.geo.jurisdiction import jurisdictions
@@ -66,9 +68,9 @@ def jurisdiction(identifier: str) -> Any:
 
 
 @pytest.fixture(scope="module")
-def context(stack: InProcessStack) -> PhoneContext:
+def context(stack: InProcessStack) -> PhoneWiring:
     environment = stack.runtime.spec_for(stack.function("ConnectFunction")).environment
-    return PhoneContext(lambda: ConnectSettings.model_validate({k.lower(): v for k, v in environment.items()}))
+    return PhoneWiring(lambda: ConnectSettings.model_validate({k.lower(): v for k, v in environment.items()}))
 
 
 @pytest.fixture
@@ -261,14 +263,14 @@ def test_callers_numbers_are_indexed_only_as_keyed_hashes(stack: InProcessStack)
         assert item["sk"]["S"] == "CONTACT"  # so the entry expires with the caller's details
 
 
-def test_the_status_lookup_failing_does_not_stop_the_call(stack: InProcessStack, context: PhoneContext) -> None:
-    broken = PhoneContext(lambda: context.settings.model_copy(update={"caller_key_id": "alias/missing"}))
+def test_the_status_lookup_failing_does_not_stop_the_call(stack: InProcessStack, context: PhoneWiring) -> None:
+    broken = PhoneWiring(lambda: context.settings.model_copy(update={"caller_key_id": "alias/missing"}))
     answered = answer(event("start", caller="+15205550142"), broken)
     assert answered["result"] == "ok"
     assert answered["repeat"] == "no"
 
 
-def test_locate_reads_back_a_place_in_the_city(context: PhoneContext) -> None:
+def test_locate_reads_back_a_place_in_the_city(context: PhoneWiring) -> None:
     here = Located(lat=32.2363, long=-110.9441, label="E Speedway Blvd & N Campbell Ave, Tucson, AZ 85719, USA",
                    jurisdiction=jurisdiction("tucson"))  # fmt: skip
     context.geocoder = FakeGeocoder({"Speedway and Campbell": here})  # type: ignore[assignment]
@@ -278,7 +280,7 @@ def test_locate_reads_back_a_place_in_the_city(context: PhoneContext) -> None:
     assert "I heard East Speedway Boulevard and North Campbell Avenue." in answered["prompt"]
 
 
-def test_outside_the_city_names_who_serves_it_and_never_reads_a_placeholder_number(context: PhoneContext) -> None:
+def test_outside_the_city_names_who_serves_it_and_never_reads_a_placeholder_number(context: PhoneWiring) -> None:
     there = Located(lat=32.44, long=-110.95, label="E Tangerine Rd & N La Cañada Dr, Oro Valley, AZ 85737, USA",
                     jurisdiction=jurisdiction("oro-valley"))  # fmt: skip
     assert jurisdiction("oro-valley").sample_contact
@@ -291,7 +293,7 @@ def test_outside_the_city_names_who_serves_it_and_never_reads_a_placeholder_numb
     assert "555" not in answered["prompt"]
 
 
-def test_a_place_not_found_or_a_failed_search_is_a_result_code(context: PhoneContext) -> None:
+def test_a_place_not_found_or_a_failed_search_is_a_result_code(context: PhoneWiring) -> None:
     context.geocoder = FakeGeocoder()  # type: ignore[assignment]
     assert answer(event("locate", text="the moon"), context)["result"] == "not_found"
     context.geocoder = FakeGeocoder(fail=True)  # type: ignore[assignment]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from civic311.channels.phone.operations import OPERATIONS
+from civic311.channels.phone.wiring import OPERATIONS
 from local_stack.connect_flow import bot_locales, load_flow
 from local_stack.connect_flow_checks import validate
 from local_stack.connect_flow_spec import ACTIONS

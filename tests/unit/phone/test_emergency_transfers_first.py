@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from civic311 import aws
-from civic311.channels.phone import lex, operations
+from civic311.channels.phone import lex, operations, wiring
 from local_stack.call_outcome import Ending, Step
 from local_stack.call_scripts import scripted_turns
 from local_stack.call_simulator import SILENCE, CallSimulator, LocalStackView
@@ -178,7 +178,7 @@ def test_an_emergency_the_function_could_not_raise_fails_the_invocation_so_lambd
     def unavailable(call: Any, context: Any) -> dict[str, str]:
         raise DependencyUnavailable("the requests table is unavailable")
 
-    monkeypatch.setitem(operations.OPERATIONS, "emergency", unavailable)
+    monkeypatch.setitem(wiring.OPERATIONS, "emergency", unavailable)
     event: dict[str, Any] = {
         "Name": "ContactFlowEvent",
         "Details": {
@@ -188,7 +188,7 @@ def test_an_emergency_the_function_could_not_raise_fails_the_invocation_so_lambd
     }
     with pytest.raises(DependencyUnavailable):
         operations.answer(event, context=None)  # type: ignore[arg-type]
-    monkeypatch.setitem(operations.OPERATIONS, "start", unavailable)
+    monkeypatch.setitem(wiring.OPERATIONS, "start", unavailable)
     started = operations.answer(event | {"Details": event["Details"] | {"Parameters": {"operation": "start"}}}, None)  # type: ignore[arg-type]
     assert started == {"result": "error", "reason": "dependency-unavailable"}
 

@@ -75,7 +75,9 @@ def run(steps: WorkflowSteps, name: str, request: ServiceRequest) -> dict[str, A
 
     current = steps.requests.get(request.service_request_id)
     assert current is not None
-    return steps.handlers[name](StepInput(step=name, service_request_id=request.service_request_id), current)
+    handler = steps.handler(name)
+    assert handler is not None
+    return handler(StepInput(step=name, service_request_id=request.service_request_id), current)
 
 
 def received(stack: InProcessStack, url: str) -> list[dict[str, Any]]:

@@ -31,6 +31,7 @@ from civic311.cases.models import (
 )
 from civic311.cases.review import REVIEW_NOTICE
 from civic311.catalog import Catalog, Language, ServiceType
+from civic311.directory.household import from_answers
 from civic311.directory.vocabulary import SHELTER_CODE
 from civic311.errors import DependencyUnavailable, InvalidInput, KeyReused
 from civic311.escalation.service import CRISIS_NOTICE, EMERGENCY_NOTICE, Escalation, raised
@@ -63,8 +64,6 @@ def _check_household(service: ServiceType, answers: dict[str, str | list[str]], 
     """The shelter's household answers must agree with each other: who needs the bed decides where it is."""
     if service.service_code != SHELTER_CODE:
         return
-    from civic311.directory.household import from_answers
-
     try:
         from_answers(answers, require_ages=channel.fills_a_form)
     except ValueError as error:

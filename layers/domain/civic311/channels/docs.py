@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from importlib import resources
 from typing import Any
 
 
@@ -13,8 +14,6 @@ def for_server(document: dict[str, Any], server_url: str) -> dict[str, Any]:
 
 def swagger_page(document: dict[str, Any]) -> str:
     """Swagger UI for the document, with its script and stylesheet inline: no CDN, no validator badge."""
-    from importlib import resources
-
     folder = resources.files("aws_lambda_powertools.event_handler.openapi.swagger_ui")
     script = folder.joinpath("swagger-ui-bundle.min.js").read_text(encoding="utf-8")
     style = folder.joinpath("swagger-ui.min.css").read_text(encoding="utf-8")

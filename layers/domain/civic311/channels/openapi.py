@@ -8,9 +8,12 @@ equal to what this module generates.
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools.event_handler.openapi.models import Server
+from pydantic import BaseModel
 
 from civic311.channels.http import RestApi
 from civic311.channels.open311 import models as open311_wire
@@ -18,6 +21,9 @@ from civic311.channels.open311.context import Open311Context
 from civic311.channels.open311.routes import PREFIX as OPEN311_PREFIX
 from civic311.channels.open311.routes import build_router as open311_router
 from civic311.channels.v1 import escalations, gaps, referrals, requests, reviews, shelters, triage
+from civic311.channels.v1.public_wiring import PublicWiring
+from civic311.channels.v1.staff_wiring import StaffWiring
+from civic311.settings import Open311Settings, PublicApiSettings, StaffApiSettings
 
 TITLE = "civic311 API"
 VERSION = "1.0.0"
@@ -42,16 +48,26 @@ KEY_SCHEME = {
 
 def documented_app() -> RestApi:
     """A resolver holding every route of the API, used only to describe it."""
+    open311 = Open311Context(_unset(Open311Settings))
+    public = PublicWiring(_unset(PublicApiSettings))
+    staff = StaffWiring(_unset(StaffApiSettings))
     app = RestApi(enable_validation=True)
-    app.include_router(open311_router(Open311Context(settings=None)))
-    app.include_router(referrals.build_router(referrals.ReferralsContext(settings=None)))
-    app.include_router(shelters.build_router(shelters.SheltersContext(settings=None)))
-    app.include_router(gaps.build_router(gaps.GapsContext(settings=None)))
-    app.include_router(triage.build_router())
-    app.include_router(escalations.build_router(escalations.EscalationContext(settings=None)))
-    app.include_router(requests.build_router(requests.RequestsContext(settings=None)))
-    app.include_router(reviews.build_router(reviews.ReviewsContext(settings=None)))
+    app.include_router(open311_router(open311))
+    app.include_router(referrals.build_router(public))
+    app.include_router(shelters.build_router(staff))
+    app.include_router(gaps.build_router(staff))
+    app.include_router(triage.build_router(public))
+    app.include_router(escalations.build_router(staff))
+    app.include_router(requests.build_router(staff))
+    app.include_router(reviews.build_router(staff))
     return app
+
+
+def _unset[S: BaseModel](settings: type[S]) -> S:
+    # The routes are only described, never called: their wirings hold settings without values (model_construct
+    # validates nothing), so no AWS setting is needed here, and a part built by mistake raises AttributeError
+    # on the first setting it reads.
+    return settings.model_construct()
 
 
 def _form_body(operation: dict[str, Any], components: dict[str, Any]) -> None:
@@ -108,9 +124,6 @@ def openapi_document(server_url: str = "/") -> dict[str, Any]:
 
 def main() -> None:
     """Write the document DocsFunction serves: python -m civic311.channels.openapi functions/docs/openapi.json"""
-    import sys
-    from pathlib import Path
-
     text = json.dumps(openapi_document(), indent=1, ensure_ascii=False) + "\n"
     Path(sys.argv[1]).write_text(text, encoding="utf-8")
 

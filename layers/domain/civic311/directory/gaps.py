@@ -1,22 +1,20 @@
-"""Unmet needs: a need with no workflow (`other`) or no resource to refer to, recorded once and counted by area.
+"""Unmet needs: a need with no workflow (`other`) or no resource to refer to, counted by area.
 
-A gap keeps a coarse area (an H3 cell of ~36 km² and a label derived from it), never the exact location.
-Recording one also queues a short notice; the notifier sends supervisors one summary per batch of notices.
+Recording one (directory/gap_recording.py) also queues a short notice; the notifier sends supervisors one
+summary per batch of notices, and staff read the report of a period.
 """
 
 from __future__ import annotations
 
-import secrets
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
-from functools import cache
 
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from civic311 import clock, metrics
-from civic311.directory.gap_models import MAX_DESCRIPTION, Area, GapNotice, GapRecord, GapSource
+from civic311 import clock
+from civic311.directory.gap_models import Area, GapNotice, GapRecord
 from civic311.directory.vocabulary import GapReason as GapReason
 from civic311.store import messaging
 from civic311.store.gaps import GapLog as GapLog
@@ -29,66 +27,6 @@ REASON_TEXT: dict[str, str] = {
     "no-capacity": "every matching shelter is full",
 }
 EXAMPLES_PER_GROUP = 3
-
-
-@cache
-def _our_centre() -> tuple[float, float]:
-    from civic311.geo.jurisdiction import our_area
-
-    centre = our_area().centroid
-    return float(centre.y), float(centre.x)
-
-
-def gap_area(lat: float, long: float) -> Area:
-    """The coarse cell of a point, named by jurisdiction and, in our area, by side of the city."""
-    # Geography loads with the first gap recorded: the report, the notifier and the staff API only read gaps.
-    from civic311.geo.cells import AREA_RESOLUTION, cell_center, cell_of, sector_label
-    from civic311.geo.jurisdiction import locate_jurisdiction
-
-    cell = cell_of(lat, long, AREA_RESOLUTION)
-    centre_lat, centre_long = cell_center(cell)
-    jurisdiction = locate_jurisdiction(centre_lat, centre_long)
-    if jurisdiction.is_ours:
-        label = f"{jurisdiction.name}, {sector_label(centre_lat, centre_long, *_our_centre())}"
-    else:
-        label = jurisdiction.name
-    return Area(cell=cell, jurisdiction=jurisdiction.name, label=label)
-
-
-def record_gap(
-    log: GapLog,
-    service_code: str,
-    lat: float,
-    long: float,
-    *,
-    reason: GapReason,
-    source: GapSource,
-    at: datetime | None = None,
-    description: str | None = None,
-    service_request_id: str | None = None,
-) -> GapRecord:
-    """Record an unmet need once (the id follows the service request when there is one) and queue its notice."""
-    gap = GapRecord(
-        id=f"req-{service_request_id}" if service_request_id else secrets.token_hex(8),
-        service_code=service_code,
-        area=gap_area(lat, long),
-        recorded_at=at or clock.now(),
-        reason=reason,
-        source=source,
-        description=(description or None) and description[:MAX_DESCRIPTION],
-        service_request_id=service_request_id,
-    )
-    recorded = log.store.put(gap)
-    if recorded:
-        metrics.count("Gaps", service_code=service_code, reason=reason)
-    if recorded and log.queue_url:
-        notice = GapNotice.model_validate(gap.model_dump(include=set(GapNotice.model_fields)))
-        try:
-            log.queue(notice)
-        except Exception:
-            # The record is what counts (the report reads it); a lost notice only delays the alert.
-            logger.exception("gap recorded but its notice was not queued", extra={"gap_id": gap.id})
-    return gap
 
 
 # ------------------------------------------------------------------ report

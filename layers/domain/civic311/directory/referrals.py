@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from civic311 import clock
 from civic311.catalog import load_catalog
+from civic311.directory.gap_recording import record_gap
 from civic311.directory.hours import hours_text, next_opening
 from civic311.directory.index import MAX_REFERRALS
 from civic311.directory.ranking import Scored, check_eligibility, rank
@@ -26,10 +27,10 @@ from civic311.errors import DependencyUnavailable, InvalidInput
 from civic311.geo.cells import cell_of
 from civic311.geo.distance import distance_km
 from civic311.geo.jurisdiction import Jurisdiction, locate_jurisdiction
+from civic311.store.gaps import GapLog
 
 if TYPE_CHECKING:
     from civic311.store.directory import DirectoryStore
-    from civic311.store.gaps import GapLog
 
 NO_WORKFLOW_CODE = "other"
 # BatchGetItem reads at most 100 keys: one call, whatever the list length.
@@ -85,9 +86,6 @@ def refer(
         at=clock.to_local_iso(at),
     )
     if reason is not None and gaps is not None:
-        # The gap models load with the first unmet need: most referrals find a place.
-        from civic311.directory.gaps import record_gap
-
         record_gap(
             gaps,
             query.service_code,

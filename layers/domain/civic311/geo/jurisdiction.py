@@ -1,4 +1,9 @@
-"""Which jurisdiction serves a point: the City of Tucson, a neighbor, Pima County, or nobody we know."""
+"""Which jurisdiction serves a point: the City of Tucson, a neighbor, Pima County, or nobody we know.
+
+shapely is imported by the functions that use it, on the first call: the API functions import this module for
+its models and the list of jurisdictions (referrals, the phone line), and shapely, a compiled extension with
+numpy, would weigh on every cold start (tests/unit/test_import_weight.py).
+"""
 
 from __future__ import annotations
 

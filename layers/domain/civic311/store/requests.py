@@ -43,3 +43,16 @@ class RequestStore(
         self.caller_keys = caller_keys
         # Only stores given the contact key write or read contact details; nothing is ever stored unsealed.
         self.contacts = contacts
+
+
+def sealed_request_store(
+    table_name: str, contact_key_id: str, contact_retention_days: int = 180, caller_key_id: str | None = None
+) -> RequestStore:
+    """The request store as every function builds it: contact details sealed with the contact key, and callers'
+    numbers indexed by the caller key where one is given (the phone line's, which finds repeat callers)."""
+    return RequestStore(
+        table_name,
+        contact_retention_days,
+        CallerKeys(caller_key_id) if caller_key_id else None,
+        ContactSeal(contact_key_id),
+    )

@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from civic311 import aws
 from civic311.clock import to_storage
 from civic311.directory.resource import Resource
+from civic311.errors import InvalidInput
 from civic311.store.directory_items import ShelterCapacity, item_key, pk_capacity, to_capacity
 from civic311.store.dynamo import from_item, to_item, to_value
 
@@ -24,8 +25,8 @@ if TYPE_CHECKING:
 _BATCH_GET = 100
 
 
-class CapacityAboveTotal(Exception):
-    """The beds available would exceed the beds in the shelter."""
+class CapacityAboveTotal(InvalidInput):
+    """The beds available would exceed the beds in the shelter (a 400 for whoever reported them)."""
 
 
 class ShelterCapacities:
@@ -87,7 +88,9 @@ class ShelterCapacities:
             response = aws.dynamodb().update_item(**request)
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise CapacityAboveTotal(resource_id) from error
+                raise CapacityAboveTotal(
+                    f"beds_available {beds_available} is more than the shelter's beds_total; send beds_total too"
+                ) from error
             raise
         return to_capacity(from_item(response["Attributes"]))
 

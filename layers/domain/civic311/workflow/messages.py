@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from civic311 import clock
 from civic311.cases.models import ServiceRequest
+from civic311.cases.review import window_words
 from civic311.catalog import Language
 
 UNACKNOWLEDGED = "911 dispatch has not acknowledged the alert yet; alerted again and the supervisor paged."
@@ -154,8 +155,6 @@ def review_cleared(note: str | None) -> str:
 
 
 def unreviewed(language: Language, window_seconds: int) -> str:
-    from civic311.cases.review import window_words
-
     return _pick(
         language,
         f"No call-taker reviewed this report within {window_words(window_seconds)}, so 311 sent it to 911 "

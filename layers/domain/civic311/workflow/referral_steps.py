@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from civic311.cases.models import ServiceRequest
 from civic311.catalog import load_catalog
+from civic311.directory.household import from_answers
+from civic311.directory.referral_models import ReferralAnswer, ReferralQuery
+from civic311.directory.referral_notes import referral_note
+from civic311.directory.referrals import refer
 from civic311.escalation.service import CRISIS_NOTICE
 from civic311.workflow import messages
 from civic311.workflow.step_context import StepContext
 from civic311.workflow.step_input import StepInput
-
-if TYPE_CHECKING:
-    from civic311.directory.referral_models import ReferralAnswer
 
 
 class ReferralSteps:
@@ -24,10 +25,6 @@ class ReferralSteps:
     def _refer(self, request: ServiceRequest, service_code: str) -> ReferralAnswer | None:
         if request.place.lat is None or request.place.long is None:
             return None
-        from civic311.directory.household import from_answers
-        from civic311.directory.referral_models import ReferralQuery
-        from civic311.directory.referrals import refer
-
         asked = None
         if service_code == request.service_code:
             try:
@@ -57,8 +54,6 @@ class ReferralSteps:
         answer = self._refer(request, "mental-health")
         note = CRISIS_NOTICE[request.language]
         if answer is not None and answer.referrals:
-            from civic311.directory.referral_notes import referral_note
-
             note = f"{note} {referral_note(answer, request.language)}"
         contact = self.ctx.requests.get_contact(request.service_request_id)
         callback = bool(contact and contact.phone and contact.notify)
@@ -74,8 +69,6 @@ class ReferralSteps:
         if answer is None:
             self.ctx.update(request, "open", messages.referral_needs_location(request.language), update_id="referral")
             return {"gap": False, "referrals": 0}
-        from civic311.directory.referral_notes import referral_note
-
         self.ctx.update(request, "referred", referral_note(answer, request.language), update_id="referral")
         return {"gap": answer.gap, "referrals": len(answer.referrals)}
 

@@ -1,8 +1,9 @@
 """What every step of the call workflow shares: its settings, clock and stores, each built on first use.
 
-A cold start may land on any step, and most steps only read and update the request. The directory, the
-geocoder and the unmet-needs log are imported on their first use in the process, so a cold `record` or
-`notify` does not load them.
+With workflow/steps.py, this is the workflow function's wiring and its one lazy boundary. A cold start may land
+on any step, and most steps only read and update the request: the directory, the geocoder, the unmet-needs log
+and the triage engine are imported here on their first use in the process, so a cold `record` or `notify` does
+not load them.
 """
 
 from __future__ import annotations
@@ -22,8 +23,7 @@ from civic311.escalation.service import Escalation
 from civic311.settings import WorkflowSettings
 from civic311.store import messaging
 from civic311.store.callers import CallerKeys
-from civic311.store.contacts import ContactSeal
-from civic311.store.requests import RequestStore
+from civic311.store.requests import RequestStore, sealed_request_store
 from civic311.store.sms import CountryCodes, SmsNumbers
 from civic311.workflow.step_input import StepInput
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from civic311.directory.gaps import GapLog
     from civic311.geo.geocoder import Geocoder
     from civic311.store.directory import DirectoryStore
+    from civic311.triage import TriageResult
 
 HIGH_PRIORITY_HOURS = 24
 
@@ -44,10 +45,9 @@ class StepContext:
 
     @cached_property
     def requests(self) -> RequestStore:
-        return RequestStore(
-            self.settings.service_requests_table,
-            self.settings.contact_retention_days,
-            contacts=ContactSeal(self.settings.contact_key_id),
+        settings = self.settings
+        return sealed_request_store(
+            settings.service_requests_table, settings.contact_key_id, settings.contact_retention_days
         )
 
     @cached_property
@@ -82,6 +82,12 @@ class StepContext:
         from civic311.store.gaps import GapStore
 
         return GapLog(GapStore(self.settings.service_requests_table), self.settings.gaps_queue_url)
+
+    def screen(self, description: str, language: str | None) -> TriageResult:
+        """Triage a description as intake does (for a request stored without its screening)."""
+        from civic311.triage import triage
+
+        return triage(description, language)
 
     def update(
         self,

@@ -3,9 +3,11 @@
 Every step is idempotent, because Step Functions retries them: they re-read the request, and their
 writes either set a value or add an update under its own id.
 
-The steps live with what they are about: routing_steps (record, screen, locate), alert_steps (911 and its
-acknowledgement), referral_steps, notification_steps, closing_steps and review. This module names each
-step for the state machine, runs it, and keeps a failure's words out of the execution history.
+The steps live with what they are about: routing_steps (record, screen), place_steps (locate, outside),
+alert_steps (911 and its acknowledgement), referral_steps, notification_steps, closing_steps and review. This
+module names each step for the state machine, runs it, and keeps a failure's words out of the execution
+history. With step_context.py it is the function's wiring: the step groups that load the directory, geography
+or the review rules are imported here with their first step, so a cold start loads only what its step needs.
 """
 
 from __future__ import annotations
@@ -22,12 +24,13 @@ from civic311.store import failures
 from civic311.workflow.alert_steps import AlertSteps
 from civic311.workflow.closing_steps import ClosingSteps
 from civic311.workflow.notification_steps import NotificationSteps
-from civic311.workflow.referral_steps import ReferralSteps
 from civic311.workflow.routing_steps import RoutingSteps
 from civic311.workflow.step_context import StepContext
 from civic311.workflow.step_input import StepInput
 
 if TYPE_CHECKING:
+    from civic311.workflow.place_steps import PlaceSteps
+    from civic311.workflow.referral_steps import ReferralSteps
     from civic311.workflow.review import ReviewSteps
 
 logger = Logger(child=True)
@@ -47,7 +50,15 @@ class WorkflowSteps(StepContext):
         return AlertSteps(self)
 
     @cached_property
+    def places(self) -> PlaceSteps:
+        from civic311.workflow.place_steps import PlaceSteps
+
+        return PlaceSteps(self)
+
+    @cached_property
     def referrals(self) -> ReferralSteps:
+        from civic311.workflow.referral_steps import ReferralSteps
+
         return ReferralSteps(self)
 
     @cached_property
@@ -64,37 +75,15 @@ class WorkflowSteps(StepContext):
 
         return ReviewSteps(self)
 
-    @property
-    def handlers(self) -> dict[str, Step]:
-        """Each step name the state machine passes, and the work it runs."""
-        return {
-            "record": self.routing.record,
-            "ensure_alert": self.alerts.ensure_alert,
-            "await_ack": self.alerts.await_ack,
-            "realert": self.alerts.realert,
-            "handed_to_911": self.alerts.handed_to_911,
-            "locate": self.routing.locate,
-            "triage": self.routing.triage,
-            "outside": self.routing.outside,
-            "crisis": self.referrals.crisis,
-            "refer": self.referrals.refer,
-            "gap": self.referrals.gap,
-            "assigned": self.referrals.assigned,
-            "notify": self.notifications.notify,
-            "await_resolution": self.closing.await_resolution,
-            "sla_reminder": self.closing.sla_reminder,
-            "close": self.closing.close,
-            "record_failure": self.closing.record_failure,
-            "alert_loop_trouble": self.alerts.alert_loop_trouble,
-            "await_review": self.review_steps.await_review,
-            "reviewed": self.review_steps.reviewed,
-            "review_expired": self.review_steps.review_expired,
-        }
+    def handler(self, name: str) -> Step | None:
+        """The work behind a step name the state machine passes (its group is built, and imported, on first use)."""
+        choose = STEPS.get(name)
+        return choose(self) if choose else None
 
     def run(self, event: dict[str, Any]) -> dict[str, Any]:
         """Run the named step and return its output for the state machine."""
         step = StepInput.model_validate(event)
-        handler = self.handlers.get(step.step)
+        handler = self.handler(step.step)
         if handler is None:
             raise InvalidInput(f"unknown workflow step '{step.step}'")
         logger.append_keys(service_request_id=step.service_request_id, step=step.step)
@@ -112,6 +101,32 @@ class WorkflowSteps(StepContext):
             raise  # their messages are written to be shown, never with personal data
         except Exception as error:
             raise _step_failed(step.step, error) from None
+
+
+# Each step name the state machine passes, and the work it runs.
+STEPS: dict[str, Callable[[WorkflowSteps], Step]] = {
+    "record": lambda steps: steps.routing.record,
+    "ensure_alert": lambda steps: steps.alerts.ensure_alert,
+    "await_ack": lambda steps: steps.alerts.await_ack,
+    "realert": lambda steps: steps.alerts.realert,
+    "handed_to_911": lambda steps: steps.alerts.handed_to_911,
+    "locate": lambda steps: steps.places.locate,
+    "triage": lambda steps: steps.routing.triage,
+    "outside": lambda steps: steps.places.outside,
+    "crisis": lambda steps: steps.referrals.crisis,
+    "refer": lambda steps: steps.referrals.refer,
+    "gap": lambda steps: steps.referrals.gap,
+    "assigned": lambda steps: steps.referrals.assigned,
+    "notify": lambda steps: steps.notifications.notify,
+    "await_resolution": lambda steps: steps.closing.await_resolution,
+    "sla_reminder": lambda steps: steps.closing.sla_reminder,
+    "close": lambda steps: steps.closing.close,
+    "record_failure": lambda steps: steps.closing.record_failure,
+    "alert_loop_trouble": lambda steps: steps.alerts.alert_loop_trouble,
+    "await_review": lambda steps: steps.review_steps.await_review,
+    "reviewed": lambda steps: steps.review_steps.reviewed,
+    "review_expired": lambda steps: steps.review_steps.review_expired,
+}
 
 
 class StepFailed(Exception):

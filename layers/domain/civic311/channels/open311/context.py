@@ -1,4 +1,8 @@
-"""What the Open311 routes need, built lazily from settings so cold start stays light."""
+"""The Open311 function's wiring: what its routes need, each part built from the settings on first use.
+
+This is the function's one lazy boundary: intake (with triage and the 911 escalation) is imported here, on the
+first POST, so the reads (services, requests, updates) start without it.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,8 @@ from civic311.catalog import Catalog, load_catalog
 from civic311.settings import Open311Settings
 from civic311.store.api_clients import WEB_CLIENT_ID, ApiClientStore
 from civic311.store.callers import CallerKeys
-from civic311.store.contacts import ContactSeal
 from civic311.store.quotas import KeyQuotas
-from civic311.store.requests import RequestStore
+from civic311.store.requests import RequestStore, sealed_request_store
 from civic311.store.sms import CountryCodes, SmsNumbers
 
 if TYPE_CHECKING:
@@ -19,16 +22,10 @@ if TYPE_CHECKING:
 
 
 class Open311Context:
-    """What the routes need, built lazily from settings so cold start stays light."""
+    """What the routes need, built lazily from the function's settings."""
 
-    def __init__(self, settings: Open311Settings | None) -> None:
-        self._settings = settings
-
-    @property
-    def settings(self) -> Open311Settings:
-        if self._settings is None:
-            raise RuntimeError("Open311 routes are not configured in this function")
-        return self._settings
+    def __init__(self, settings: Open311Settings) -> None:
+        self.settings = settings
 
     @cached_property
     def catalog(self) -> Catalog:
@@ -36,10 +33,9 @@ class Open311Context:
 
     @cached_property
     def requests(self) -> RequestStore:
-        return RequestStore(
-            self.settings.service_requests_table,
-            self.settings.contact_retention_days,
-            contacts=ContactSeal(self.settings.contact_key_id),
+        settings = self.settings
+        return sealed_request_store(
+            settings.service_requests_table, settings.contact_key_id, settings.contact_retention_days
         )
 
     @cached_property
@@ -66,8 +62,7 @@ class Open311Context:
 
     @cached_property
     def intake(self) -> Intake:
-        # Only POST /requests takes in requests: intake (triage, escalation) loads with the first one, and the
-        # reads (services, requests, updates) start without it.
+        # Only POST /requests takes in requests: intake (triage, escalation) loads with the first one.
         from civic311.cases.intake import Intake
 
         return Intake.for_channel(self.catalog, self.requests, self.settings)

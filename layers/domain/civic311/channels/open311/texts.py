@@ -19,9 +19,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from civic311.cases import tracking
 from civic311.cases.models import Phone
+from civic311.channels.http import body_text
 from civic311.channels.open311.calls import PREFIX
 from civic311.channels.open311.formats import respond
 from civic311.channels.open311.forms import TRACKING_HEADER, check_format, parse_form, validation_messages
+from civic311.channels.open311.keys import writing_client
 from civic311.errors import Forbidden, InvalidInput, NotFound
 
 if TYPE_CHECKING:
@@ -68,8 +70,6 @@ class PhoneAnswer(BaseModel):
 
 def add_text_routes(router: Router, context: Open311Context) -> None:
     """Confirm and opt-out routes, bound to the Open311 context."""
-    from civic311.channels.http import body_text
-    from civic311.channels.open311.keys import writing_client
 
     def form(model: type[Form]) -> Form:
         event = router.current_event

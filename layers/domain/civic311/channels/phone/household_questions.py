@@ -1,18 +1,16 @@
 """The shelter's household questions on the phone: who needs the place, and the age of someone alone.
 
-The flow asks after a shelter need ('household' in OPERATIONS); describe() asks nothing when the first
+The flow asks after a shelter need ('household' in the wiring's OPERATIONS); describe() asks nothing when the first
 sentence already said who. The words are read in channels/phone/household.py.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from civic311.channels.phone.call import Answer, Call
+from civic311.channels.phone.danger import is_emergency
+from civic311.channels.phone.household import SpokenHousehold, decode, parse, spoken_age
 from civic311.channels.phone.speech import Language, say, speak
-
-if TYPE_CHECKING:
-    from civic311.channels.phone.household import SpokenHousehold
+from civic311.directory.household import ADULT_AGE
 
 # Connect attributes are kept non-empty: "none" is a household not yet known.
 NO_HOUSEHOLD = "none"
@@ -25,15 +23,12 @@ def household(call: Call, _context: object) -> Answer:
 
     Every operation is handed the phone context; this one reads only what the caller said.
     """
-    from civic311.channels.phone.household import SpokenHousehold, decode, parse, spoken_age
-    from civic311.directory.household import ADULT_AGE
-
     language = call.language
     said = call.param("text")
     known = decode(call.param("known", 120))
     age_step = call.param("step", 10) == "age"
     age = spoken_age(said) if said and age_step else None
-    if said and age is None and _is_emergency(f"{HOUSEHOLD_ASKED[language]}: {said}", language):
+    if said and age is None and is_emergency(f"{HOUSEHOLD_ASKED[language]}: {said}", language):
         return {"result": "emergency", "prompt": speak(say(language, "emergency"))}
     if age_step:
         if known is None or not known.alone or age is None:
@@ -59,9 +54,3 @@ def household_next(found: SpokenHousehold | None, language: Language) -> Answer:
     if found.alone and found.age is None:
         return {"next": "age", "household": found.encode(), "ask": speak(say(language, "own_age"))}
     return {"next": "create", "household": found.encode()}
-
-
-def _is_emergency(said: str, language: Language) -> bool:
-    from civic311.triage import triage
-
-    return triage(said, language).emergency

@@ -7,7 +7,6 @@ Idempotency-Key (or, without one, per incident number): a dispatch system that r
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
@@ -21,14 +20,10 @@ from civic311.cases.limits import MAX_DESCRIPTION
 from civic311.cases.models import Channel, Contact, NewRequest, Place
 from civic311.channels.http import invalid_input
 from civic311.channels.v1.staff import staff_caller
-from civic311.settings import StaffApiSettings
-from civic311.store.contacts import ContactSeal
 from civic311.store.executions import resume
-from civic311.store.requests import RequestStore
 
 if TYPE_CHECKING:
-    from civic311.cases.intake import Intake
-    from civic311.escalation.service import Escalation
+    from civic311.channels.v1.staff_wiring import StaffWiring
 
 TAG = "911 and 311 (staff)"
 ESCALATING_GROUPS = ("staff", "supervisor", "dispatcher")
@@ -104,45 +99,7 @@ class DiversionAnswer(BaseModel):
     )
 
 
-class EscalationContext:
-    """Dependencies of the escalation routes, built on first use from the staff API's settings."""
-
-    def __init__(self, settings: StaffApiSettings | None) -> None:
-        self._settings = settings
-
-    @property
-    def settings(self) -> StaffApiSettings:
-        if self._settings is None:
-            raise RuntimeError("escalation routes are not configured in this function")
-        return self._settings
-
-    @cached_property
-    def requests(self) -> RequestStore:
-        return RequestStore(
-            self.settings.service_requests_table,
-            self.settings.contact_retention_days,
-            contacts=ContactSeal(self.settings.contact_key_id),
-        )
-
-    @cached_property
-    def escalation(self) -> Escalation:
-        # Escalation and its alerts load with the first escalation or diversion, not with every staff call.
-        from civic311.escalation.service import Escalation
-
-        return Escalation.for_topics(
-            self.requests, self.settings.emergency_alert_topic_arn, self.settings.operations_topic_arn
-        )
-
-    @cached_property
-    def intake(self) -> Intake:
-        # Only diversions take in requests: intake (with triage) loads on the first one, not with every cold start.
-        from civic311.cases.intake import Intake
-        from civic311.catalog import load_catalog
-
-        return Intake(catalog=load_catalog(), store=self.requests, escalation=self.escalation)
-
-
-def build_router(context: EscalationContext) -> Router:
+def build_router(context: StaffWiring) -> Router:
     router = Router()  # type: ignore[no-untyped-call]
 
     def event() -> APIGatewayProxyEvent:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import cached_property
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -13,32 +12,16 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from civic311 import clock
 from civic311.channels.v1.staff import STAFF_GROUP, SUPERVISOR_GROUP, staff_caller
 from civic311.directory.gaps import GapReport, gap_report
-from civic311.settings import StaffApiSettings
-from civic311.store.gaps import GapStore
+
+if TYPE_CHECKING:
+    from civic311.channels.v1.staff_wiring import StaffWiring
 
 TAG = "Staff: unmet needs"
 DEFAULT_RANGE = timedelta(days=30)
 MAX_RANGE = timedelta(days=366)
 
 
-class GapsContext:
-    """What the route needs, built lazily from settings."""
-
-    def __init__(self, settings: StaffApiSettings | None) -> None:
-        self._settings = settings
-
-    @property
-    def settings(self) -> StaffApiSettings:
-        if self._settings is None:
-            raise RuntimeError("gap routes are not configured in this function")
-        return self._settings
-
-    @cached_property
-    def gaps(self) -> GapStore:
-        return GapStore(self.settings.service_requests_table)
-
-
-def build_router(context: GapsContext) -> Router:
+def build_router(context: StaffWiring) -> Router:
     """The unmet-needs report, bound to its dependencies."""
     router = Router()  # type: ignore[no-untyped-call]
 

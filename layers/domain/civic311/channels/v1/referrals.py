@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import time
-from functools import cached_property
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
@@ -12,35 +11,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from civic311 import metrics
 from civic311.directory.referral_models import ReferralAnswer, ReferralQuery
 from civic311.directory.referrals import refer
-from civic311.settings import PublicApiSettings
-from civic311.store.directory import DirectoryStore
-from civic311.store.gaps import GapLog, GapStore
+
+if TYPE_CHECKING:
+    from civic311.channels.v1.public_wiring import PublicWiring
 
 TAG = "Referrals"
 
 
-class ReferralsContext:
-    """What the route needs, built lazily from settings."""
-
-    def __init__(self, settings: PublicApiSettings | None) -> None:
-        self._settings = settings
-
-    @property
-    def settings(self) -> PublicApiSettings:
-        if self._settings is None:
-            raise RuntimeError("referral routes are not configured in this function")
-        return self._settings
-
-    @cached_property
-    def directory(self) -> DirectoryStore:
-        return DirectoryStore(self.settings.directory_table, self.settings.directory_cache_seconds)
-
-    @cached_property
-    def gaps(self) -> GapLog:
-        return GapLog(GapStore(self.settings.service_requests_table), self.settings.gaps_queue_url)
-
-
-def build_router(context: ReferralsContext) -> Router:
+def build_router(context: PublicWiring) -> Router:
     """The referral route, bound to its dependencies."""
     router = Router()  # type: ignore[no-untyped-call]
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from functools import cached_property
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -34,9 +33,10 @@ from civic311.cases.models import (
 )
 from civic311.channels.v1.staff import staff_caller
 from civic311.errors import Conflict, NotFound
-from civic311.settings import StaffApiSettings
 from civic311.store.request_listings import RequestFilter
-from civic311.store.requests import RequestStore
+
+if TYPE_CHECKING:
+    from civic311.channels.v1.staff_wiring import StaffWiring
 
 TAG = "Requests (staff)"
 WORKING_GROUPS = ("staff", "supervisor")
@@ -128,22 +128,7 @@ def _view(request: ServiceRequest, updates: list[RequestUpdate] | None = None) -
     )
 
 
-class RequestsContext:
-    def __init__(self, settings: StaffApiSettings | None) -> None:
-        self._settings = settings
-
-    @property
-    def settings(self) -> StaffApiSettings:
-        if self._settings is None:
-            raise RuntimeError("request routes are not configured in this function")
-        return self._settings
-
-    @cached_property
-    def requests(self) -> RequestStore:
-        return RequestStore(self.settings.service_requests_table, self.settings.contact_retention_days)
-
-
-def build_router(context: RequestsContext) -> Router:
+def build_router(context: StaffWiring) -> Router:
     router = Router()  # type: ignore[no-untyped-call]
 
     def event() -> APIGatewayProxyEvent:

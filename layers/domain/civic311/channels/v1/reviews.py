@@ -7,7 +7,6 @@ once: `escalate` sends it to 911 through the staff escalation (the same alert an
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -20,13 +19,10 @@ from civic311.cases.models import ReviewState
 from civic311.channels.v1.requests import StaffRequestView, _view
 from civic311.channels.v1.staff import staff_caller
 from civic311.errors import Conflict
-from civic311.settings import StaffApiSettings
 from civic311.store import executions
-from civic311.store.requests import RequestStore
-from civic311.store.reviews import ReviewStore
 
 if TYPE_CHECKING:
-    from civic311.escalation.service import Escalation
+    from civic311.channels.v1.staff_wiring import StaffWiring
 
 TAG = "Review (staff)"
 REVIEWING_GROUPS = ("staff", "supervisor", "dispatcher")
@@ -52,40 +48,7 @@ class ReviewOutcome(BaseModel):
     )
 
 
-class ReviewsContext:
-    """Dependencies of the review routes, built on first use from the staff API's settings."""
-
-    def __init__(self, settings: StaffApiSettings | None) -> None:
-        self._settings = settings
-
-    @property
-    def settings(self) -> StaffApiSettings:
-        if self._settings is None:
-            raise RuntimeError("review routes are not configured in this function")
-        return self._settings
-
-    @cached_property
-    def reviews(self) -> ReviewStore:
-        return ReviewStore(self.settings.service_requests_table)
-
-    @cached_property
-    def escalation(self) -> Escalation:
-        # Loaded with the first escalation, not with every listing of the queue; the same alert path (poison
-        # alerts page on-call) and callback number as every other escalation.
-        from civic311.escalation.service import Escalation
-        from civic311.store.contacts import ContactSeal
-
-        requests = RequestStore(
-            self.settings.service_requests_table,
-            self.settings.contact_retention_days,
-            contacts=ContactSeal(self.settings.contact_key_id),
-        )
-        return Escalation.for_topics(
-            requests, self.settings.emergency_alert_topic_arn, self.settings.operations_topic_arn
-        )
-
-
-def build_router(context: ReviewsContext) -> Router:
+def build_router(context: StaffWiring) -> Router:
     router = Router()  # type: ignore[no-untyped-call]
 
     def event() -> APIGatewayProxyEvent:

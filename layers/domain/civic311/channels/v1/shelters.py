@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -21,10 +20,9 @@ from civic311.channels.v1.staff import (
 )
 from civic311.directory.vocabulary import SHELTER_CODE
 from civic311.errors import DependencyUnavailable, Forbidden, InvalidInput, NotFound
-from civic311.settings import StaffApiSettings
 
 if TYPE_CHECKING:
-    from civic311.store.directory import DirectoryStore
+    from civic311.channels.v1.staff_wiring import StaffWiring
 
 TAG = "Staff: shelters"
 
@@ -68,28 +66,7 @@ class ShelterView(BaseModel):
     )
 
 
-class SheltersContext:
-    """What the route needs, built lazily from settings."""
-
-    def __init__(self, settings: StaffApiSettings | None) -> None:
-        self._settings = settings
-
-    @property
-    def settings(self) -> StaffApiSettings:
-        if self._settings is None:
-            raise RuntimeError("shelter routes are not configured in this function")
-        return self._settings
-
-    @cached_property
-    def directory(self) -> DirectoryStore:
-        # The directory store (and the resource models) load with the first shelter route, not with the
-        # staff API: most staff calls are about requests.
-        from civic311.store.directory import DirectoryStore
-
-        return DirectoryStore(self.settings.directory_table, self.settings.directory_cache_seconds)
-
-
-def build_router(context: SheltersContext) -> Router:
+def build_router(context: StaffWiring) -> Router:
     """The capacity route, bound to its dependencies."""
     router = Router()  # type: ignore[no-untyped-call]
 
@@ -157,16 +134,10 @@ def build_router(context: SheltersContext) -> Router:
             raise NotFound(f"no shelter with id '{shelter_id}' in the directory")
         if not may_update(caller, shelter.organization_id):
             raise Forbidden("providers may update only their own organization's shelters")
-        from civic311.store.shelter_capacity import CapacityAboveTotal
-
-        try:
-            saved = context.directory.set_capacity(
-                shelter_id, update.beds_available, update.beds_total, caller.subject, clock.now()
-            )
-        except CapacityAboveTotal:
-            raise InvalidInput(
-                f"beds_available {update.beds_available} is more than the shelter's beds_total; send beds_total too"
-            ) from None
+        # Over the stored total, the store refuses it as invalid input (400).
+        saved = context.directory.set_capacity(
+            shelter_id, update.beds_available, update.beds_total, caller.subject, clock.now()
+        )
         return CapacityAnswer(
             id=shelter_id,
             beds_available=saved.beds_available,

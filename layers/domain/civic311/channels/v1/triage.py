@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from civic311.cases.limits import MAX_DESCRIPTION
+
+if TYPE_CHECKING:
+    from civic311.channels.v1.public_wiring import PublicWiring
 
 TAG = "Triage"
 
@@ -42,17 +45,14 @@ class TriageAnswer(BaseModel):
     )
 
 
-def build_router() -> Router:
+def build_router(context: PublicWiring) -> Router:
     router = Router()  # type: ignore[no-untyped-call]
 
     @router.post(
         "/v1/triage", tags=[TAG], summary="Screen a description for 911, a call-taker's review, crisis and service code"
     )
     def screen(question: Annotated[TriageQuestion, Body()]) -> TriageAnswer:
-        # The triage engine loads with the first question, not with the function: referrals do not need it.
-        from civic311.triage import triage
-
-        result = triage(question.description, question.language)
+        result = context.triage(question.description, question.language)
         return TriageAnswer.model_validate(result.model_dump())
 
     return router
