@@ -159,7 +159,7 @@ directory-import: $(VENV)/.installed
 	@found=$$($(PY) -m local_stack.running --outputs $(LOCAL_OUTPUTS) --print DirectoryTableName aws_endpoint region) \
 		|| exit 2; read -r table endpoint region <<< "$$found" && \
 	AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local PYTHONPATH=layers/domain \
-		$(PY) -m civic311.directory import "$(DIR)" --table "$$table" --endpoint-url "$$endpoint" --region "$$region"
+		$(PY) -m civic311.channels.directory_cli import "$(DIR)" --table "$$table" --endpoint-url "$$endpoint" --region "$$region"
 
 # Plays the contact flow from template.yaml against the stack `make run` started. SCRIPT=tests/data/calls/pothole.call
 # plays a scripted call and checks its `# expect:` lines; FROM=+1... and AT=2026-12-01T20:30 set the caller and time.

@@ -5,7 +5,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from civic311.channels.cloudformation import CustomResourceRequest, Outcome, run_custom_resource
-from civic311.directory.deploy import directory_resource
+from civic311.channels.directory_deploy import directory_resource
 from civic311.logs import function_logger
 from civic311.settings import DirectoryLoaderSettings
 

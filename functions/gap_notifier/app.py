@@ -5,7 +5,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import SQSEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from civic311.directory.gaps import parse_notices, publish_summary
+from civic311.cases.gaps import parse_notices, publish_summary
 from civic311.logs import function_logger
 from civic311.settings import GapNotifierSettings
 

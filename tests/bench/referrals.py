@@ -27,7 +27,7 @@ import shapely
 from botocore.client import BaseClient
 from botocore.session import Session
 
-from civic311.directory.loader import load_folder
+from civic311.cases.directory_loads import load_folder
 from civic311.geo.jurisdiction import our_area
 from civic311.store.directory import DirectoryStore
 from civic311.store.directory_reads import forget_active_versions

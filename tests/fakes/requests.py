@@ -14,11 +14,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from civic311.cases import tracking
-from civic311.cases.idempotency import KeyUse
-from civic311.cases.models import AlertState, Contact, RequestUpdate, ServiceRequest
 from civic311.clock import from_storage, to_storage
 from civic311.errors import Conflict, NotFound
+from civic311.models import tracking
+from civic311.models.cases import AlertState, Contact, KeyUse, RequestUpdate, ServiceRequest
 from civic311.store.quotas import QuotaClaim
 from civic311.store.request_acknowledgements import AlreadyAcknowledged
 from civic311.store.request_creation import IdTaken

@@ -17,12 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from civic311.cases.models import Contact, Place
 from civic311.catalog import load_catalog
 from civic311.channels.open311 import models as wire
 from civic311.channels.open311.formats import to_json, to_xml
 from civic311.channels.open311.forms import parse_form
 from civic311.errors import InvalidInput
+from civic311.models.cases import Contact, Place
 from civic311.triage import triage
 
 CATALOG = load_catalog()

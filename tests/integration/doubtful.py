@@ -6,7 +6,7 @@ import itertools
 import uuid
 
 from civic311 import clock
-from civic311.cases.models import Channel, Place, Screening, ServiceRequest
+from civic311.models.cases import Channel, Place, Screening, ServiceRequest
 from civic311.store.requests import RequestStore
 from local_stack.stack import LOCAL_CREDENTIALS, LOCAL_SDK_SETTINGS
 from tests.integration.conftest import RunningStack

@@ -9,8 +9,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from civic311.cases.models import Channel, Contact, Place, ServiceRequest, Status
 from civic311.errors import DependencyUnavailable
+from civic311.models.cases import Channel, Contact, Place, ServiceRequest, Status
 from civic311.store.contacts import ContactSeal
 from civic311.store.requests import RequestStore
 from local_stack.template import load_template

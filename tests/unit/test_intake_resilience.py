@@ -14,10 +14,10 @@ import pytest
 from civic311 import budget
 from civic311.cases.idempotency import RETENTION, client_key
 from civic311.cases.intake import Intake
-from civic311.cases.models import Channel, NewRequest, Place
 from civic311.catalog import load_catalog
 from civic311.errors import KeyReused
 from civic311.escalation.service import Escalation
+from civic311.models.cases import Channel, NewRequest, Place
 from tests.fakes.alerts import InMemoryAlertPublisher
 from tests.fakes.requests import InMemoryRequestStore
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from civic311.cases import tracking
+from civic311.models import tracking
 from civic311.store.api_clients import ApiClientStore
 from tests.support import InProcessStack, api_event, form, request_store
 
@@ -125,7 +125,7 @@ def test_the_table_keeps_only_the_digest_of_the_residents_secret(stack: InProces
 
 def test_a_public_note_on_a_private_request_stays_out_of_the_public_feed(stack: InProcessStack) -> None:
     from civic311 import clock
-    from civic311.cases.models import RequestUpdate
+    from civic311.models.cases import RequestUpdate
 
     receipt = post(stack, "homeless-outreach", "sleeping behind the library", HOME)
     request_id = receipt["service_request_id"]

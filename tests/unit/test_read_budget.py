@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from civic311 import aws, clock
-from civic311.cases.models import Channel, Place, RequestUpdate, ServiceRequest, Status
 from civic311.errors import DependencyUnavailable
+from civic311.models.cases import Channel, Place, RequestUpdate, ServiceRequest, Status
 from civic311.store import paging
 from civic311.store.request_listings import RequestFilter
 from civic311.store.requests import RequestStore

@@ -7,7 +7,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from civic311 import clock
-from civic311.cases.models import Channel, Place, RequestUpdate, ServiceRequest
+from civic311.models.cases import Channel, Place, RequestUpdate, ServiceRequest
 from civic311.store.requests import RequestStore
 from tests.support import InProcessStack, api_event, request_store
 

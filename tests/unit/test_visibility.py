@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from civic311.cases.models import AlertState, Channel, Place, Screening, ServiceRequest
 from civic311.cases.visibility import Visibility, coarse_place, public_face, visibility_in
 from civic311.catalog import load_catalog
+from civic311.models.cases import AlertState, Channel, Place, Screening, ServiceRequest
 
 NOW = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
 

@@ -14,10 +14,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from civic311 import clock
-from civic311.cases import tracking
-from civic311.cases.idempotency import KeyUse
-from civic311.cases.models import AlertState, Channel, Contact, Place, RequestUpdate, Screening, ServiceRequest
 from civic311.errors import Conflict, NotFound, TooManyRequests
+from civic311.models import tracking
+from civic311.models.cases import AlertState, Channel, Contact, KeyUse, Place, RequestUpdate, Screening, ServiceRequest
 from civic311.store.quotas import KeyQuotas
 from civic311.store.request_acknowledgements import AlreadyAcknowledged
 from civic311.store.request_creation import IdTaken

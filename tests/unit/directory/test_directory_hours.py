@@ -8,7 +8,7 @@ from civic311.clock import CITY_TZ
 from civic311.directory.flatten import iter_resources
 from civic311.directory.hours import hours_text, next_opening
 from civic311.directory.package import DirectoryPackage
-from civic311.directory.resource import Resource
+from civic311.models.resource import Resource
 
 
 def named(sample: DirectoryPackage, name: str) -> Resource:

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from civic311 import aws, clock
-from civic311.directory import __main__ as cli
-from civic311.directory import loader
+from civic311.cases import directory_loads as loader
+from civic311.cases.referrals import refer
+from civic311.channels import directory_cli as cli
 from civic311.directory.issues import DirectoryValidationError
 from civic311.directory.referral_models import ReferralQuery
-from civic311.directory.referrals import refer
 from civic311.store.directory import DirectoryStore
 from civic311.store.directory_reads import forget_active_versions
 from civic311.store.directory_versions import ConcurrentLoad

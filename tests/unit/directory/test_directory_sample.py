@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from civic311.catalog import load_catalog
-from civic311.directory.__main__ import main
+from civic311.channels.directory_cli import main
 from civic311.directory.flatten import iter_resources
 from civic311.directory.package import DirectoryPackage
-from civic311.directory.resource import Resource
+from civic311.models.resource import Resource
 
 CATALOG = load_catalog()
 SOCIAL_CODES = [s.service_code for s in CATALOG.services if s.group == "social"]

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from civic311.directory.flatten import schedule_windows
 from civic311.directory.hsds.places import Schedule
-from civic311.directory.resource import is_around_the_clock
+from civic311.models.resource import is_around_the_clock
 
 ID = "0b6f4a4e-2f1c-4f43-9d7e-8f0f3a3b2c11"
 

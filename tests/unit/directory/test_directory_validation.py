@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from civic311.directory.__main__ import main
+from civic311.channels.directory_cli import main
 from civic311.directory.issues import DirectoryValidationError, Issue
 from civic311.directory.validation import load_package
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from civic311 import aws, clock
-from civic311.directory import loader
-from civic311.directory.gaps import GapLog
+from civic311.cases import directory_loads as loader
+from civic311.cases.gaps import GapLog
+from civic311.cases.referrals import refer
 from civic311.directory.referral_models import ReferralQuery
-from civic311.directory.referrals import refer
 from civic311.geo.jurisdiction import locate_jurisdiction
 from civic311.store import directory_reads
 from civic311.store.directory import DirectoryStore

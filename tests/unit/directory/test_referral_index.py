@@ -15,10 +15,10 @@ from civic311.directory.index import MAX_CANDIDATES, MAX_REFERRALS, DirectoryInd
 from civic311.directory.package import DirectoryPackage
 from civic311.directory.ranking import rank
 from civic311.directory.referral_models import ReferralQuery
-from civic311.directory.resource import Resource
 from civic311.directory.validation import load_package
 from civic311.geo.cells import cell_of
 from civic311.geo.jurisdiction import our_area
+from civic311.models.resource import Resource
 from tests.bench.synthetic import write_package
 
 MONDAY = datetime(2026, 11, 30, tzinfo=CITY_TZ)

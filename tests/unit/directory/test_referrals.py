@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 import pytest
 
 from civic311 import aws, clock
-from civic311.directory.gaps import GapLog
+from civic311.cases.gaps import GapLog
+from civic311.cases.referrals import refer
 from civic311.directory.household import Household
 from civic311.directory.referral_models import ReferralAnswer, ReferralQuery
 from civic311.directory.referral_notes import referral_note
-from civic311.directory.referrals import refer
 from civic311.errors import InvalidInput
 from civic311.geo.distance import distance_km
 from civic311.store.directory import DirectoryStore

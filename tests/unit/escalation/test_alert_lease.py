@@ -12,10 +12,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from civic311 import clock
-from civic311.cases.models import AlertState, Channel, Place, Screening, ServiceRequest
 from civic311.errors import DependencyUnavailable
 from civic311.escalation.alerts import EmergencyAlert
 from civic311.escalation.service import PUBLISH_LEASE, Escalation
+from civic311.models.cases import AlertState, Channel, Place, Screening, ServiceRequest
 from tests.fakes.alerts import InMemoryAlertPublisher
 from tests.fakes.requests import InMemoryRequestStore
 

@@ -12,9 +12,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from civic311 import aws, clock
-from civic311.cases.models import AlertState, Channel, Contact, Place, Screening, ServiceRequest
 from civic311.escalation.alerts import AlertPublisher
 from civic311.escalation.service import Escalation
+from civic311.models.cases import AlertState, Channel, Contact, Place, Screening, ServiceRequest
 from civic311.store.requests import RequestStore
 from civic311.workflow.starter import WorkflowStarter
 from civic311.workflow.sweeper import Sweeper

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from civic311 import clock
-from civic311.cases.models import Channel, Place, ServiceRequest
 from civic311.errors import Conflict, DependencyUnavailable, NotFound
 from civic311.escalation.service import Escalation
+from civic311.models.cases import Channel, Place, ServiceRequest
 from tests.fakes.alerts import InMemoryAlertPublisher
 from tests.fakes.requests import InMemoryRequestStore
 from tests.unit.escalation.test_alert_lease import emergency

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from civic311 import clock
-from civic311.cases.models import Channel, Place, Screening, ServiceRequest
+from civic311.models.cases import Channel, Place, Screening, ServiceRequest
 from civic311.store.requests import RequestStore
 from tests.support import InProcessStack, api_event
 

@@ -16,7 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from civic311 import aws, clock
-from civic311.cases.models import AlertState, Channel, Place, Screening, ServiceRequest
+from civic311.models.cases import AlertState, Channel, Place, Screening, ServiceRequest
 from tests.support import REPO, InProcessStack, api_event, request_store
 
 STAFF = {"sub": "staff-0042", "cognito:groups": "[staff]"}

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from civic311 import clock
-from civic311.cases.models import Channel, Place, ReviewState, Screening, ServiceRequest
+from civic311.models.cases import Channel, Place, ReviewState, Screening, ServiceRequest
 from civic311.settings import WorkflowSettings
 from civic311.store.requests import RequestStore
 from civic311.store.reviews import ReviewStore

@@ -12,8 +12,8 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
 from civic311 import clock
-from civic311.cases.models import Channel, Contact, Place, ServiceRequest
 from civic311.errors import InvalidInput, NotFound
+from civic311.models.cases import Channel, Contact, Place, ServiceRequest
 from civic311.store.callers import CallerKeys
 from civic311.store.sms import SmsNumbers
 from tests.support import InProcessStack, load_event, request_store

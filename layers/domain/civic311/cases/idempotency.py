@@ -27,9 +27,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict
-
-from civic311.cases.models import AttributeAnswers, NewRequest
+from civic311.models.cases import AttributeAnswers, KeyUse, NewRequest
 
 # A key names its request this long: longer than any client retries (apps and phone systems within minutes, the
 # web page within its session), short enough that a client that reuses keys (a restarted counter) makes new
@@ -40,18 +38,6 @@ RETENTION = timedelta(hours=24)
 KEY_ATTEMPTS = 8
 _ID_BASE = 10**9
 _ID_SPAN = 9 * 10**9
-
-
-class KeyUse(BaseModel):
-    """A client's key as its request keeps it: whose key (digest), for what request (fingerprint), until when."""
-
-    model_config = ConfigDict(frozen=True, defer_build=True)
-
-    key: str
-    fingerprint: str
-    until: datetime
-    # Random, per request: the tracking secret is drawn from it and the client's key (see tracking_secret).
-    salt: str
 
 
 @dataclass(frozen=True)

@@ -17,24 +17,25 @@ from typing import Protocol
 from aws_lambda_powertools import Logger
 
 from civic311 import clock, metrics
-from civic311.cases import tracking
-from civic311.cases.idempotency import KEY_ATTEMPTS, ClientKey, KeyUse, client_key
-from civic311.cases.models import (
+from civic311.cases.idempotency import KEY_ATTEMPTS, ClientKey, client_key
+from civic311.cases.review import REVIEW_NOTICE
+from civic311.catalog import Catalog, Language, ServiceType
+from civic311.directory.household import from_answers
+from civic311.errors import DependencyUnavailable, InvalidInput, KeyReused
+from civic311.escalation.service import CRISIS_NOTICE, EMERGENCY_NOTICE, Escalation, raised
+from civic311.models import tracking
+from civic311.models.cases import (
     AlertState,
     Channel,
     Decision,
+    KeyUse,
     NewRequest,
     Receipt,
     Screening,
     ServiceRequest,
     Status,
 )
-from civic311.cases.review import REVIEW_NOTICE
-from civic311.catalog import Catalog, Language, ServiceType
-from civic311.directory.household import from_answers
-from civic311.directory.vocabulary import SHELTER_CODE
-from civic311.errors import DependencyUnavailable, InvalidInput, KeyReused
-from civic311.escalation.service import CRISIS_NOTICE, EMERGENCY_NOTICE, Escalation, raised
+from civic311.models.vocabulary import SHELTER_CODE
 from civic311.store.quotas import QuotaClaim
 from civic311.store.request_creation import IdTaken
 from civic311.store.requests import RequestStore

@@ -10,8 +10,8 @@ import uuid
 from datetime import datetime
 
 from civic311 import metrics
-from civic311.cases.models import RequestUpdate, ServiceRequest
 from civic311.errors import Conflict, InvalidInput
+from civic311.models.cases import RequestUpdate, ServiceRequest
 from civic311.store import executions
 from civic311.store.request_acknowledgements import AlreadyAcknowledged
 from civic311.store.requests import RequestStore

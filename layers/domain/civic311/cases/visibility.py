@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from civic311.cases.models import Channel, Place, ServiceRequest
 from civic311.catalog import Catalog, Language
+from civic311.models.cases import Channel, Place, ServiceRequest
 
 # Two decimals of a degree are about 1.1 km north-south and 0.9 km east-west here: a neighbourhood, not a door.
 COARSE_DECIMALS = 2

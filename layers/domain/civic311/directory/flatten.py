@@ -9,7 +9,7 @@ from civic311.directory.hsds.fields import parse_byday, time_of_day
 from civic311.directory.hsds.places import Schedule
 from civic311.directory.hsds.services import Organization, Service, ServiceAtLocation
 from civic311.directory.package import DirectoryPackage
-from civic311.directory.resource import (
+from civic311.models.resource import (
     MINUTES_PER_DAY,
     Capacity,
     Eligibility,
@@ -17,7 +17,7 @@ from civic311.directory.resource import (
     Window,
     is_around_the_clock,
 )
-from civic311.directory.vocabulary import (
+from civic311.models.vocabulary import (
     AGENCY_LINK,
     DEPARTMENT_TAXONOMY,
     ELIGIBILITY_LINK,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta, timezone
 
-from civic311.directory.resource import MINUTES_PER_DAY, Resource, Window
-from civic311.directory.vocabulary import WEEKDAYS
+from civic311.models.resource import MINUTES_PER_DAY, Resource, Window
+from civic311.models.vocabulary import WEEKDAYS
 
 MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
 # Monthly windows open at least once in five weeks; seasonal ones may start later, which is beyond a referral.

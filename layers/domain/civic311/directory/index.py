@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from civic311.directory.hours import MINUTES_PER_WEEK, is_every_week, week_ranges
-from civic311.directory.resource import Resource
-from civic311.directory.vocabulary import SHELTER_CODE
 from civic311.geo.cells import cell_center, cell_radius_km, our_cells
 from civic311.geo.distance import EARTH_RADIUS_KM
+from civic311.models.resource import Resource
+from civic311.models.vocabulary import SHELTER_CODE
 
 MAX_REFERRALS = 5
 # Shelters keep three more than the answer shows, so full ones can be passed over.

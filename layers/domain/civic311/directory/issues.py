@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from civic311.directory.hsds.fields import RuleError
-from civic311.directory.vocabulary import UTC_OFFSET_CONTEXT
+from civic311.models.vocabulary import UTC_OFFSET_CONTEXT
 
 __all__ = ["DirectoryValidationError", "Issue", "IssueCollector", "PathParts"]
 

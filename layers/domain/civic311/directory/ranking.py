@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 
 from civic311.directory.household import ADULT_AGE
 from civic311.directory.referral_models import EligibilityView, ReferralQuery
-from civic311.directory.resource import Resource
-from civic311.directory.vocabulary import SHELTER_CODE
 from civic311.geo.distance import distance_km
+from civic311.models.resource import Resource
+from civic311.models.vocabulary import SHELTER_CODE
 
 if TYPE_CHECKING:
-    from civic311.store.directory_items import ShelterCapacity
+    from civic311.models.resource import ShelterCapacity
 
 __all__ = ["Scored", "check_eligibility", "rank"]
 

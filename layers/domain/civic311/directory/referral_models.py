@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from civic311 import clock
 from civic311.directory.household import ADULT_AGE, Household
-from civic311.directory.vocabulary import GapReason
+from civic311.models.vocabulary import GapReason
 
 __all__ = ["EligibilityView", "JurisdictionView", "Referral", "ReferralAnswer", "ReferralQuery"]
 

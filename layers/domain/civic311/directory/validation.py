@@ -1,6 +1,6 @@
 """Reading and checking a directory package folder against HSDS 3.1 and civic311's profile of it.
 
-Usage: python -m civic311.directory validate <folder>
+Usage: python -m civic311.channels.directory_cli validate <folder>
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from civic311.directory.hsds.services import Organization, Service, ServiceAtLoc
 from civic311.directory.hsds.taxonomy import TaxonomyTerm
 from civic311.directory.issues import DirectoryValidationError, IssueCollector, PathParts
 from civic311.directory.package import MANIFEST_FILE, SLUG, DirectoryPackage, PackageManifest, TaxonomyFile
-from civic311.directory.vocabulary import (
+from civic311.models.vocabulary import (
     AGENCY_LINK,
     DEPARTMENT_TAXONOMY,
     ELIGIBILITY_LINK,

@@ -22,7 +22,6 @@ from datetime import datetime, timedelta
 from aws_lambda_powertools import Logger
 
 from civic311 import clock, metrics
-from civic311.cases.models import AlertState, Channel, Contact, ServiceRequest
 from civic311.catalog import Language
 from civic311.errors import DependencyUnavailable, NotFound
 from civic311.escalation.alerts import (
@@ -33,6 +32,7 @@ from civic311.escalation.alerts import (
     OnCallPager,
     PoisonAlert,
 )
+from civic311.models.cases import AlertState, Channel, Contact, ServiceRequest
 from civic311.store import failures
 from civic311.store.api_clients import WEB_CLIENT_ID
 from civic311.store.requests import RequestStore

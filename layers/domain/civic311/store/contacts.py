@@ -18,8 +18,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from civic311 import aws
-from civic311.cases.models import Contact
 from civic311.errors import DependencyUnavailable
+from civic311.models.cases import Contact
 
 CONTEXT_KEY = "service_request_id"
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from civic311.clock import from_storage
-from civic311.directory.resource import Resource
+from civic311.models.resource import Resource, ShelterCapacity
 from civic311.store.dynamo import to_value
 
 if TYPE_CHECKING:
@@ -73,18 +73,6 @@ class VersionInfo(BaseModel):
     package: str
     started_at: datetime
     superseded_at: datetime | None = None
-
-
-class ShelterCapacity(BaseModel):
-    """Beds at a shelter as last reported."""
-
-    model_config = ConfigDict(defer_build=True)
-
-    resource_id: str
-    beds_available: int
-    beds_total: int | None = None
-    updated_at: datetime
-    source: Literal["package", "provider"]
 
 
 def pk_list(version: str, code: str, cell: str) -> str:

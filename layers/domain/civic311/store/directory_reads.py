@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from civic311 import aws
-from civic311.directory.resource import Resource
+from civic311.models.resource import Resource
 from civic311.store.directory_items import (
     ACTIVE,
     DIRECTORY,

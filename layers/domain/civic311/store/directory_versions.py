@@ -18,8 +18,8 @@ from botocore.exceptions import ClientError
 
 from civic311 import aws
 from civic311.clock import to_storage
-from civic311.directory.resource import Resource
-from civic311.directory.vocabulary import SHELTER_CODE
+from civic311.models.resource import Resource
+from civic311.models.vocabulary import SHELTER_CODE
 from civic311.store.directory_items import (
     ACTIVE,
     BY_VERSION,

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from civic311 import aws
 from civic311.clock import to_storage
-from civic311.directory.gap_models import GapNotice, GapRecord
+from civic311.models.gaps import GapNotice, GapRecord
 from civic311.store.dynamo import from_item, to_item, to_value
 
 if TYPE_CHECKING:

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 from civic311 import aws
-from civic311.cases.models import AlertState, ServiceRequest
 from civic311.clock import to_storage
 from civic311.errors import Conflict
+from civic311.models.cases import AlertState, ServiceRequest
 from civic311.store.dynamo import from_item, to_value
 from civic311.store.request_items import (
     AWAITING,

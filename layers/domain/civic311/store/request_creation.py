@@ -12,10 +12,9 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from civic311 import aws
-from civic311.cases.idempotency import KeyUse
-from civic311.cases.models import Contact, ServiceRequest
 from civic311.clock import to_storage
 from civic311.errors import DependencyUnavailable
+from civic311.models.cases import Contact, KeyUse, ServiceRequest
 from civic311.store.callers import CallerKeys
 from civic311.store.contacts import ContactSeal
 from civic311.store.dynamo import from_item, to_item, to_value

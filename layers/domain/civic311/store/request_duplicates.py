@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from civic311 import aws
-from civic311.cases.models import ServiceRequest, Status
 from civic311.clock import to_storage
+from civic311.models.cases import ServiceRequest, Status
 from civic311.store.dynamo import from_item, to_value
 from civic311.store.request_items import OPEN_NEARBY, request_key, to_request
 

@@ -34,9 +34,9 @@ from typing import TYPE_CHECKING, Any, cast
 from botocore.exceptions import ClientError
 
 from civic311 import aws
-from civic311.cases.models import RequestUpdate, ServiceRequest
 from civic311.clock import to_storage
 from civic311.errors import NotFound
+from civic311.models.cases import RequestUpdate, ServiceRequest
 from civic311.store.dynamo import from_item, to_value
 
 if TYPE_CHECKING:

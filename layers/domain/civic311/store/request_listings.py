@@ -13,10 +13,10 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from civic311 import aws
-from civic311.cases import tracking
-from civic311.cases.models import RequestUpdate, ServiceRequest, Status
 from civic311.clock import to_storage
 from civic311.errors import DependencyUnavailable
+from civic311.models import tracking
+from civic311.models.cases import RequestUpdate, ServiceRequest, Status
 from civic311.store import paging
 from civic311.store.callers import CallerKeys
 from civic311.store.dynamo import from_item, to_value

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 from civic311 import aws
-from civic311.cases.models import RequestUpdate, Status
 from civic311.clock import to_storage
 from civic311.errors import NotFound
+from civic311.models.cases import RequestUpdate, Status
 from civic311.store.dynamo import from_item, to_item, to_value, update_if
 from civic311.store.request_items import PENDING_WORKFLOW, month_of, pending, request_key, request_pk
 

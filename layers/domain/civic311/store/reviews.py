@@ -12,9 +12,9 @@ from datetime import datetime
 from botocore.exceptions import ClientError
 
 from civic311 import aws
-from civic311.cases.models import ReviewState, ServiceRequest
 from civic311.clock import to_storage
 from civic311.errors import Conflict
+from civic311.models.cases import ReviewState, ServiceRequest
 from civic311.store.dynamo import from_item, to_value, update_if
 from civic311.store.request_items import awaiting, refused_item, request_key, to_request
 

@@ -14,9 +14,9 @@ from botocore.exceptions import ClientError
 
 from civic311 import aws
 from civic311.clock import to_storage
-from civic311.directory.resource import Resource
 from civic311.errors import InvalidInput
-from civic311.store.directory_items import ShelterCapacity, item_key, pk_capacity, to_capacity
+from civic311.models.resource import Resource, ShelterCapacity
+from civic311.store.directory_items import item_key, pk_capacity, to_capacity
 from civic311.store.dynamo import from_item, to_item, to_value
 
 if TYPE_CHECKING:

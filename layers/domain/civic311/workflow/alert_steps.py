@@ -8,9 +8,9 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from civic311 import metrics
-from civic311.cases.models import ServiceRequest
 from civic311.escalation.alerts import PoisonAlert
 from civic311.escalation.service import alert_for
+from civic311.models.cases import ServiceRequest
 from civic311.store import failures, messaging
 from civic311.store.executions import resume
 from civic311.workflow import messages

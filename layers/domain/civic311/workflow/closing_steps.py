@@ -8,7 +8,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from civic311 import metrics
-from civic311.cases.models import ServiceRequest, Status
+from civic311.models.cases import ServiceRequest, Status
 from civic311.store import executions, messaging
 from civic311.store.executions import resume
 from civic311.workflow import messages

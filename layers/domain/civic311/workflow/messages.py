@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from civic311 import clock
-from civic311.cases.models import ServiceRequest
 from civic311.cases.review import window_words
 from civic311.catalog import Language
+from civic311.models.cases import ServiceRequest
 
 UNACKNOWLEDGED = "911 dispatch has not acknowledged the alert yet; alerted again and the supervisor paged."
 

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from civic311 import metrics
-from civic311.cases.models import ServiceRequest
 from civic311.catalog import Language
+from civic311.models.cases import ServiceRequest
 from civic311.store import messaging
 from civic311.workflow import messages
 from civic311.workflow.step_context import StepContext

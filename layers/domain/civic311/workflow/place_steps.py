@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from civic311 import metrics
-from civic311.cases.models import ServiceRequest
 from civic311.directory.referral_notes import outside_notice
 from civic311.geo.cells import cell_of, cells_around
 from civic311.geo.distance import distance_km
 from civic311.geo.geocoder import Located
 from civic311.geo.jurisdiction import locate_jurisdiction
+from civic311.models.cases import ServiceRequest
 from civic311.workflow import messages
 from civic311.workflow.step_context import StepContext
 from civic311.workflow.step_input import StepInput

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from civic311.cases.models import ServiceRequest
+from civic311.cases.referrals import refer
 from civic311.catalog import load_catalog
 from civic311.directory.household import from_answers
 from civic311.directory.referral_models import ReferralAnswer, ReferralQuery
 from civic311.directory.referral_notes import referral_note
-from civic311.directory.referrals import refer
 from civic311.escalation.service import CRISIS_NOTICE
+from civic311.models.cases import ServiceRequest
 from civic311.workflow import messages
 from civic311.workflow.step_context import StepContext
 from civic311.workflow.step_input import StepInput

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from aws_lambda_powertools import Logger
 
 from civic311 import clock, metrics
-from civic311.cases.models import RequestUpdate, ReviewState, ServiceRequest, UpdateStatus
 from civic311.cases.review import unreviewed_reason
 from civic311.errors import Conflict, InvalidInput, NotFound
+from civic311.models.cases import RequestUpdate, ReviewState, ServiceRequest, UpdateStatus
 from civic311.store import executions, messaging
 from civic311.store.reviews import ReviewStore
 from civic311.workflow import messages

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from civic311.cases.models import ServiceRequest
 from civic311.catalog import load_catalog
+from civic311.models.cases import ServiceRequest
 from civic311.workflow.step_context import StepContext, priority
 from civic311.workflow.step_input import StepInput
 

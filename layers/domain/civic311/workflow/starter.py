@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 
-from civic311.cases.models import ServiceRequest
+from civic311.models.cases import ServiceRequest
 from civic311.store import executions, failures
 
 logger = Logger(child=True)

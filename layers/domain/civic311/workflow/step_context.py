@@ -16,10 +16,10 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from civic311 import clock
-from civic311.cases.models import RequestUpdate, ServiceRequest, UpdateStatus
 from civic311.catalog import load_catalog
 from civic311.errors import InvalidInput
 from civic311.escalation.service import Escalation
+from civic311.models.cases import RequestUpdate, ServiceRequest, UpdateStatus
 from civic311.settings import WorkflowSettings
 from civic311.store import messaging
 from civic311.store.callers import CallerKeys
@@ -28,7 +28,7 @@ from civic311.store.sms import CountryCodes, SmsNumbers
 from civic311.workflow.step_input import StepInput
 
 if TYPE_CHECKING:
-    from civic311.directory.gaps import GapLog
+    from civic311.cases.gaps import GapLog
     from civic311.geo.geocoder import Geocoder
     from civic311.store.directory import DirectoryStore
     from civic311.triage import TriageResult
@@ -78,7 +78,7 @@ class StepContext:
 
     @cached_property
     def gaps(self) -> GapLog:
-        from civic311.directory.gaps import GapLog
+        from civic311.cases.gaps import GapLog
         from civic311.store.gaps import GapStore
 
         return GapLog(GapStore(self.settings.service_requests_table), self.settings.gaps_queue_url)

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
-from civic311.cases.models import ServiceRequest
 from civic311.errors import Civic311Error, DependencyUnavailable, InvalidInput, NotFound
+from civic311.models.cases import ServiceRequest
 from civic311.store import failures
 from civic311.workflow.alert_steps import AlertSteps
 from civic311.workflow.closing_steps import ClosingSteps

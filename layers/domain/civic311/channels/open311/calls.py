@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from civic311.cases import tracking
-from civic311.cases.models import ServiceRequest as StoredRequest
 from civic311.catalog import Language
 from civic311.channels.open311.forms import TRACKING_HEADER
 from civic311.errors import Forbidden, NotFound
+from civic311.models import tracking
+from civic311.models.cases import ServiceRequest as StoredRequest
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.api_gateway import Router

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from aws_lambda_powertools.event_handler import Response
 from pydantic import ValidationError
 
-from civic311.cases.models import Channel, Contact, NewRequest, Place
 from civic311.catalog import Language
 from civic311.channels.http import body_text
 from civic311.channels.open311 import models as wire
@@ -17,6 +16,7 @@ from civic311.channels.open311.formats import respond
 from civic311.channels.open311.forms import check_format, parse_form, validation_messages
 from civic311.channels.open311.keys import writing_client
 from civic311.errors import InvalidInput
+from civic311.models.cases import Channel, Contact, NewRequest, Place
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.api_gateway import Router

@@ -9,8 +9,6 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from civic311 import clock
-from civic311.cases.models import ServiceRequest as StoredRequest
-from civic311.cases.models import Status
 from civic311.cases.visibility import Visibility, public_face, visibility_in
 from civic311.catalog import Catalog, Language, ServiceType
 from civic311.channels.open311 import models as wire
@@ -20,6 +18,8 @@ from civic311.channels.open311.formats import respond
 from civic311.channels.open311.forms import TRACKING_HEADER, check_format
 from civic311.channels.open311.listings import MAX_RANGE, MAX_RESULTS, check_span, date_range, link_next
 from civic311.errors import Forbidden, InvalidInput, NotFound
+from civic311.models.cases import ServiceRequest as StoredRequest
+from civic311.models.cases import Status
 from civic311.store.paging import ReadBudget
 from civic311.store.request_listings import RequestFilter
 

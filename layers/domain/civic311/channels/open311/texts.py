@@ -17,14 +17,14 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from civic311.cases import tracking
-from civic311.cases.models import Phone
 from civic311.channels.http import body_text
 from civic311.channels.open311.calls import PREFIX
 from civic311.channels.open311.formats import respond
 from civic311.channels.open311.forms import TRACKING_HEADER, check_format, parse_form, validation_messages
 from civic311.channels.open311.keys import writing_client
 from civic311.errors import Forbidden, InvalidInput, NotFound
+from civic311.models import tracking
+from civic311.models.cases import Phone
 
 if TYPE_CHECKING:
     from civic311.channels.open311.context import Open311Context

@@ -5,9 +5,9 @@ Every step that hears the caller's own words screens them as intake does, before
 
 from __future__ import annotations
 
-from civic311.cases.models import Channel, Contact, NewRequest, Place
 from civic311.channels.phone.call import MAX_ADDRESS, Answer, Call, PhoneContext
 from civic311.channels.phone.speech import Language
+from civic311.models.cases import Channel, Contact, NewRequest, Place
 from civic311.triage import triage
 
 SCREEN_KEYS = ("9", "nine", "nueve")

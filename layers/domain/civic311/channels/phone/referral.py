@@ -5,13 +5,13 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 
 from civic311 import clock
+from civic311.cases.referrals import refer
 from civic311.channels.phone import speech
 from civic311.channels.phone.call import PhoneContext, e164
 from civic311.channels.phone.household import SpokenHousehold
 from civic311.channels.phone.speech import Language, say
 from civic311.directory.household import Household
 from civic311.directory.referral_models import ReferralQuery
-from civic311.directory.referrals import refer
 from civic311.errors import Civic311Error
 from civic311.store.failures import AwsError
 

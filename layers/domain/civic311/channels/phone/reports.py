@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from civic311.cases.models import Channel, Contact, NewRequest, Place
 from civic311.channels.phone import speech
 from civic311.channels.phone.call import MAX_ADDRESS, Answer, Call, PhoneContext
 from civic311.channels.phone.household import SpokenHousehold, decode, parse
 from civic311.channels.phone.household_questions import HOUSEHOLD_ASKED, NO_HOUSEHOLD, household_next
 from civic311.channels.phone.referral import spoken_referral
 from civic311.channels.phone.speech import say, speak
+from civic311.models.cases import Channel, Contact, NewRequest, Place
 from civic311.triage import triage
 
 # The short menu the flow reads; anything else the caller says goes through triage.

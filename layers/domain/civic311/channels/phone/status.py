@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 
-from civic311.cases.models import ServiceRequest
 from civic311.cases.visibility import Visibility, visibility_in
 from civic311.channels.phone import speech
 from civic311.channels.phone.call import Answer, Call, PhoneContext
 from civic311.channels.phone.speech import Language, say, speak
 from civic311.errors import DependencyUnavailable
+from civic311.models.cases import ServiceRequest
 from civic311.store.failures import AwsError
 
 logger = Logger(child=True)

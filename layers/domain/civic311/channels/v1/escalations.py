@@ -16,10 +16,10 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from civic311 import metrics
-from civic311.cases.limits import MAX_DESCRIPTION
-from civic311.cases.models import Channel, Contact, NewRequest, Place
 from civic311.channels.http import invalid_input
 from civic311.channels.v1.staff import staff_caller
+from civic311.models.cases import Channel, Contact, NewRequest, Place
+from civic311.models.limits import MAX_DESCRIPTION
 from civic311.store.executions import resume
 
 if TYPE_CHECKING:

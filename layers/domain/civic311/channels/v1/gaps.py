@@ -10,8 +10,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from civic311 import clock
+from civic311.cases.gaps import GapReport, gap_report
 from civic311.channels.v1.staff import STAFF_GROUP, SUPERVISOR_GROUP, staff_caller
-from civic311.directory.gaps import GapReport, gap_report
 
 if TYPE_CHECKING:
     from civic311.channels.v1.staff_wiring import StaffWiring

@@ -9,8 +9,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from civic311 import metrics
+from civic311.cases.referrals import refer
 from civic311.directory.referral_models import ReferralAnswer, ReferralQuery
-from civic311.directory.referrals import refer
 
 if TYPE_CHECKING:
     from civic311.channels.v1.public_wiring import PublicWiring

@@ -19,8 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from civic311 import clock
 from civic311.cases import staff_actions
-from civic311.cases.limits import MAX_DESCRIPTION
-from civic311.cases.models import (
+from civic311.channels.v1.staff import staff_caller
+from civic311.errors import Conflict, NotFound
+from civic311.models.cases import (
     AlertState,
     Channel,
     Place,
@@ -31,8 +32,7 @@ from civic311.cases.models import (
     Status,
     UpdateStatus,
 )
-from civic311.channels.v1.staff import staff_caller
-from civic311.errors import Conflict, NotFound
+from civic311.models.limits import MAX_DESCRIPTION
 from civic311.store.request_listings import RequestFilter
 
 if TYPE_CHECKING:

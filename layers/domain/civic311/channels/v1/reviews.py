@@ -15,10 +15,10 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from civic311 import clock, metrics
-from civic311.cases.models import ReviewState
 from civic311.channels.v1.requests import StaffRequestView, _view
 from civic311.channels.v1.staff import staff_caller
 from civic311.errors import Conflict
+from civic311.models.cases import ReviewState
 from civic311.store import executions
 
 if TYPE_CHECKING:

@@ -18,8 +18,8 @@ from civic311.channels.v1.staff import (
     StaffCaller,
     staff_caller,
 )
-from civic311.directory.vocabulary import SHELTER_CODE
 from civic311.errors import DependencyUnavailable, Forbidden, InvalidInput, NotFound
+from civic311.models.vocabulary import SHELTER_CODE
 
 if TYPE_CHECKING:
     from civic311.channels.v1.staff_wiring import StaffWiring

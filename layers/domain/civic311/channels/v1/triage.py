@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from civic311.cases.limits import MAX_DESCRIPTION
+from civic311.models.limits import MAX_DESCRIPTION
 
 if TYPE_CHECKING:
     from civic311.channels.v1.public_wiring import PublicWiring

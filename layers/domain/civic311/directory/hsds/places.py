@@ -24,7 +24,7 @@ from civic311.directory.hsds.fields import (
     time_of_day,
 )
 from civic311.directory.hsds.taxonomy import Attribute
-from civic311.directory.vocabulary import UTC_OFFSET_CONTEXT, AddressType, Frequency, LocationType, Weekday
+from civic311.models.vocabulary import UTC_OFFSET_CONTEXT, AddressType, Frequency, LocationType, Weekday
 
 
 class Language(HsdsModel):

@@ -20,7 +20,7 @@ from civic311.directory.hsds.fields import (
 )
 from civic311.directory.hsds.places import Contact, Language, Location, Phone, Schedule
 from civic311.directory.hsds.taxonomy import Attribute, TaxonomyTerm
-from civic311.directory.vocabulary import BED_UNIT, SERVICE_CODE_TAXONOMY, SHELTER_CODE, ServiceStatus
+from civic311.models.vocabulary import BED_UNIT, SERVICE_CODE_TAXONOMY, SHELTER_CODE, ServiceStatus
 
 
 class Unit(HsdsModel):

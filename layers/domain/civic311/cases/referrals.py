@@ -14,19 +14,19 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from civic311 import clock
+from civic311.cases.gap_recording import record_gap
 from civic311.catalog import load_catalog
-from civic311.directory.gap_recording import record_gap
 from civic311.directory.hours import hours_text, next_opening
 from civic311.directory.index import MAX_REFERRALS
 from civic311.directory.ranking import Scored, check_eligibility, rank
 from civic311.directory.referral_models import JurisdictionView, Referral, ReferralAnswer, ReferralQuery
 from civic311.directory.referral_notes import note_language, outside_notice
-from civic311.directory.resource import Resource
-from civic311.directory.vocabulary import SHELTER_CODE, GapReason
 from civic311.errors import DependencyUnavailable, InvalidInput
 from civic311.geo.cells import cell_of
 from civic311.geo.distance import distance_km
 from civic311.geo.jurisdiction import Jurisdiction, locate_jurisdiction
+from civic311.models.resource import Resource
+from civic311.models.vocabulary import SHELTER_CODE, GapReason
 from civic311.store.gaps import GapLog
 
 if TYPE_CHECKING:

@@ -27,5 +27,5 @@ AddressType = Literal["physical", "postal", "virtual"]
 Frequency = Literal["WEEKLY", "MONTHLY"]
 Weekday = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 
-# Why a need went unmet (directory/gaps.py records them; a referral answer names the reason).
+# Why a need went unmet (cases/gap_recording.py records them; a referral answer names the reason).
 GapReason = Literal["no-workflow", "no-resource", "no-capacity"]

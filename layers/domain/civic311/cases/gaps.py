@@ -14,8 +14,8 @@ from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from civic311 import clock
-from civic311.directory.gap_models import Area, GapNotice, GapRecord
-from civic311.directory.vocabulary import GapReason as GapReason
+from civic311.models.gaps import Area, GapNotice, GapRecord
+from civic311.models.vocabulary import GapReason as GapReason
 from civic311.store import messaging
 from civic311.store.gaps import GapLog as GapLog
 

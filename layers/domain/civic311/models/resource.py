@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from civic311.directory.vocabulary import WEEKDAYS, ServiceStatus, Weekday
+from civic311.models.vocabulary import WEEKDAYS, ServiceStatus, Weekday
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -171,3 +171,15 @@ def is_around_the_clock(windows: tuple[Window, ...]) -> bool:
         if w.opens == 0 and w.closes == MINUTES_PER_DAY and not w.weeks_of_month and not w.starts_on and not w.ends_on
     ]
     return {day for w in full for day in w.days} == set(WEEKDAYS)
+
+
+class ShelterCapacity(BaseModel):
+    """Beds at a shelter as last reported."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    resource_id: str
+    beds_available: int
+    beds_total: int | None = None
+    updated_at: datetime
+    source: Literal["package", "provider"]

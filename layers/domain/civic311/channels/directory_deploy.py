@@ -11,8 +11,8 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
+from civic311.cases.directory_loads import load_folder
 from civic311.channels.cloudformation import CustomResourceRequest, Outcome
-from civic311.directory.loader import load_folder
 from civic311.errors import InvalidInput
 from civic311.store.directory import DirectoryStore
 

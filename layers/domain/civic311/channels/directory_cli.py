@@ -1,7 +1,7 @@
 """Directory commands: validate a package, or validate it and load it as the new active version.
 
-  python -m civic311.directory validate <folder>
-  python -m civic311.directory import <folder> --table <name> [--endpoint-url URL] [--region REGION]
+  python -m civic311.channels.directory_cli validate <folder>
+  python -m civic311.channels.directory_cli import <folder> --table <name> [--endpoint-url URL] [--region REGION]
 
 import runs the same code as the deploy-time custom resource. A refused package, or a load that fails
 part-way, leaves the directory that was active in force.
@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from civic311 import aws
+from civic311.cases.directory_loads import load_folder
 from civic311.directory.flatten import iter_resources
 from civic311.directory.issues import DirectoryValidationError
-from civic311.directory.loader import load_folder
 from civic311.directory.validation import load_package
 from civic311.store.directory import DirectoryStore
 
@@ -26,7 +26,9 @@ from civic311.store.directory import DirectoryStore
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a directory command; exit status 1 when a package is refused or a load fails."""
     parser = argparse.ArgumentParser(
-        prog="python -m civic311.directory", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="python -m civic311.channels.directory_cli",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True)
     validate = commands.add_parser("validate", help="check a package folder and count what it holds")

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from civic311.directory.vocabulary import GapReason
+from civic311.models.vocabulary import GapReason
 
 GapSource = Literal["referral", "request"]
 MAX_DESCRIPTION = 1000

@@ -10,8 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from civic311.cases.limits import MAX_DESCRIPTION
 from civic311.catalog import Language
+from civic311.models.limits import MAX_DESCRIPTION
 
 _PHONE_DIGITS = re.compile(r"\d")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -257,3 +257,15 @@ class ServiceRequest(BaseModel):
     @property
     def emergency(self) -> bool:
         return self.alert is not None
+
+
+class KeyUse(BaseModel):
+    """A client's key as its request keeps it: whose key (digest), for what request (fingerprint), until when."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    key: str
+    fingerprint: str
+    until: datetime
+    # Random, per request: the tracking secret is drawn from it and the client's key (see tracking_secret).
+    salt: str

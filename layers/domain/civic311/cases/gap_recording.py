@@ -1,7 +1,7 @@
 """Recording an unmet need: once per need, with a coarse area (an H3 cell of ~36 km² and a label derived from
 it), never the exact location, and a short notice queued for the supervisors' summary.
 
-Apart from directory/gaps.py (the report and the summaries), which the staff API and the notifier use: only
+Apart from cases/gaps.py (the report and the summaries), which the staff API and the notifier use: only
 recording places a point, so only it loads geography.
 """
 
@@ -14,10 +14,10 @@ from functools import cache
 from aws_lambda_powertools import Logger
 
 from civic311 import clock, metrics
-from civic311.directory.gap_models import MAX_DESCRIPTION, Area, GapNotice, GapRecord, GapSource
-from civic311.directory.vocabulary import GapReason
 from civic311.geo.cells import AREA_RESOLUTION, cell_center, cell_of, sector_label
 from civic311.geo.jurisdiction import locate_jurisdiction, our_area
+from civic311.models.gaps import MAX_DESCRIPTION, Area, GapNotice, GapRecord, GapSource
+from civic311.models.vocabulary import GapReason
 from civic311.store.gaps import GapLog
 
 logger = Logger(child=True)
