@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests import eido
 from tests.integration.conftest import ACK_TIMEOUT_SECONDS, REVIEW_WINDOW_SECONDS, RunningStack
 from tests.integration.doubtful import store_doubtful
 
@@ -114,7 +115,7 @@ def messages(stack: RunningStack, queue_url: str) -> list[dict[str, Any]]:
         .receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])
         .get("Messages", [])
     )
-    return [json.loads(m["Body"]) | {"attributes": m.get("MessageAttributes", {})} for m in found]
+    return [eido.read(json.loads(m["Body"])) | {"attributes": m.get("MessageAttributes", {})} for m in found]
 
 
 def test_streetlight_is_located_assigned_waits_and_a_staff_update_closes_it(

@@ -10,7 +10,8 @@ import pytest
 
 from civic311 import aws, clock
 from civic311.errors import DependencyUnavailable
-from civic311.escalation.alerts import AlertPublisher, EmergencyAlert
+from civic311.escalation.alert_model import EmergencyAlert
+from civic311.escalation.alerts import AlertPublisher
 from civic311.escalation.service import PUBLISH_LEASE, Escalation
 from civic311.store.requests import RequestStore
 from tests.support import InProcessStack, ThrottledDynamoDB, queue_subscribed, request_store

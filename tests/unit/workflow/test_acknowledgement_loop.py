@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 
 from civic311 import aws, clock
 from civic311.cases.models import AlertState, Channel, Place, Screening, ServiceRequest
+from tests import eido
 from tests.support import REPO, InProcessStack, api_event, request_store
 
 STAFF = {"sub": "staff-0042", "cognito:groups": "[staff]"}
@@ -71,7 +72,7 @@ def step(stack: InProcessStack, name: str, request: ServiceRequest, **extra: Any
 
 def alerts(stack: InProcessStack, queue_url: str) -> list[dict[str, Any]]:
     messages = stack.provisioner.client("sqs").receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
-    return [json.loads(message["Body"]) for message in messages.get("Messages", [])]
+    return [eido.read(json.loads(message["Body"])) for message in messages.get("Messages", [])]
 
 
 def test_a_staff_escalation_is_listed_for_dispatch_and_a_dispatchers_acknowledge_answers_200(
