@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
+from civic311.cases import tracking
 from tests.support import InProcessStack, api_event, request_store
 from tests.unit.open311_calls import body, get
-from tests.unit.workflow.test_acknowledgement_loop import DISPATCHER, STAFF, listed, new_request, staff_call
+from tests.unit.workflow.test_acknowledgement_loop import DISPATCHER, STAFF, listed, new_request, staff_call, step
 
 
 @pytest.fixture
@@ -102,6 +103,28 @@ def test_the_resident_sees_a_neutral_status_after_a_rejection(stack: InProcessSt
     ]
     assert "reject" not in json.dumps(after).lower()
     assert "911" not in json.dumps(after)
+
+
+def test_after_a_rejection_the_workflow_keeps_the_request_open_and_tells_the_resident_a_call_taker_calls_back(
+    stack: InProcessStack, supervisor_queue: str
+) -> None:
+    secret = "resident-secret-0001"
+    request = new_request(stack, emergency=True).model_copy(
+        update={"service_request_id": "8899000001", "token": tracking.digest(secret)}
+    )
+    request_store(stack).create(request)
+    request_id = request.service_request_id
+    answered(acknowledge(stack, request_id, {"status": "rejected", "reason": "too-old"}), 200)
+    # The acknowledgement resumed the wait; its next step is HandedTo911.
+    assert step(stack, "handed_to_911", request, acknowledgement={"acknowledged_by": "dispatch-0007"}) == {
+        "closed": False
+    }
+    # An emergency's notes are the resident's own: read through their request's secret.
+    own = api_event("GET", f"/open311/v2/requests/{request_id}.json", headers={"X-Request-Token": secret})
+    [public] = body(stack.call("Open311Function", own))
+    assert public["status"] == "open"
+    assert "call you back" in public["status_notes"]
+    assert "911 dispatch has this emergency" not in public["status_notes"]
 
 
 @pytest.mark.parametrize(

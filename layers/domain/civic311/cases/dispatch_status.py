@@ -5,8 +5,8 @@ Statuses move forward only (accepted, dispatched, on-scene, closed; rejected end
 all). A repeat is answered as before and changes nothing, as a CAD resends what it is not sure arrived; going
 back is a Conflict. The first answer, whichever it is, is dispatch's acknowledgement: it leaves the
 acknowledgement loop and resumes the workflow's wait. A rejection is never silent: the duty supervisor is paged
-and the request goes to the call-takers' queue (the console's Review tab) for a callback. Residents see none of
-this: their request's public status does not change.
+and the request goes to the call-takers' queue (the console's Review tab) for a callback. Residents never read
+that 911 refused: the workflow leaves the request open saying a call-taker will call back (workflow/alert_steps.py).
 """
 
 from __future__ import annotations
@@ -83,27 +83,28 @@ class DispatchStatuses:
         """Record one status (the first with the dispatcher's note for staff); Conflict if it would go back."""
         request_id = request.service_request_id
         current = _current(request)
-        first = request.alert is not None and request.alert.acknowledged_by is None
-        if current == report.status and not first:
-            self._acknowledge(request, by, at, None)  # A wait a refused resumption left parked is resumed now.
+        if current == report.status:
+            # A repeat; or the retry of a first status whose resumption of the workflow did not go through.
+            self._acknowledge(request, by, at, note)
             return Outcome(report.status, repeat=True)
         _check_order(request_id, current, report.status)
-        if first:
-            self._acknowledge(request, by, at, note)
         fields: dict[str, str] = {"dispatch_status": report.status}
         if report.status == "rejected" and report.reason:
-            fields |= {"rejection_reason": report.reason} | (
-                {"rejection_detail": report.detail} if report.detail else {}
-            )
+            fields["rejection_reason"] = report.reason
+            if report.detail:
+                fields["rejection_detail"] = report.detail
         if report.status == "closed" and report.disposition:
             fields["disposition"] = report.disposition
         stored = None if request.alert is None else request.alert.dispatch_status
         if not dispatch_statuses.record(self.requests.table_name, request_id, stored, fields, at):
             raise Conflict(f"dispatch's status of {request_id} changed meanwhile; read it and send yours again")
-        self._history(request, report, by, at)
         metrics.count("DispatchStatuses", status=report.status, channel=request.channel.value)
         if report.status == "rejected":
             self._rejected(request, report)
+        self._history(request, report, by, at)
+        # Recorded before the workflow is resumed, so its next step (HandedTo911) reads what dispatch decided.
+        if request.alert is not None and request.alert.acknowledged_by is None:
+            self._acknowledge(request, by, at, note)
         return Outcome(report.status, repeat=False)
 
     def _acknowledge(self, request: ServiceRequest, by: str, at: datetime, note: str | None) -> None:
