@@ -10,7 +10,8 @@ import itertools
 from collections.abc import Callable
 
 from civic311.errors import DependencyUnavailable
-from civic311.escalation.alerts import EmergencyAlert, PoisonAlert
+from civic311.escalation.alert_model import EmergencyAlert
+from civic311.escalation.alerts import PoisonAlert
 
 
 class InMemoryAlertPublisher:

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests import eido
 from tests.integration.conftest import RunningStack
 from tests.load.intakes import Answer, Outcome, run_load, send_intakes
 from tests.support import queue_subscribed
@@ -69,7 +70,7 @@ def drain(stack: RunningStack, queue_url: str, into: list[dict[str, Any]]) -> in
         )
         if not messages:
             return moved
-        into += [json.loads(message["Body"]) for message in messages]
+        into += [eido.read(json.loads(message["Body"])) for message in messages]
         sqs.delete_message_batch(
             QueueUrl=queue_url,
             Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(messages)],

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests import eido
 from tests.integration.conftest import RunningStack
 from tests.support import queue_subscribed
 
@@ -37,7 +38,7 @@ def receive(stack: RunningStack, queue_url: str, wait_seconds: float) -> list[di
             .get("Messages", [])
         )
         if messages or time.monotonic() >= deadline:
-            return [json.loads(m["Body"]) | {"attributes": m.get("MessageAttributes", {})} for m in messages]
+            return [eido.read(json.loads(m["Body"])) | {"attributes": m.get("MessageAttributes", {})} for m in messages]
         time.sleep(0.05)
 
 

@@ -15,6 +15,7 @@ import pytest
 from local_stack.call_outcome import Step
 from local_stack.call_scripts import parse_at, play, read_script
 from local_stack.call_simulator import LocalStackView
+from tests import eido
 from tests.integration.conftest import RunningStack
 from tests.support import REPO
 
@@ -77,7 +78,7 @@ def test_an_emergency_is_alerted_and_transferred_to_the_emergency_line(
     deadline = time.monotonic() + 10
     while not alerts and time.monotonic() < deadline:
         received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1)
-        alerts += [json.loads(message["Body"]) for message in received.get("Messages", [])]
+        alerts += [eido.read(json.loads(message["Body"])) for message in received.get("Messages", [])]
     [alert] = [alert for alert in alerts if alert["callback_number"] == caller]
     assert (alert["channel"], alert["kind"]) == ("phone", "screened")
     assert "caller-declared-emergency" in alert["signals"]

@@ -101,6 +101,8 @@ class StaffApiSettings(_Settings):
     service_requests_table: str
     emergency_alert_topic_arn: str
     operations_topic_arn: str | None = None
+    # The duty supervisor is paged here when 911 rejects an alert (cases/dispatch_status.py).
+    supervisor_alerts_topic_arn: str | None = None
     contact_retention_days: int = 180
     directory_cache_seconds: float = 30.0
     # The KMS key callers' contact details are sealed with (store/contacts.py).

@@ -16,7 +16,9 @@ from botocore.exceptions import ClientError
 
 from civic311 import aws, budget
 from civic311.errors import DependencyUnavailable
-from civic311.escalation.alerts import AlertLocation, AlertPublisher, EmergencyAlert, PoisonAlert
+from civic311.escalation.alert_model import AlertLocation, EmergencyAlert
+from civic311.escalation.alerts import AlertPublisher, PoisonAlert
+from tests import eido
 from tests.fakes.alerts import InMemoryAlertPublisher
 from tests.support import InProcessStack
 
@@ -55,7 +57,7 @@ def dispatch(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
 
         def received() -> list[str]:
             messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
-            return [json.loads(message["Body"])["service_request_id"] for message in messages]
+            return [eido.read(json.loads(message["Body"]))["service_request_id"] for message in messages]
 
         def refuse_real(code: str) -> None:
             monkeypatch.setattr(aws, "alert_sns", lambda: RefusingSns(code))

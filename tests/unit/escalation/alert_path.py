@@ -13,6 +13,7 @@ from civic311 import clock
 from civic311.models.cases import AlertState, Channel, Place, Screening, ServiceRequest
 from civic311.store.api_clients import ApiClientStore
 from civic311.store.requests import RequestStore
+from tests import eido
 from tests.support import InProcessStack, api_event, form
 
 API_KEY = "alert-path-tests-key-0123456789abcdefghij"
@@ -28,7 +29,7 @@ def received(stack: InProcessStack, queue_url: str) -> list[dict[str, Any]]:
     messages = stack.provisioner.client("sqs").receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
     bodies = [message["Body"] for message in messages.get("Messages", [])]
     # Alerts are JSON; an on-call page is plain text.
-    return [json.loads(body) if body.startswith("{") else {"Body": body} for body in bodies]
+    return [eido.read(json.loads(body)) if body.startswith("{") else {"Body": body} for body in bodies]
 
 
 def open311_post(stack: InProcessStack, **fields: str) -> dict[str, Any]:

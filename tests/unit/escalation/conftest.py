@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from civic311 import budget
 from tests.support import InProcessStack
 
 
@@ -19,3 +20,13 @@ def dispatch_queue(stack: InProcessStack) -> Iterator[str]:
 def on_call_queue(stack: InProcessStack) -> Iterator[str]:
     with stack.subscribed_queue("OperationsTopicArn") as url:
         yield url
+
+
+@pytest.fixture(autouse=True)
+def no_invocation_bound() -> None:
+    """Tests that publish outside a Lambda get intake's whole time budget.
+
+    A handler the in-process stack invoked on this thread leaves its Lambda context bound (budget.py), and its
+    remaining time runs out while later tests run: their publisher would stop at a deadline no Lambda has.
+    """
+    budget.bind(None)

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from civic311 import clock
 from civic311.errors import DependencyUnavailable
-from civic311.escalation.alerts import EmergencyAlert
+from civic311.escalation.alert_model import EmergencyAlert
 from civic311.escalation.service import PUBLISH_LEASE, Escalation
 from civic311.models.cases import AlertState, Channel, Place, Screening, ServiceRequest
 from tests.fakes.alerts import InMemoryAlertPublisher

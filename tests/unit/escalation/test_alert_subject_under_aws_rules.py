@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from civic311 import aws
-from civic311.escalation.alerts import AlertLocation, EmergencyAlert
+from civic311.escalation.alert_model import AlertLocation, EmergencyAlert
 from civic311.models.cases import Place
 from tests.support import InProcessStack, request_store
 from tests.unit.escalation.alert_path import EMERGENCY, open311_post, received, register_client

@@ -18,6 +18,7 @@ from civic311.models.cases import AlertState, Channel, Contact, Place, Screening
 from civic311.store.requests import RequestStore
 from civic311.workflow.starter import WorkflowStarter
 from civic311.workflow.sweeper import Sweeper
+from tests import eido
 from tests.support import InProcessStack, request_store
 
 
@@ -48,7 +49,10 @@ def received(stack: InProcessStack, queue_url: str) -> list[dict[str, Any]]:
         .receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])
         .get("Messages", [])
     )
-    return [json.loads(message["Body"]) | {"_attributes": message.get("MessageAttributes", {})} for message in messages]
+    return [
+        eido.read(json.loads(message["Body"])) | {"_attributes": message.get("MessageAttributes", {})}
+        for message in messages
+    ]
 
 
 def emergency(

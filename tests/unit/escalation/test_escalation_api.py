@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from civic311.store.api_clients import WEB_CLIENT_ID, ApiClientStore
+from tests import eido
 from tests.support import InProcessStack, api_event, form, request_store
 
 API_KEY = "escalation-tests-key-0123456789abcdefghij"
@@ -30,7 +31,7 @@ def dispatch_queue(stack: InProcessStack) -> Iterator[str]:
 
 def alerts(stack: InProcessStack, queue_url: str) -> list[dict[str, Any]]:
     messages = stack.provisioner.client("sqs").receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
-    return [json.loads(message["Body"]) for message in messages.get("Messages", [])]
+    return [eido.read(json.loads(message["Body"])) for message in messages.get("Messages", [])]
 
 
 def open311_post(stack: InProcessStack, **fields: str) -> dict[str, Any]:

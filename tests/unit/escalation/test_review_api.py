@@ -12,6 +12,7 @@ import pytest
 from civic311 import clock
 from civic311.models.cases import Channel, Place, Screening, ServiceRequest
 from civic311.store.requests import RequestStore
+from tests import eido
 from tests.support import InProcessStack, api_event
 
 STAFF = {"sub": "calltaker-0042", "cognito:groups": "[staff]"}
@@ -26,7 +27,7 @@ def dispatch_queue(stack: InProcessStack) -> Iterator[str]:
 
 def alerts(stack: InProcessStack, queue_url: str) -> list[dict[str, Any]]:
     messages = stack.provisioner.client("sqs").receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
-    return [json.loads(message["Body"]) for message in messages.get("Messages", [])]
+    return [eido.read(json.loads(message["Body"])) for message in messages.get("Messages", [])]
 
 
 def doubtful(stack: InProcessStack, decision: str = "review", description: str = "someone is yelling next door") -> str:

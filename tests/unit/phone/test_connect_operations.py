@@ -21,6 +21,7 @@ from civic311.errors import DependencyUnavailable
 from civic311.geo.geocoder import Located
 from civic311.geo.jurisdiction import jurisdictions
 from civic311.settings import ConnectSettings
+from tests import eido
 from tests.support import InProcessStack, load_event, queue_subscribed, request_store
 
 KEY = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -188,7 +189,7 @@ def test_pressing_9_alerts_911_with_what_is_known(stack: InProcessStack, dispatc
     answered = stack.call("ConnectFunction", event("emergency", caller="+15205550177"))
     assert answered["result"] == "alerted"
     messages = stack.provisioner.client("sqs").receive_message(QueueUrl=dispatch_queue, MaxNumberOfMessages=10)
-    [alert] = [json.loads(message["Body"]) for message in messages.get("Messages", [])]
+    [alert] = [eido.read(json.loads(message["Body"])) for message in messages.get("Messages", [])]
     assert alert["service_request_id"] == answered["request_id"]
     assert alert["callback_number"] == "+15205550177"
     assert alert["channel"] == "phone"

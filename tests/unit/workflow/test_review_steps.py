@@ -14,6 +14,7 @@ from civic311.settings import WorkflowSettings
 from civic311.store.requests import RequestStore
 from civic311.store.reviews import ReviewStore
 from local_stack.template import Template
+from tests import eido
 from tests.support import TEMPLATE, InProcessStack
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ def run(steps: WorkflowSteps, name: str, request: ServiceRequest) -> dict[str, A
 def received(stack: InProcessStack, url: str) -> list[dict[str, Any]]:
     messages = stack.provisioner.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10)
     return [
-        json.loads(message["Body"]) if message["Body"].startswith("{") else {"text": message["Body"]}
+        eido.read(json.loads(message["Body"])) if message["Body"].startswith("{") else {"text": message["Body"]}
         for message in messages.get("Messages", [])
     ]
 

@@ -9,68 +9,16 @@ import json
 import random
 import time
 from collections.abc import Callable
-from typing import Literal
 
 from aws_lambda_powertools import Logger
-from pydantic import BaseModel, ConfigDict, Field
 
 from civic311 import budget, clock
 from civic311.errors import DependencyUnavailable
+from civic311.escalation import eido
+from civic311.escalation.alert_model import SUBJECT_LIMIT, EmergencyAlert
 from civic311.store import failures, messaging
 
 logger = Logger(child=True)
-
-# SNS refuses a Subject of 100 characters or more, or one with line breaks or control characters.
-SUBJECT_LIMIT = 99
-
-AlertKind = Literal["screened", "staff-escalation", "diversion", "unacknowledged"]
-
-
-class AlertLocation(BaseModel):
-    # defer_build: validators are built on first use, so a cold start builds only the models its invocation touches.
-    model_config = ConfigDict(defer_build=True)
-
-    lat: float | None = None
-    long: float | None = None
-    address: str | None = None
-
-
-class EmergencyAlert(BaseModel):
-    """What dispatch gets. `alert_id` is stable per request, so a repeated delivery can be recognised.
-
-    `sent_at` is when this copy was made; every attempt of one publish sends the same copy. SNS delivers at
-    least once, so a publish whose answer was lost (a timeout after SNS accepted it) arrives twice with the
-    same `sent_at`; 311 publishes a new copy only in a later attempt to deliver a pending alert, and only
-    after the lease of the attempt before lapsed.
-    """
-
-    model_config = ConfigDict(defer_build=True)
-
-    alert_id: str
-    kind: AlertKind
-    service_request_id: str
-    service_code: str
-    channel: str
-    language: str
-    location: AlertLocation
-    callback_number: str | None = None
-    description: str | None = None
-    signals: list[str] = []
-    crisis: bool = False
-    reported_at: str
-    escalated_by: str | None = None
-    reason: str | None = None
-    sent_at: str | None = None
-    # The resident web page's api_key is public by design, so anyone can send through it: dispatch weighs such
-    # a report as unverified. Partner apps' keys are issued to known clients; phone calls and staff are verified.
-    verified: bool = True
-    source: str | None = Field(default=None, description="Where the report came from: public-web, app, phone, staff.")
-
-    def subject(self) -> str:
-        """A Subject SNS accepts whatever the caller typed: only our own ids, in printable ASCII, under 100."""
-        label = "UNACKNOWLEDGED 311 EMERGENCY" if self.kind == "unacknowledged" else "311 EMERGENCY"
-        text = f"{label} {self.service_request_id} ({self.service_code})"
-        return "".join(c for c in text if " " <= c <= "~")[:SUBJECT_LIMIT]
 
 
 class AlertUnconfirmed(DependencyUnavailable):
@@ -151,7 +99,9 @@ class AlertPublisher:
         # accepted it) is sent again as the same copy, which dispatch recognises, as when the SDK retried.
         # A copy an earlier attempt may have delivered (alert_for sets it) is sent again as it was.
         copy = alert if alert.sent_at else alert.model_copy(update={"sent_at": clock.to_local_iso_ms(clock.now())})
-        message = json.dumps(copy.model_dump(mode="json"))
+        # The body is the NENA EIDO a CAD reads; SMS subscribers get a short text instead.
+        message = json.dumps(eido.eido(copy))
+        per_protocol = {"sms": eido.sms_text(copy)}
         ambiguous = False
         for attempt in range(1, self.attempts + 1):
             margin = FIRST_ATTEMPT_MARGIN_SECONDS if attempt == 1 else SAFETY_MARGIN_SECONDS
@@ -163,7 +113,9 @@ class AlertPublisher:
                 )
                 break
             try:
-                return messaging.publish_alert(self.topic_arn, message, subject=alert.subject(), attributes=attributes)
+                return messaging.publish_alert(
+                    self.topic_arn, message, subject=alert.subject(), attributes=attributes, per_protocol=per_protocol
+                )
             except failures.AwsError as error:
                 if refused_as_invalid(error):
                     raise PoisonAlert(str(failures.code(error)), failures.message(error)[:300]) from error

@@ -24,14 +24,8 @@ from aws_lambda_powertools import Logger
 from civic311 import clock, metrics
 from civic311.catalog import Language
 from civic311.errors import DependencyUnavailable, NotFound
-from civic311.escalation.alerts import (
-    AlertLocation,
-    AlertPublisher,
-    AlertUnconfirmed,
-    EmergencyAlert,
-    OnCallPager,
-    PoisonAlert,
-)
+from civic311.escalation.alert_model import AlertLocation, EmergencyAlert
+from civic311.escalation.alerts import AlertPublisher, AlertUnconfirmed, OnCallPager, PoisonAlert
 from civic311.models.cases import AlertState, Channel, Contact, ServiceRequest
 from civic311.store import failures
 from civic311.store.api_clients import WEB_CLIENT_ID

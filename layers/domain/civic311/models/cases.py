@@ -182,6 +182,13 @@ class AlertState(BaseModel):
     unconfirmed_copy: str | None = Field(
         default=None, description="sent_at of a copy SNS may have received (its answer timed out); sent again as is."
     )
+    # Dispatch's own account of the incident, after APCO/TMA ASAP (cases/dispatch_status.py). Staff see it; the
+    # resident's status never says 911 refused.
+    dispatch_status: Literal["accepted", "rejected", "dispatched", "on-scene", "closed"] | None = None
+    dispatch_status_at: datetime | None = None
+    rejection_reason: Literal["invalid-address", "invalid-type", "too-old", "other"] | None = None
+    rejection_detail: str | None = None
+    disposition: str | None = None
 
 
 class ReviewState(BaseModel):

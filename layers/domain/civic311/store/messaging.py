@@ -6,6 +6,7 @@ attempt, short timeouts) is for the 911 path and pages, whose callers retry with
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -21,9 +22,21 @@ MAX_TEXT = 1600
 
 
 def _publish(
-    client: SNSClient, topic_arn: str, message: str, subject: str | None, attributes: Mapping[str, str]
+    client: SNSClient,
+    topic_arn: str,
+    message: str,
+    subject: str | None,
+    attributes: Mapping[str, str],
+    structure: Mapping[str, str] | None = None,
 ) -> str:
     request: dict[str, Any] = {"TopicArn": topic_arn, "Message": message}
+    if structure is not None:
+        # One message per protocol: `default` for queues and HTTP, the others (e.g. `sms`) by their name.
+        request = {
+            "TopicArn": topic_arn,
+            "Message": json.dumps({"default": message, **structure}),
+            "MessageStructure": "json",
+        }
     if subject is not None:
         request["Subject"] = subject
     if attributes:
@@ -39,10 +52,18 @@ def publish(topic_arn: str, message: str, *, subject: str | None = None, attribu
 
 
 def publish_alert(
-    topic_arn: str, message: str, *, subject: str | None = None, attributes: Mapping[str, str] = {}
+    topic_arn: str,
+    message: str,
+    *,
+    subject: str | None = None,
+    attributes: Mapping[str, str] = {},
+    per_protocol: Mapping[str, str] | None = None,
 ) -> str:
-    """Publish once, with the alert path's short timeouts and no SDK retry; the message id."""
-    return _publish(aws.alert_sns(), topic_arn, message, subject, attributes)
+    """Publish once, with the alert path's short timeouts and no SDK retry; the message id.
+
+    per_protocol: messages for protocols that get their own (e.g. {"sms": short text}); `message` is the default.
+    """
+    return _publish(aws.alert_sns(), topic_arn, message, subject, attributes, per_protocol)
 
 
 def opted_out(phone: str) -> bool:

@@ -107,6 +107,12 @@ class AlertSteps:
     def handed_to_911(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:
         acknowledgement = step.model_extra.get("acknowledgement") if step.model_extra else None
         by = (acknowledgement or {}).get("acknowledged_by", "911 dispatch")
+        if request.alert is not None and request.alert.dispatch_status == "rejected":
+            # 911 turned it down and a call-taker calls back (cases/dispatch_status.py): the request stays open,
+            # and the resident reads a neutral note, never that 911 refused.
+            self.ctx.update(request, "open", messages.callback_coming(request.language), update_id="callback-coming")
+            self.ctx.requests.forget_acknowledgement(request.service_request_id)
+            return {"closed": False}
         self.ctx.update(
             request, "referred", messages.handed_to_911(request.language), close=True, update_id="handed-to-911"
         )

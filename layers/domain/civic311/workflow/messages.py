@@ -22,6 +22,15 @@ def handed_to_911(language: Language) -> str:
     )
 
 
+def callback_coming(language: Language) -> str:
+    return _pick(
+        language,
+        "A 311 call-taker will call you back about this report. If anyone is in danger right now, call 911.",
+        "Un operador del 311 le devolverá la llamada sobre este reporte. Si alguien está en peligro ahora mismo, "
+        "llame al 911.",
+    )
+
+
 def sent_to_911(language: Language) -> str:
     return _pick(
         language,

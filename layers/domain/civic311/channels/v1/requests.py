@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from civic311 import clock
 from civic311.cases import staff_actions
+from civic311.channels.v1.dispatch_acknowledgements import DispatchAcknowledgement, DispatchAnswer
 from civic311.channels.v1.staff import staff_caller
 from civic311.errors import Conflict, NotFound
 from civic311.models.cases import (
@@ -66,12 +67,6 @@ class UpdateAnswer(BaseModel):
     service_request_id: str
     update_id: str | None = None
     resolving: bool = Field(description="True when the workflow was resumed to close the request.")
-
-
-class Acknowledgement(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
 
 
 class StaffRequestView(BaseModel):
@@ -196,12 +191,19 @@ def build_router(context: StaffWiring) -> Router:
         "/v1/requests/<service_request_id>/acknowledge", tags=[TAG], summary="Dispatch acknowledges a 911 alert"
     )
     def acknowledge(
-        service_request_id: Annotated[str, Path()], body: Annotated[Acknowledgement, Body()]
-    ) -> UpdateAnswer:
+        service_request_id: Annotated[str, Path()], body: Annotated[DispatchAcknowledgement | None, Body()] = None
+    ) -> DispatchAnswer:
         caller = staff_caller(event())
         caller.require_any(DISPATCH_GROUPS, "acknowledging an emergency")
         request = existing(service_request_id)
-        staff_actions.acknowledge(context.requests, request, caller.subject, body.note, clock.now())
-        return UpdateAnswer(service_request_id=service_request_id, resolving=True)
+        return acknowledge_as_dispatch(context, request, body or DispatchAcknowledgement(), caller.subject)
 
     return router
+
+
+def acknowledge_as_dispatch(
+    context: StaffWiring, request: ServiceRequest, body: DispatchAcknowledgement, by: str
+) -> DispatchAnswer:
+    """Record dispatch's status of an alert (its first with the dispatcher's note for staff)."""
+    outcome = context.dispatch_statuses.report(request, body.report(), by, clock.now(), note=body.note)
+    return DispatchAnswer(service_request_id=request.service_request_id, status=outcome.status, repeat=outcome.repeat)

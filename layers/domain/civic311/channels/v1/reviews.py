@@ -57,8 +57,13 @@ def build_router(context: StaffWiring) -> Router:
     @router.get("/v1/reviews", tags=[TAG], summary="Doubtful reports waiting for a call-taker, oldest first")
     def reviews() -> list[StaffRequestView]:
         staff_caller(event()).require_any(REVIEWING_GROUPS, "reading the review queue")
-        # One escalated another way meanwhile (POST .../escalate) is 911's now, not a call-taker's to decide.
-        return [_view(request) for request in context.reviews.awaiting() if request.alert is None]
+        # One escalated another way meanwhile (POST .../escalate) is 911's now, not a call-taker's to decide; one 911
+        # rejected is back with the call-takers, for a callback (cases/dispatch_status.py).
+        return [
+            _view(request)
+            for request in context.reviews.awaiting()
+            if request.alert is None or request.alert.dispatch_status == "rejected"
+        ]
 
     @router.post(
         "/v1/requests/<service_request_id>/review", tags=[TAG], summary="Escalate a doubtful report to 911, or clear it"

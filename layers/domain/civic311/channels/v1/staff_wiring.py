@@ -16,6 +16,7 @@ from civic311.store.requests import RequestStore, sealed_request_store
 from civic311.store.reviews import ReviewStore
 
 if TYPE_CHECKING:
+    from civic311.cases.dispatch_status import DispatchStatuses
     from civic311.cases.intake import Intake
     from civic311.escalation.service import Escalation
     from civic311.store.directory import DirectoryStore
@@ -64,3 +65,10 @@ class StaffWiring:
         from civic311.catalog import load_catalog
 
         return Intake(catalog=load_catalog(), store=self.requests, escalation=self.escalation)
+
+    @cached_property
+    def dispatch_statuses(self) -> DispatchStatuses:
+        # With the first acknowledgement from dispatch: a rejection pages the duty supervisor.
+        from civic311.cases.dispatch_status import DispatchStatuses
+
+        return DispatchStatuses(self.requests, self.settings.supervisor_alerts_topic_arn)
