@@ -12,6 +12,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler.openapi.models import Server
 
+from civic311.channels.hsds import routes as hsds
 from civic311.channels.http import RestApi
 from civic311.channels.open311 import models as open311_wire
 from civic311.channels.open311.context import Open311Context
@@ -26,7 +27,9 @@ DESCRIPTION = (
     "a form field as the spec has it; the same routes at /open311/keyed/v2/ take the key in the X-API-Key header "
     "instead, where API Gateway meters it by your usage plan (403 Forbidden for a missing or unknown key, 429 "
     "with Retry-After over its rate or daily quota). Referrals and staff routes (Cognito ID token as a bearer "
-    "token) under /v1/. If someone is in danger right now, call 911."
+    "token) under /v1/. The resource directory in Open Referral HSDS 3.1 at /hsds/ (read-only, public; Open "
+    "Referral's own API definition: https://github.com/openreferral/specification/blob/3.1-dev/schema/openapi.json). "
+    "If someone is in danger right now, call 911."
 )
 # The key of the keyed door: the same key an Open311 client sends as `api_key`, issued into a usage plan.
 KEY_SCHEME = {
@@ -51,6 +54,7 @@ def documented_app() -> RestApi:
     app.include_router(escalations.build_router(escalations.EscalationContext(settings=None)))
     app.include_router(requests.build_router(requests.RequestsContext(settings=None)))
     app.include_router(reviews.build_router(reviews.ReviewsContext(settings=None)))
+    app.include_router(hsds.build_router(hsds.HsdsContext(settings=None)))
     return app
 
 
