@@ -13,8 +13,10 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from civic311 import aws
 from civic311.directory import hsds_catalogue
+from civic311.directory.hsds_api import hsds_page, page_range
+from civic311.errors import DependencyUnavailable, NotFound
 from civic311.store.directory_reads import forget_active_versions
-from civic311.store.hsds_reads import HsdsReads
+from civic311.store.hsds_reads import HsdsReads, forget_totals
 from tests.support import REPO, InProcessStack, api_event, load_event
 
 SCHEMAS = REPO / "tests/data/schemas/hsds"
@@ -221,3 +223,45 @@ def test_the_sample_events_are_answered_as_api_gateway_sends_them(stack: InProce
     page = json.loads(stack.call("HsdsApiFunction", load_event("hsds/get_services"))["body"])
     assert page["size"] == 20
     assert problems("page", page) == []
+
+
+def test_an_empty_directory_is_one_empty_first_and_last_page_and_no_second() -> None:
+    page = hsds_page(page_range(0, 1, 50), [])
+    assert page.model_dump(exclude={"contents"}) == {
+        "total_items": 0,
+        "total_pages": 0,
+        "page_number": 1,
+        "size": 0,
+        "first_page": True,
+        "last_page": True,
+        "empty": True,
+    }
+    assert problems("page", page.model_dump()) == []
+    with pytest.raises(NotFound):
+        page_range(0, 2, 50)
+
+
+@pytest.mark.parametrize(
+    ("total", "page", "per_page", "first", "last"), [(21, 1, 7, 1, 7), (21, 3, 7, 15, 21), (22, 4, 7, 22, 22)]
+)
+def test_a_page_holds_the_ordinals_of_its_range(total: int, page: int, per_page: int, first: int, last: int) -> None:
+    asked = page_range(total, page, per_page)
+    assert (asked.first, asked.last) == (first, last)
+
+
+def test_a_version_loaded_without_the_hsds_records_is_a_503_not_an_empty_list(stack: InProcessStack) -> None:
+    table = stack.output("DirectoryTableName")
+    reads = HsdsReads(table, cache_seconds=0)
+    active = reads.active()
+    assert active is not None
+    key = {"pk": {"S": f"V#{active.version}#HSDS#PAGES"}, "sk": {"S": "TOTALS"}}
+    stored = aws.dynamodb().get_item(TableName=table, Key=key)["Item"]
+    aws.dynamodb().delete_item(TableName=table, Key=key)
+    forget_totals()
+    try:
+        with pytest.raises(DependencyUnavailable):
+            hsds_catalogue.listing_page(reads, "SERVICES", 1, 10)
+    finally:
+        aws.dynamodb().put_item(TableName=table, Item=stored)
+        forget_totals()
+    assert hsds_catalogue.listing_page(reads, "SERVICES", 1, 10).size == 10
