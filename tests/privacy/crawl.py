@@ -38,6 +38,9 @@ def expand(world: World, method: str, path: str, openapi: dict[str, Any]) -> Ite
         "service_request_id": world.ids,
         "token": world.tokens,
         "service_code": ["pothole", "shelter", "mental-health", "suspicious-activity", "noise"],
+        # The HSDS API's records: a refuge's service and its organization, and an id that is not there.
+        "service_id": ["665636d2-c45b-5037-a2b3-d640ccc50b7d", "00000000-0000-4000-8000-000000000000"],
+        "organization_id": ["8c01198e-d665-5c56-9c91-3d90c409500f", "00000000-0000-4000-8000-000000000000"],
     }
     names = re.findall(r"\{([^}]+)\}", path)
     for combination in product(*(values.get(name, ["x"]) for name in names)):

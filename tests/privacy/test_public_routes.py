@@ -31,7 +31,15 @@ def test_the_crawl_reads_every_public_route_of_the_template(public: dict[str, st
     assert ("ANY", "/open311/v2/{proxy+}") in routes
     assert not any(path.startswith("/v1/requests") for _, path in routes), "staff routes must have an authorizer"
     asked = " ".join(public)
-    for expected in ("requests.json", "requests.xml", "servicerequestupdates.xml", "tokens/", "/openapi.json"):
+    for expected in (
+        "requests.json",
+        "requests.xml",
+        "servicerequestupdates.xml",
+        "tokens/",
+        "/openapi.json",
+        "/hsds/services/665636d2",
+        "/hsds/organizations ",
+    ):
         assert expected in asked
 
 

@@ -94,6 +94,13 @@ class PublicApiSettings(_Settings):
     directory_cache_seconds: float = 30.0
 
 
+class HsdsApiSettings(_Settings):
+    """The HSDS API: reads the directory's public records, nothing else."""
+
+    directory_table: str
+    directory_cache_seconds: float = 30.0
+
+
 class StaffApiSettings(_Settings):
     """Staff JSON API: escalations and diversions, request updates, shelter capacity, the unmet-needs report."""
 

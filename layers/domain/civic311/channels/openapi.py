@@ -15,6 +15,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler.openapi.models import Server
 from pydantic import BaseModel
 
+from civic311.channels.hsds import routes as hsds
 from civic311.channels.http import RestApi
 from civic311.channels.open311 import models as open311_wire
 from civic311.channels.open311.context import Open311Context
@@ -23,7 +24,7 @@ from civic311.channels.open311.routes import build_router as open311_router
 from civic311.channels.v1 import escalations, gaps, referrals, requests, reviews, shelters, triage
 from civic311.channels.v1.public_wiring import PublicWiring
 from civic311.channels.v1.staff_wiring import StaffWiring
-from civic311.settings import Open311Settings, PublicApiSettings, StaffApiSettings
+from civic311.settings import HsdsApiSettings, Open311Settings, PublicApiSettings, StaffApiSettings
 
 TITLE = "civic311 API"
 VERSION = "1.0.0"
@@ -32,7 +33,9 @@ DESCRIPTION = (
     "a form field as the spec has it; the same routes at /open311/keyed/v2/ take the key in the X-API-Key header "
     "instead, where API Gateway meters it by your usage plan (403 Forbidden for a missing or unknown key, 429 "
     "with Retry-After over its rate or daily quota). Referrals and staff routes (Cognito ID token as a bearer "
-    "token) under /v1/. If someone is in danger right now, call 911."
+    "token) under /v1/. The resource directory in Open Referral HSDS 3.1 at /hsds/ (read-only, public; Open "
+    "Referral's own API definition: https://github.com/openreferral/specification/blob/3.1-dev/schema/openapi.json). "
+    "If someone is in danger right now, call 911."
 )
 # The key of the keyed door: the same key an Open311 client sends as `api_key`, issued into a usage plan.
 KEY_SCHEME = {
@@ -60,6 +63,7 @@ def documented_app() -> RestApi:
     app.include_router(escalations.build_router(staff))
     app.include_router(requests.build_router(staff))
     app.include_router(reviews.build_router(staff))
+    app.include_router(hsds.build_router(hsds.HsdsContext(_unset(HsdsApiSettings))))
     return app
 
 

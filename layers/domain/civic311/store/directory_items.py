@@ -10,6 +10,7 @@ Keys:
   pk = V#<v>#HSDS#<organization id>, sk = HSDS  the HSDS compiled organization as loaded (services, locations,
                                                 service_at_locations, phones, schedules, addresses, languages)
   pk = V#<v>#HSDS#TAXONOMY, sk = HSDS           the HSDS taxonomies and terms (service codes, departments, ...)
+  pk = V#<v>#HSDS#..., sk = SERVICE|<n>|TOTALS  what the HSDS API reads: services by id, pages (hsds_items.py)
   pk = CAPACITY#<resource id>, sk = CAPACITY    beds now; unversioned, so provider updates outlive reloads
   dir_version = <v>                             ByVersion (KEYS_ONLY): every item of a version, for clean-up
 

@@ -34,6 +34,7 @@ from civic311.store.directory_items import (
 )
 from civic311.store.directory_reads import forget_active_versions
 from civic311.store.dynamo import from_item, to_item, to_value
+from civic311.store.hsds_items import hsds_api_items
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, WriteRequestTypeDef
@@ -220,6 +221,7 @@ class DirectoryVersions:
                 # Compressed: a large organization's JSON stays well under DynamoDB's 400 KB item limit.
                 "hsds": {"B": zlib.compress(document, 6)},
             }
+        yield from hsds_api_items(version, package)
         for code, code_index in index.codes.items():
             for cell, listed in code_index.lists.items():
                 yield {
