@@ -25,14 +25,18 @@ TRAINING_FILES = (
     "redteam.jsonl",
     "shapes.jsonl",
     "generalise.jsonl",
-)
-# Sets written apart from the rules, never trained or tuned on: `make eval` reports each one every time. A new
-# blind set is one more name here.
-HELD_OUT_FILES = (
+    # Reported as never-trained in earlier releases, so often that they no longer measured anything new; they are
+    # training data now, and the blind sets below replace them.
     "redteam_holdout.jsonl",
     "fresh_holdout.jsonl",
     "blind_a.jsonl",
     "blind_b.jsonl",
+)
+# The retired sets are trained on but not enforced by `make eval`: the rules were never tuned to them.
+RETIRED_FILES = ("redteam_holdout.jsonl", "fresh_holdout.jsonl", "blind_a.jsonl", "blind_b.jsonl")
+# Sets written apart from the rules, never trained or tuned on: `make eval` reports each one every time. A new
+# blind set is one more name here.
+HELD_OUT_FILES = (
     "blind_c.jsonl",
     "blind_d.jsonl",
 )
