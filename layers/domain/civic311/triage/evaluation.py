@@ -1,5 +1,7 @@
 """Measure triage on labelled JSONL files: `python -m civic311.triage.evaluation [FILE ...] [--verbose]`.
 
+Leave-one-file-out cross-validation of the model on the training files is civic311.triage.crossval (`make eval CV=1`).
+
 With no file it measures every set `provenance` lists, never-trained sets first; it exits non-zero when a tuned
 set misses a target (the never-trained sets are reported, never enforced: tuning to them would end their use).
 Given files, it exits non-zero when any of them misses one.
