@@ -23,6 +23,7 @@ from civic311.triage.fitting import (
     Example,
     OutOfFold,
     calibrate,
+    catalog_examples,
     design,
     load_examples,
     scored_apart,
@@ -45,7 +46,7 @@ def _outcomes(examples: Sequence[Example], scored: OutOfFold, held_out: Bool) ->
     platt_e, p_e_others = calibrate(scored.emergency[others], truth_e[others])
     platt_c, p_c_others = calibrate(scored.crisis[others], truth_c[others])
     rest = [e for e, keep in zip(examples, others, strict=True) if keep]
-    thresholds = Thresholds(**choose_thresholds(rest, p_e_others, p_c_others))
+    thresholds = Thresholds(**choose_thresholds(rest, p_e_others, p_c_others, strict=False))
     outcomes: list[Outcome] = []
     for i in np.flatnonzero(held_out).tolist():
         example = examples[i]
@@ -64,7 +65,7 @@ def _outcomes(examples: Sequence[Example], scored: OutOfFold, held_out: Bool) ->
 
 def cross_validate(examples: Sequence[Example]) -> dict[str, list[Outcome]]:
     """Outcomes per training file, each from a model fitted without that file."""
-    d = design(examples)
+    d = design(examples, catalog_examples())
     sources = np.array([e.source for e in examples])
     names = list(dict.fromkeys(e.source for e in examples))
     splits = [(np.flatnonzero(sources != name), np.flatnonzero(sources == name)) for name in names]

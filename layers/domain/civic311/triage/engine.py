@@ -27,6 +27,7 @@ from civic311.triage.status import (
     is_resolved,
     negation_scope,
     status,
+    time_marks,
 )
 from civic311.triage.typos import TypoCorrector
 from civic311.triage.verdict import RuleVerdict
@@ -132,12 +133,14 @@ class TriageEngine:
         danger_denied = crisis_denied = False
         denials: list[int] = []  # where a danger cue was denied, dated or explained away
         signs: list[tuple[int, str]] = []
+        marks = time_marks(ctx)  # the text's structure as the model sees it; never the rules' own answer
         for kind in _CUE_KINDS:
             keep = MAX_LIVE_HITS if kind in {"component", "risk", "alarm"} else 1
             for hit in by_kind.get(kind, ()):
                 if len(live.get(hit.entry_id, ())) >= keep:
                     continue
                 if any(explains(b, hit) for b in benign.between(hit.start, hit.end)):
+                    marks.append(f"idiom:{kind}")
                     danger_denied = danger_denied or kind in _DENIABLE_DANGER
                     if kind in _DENIABLE_DANGER:
                         denials.append(hit.start)
@@ -153,6 +156,7 @@ class TriageEngine:
                     # Components are building blocks; reporting each one suppressed would bury the reasons.
                     if kind != "component":
                         signals.append((hit.start, f"{state}:{entry.id}"))
+                        marks.append(f"{state}:{kind}")
                     continue
                 if kind == "sign":
                     signs.append((hit.start, entry.id))
@@ -223,6 +227,7 @@ class TriageEngine:
             danger_denied=(danger_denied or no_plan or crisis) and not live_risk,
             crisis_denied=crisis_denied,
             signals=signals,
+            marks=tuple(dict.fromkeys(marks)),
             language=detected,
             content_words=sum(
                 1
@@ -240,7 +245,7 @@ class TriageEngine:
         """The second opinion on a judged text, or None when there is none or too few words for it to weigh."""
         if self._second_opinion is None or not verdict.model_may_speak:
             return None
-        return self._second_opinion.read(verdict.doc, verdict.mask, verdict.negated)
+        return self._second_opinion.read(verdict.doc, verdict.mask, verdict.negated, verdict.marks)
 
     def _terse(self, doc: Doc, by_kind: dict[str, list[Hit]]) -> bool:
         """A message of a few words that asks for no service."""

@@ -19,6 +19,7 @@ from scipy.sparse import csr_matrix
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 
+from civic311.catalog.models import load_catalog
 from civic311.triage import provenance
 from civic311.triage.engine import TriageEngine
 from civic311.triage.evaluation import Row, load_rows
@@ -31,9 +32,13 @@ from civic311.triage.verdict import RuleVerdict
 C = 32.0
 # Weights kept per head (per class for service codes), largest first; the rest round to nothing that matters.
 KEEP = {"emergency": 5000, "crisis": 2500, "service_code": 800}
+# The code head is regularised harder: it should lean on many words and word pieces, not a few exact phrases.
+C_CODE = 8.0
 DECIMALS = 2
 FOLDS = 5
 SEED = 0
+# The source of the catalog's texts, which no labelled file holds.
+CATALOG = "catalog"
 # Texts sharing this share of their words are near-duplicates and stay in the same fold.
 NEAR_DUPLICATE = 0.6
 
@@ -58,30 +63,67 @@ def load_examples(folder: Path = provenance.DATA_DIR) -> list[Example]:
     for name in provenance.TRAINING_FILES:
         for row in load_rows(folder / name):
             verdict = engine.judge(row.text)
-            examples.append(Example(row, verdict, featurize(verdict.doc, verdict.mask, verdict.negated), name))
+            examples.append(
+                Example(row, verdict, featurize(verdict.doc, verdict.mask, verdict.negated, verdict.marks), name)
+            )
     return examples
 
 
 @dataclass(frozen=True, slots=True)
 class Design:
-    """The training matrix over the buckets that occur (a million mostly empty columns would only cost time)."""
+    """The training matrix over the buckets that occur (a million mostly empty columns would only cost time).
+
+    Rows past the labelled examples are the catalog's own words for each service (see `catalog_examples`); they
+    teach the code head only.
+    """
 
     X: csr_matrix
     buckets: NDArray[np.int64]  # the bucket of each column
+    catalog: NDArray[np.int64]  # rows of catalog text
+    catalog_codes: NDArray[np.str_]  # their service codes
 
 
-def design(examples: Sequence[Example]) -> Design:
+def design(examples: Sequence[Example], catalog: Sequence[Example] = ()) -> Design:
     """Rows of unit length over present buckets, exactly as SecondOpinion.scores weighs them."""
-    used = np.array(sorted({b for example in examples for b in example.buckets}), dtype=np.int64)
+    everything = [*examples, *catalog]
+    used = np.array(sorted({b for example in everything for b in example.buckets}), dtype=np.int64)
     column = {int(b): i for i, b in enumerate(used)}
     indptr = [0]
     indices: list[int] = []
     values: list[float] = []
-    for example in examples:
+    for example in everything:
         indices.extend(column[b] for b in example.buckets)
         values.extend([1.0 / np.sqrt(len(example.buckets))] * len(example.buckets))
         indptr.append(len(indices))
-    return Design(csr_matrix((values, indices, indptr), shape=(len(examples), len(used))), used)
+    return Design(
+        csr_matrix((values, indices, indptr), shape=(len(everything), len(used))),
+        used,
+        np.arange(len(examples), len(everything), dtype=np.int64),
+        np.array([example.row.service_code for example in catalog], dtype=np.str_),
+    )
+
+
+def catalog_examples() -> list[Example]:
+    """Each service's name with its description, and its keywords, in English and in Spanish, as the rules read them.
+
+    They are the city's own words for what each code covers, written apart from every labelled set, so the code
+    head learns vocabulary no resident happened to use in the training rows.
+    """
+    engine = TriageEngine(load_rules())
+    examples: list[Example] = []
+    for service in load_catalog().services:
+        for language in ("en", "es"):
+            texts = (
+                f"{service.name(language)}. {service.description(language)}",
+                ". ".join(service.keywords.get(language, ())),
+            )
+            for text in filter(None, texts):
+                verdict = engine.judge(text, language)
+                buckets = featurize(verdict.doc, verdict.mask, verdict.negated, verdict.marks)
+                examples.append(
+                    Example(Row(text, language, False, False, service.service_code), verdict, buckets, CATALOG)
+                )
+    return examples
 
 
 def near_duplicate_groups(examples: Sequence[Example]) -> NDArray[np.int64]:
@@ -126,8 +168,8 @@ def fit_heads(d: Design, examples: Sequence[Example], rows: NDArray[np.int64]) -
     emergency = np.array([examples[i].row.emergency for i in rows])
     crisis = np.array([examples[i].row.crisis for i in rows])
     calm = rows[~emergency]
-    codes = np.array([examples[i].row.service_code for i in calm])
-    model = LogisticRegression(C=C, max_iter=5000).fit(d.X[calm], codes)
+    codes = np.concatenate([np.array([examples[i].row.service_code for i in calm], dtype=np.str_), d.catalog_codes])
+    model = LogisticRegression(C=C_CODE, max_iter=5000).fit(d.X[np.concatenate([calm, d.catalog])], codes)
     classes = [str(c) for c in model.classes_]
     return {
         "emergency": _binary_head(d, rows, emergency, KEEP["emergency"]),
@@ -171,7 +213,7 @@ def out_of_fold(examples: Sequence[Example], d: Design, groups: NDArray[np.int64
     """Grouped folds stratified on emergency and crisis together; near-duplicates never straddle a fold."""
     strata = np.array([2 * e.row.emergency + e.row.crisis for e in examples])
     folds = StratifiedGroupKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
-    return scored_apart(examples, d, list(folds.split(d.X, strata, groups)))
+    return scored_apart(examples, d, list(folds.split(np.zeros(len(examples)), strata, groups)))
 
 
 def scored_apart(

@@ -223,3 +223,28 @@ def status(hit: Hit, entry: Entry, doc: Doc, ctx: Context, entries: Mapping[str,
     if entry.kind != "component" and is_resolved(entry.group, hit, doc, ctx, entries):
         return RESOLVED
     return LIVE
+
+
+def time_marks(ctx: Context) -> list[str]:
+    """Which kinds of time, negation and resolution phrase a text carries, for the model to weigh with its words.
+
+    "last night" with nothing in the present reads as over and done; "right now" or a progressive verb as under
+    way; "nobody", "no one", "nadie" as a denial somewhere in the text; "the crew already capped it" as resolved.
+    """
+    kinds = (
+        ("past", ctx.past),
+        ("present", ctx.present),
+        ("habitual", ctx.habitual),
+        ("hypothetical", ctx.hypothetical),
+        ("progressive", ctx.progressive),
+    )
+    marks = [f"time:{name}" for name, spans in kinds if spans.hits]
+    if ctx.negators.hits:
+        marks.append("negation")
+    if ctx.past.hits and not ctx.present.hits and not ctx.progressive.hits:
+        marks.append("time:over-only")
+    if ctx.resolved:
+        marks.append("time:resolved")
+    if ctx.safety:
+        marks.append("safety")
+    return marks

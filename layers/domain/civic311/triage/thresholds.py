@@ -79,8 +79,14 @@ def choose_emergency(p: Float, truth: Bool, f: Policy) -> dict[str, float]:
     return {"emergency": page, "emergency_review": review, "emergency_over_denial": over}
 
 
-def choose_crisis(p: Float, truth: Bool, rules: Bool, denied: Bool, silent: Bool) -> dict[str, float]:
-    """The override threshold over an explicit "no" first, then the lowest within FALSE_CRISIS_BUDGET."""
+def choose_crisis(
+    p: Float, truth: Bool, rules: Bool, denied: Bool, silent: Bool, strict: bool = True
+) -> dict[str, float]:
+    """The override threshold over an explicit "no" first, then the lowest within FALSE_CRISIS_BUDGET.
+
+    When the rules alone exceed the budget, training stops (`strict`); cross-validation, measuring rather than
+    shipping, lets the model speak only from the override threshold.
+    """
     calm_denied = p[denied & ~truth & ~silent]
     over = next(
         (g for g in GRID if not calm_denied.size or float(np.mean(calm_denied >= g)) <= DENIAL_OVERRIDE_BUDGET),
@@ -90,10 +96,14 @@ def choose_crisis(p: Float, truth: Bool, rules: Bool, denied: Bool, silent: Bool
         says = ~silent & np.where(denied, p >= over, p >= g)
         if float(np.mean((rules | says)[~truth])) <= FALSE_CRISIS_BUDGET:
             return {"crisis": g, "crisis_over_denial": over}
+    if not strict:
+        return {"crisis": over, "crisis_over_denial": over}
     raise RuntimeError("no crisis threshold keeps false crises within budget; the rules alone exceed it")
 
 
-def choose_thresholds(examples: Sequence[Example], p_emergency: Float, p_crisis: Float) -> dict[str, float]:
+def choose_thresholds(
+    examples: Sequence[Example], p_emergency: Float, p_crisis: Float, strict: bool = True
+) -> dict[str, float]:
     """Every threshold of the policy from calibrated out-of-fold probabilities of the given rows."""
     truth_e = np.array([e.row.emergency for e in examples])
     truth_c = np.array([e.row.crisis for e in examples])
@@ -106,5 +116,6 @@ def choose_thresholds(examples: Sequence[Example], p_emergency: Float, p_crisis:
             np.array([e.verdict.crisis for e in examples]),
             np.array([e.verdict.crisis_denied for e in examples]),
             silent,
+            strict,
         ),
     }

@@ -21,6 +21,7 @@ import sklearn
 from civic311.triage import provenance
 from civic311.triage.decision import decide
 from civic311.triage.fitting import (
+    C_CODE,
     DECIMALS,
     FOLDS,
     KEEP,
@@ -30,6 +31,7 @@ from civic311.triage.fitting import (
     Float,
     OutOfFold,
     calibrate,
+    catalog_examples,
     design,
     document,
     fit_heads,
@@ -131,7 +133,7 @@ def dumps(document: Mapping[str, Any]) -> str:
 
 def train(examples: Sequence[Example]) -> dict[str, Any]:
     """Cross-validate, calibrate, choose thresholds, fit on every row, and return the weights document."""
-    d = design(examples)
+    d = design(examples, catalog_examples())
     groups = near_duplicate_groups(examples)
     print(f"{len(examples)} rows in {len(set(groups.tolist()))} near-duplicate groups", file=sys.stderr)
     oof = out_of_fold(examples, d, groups)
@@ -159,6 +161,8 @@ def train(examples: Sequence[Example]) -> dict[str, Any]:
         "rows": len(examples),
         "scikit_learn": sklearn.__version__,
         "C": C,
+        "C_code": C_CODE,
+        "catalog_rows": len(d.catalog),
         "kept_weights": KEEP,
         "decimals": DECIMALS,
         "folds": FOLDS,
