@@ -129,9 +129,10 @@ TEST_STAGES := lint typecheck template build unit local-stack integration browse
 test: install
 	@$(PY) -m tests.stages --make "$(MAKE)" $(TEST_STAGES)
 
-# Triage quality for en, es and all; fails below the targets. DATA=file.jsonl measures another labelled set.
+# Triage quality for en, es and all; fails below the targets. DATA=file.jsonl measures another labelled set; CV=1
+# measures each training file with a model trained without it instead.
 eval: $(VENV)/.installed
-	PYTHONPATH=layers/domain $(PY) -m civic311.triage.evaluation $(DATA)
+	PYTHONPATH=layers/domain $(PY) -m civic311.triage.$(if $(CV),crossval,evaluation $(DATA))
 
 # Retrain the second opinion (scikit-learn, dev only) from the tuned sets and write its weights into the package;
 # a unit test fails until this runs after any change to the training files, the rules or the featurizer.

@@ -297,11 +297,12 @@ def test_training_replays_the_decision_policy_exactly_as_triage_decides() -> Non
     from civic311.triage import train
     from civic311.triage.decision import decide
     from civic311.triage.second_opinion import Opinion, Thresholds
+    from civic311.triage.thresholds import outcomes, policy_facts
 
     examples = train.load_examples()
     limits = Thresholds(0.85, 0.3, 0.9, 0.5, 0.9)
     p = np.random.default_rng(7).random(len(examples))
-    paged, reviewed = train._outcomes(p, train._policy(examples), limits.emergency, limits.emergency_review, 0.9)
+    paged, reviewed = outcomes(p, policy_facts(examples), limits.emergency, limits.emergency_review, 0.9)
     for i, example in enumerate(examples):
         opinion = Opinion(float(p[i]), 0.0, "other", 1.0, limits) if example.verdict.model_may_speak else None
         decision = decide(example.verdict, opinion).decision

@@ -4,31 +4,34 @@ from __future__ import annotations
 
 import itertools
 import threading
-from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from collections.abc import Sequence
 
-from civic311.triage.decision import decide
+from civic311.triage.decision import Decided, decide
 from civic311.triage.language import detect_language, normalise_hint
-from civic311.triage.lexicon import Combo, Entry, RuleSet, load_rules
+from civic311.triage.lexicon import Combo, RuleSet, load_rules
 from civic311.triage.model import TriageResult
 from civic311.triage.normalize import Doc, tokenize
 from civic311.triage.patterns import Hit, Matcher
 from civic311.triage.places import location_mask
 from civic311.triage.second_opinion import Opinion, SecondOpinion, load_second_opinion
+from civic311.triage.status import (
+    HABITUAL,
+    HYPOTHETICAL,
+    LIVE,
+    NEGATED,
+    PAST,
+    RESOLVED,
+    Spans,
+    build_context,
+    explains,
+    is_resolved,
+    negation_scope,
+    status,
+    time_marks,
+)
 from civic311.triage.typos import TypoCorrector
 from civic311.triage.verdict import RuleVerdict
 
-# Words allowed between a negator and the cue it cancels: "no one is hurt", "nadie salió herido".
-NEGATION_WINDOW = 4
-# "Sin" and "without" negate their own object ("sin respirar", "without anyone getting hurt"), not a cue further on
-# ("sin camisa en pleno sol", "without a hat out in the heat").
-SHORT_REACH_NEGATORS = frozenset({"sin", "without"})
-SHORT_NEGATION_WINDOW = 3
-# How far (in words, same sentence) a time phrase can reach a cue.
-TIME_WINDOW = 10
-# A present-time phrase this close to a cue keeps it live even if the text also says the danger passed.
-PRESENT_GUARD = 3
 # Longer texts are cut here; intake forms stop well before, so this only bounds hostile input.
 MAX_CHARS = 20_000
 # Cap on the combinations tried for one proximity combo, so a pathological text cannot blow up.
@@ -38,21 +41,6 @@ MAX_LIVE_HITS = 8
 # Distinct phrases of one entry that count towards a vote; more is repetition, not new evidence.
 VOTES_PER_ENTRY = 2
 
-# Distress is a state: "panic attacks every night since the shooting last month" is still a crisis, so only a
-# time phrase right next to a crisis cue ("suicidal two years ago") can put it in the past.
-CRISIS_TIME_WINDOW = 2
-# A question about what to do "if" something happens reaches further than a plain negator.
-HYPOTHETICAL_WINDOW = 10
-
-LIVE, NEGATED, PAST, HABITUAL, HYPOTHETICAL, RESOLVED, NOT_NOW = (
-    "live",
-    "negated",
-    "past-tense",
-    "habitual",
-    "hypothetical",
-    "resolved",
-    "not-now",
-)
 # A tuple, not a set: the order hits are judged in must not depend on hash seeds.
 _CUE_KINDS = ("danger", "crisis-imminent", "crisis", "component", "risk", "alarm", "sign")
 # Kinds that only add to the risk score.
@@ -63,63 +51,6 @@ _EXPLICIT_DENIALS = frozenset({NEGATED, PAST, HABITUAL, HYPOTHETICAL, RESOLVED})
 # Components are left out: "no lo suelta", "no puede mover el brazo" are how danger is described, not denied.
 _DENIABLE_DANGER = frozenset({"danger", "crisis-imminent", "risk"})
 _DENIABLE_CRISIS = frozenset({"crisis", "crisis-imminent"})
-
-
-class _Spans:
-    """Hits sorted by start, so the ones near a position are found by bisection rather than a scan."""
-
-    def __init__(self, hits: Iterable[Hit]) -> None:
-        self.hits = sorted(hits, key=lambda h: h.start)
-        self._starts = [h.start for h in self.hits]
-        self._longest = max((h.end - h.start for h in self.hits), default=0)
-
-    def between(self, lo: int, hi: int) -> list[Hit]:
-        """Hits that overlap [lo, hi)."""
-        first = bisect_left(self._starts, lo - self._longest)
-        last = bisect_right(self._starts, hi)
-        return [h for h in self.hits[first:last] if h.end > lo and h.start < hi]
-
-
-class _Context(NamedTuple):
-    """Modifier hits of one description, grouped by what they do."""
-
-    negators: _Spans
-    barriers: frozenset[int]
-    past: _Spans
-    habitual: _Spans
-    hypothetical: _Spans
-    present: _Spans
-    progressive: _Spans
-    resolved: tuple[Hit, ...]
-    safety: tuple[Hit, ...]
-
-
-def _distance(a: Hit, b: Hit) -> int:
-    if a.end <= b.start:
-        return b.start - a.end
-    if b.end <= a.start:
-        return a.start - b.end
-    return 0
-
-
-def _overlaps(a: Hit, b: Hit) -> bool:
-    return a.start < b.end and b.start < a.end
-
-
-def _explains(idiom: Hit, cue: Hit) -> bool:
-    """An idiom explains a cue that starts inside it ("smoke detector test in our building"), or one it outspans."""
-    return idiom.start <= cue.start < idiom.end
-
-
-def _reach(negator: Hit, doc: Doc) -> int:
-    """How many words on a negator still cancels a cue."""
-    short = negator.end - negator.start == 1 and doc.tokens[negator.start] in SHORT_REACH_NEGATORS
-    return SHORT_NEGATION_WINDOW if short else NEGATION_WINDOW
-
-
-def _drop_shadowed(mine: Sequence[Hit], theirs: Sequence[Hit]) -> tuple[Hit, ...]:
-    """Drop hits covered by a longer hit of the opposite kind ("since yesterday" is not "yesterday")."""
-    return tuple(h for h in mine if not any(_overlaps(h, o) and (o.end - o.start) > (h.end - h.start) for o in theirs))
 
 
 class TriageEngine:
@@ -156,126 +87,6 @@ class TriageEngine:
                 tokens[i] = fixed
                 signals.append((i, f"typo:{fixed}"))
         return doc._replace(tokens=tuple(tokens)), mask, signals
-
-    def _context(self, by_kind: dict[str, list[Hit]], doc: Doc) -> _Context:
-        uncertain = by_kind.get("uncertain", [])
-        negators = tuple(h for h in by_kind.get("negator", []) if not any(_overlaps(h, u) for u in uncertain))
-        past = by_kind.get("past-time", [])
-        habitual = by_kind.get("habitual", [])
-        present = by_kind.get("present-time", [])
-        barriers = frozenset(i for h in by_kind.get("barrier", []) for i in range(h.start, h.end))
-        barriers |= frozenset(i for i, token in enumerate(doc.tokens) if token in self._barrier_words)
-        return _Context(
-            negators=_Spans(negators),
-            barriers=barriers,
-            past=_Spans(_drop_shadowed(past, present)),
-            habitual=_Spans(_drop_shadowed(habitual, present)),
-            hypothetical=_Spans(by_kind.get("hypothetical", [])),
-            present=_Spans(_drop_shadowed(_drop_shadowed(present, past), habitual)),
-            progressive=_Spans(by_kind.get("progressive", [])),
-            resolved=tuple(by_kind.get("resolved", [])),
-            safety=tuple(by_kind.get("safety", [])),
-        )
-
-    # ----------------------------------------------------------------- hit status
-    def _negated(self, hit: Hit, doc: Doc, ctx: _Context) -> bool:
-        for neg in ctx.negators.between(hit.start - NEGATION_WINDOW, hit.start):
-            if neg.end > hit.start or hit.start - neg.end >= _reach(neg, doc):
-                continue
-            if doc.clause[neg.end - 1] != doc.clause[hit.start]:
-                continue
-            if any(i in ctx.barriers for i in range(neg.end, hit.start)):
-                continue
-            return True
-        return False
-
-    @staticmethod
-    def _negation_scope(doc: Doc, ctx: _Context) -> list[bool]:
-        """Tokens within a negator's reach: the same clause, no barrier, at most NEGATION_WINDOW words on."""
-        scope = [False] * len(doc.tokens)
-        for neg in ctx.negators.hits:
-            for i in range(neg.end, min(neg.end + _reach(neg, doc), len(scope))):
-                if doc.clause[i] != doc.clause[neg.end - 1] or i in ctx.barriers:
-                    break
-                scope[i] = True
-        return scope
-
-    @staticmethod
-    def _nearest(
-        spans: _Spans, hit: Hit, doc: Doc, window: int = TIME_WINDOW, inside: bool = True, later_clauses: bool = True
-    ) -> int | None:
-        best: int | None = None
-        for span in spans.between(hit.start - window, hit.end + window):
-            if doc.sentence[span.start] != doc.sentence[hit.start]:
-                continue
-            if not inside and hit.start <= span.start and span.end <= hit.end:
-                continue  # a past phrase inside the cue belongs to it ("tonight is her last night")
-            if not later_clauses and span.start >= hit.end and doc.clause[span.start] != doc.clause[hit.start]:
-                continue
-            d = _distance(span, hit)
-            if d <= window and (best is None or d < best):
-                best = d
-        return best
-
-    def _time_status(self, hit: Hit, entry: Entry, doc: Doc, ctx: _Context) -> str:
-        """The nearest time phrase decides; with none, the event is taken as happening now (escalate)."""
-        present = self._nearest(ctx.present, hit, doc)
-        if entry.kind == "crisis":
-            distance = self._nearest(ctx.past, hit, doc, CRISIS_TIME_WINDOW, inside=False)
-            return PAST if distance is not None and (present is None or distance < present) else LIVE
-        # A body's state told as under way in its own clause ("she is breathing ... and we can't wake her") is not
-        # dated by a time phrase in a later clause: "he used earlier" dates the cause, not the breathing. Other cues
-        # keep the later phrase ("they are pulling on door handles, it was last night").
-        under_way = entry.group == "medical" and self._told_as_under_way(hit, doc, ctx)
-        for spans, status in ((ctx.past, PAST), (ctx.habitual, HABITUAL)):
-            distance = self._nearest(spans, hit, doc, inside=False, later_clauses=not under_way)
-            if distance is not None and (present is None or distance < present):
-                return status
-        if entry.needs_present and present is None and self._nearest(ctx.progressive, hit, doc) is None:
-            return NOT_NOW
-        return LIVE
-
-    @staticmethod
-    def _told_as_under_way(hit: Hit, doc: Doc, ctx: _Context) -> bool:
-        """A present or progressive phrase in the cue's own clause: "is breathing", "está temblando", "right now"."""
-        clause = doc.clause[hit.start]
-        near = (
-            *ctx.present.between(hit.start - TIME_WINDOW, hit.end),
-            *ctx.progressive.between(hit.start - TIME_WINDOW, hit.end),
-        )
-        return any(doc.clause[span.start] == clause for span in near)
-
-    def _hypothetical(self, hit: Hit, doc: Doc, ctx: _Context) -> bool:
-        return any(
-            h.end <= hit.start and doc.sentence[h.start] == doc.sentence[hit.start]
-            for h in ctx.hypothetical.between(hit.start - HYPOTHETICAL_WINDOW, hit.start)
-        )
-
-    def _is_resolved(self, group: str | None, hit: Hit, doc: Doc, ctx: _Context) -> bool:
-        if group is None:
-            return False
-        for res in ctx.resolved:
-            if group in self._rules.entries[res.entry_id].resolves:
-                # Only a present phrase in the cue's own clause says the danger is back ("it's out but smoking again").
-                near = [
-                    p
-                    for p in ctx.present.between(hit.start - PRESENT_GUARD, hit.end + PRESENT_GUARD)
-                    if doc.clause[p.start] == doc.clause[hit.start] and _distance(p, hit) <= PRESENT_GUARD
-                ]
-                return not near
-        return False
-
-    def _status(self, hit: Hit, entry: Entry, doc: Doc, ctx: _Context) -> str:
-        if self._negated(hit, doc, ctx):
-            return NEGATED
-        if self._hypothetical(hit, doc, ctx):
-            return HYPOTHETICAL
-        time_status = self._time_status(hit, entry, doc, ctx)
-        if time_status != LIVE:
-            return time_status
-        if entry.kind != "component" and self._is_resolved(entry.group, hit, doc, ctx):
-            return RESOLVED
-        return LIVE
 
     # ----------------------------------------------------------------- combos
     @staticmethod
@@ -314,35 +125,38 @@ class TriageEngine:
         if masked_any:
             signals.append((0, "place-name-ignored"))
 
-        benign = _Spans(by_kind.get("benign", []))
+        benign = Spans(by_kind.get("benign", []))
         signals.extend((b.start, f"idiom:{b.entry_id}") for b in benign.hits)
-        ctx = self._context(by_kind, doc)
+        ctx = build_context(by_kind, doc, self._barrier_words)
         live: dict[str, list[Hit]] = {}
         fired: list[tuple[int, str, str, str]] = []  # position, id, kind, service code
         danger_denied = crisis_denied = False
         denials: list[int] = []  # where a danger cue was denied, dated or explained away
         signs: list[tuple[int, str]] = []
+        marks = time_marks(ctx)  # the text's structure as the model sees it; never the rules' own answer
         for kind in _CUE_KINDS:
             keep = MAX_LIVE_HITS if kind in {"component", "risk", "alarm"} else 1
             for hit in by_kind.get(kind, ()):
                 if len(live.get(hit.entry_id, ())) >= keep:
                     continue
-                if any(_explains(b, hit) for b in benign.between(hit.start, hit.end)):
+                if any(explains(b, hit) for b in benign.between(hit.start, hit.end)):
+                    marks.append(f"idiom:{kind}")
                     danger_denied = danger_denied or kind in _DENIABLE_DANGER
                     if kind in _DENIABLE_DANGER:
                         denials.append(hit.start)
                     continue
                 entry = rules.entries[hit.entry_id]
-                status = self._status(hit, entry, doc, ctx)
-                if status != LIVE:
-                    if status in _EXPLICIT_DENIALS:
+                state = status(hit, entry, doc, ctx, rules.entries)
+                if state != LIVE:
+                    if state in _EXPLICIT_DENIALS:
                         danger_denied = danger_denied or kind in _DENIABLE_DANGER
                         if kind in _DENIABLE_DANGER:
                             denials.append(hit.start)
                         crisis_denied = crisis_denied or kind in _DENIABLE_CRISIS
                     # Components are building blocks; reporting each one suppressed would bury the reasons.
                     if kind != "component":
-                        signals.append((hit.start, f"{status}:{entry.id}"))
+                        signals.append((hit.start, f"{state}:{entry.id}"))
+                        marks.append(f"{state}:{kind}")
                     continue
                 if kind == "sign":
                     signs.append((hit.start, entry.id))
@@ -372,7 +186,7 @@ class TriageEngine:
                 signals.append((start, f"no-plan:{combo.id}"))
                 danger_denied = True
                 continue
-            if self._is_resolved(combo.group, anchor, doc, ctx):
+            if is_resolved(combo.group, anchor, doc, ctx, rules.entries):
                 signals.append((start, f"{RESOLVED}:{combo.id}"))
                 danger_denied = True
                 denials.append(start)
@@ -402,7 +216,7 @@ class TriageEngine:
             doubted=doubted,
             doc=doc,
             mask=mask,
-            negated=self._negation_scope(doc, ctx),
+            negated=negation_scope(doc, ctx),
             emergency_code=emergency_code,
             crisis=crisis,
             cue_code=cue_code,
@@ -413,6 +227,7 @@ class TriageEngine:
             danger_denied=(danger_denied or no_plan or crisis) and not live_risk,
             crisis_denied=crisis_denied,
             signals=signals,
+            marks=tuple(dict.fromkeys(marks)),
             language=detected,
             content_words=sum(
                 1
@@ -424,23 +239,13 @@ class TriageEngine:
     def triage(self, description: str, language: str | None = None) -> TriageResult:
         """Decide page, review or routine, crisis, service code and language: the rules, then the policy."""
         verdict = self.judge(description, language)
-        decided = decide(verdict, self.opinion(verdict))
-        signals = [*verdict.signals, *decided.signals]
-        ordered = [s for _, s in sorted(signals, key=lambda item: item[0])]
-        return TriageResult(
-            emergency=decided.decision == "emergency",
-            crisis=decided.crisis,
-            service_code=decided.service_code,
-            language=verdict.language,
-            signals=list(dict.fromkeys(ordered)),
-            decision=decided.decision,
-        )
+        return assemble(verdict, decide(verdict, self.opinion(verdict)))
 
     def opinion(self, verdict: RuleVerdict) -> Opinion | None:
         """The second opinion on a judged text, or None when there is none or too few words for it to weigh."""
         if self._second_opinion is None or not verdict.model_may_speak:
             return None
-        return self._second_opinion.read(verdict.doc, verdict.mask, verdict.negated)
+        return self._second_opinion.read(verdict.doc, verdict.mask, verdict.negated, verdict.marks)
 
     def _terse(self, doc: Doc, by_kind: dict[str, list[Hit]]) -> bool:
         """A message of a few words that asks for no service."""
@@ -486,6 +291,20 @@ class TriageEngine:
             if (self._rules.entries[hit.entry_id].service_code or "other") == best
         ]
         return best, votes[best][0], used
+
+
+def assemble(verdict: RuleVerdict, decided: Decided) -> TriageResult:
+    """The result handed to callers: the policy's answer with the rules' and the policy's signals in text order."""
+    signals = [*verdict.signals, *decided.signals]
+    ordered = [s for _, s in sorted(signals, key=lambda item: item[0])]
+    return TriageResult(
+        emergency=decided.decision == "emergency",
+        crisis=decided.crisis,
+        service_code=decided.service_code,
+        language=verdict.language,
+        signals=list(dict.fromkeys(ordered)),
+        decision=decided.decision,
+    )
 
 
 _engine: TriageEngine | None = None

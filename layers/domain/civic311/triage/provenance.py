@@ -25,14 +25,21 @@ TRAINING_FILES = (
     "redteam.jsonl",
     "shapes.jsonl",
     "generalise.jsonl",
-)
-# Sets written apart from the rules, never trained or tuned on: `make eval` reports each one every time. A new
-# blind set is one more name here.
-HELD_OUT_FILES = (
+    # Reported as never-trained in earlier releases, so often that they no longer measured anything new; they are
+    # training data now, and the blind sets below replace them.
     "redteam_holdout.jsonl",
     "fresh_holdout.jsonl",
     "blind_a.jsonl",
     "blind_b.jsonl",
+    # Written from the shapes of the misses by someone who never saw the rules.
+    "train_e.jsonl",
+)
+# Trained on but not enforced by `make eval`: the rules were never tuned to these sets, and meeting their targets
+# by tuning rules to their wording would only fit the wording.
+UNENFORCED_FILES = ("redteam_holdout.jsonl", "fresh_holdout.jsonl", "blind_a.jsonl", "blind_b.jsonl", "train_e.jsonl")
+# Sets written apart from the rules, never trained or tuned on: `make eval` reports each one every time. A new
+# blind set is one more name here.
+HELD_OUT_FILES = (
     "blind_c.jsonl",
     "blind_d.jsonl",
 )
@@ -80,5 +87,7 @@ def featurizer_fingerprint() -> str:
     parts = [FEATURIZER_VERSION.encode("utf-8")]
     for text in PROBES:
         verdict = engine.judge(text)
-        parts.append(",".join(map(str, featurize(verdict.doc, verdict.mask, verdict.negated))).encode("ascii"))
+        parts.append(
+            ",".join(map(str, featurize(verdict.doc, verdict.mask, verdict.negated, verdict.marks))).encode("ascii")
+        )
     return _sha256(parts)

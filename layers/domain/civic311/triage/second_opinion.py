@@ -139,9 +139,9 @@ class SecondOpinion:
         scale = 1.0 / math.sqrt(len(buckets)) if buckets else 0.0
         return [bias + scale * total for bias, total in zip(self._bias, totals, strict=True)]
 
-    def read(self, doc: Doc, mask: Sequence[bool], negated: Sequence[bool]) -> Opinion:
-        """The model's opinion of a text the engine has already normalised."""
-        return self.opinion(featurize(doc, mask, negated))
+    def read(self, doc: Doc, mask: Sequence[bool], negated: Sequence[bool], marks: Sequence[str] = ()) -> Opinion:
+        """The model's opinion of a text the engine has already normalised, with the structure the rules read."""
+        return self.opinion(featurize(doc, mask, negated, marks))
 
     def opinion(self, buckets: Sequence[int]) -> Opinion:
         """The model's opinion of a text's feature buckets."""

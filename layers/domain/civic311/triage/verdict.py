@@ -30,6 +30,9 @@ class RuleVerdict(NamedTuple):
     content_words: int  # words that are not stopwords, place names or numbers
     signs: tuple[tuple[int, str], ...] = ()  # live signs a call-taker would hear ("snoring and won't wake after pills")
     doubted: bool = False  # the rules' emergency sits in a sentence that also says harm was denied or is over
+    # The text's structure for the model: kinds of time phrase present ("time:over-only"), and cues denied, dated or
+    # explained away by kind ("negated:danger", "past-tense:crisis", "idiom:risk"); never a live cue of the rules.
+    marks: tuple[str, ...] = ()
 
     @property
     def emergency(self) -> bool:
