@@ -42,6 +42,10 @@ UNENFORCED_FILES = ("redteam_holdout.jsonl", "fresh_holdout.jsonl", "blind_a.jso
 HELD_OUT_FILES = (
     "blind_c.jsonl",
     "blind_d.jsonl",
+    # Written from the shapes of the misses by someone who never saw the rules or the other sets; measured once,
+    # after the rules and the model of this release were final.
+    "blind_e.jsonl",
+    "blind_f.jsonl",
 )
 
 
