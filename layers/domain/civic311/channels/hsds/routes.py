@@ -28,6 +28,7 @@ from civic311.directory.hsds_api import (
 )
 from civic311.errors import InvalidInput
 from civic311.settings import HsdsApiSettings
+from civic311.store.hsds_items import Listing
 from civic311.store.hsds_reads import HsdsReads
 
 PREFIX = "/hsds"
@@ -78,6 +79,12 @@ def build_router(context: HsdsContext) -> Router:
     """The HSDS routes, bound to the directory they read."""
     router = Router()  # type: ignore[no-untyped-call]
 
+    def listing(kind: Listing, page: str | None, per_page: str | None) -> HsdsPage:
+        _only_paging(router)
+        number = _number("page", page, 1, MAX_PAGE)
+        size = _number("per_page", per_page, DEFAULT_PER_PAGE, MAX_PER_PAGE)
+        return hsds_catalogue.listing_page(context.reads, kind, number, size)
+
     @router.get(PREFIX, tags=[TAG], summary="Which HSDS this API speaks")
     def root() -> HsdsInfo:
         base = public_base_url(APIGatewayProxyEvent(router.current_event.raw_event))
@@ -88,10 +95,7 @@ def build_router(context: HsdsContext) -> Router:
         page: Annotated[str | None, Query(description=PAGE_DOC)] = None,
         per_page: Annotated[str | None, Query(description=PER_PAGE_DOC)] = None,
     ) -> HsdsPage:
-        _only_paging(router)
-        number = _number("page", page, 1, MAX_PAGE)
-        size = _number("per_page", per_page, DEFAULT_PER_PAGE, MAX_PER_PAGE)
-        return hsds_catalogue.listing_page(context.reads, "SERVICES", number, size)
+        return listing("SERVICES", page, per_page)
 
     @router.get(
         f"{PREFIX}/services/<service_id>",
@@ -107,10 +111,7 @@ def build_router(context: HsdsContext) -> Router:
         page: Annotated[str | None, Query(description=PAGE_DOC)] = None,
         per_page: Annotated[str | None, Query(description=PER_PAGE_DOC)] = None,
     ) -> HsdsPage:
-        _only_paging(router)
-        number = _number("page", page, 1, MAX_PAGE)
-        size = _number("per_page", per_page, DEFAULT_PER_PAGE, MAX_PER_PAGE)
-        return hsds_catalogue.listing_page(context.reads, "ORGANIZATIONS", number, size)
+        return listing("ORGANIZATIONS", page, per_page)
 
     @router.get(
         f"{PREFIX}/organizations/<organization_id>",
