@@ -38,7 +38,7 @@ def import_package(stack: RunningStack, folder: Path) -> subprocess.CompletedPro
         [
             sys.executable,
             "-m",
-            "civic311.directory",
+            "civic311.channels.directory_cli",
             "import",
             str(folder),
             "--table",
