@@ -10,9 +10,10 @@ from __future__ import annotations
 import unicodedata
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from civic311.cases.dispatch_status import DispatchReport, DispatchStatus, RejectionReason
+from civic311.errors import InvalidInput
 
 MAX_TEXT = 500
 
@@ -40,19 +41,17 @@ class DispatchAcknowledgement(BaseModel):
     disposition: Text | None = Field(default=None, description="How the incident ended (closed only).")
     note: Text | None = Field(default=None, description="A note for 311 staff (the console's acknowledgement).")
 
-    @model_validator(mode="after")
-    def _complete(self) -> DispatchAcknowledgement:
-        if self.status == "rejected" and self.reason is None:
-            raise ValueError("a rejection needs a reason: invalid-address, invalid-type, too-old or other")
-        if self.status != "rejected" and (self.reason or self.detail):
-            raise ValueError("reason and detail belong to a rejection")
-        if self.status == "closed" and not self.disposition:
-            raise ValueError("a closed incident needs its disposition")
-        if self.status != "closed" and self.disposition:
-            raise ValueError("a disposition belongs to a closed incident")
-        return self
-
     def report(self) -> DispatchReport:
+        """What dispatch reported; InvalidInput when its fields do not fit its status. Checked here, after the
+        caller's groups, rather than while the body is parsed: who may not acknowledge learns nothing of the rules."""
+        if self.status == "rejected" and self.reason is None:
+            raise InvalidInput("a rejection needs a reason: invalid-address, invalid-type, too-old or other")
+        if self.status != "rejected" and (self.reason or self.detail):
+            raise InvalidInput("reason and detail belong to a rejection")
+        if self.status == "closed" and not self.disposition:
+            raise InvalidInput("a closed incident needs its disposition")
+        if self.status != "closed" and self.disposition:
+            raise InvalidInput("a disposition belongs to a closed incident")
         return DispatchReport(self.status, self.reason, self.detail, self.disposition)
 
 
