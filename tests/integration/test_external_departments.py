@@ -1,0 +1,155 @@
+"""A department that runs its own Open311 system: a second civic311 local stack plays it, a real GeoReport v2
+server. A pothole reported to us appears in its list; its staff close it there; the status sync closes it here."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from local_stack.stack import LOCAL_CREDENTIALS
+from tests.integration.conftest import UNTHROTTLED, RunningStack, launched_stack
+from tests.support import REPO
+
+LAT, LONG = "32.2216", "-110.9262"
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 45.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"{what} not met in {timeout} s")
+
+
+def partner_key(stack: RunningStack) -> str:
+    """A partner's Open311 key issued on the department's stack as its administrator does."""
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "civic311.store", "keys", "create", "--client-id", "city-311", "--name", "City 311",
+            "--table", stack.output("ApiClientsTableName"), "--usage-plan", stack.output("PartnerUsagePlanId"),
+            "--endpoint-url", stack.endpoint,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        cwd=REPO,
+        env={**LOCAL_CREDENTIALS, "AWS_DEFAULT_REGION": stack.info["region"], "PYTHONPATH": "layers/domain"},
+    )  # fmt: skip
+    return done.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def department(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    with launched_stack(tmp_path_factory.mktemp("department"), UNTHROTTLED, "--no-demo-requests") as stack:
+        yield stack
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory, department: RunningStack) -> Iterator[RunningStack]:
+    parameters = UNTHROTTLED | {"DepartmentEndpoints": f"dtm={department.api}/open311/v2"}
+    with launched_stack(tmp_path_factory.mktemp("city"), parameters, "--no-demo-requests") as stack:
+        stack.client("secretsmanager").create_secret(
+            Name=f"{stack.output('DepartmentKeySecretPrefix')}dtm", SecretString=partner_key(department)
+        )
+        yield stack
+
+
+def their_copy(department: RunningStack, description: str) -> dict[str, Any] | None:
+    answer = requests.get(f"{department.api}/open311/v2/requests.json", params={"service_code": "pothole"}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return next((item for item in answer.json() if item.get("description") == description), None)
+
+
+def public(stack: RunningStack, request_id: str) -> dict[str, Any]:
+    [request] = requests.get(f"{stack.api}/open311/v2/requests/{request_id}.json", timeout=10).json()
+    return dict(request)
+
+
+def sync(stack: RunningStack) -> dict[str, Any]:
+    """Run the schedule's function now, as EventBridge Scheduler would (every five minutes)."""
+    answer = stack.client("lambda").invoke(FunctionName=stack.output("DepartmentSyncFunctionArn"), Payload=b"{}")
+    payload = answer["Payload"].read()
+    assert "FunctionError" not in answer, payload
+    return dict(json.loads(payload))
+
+
+def test_a_pothole_goes_to_the_departments_own_system_and_its_closure_there_closes_it_here(
+    city: RunningStack, department: RunningStack
+) -> None:
+    description = f"Pothole by the bus stop {uuid.uuid4().hex[:8]}"
+    posted = requests.post(
+        f"{city.api}/open311/v2/requests.json",
+        data={
+            "api_key": city.api_key, "service_code": "pothole", "lat": LAT, "long": LONG,
+            "description": description, "attribute[size]": "large", "email": "resident@example.com",
+        },
+        timeout=30,
+    )  # fmt: skip
+    assert posted.status_code == 200, posted.text
+    ours = posted.json()[0]["service_request_id"]
+
+    theirs = wait_for(lambda: their_copy(department, description), what="the pothole in the department's list")
+    assert theirs["service_code"] == "pothole"
+    assert float(theirs["lat"]) == pytest.approx(float(LAT))
+    assert "resident@example.com" not in str(theirs)
+
+    def forwarded_note() -> str | None:
+        notes = str(public(city, ours).get("status_notes") or "")
+        return notes if theirs["service_request_id"] in notes else None
+
+    assert "own request system" in wait_for(forwarded_note, what="their number in our status notes")
+
+    staff = {"Authorization": f"Bearer {department.info['staff_token']}"}
+    closing = {"note": "Patched with hot asphalt.", "resolve": True}
+
+    def closed_there() -> bool:
+        answer = requests.post(
+            f"{department.api}/v1/requests/{theirs['service_request_id']}/updates", json=closing, headers=staff,
+            timeout=30,
+        )  # fmt: skip
+        return answer.status_code == 202
+
+    wait_for(closed_there, what="the department's staff closing it")
+    wait_for(lambda: public(department, theirs["service_request_id"])["status"] == "closed", what="closed there")
+    assert public(city, ours)["status"] == "open"
+
+    def synced() -> bool:
+        sync(city)
+        return bool(public(city, ours)["status"] == "closed")
+
+    wait_for(synced, what="closed here after the sync")
+    assert public(city, ours)["status_notes"] == "Patched with hot asphalt."
+    # Closed here, the forward is done: the next run asks the department about nothing.
+    assert sync(city)["closed"] == 0
+
+
+def test_a_streetlight_with_no_endpoint_for_its_department_on_this_stage_stays_with_us(
+    department: RunningStack,
+) -> None:
+    # The department stack itself has no endpoint for dtm on the local stage, so it keeps its own requests.
+    posted = requests.post(
+        f"{department.api}/open311/v2/requests.json",
+        data={
+            "api_key": department.api_key,
+            "service_code": "streetlight",
+            "lat": LAT,
+            "long": LONG,
+            "attribute[light_issue]": "out",
+        },
+        timeout=30,
+    )
+    assert posted.status_code == 200, posted.text
+    request_id = posted.json()[0]["service_request_id"]
+    notes = wait_for(lambda: public(department, request_id).get("status_notes"), what="the assignment note")
+    assert "own request system" not in notes
