@@ -3,6 +3,7 @@ server. A pothole reported to us appears in its list; its staff close it there; 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -11,8 +12,10 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import boto3
 import pytest
 import requests
+from botocore.exceptions import ClientError
 
 from local_stack.stack import LOCAL_CREDENTIALS
 from tests.integration.conftest import UNTHROTTLED, RunningStack, launched_stack
@@ -153,3 +156,40 @@ def test_a_streetlight_with_no_endpoint_for_its_department_on_this_stage_stays_w
     request_id = posted.json()[0]["service_request_id"]
     notes = wait_for(lambda: public(department, request_id).get("status_notes"), what="the assignment note")
     assert "own request system" not in notes
+
+
+def signing_as(stack: RunningStack, function_output: str) -> Any:
+    """A Secrets Manager client whose every call IAM checks against the function's role policies as the template
+    gives them (the role itself trusts only Lambda): an IAM user holding the same inline policies."""
+    iam = stack.client("iam")
+    role = stack.client("lambda").get_function_configuration(FunctionName=stack.output(function_output))["Role"]
+    role_name = role.rsplit("/", 1)[-1]
+    user = f"as-{function_output.lower()}"
+    iam.create_user(UserName=user)
+    for name in iam.list_role_policies(RoleName=role_name)["PolicyNames"]:
+        document = iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]
+        iam.put_user_policy(UserName=user, PolicyName=name, PolicyDocument=json.dumps(document))
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    session = boto3.session.Session(
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+        region_name=stack.info["region"],
+    )
+    return session.client("secretsmanager", endpoint_url=stack.endpoint)
+
+
+@pytest.mark.parametrize("function_output", ["WorkflowFunctionArn", "DepartmentSyncFunctionArn"])
+def test_the_forwarding_functions_may_read_the_departments_keys_and_no_other_secret(
+    department: RunningStack, function_output: str
+) -> None:
+    admin = department.client("secretsmanager")
+    ours = f"{department.output('DepartmentKeySecretPrefix')}water"
+    for name, value in ((ours, "a department's key"), ("payroll/database", "not for 311")):
+        with contextlib.suppress(admin.exceptions.ResourceExistsException):
+            admin.create_secret(Name=name, SecretString=value)
+    secrets = signing_as(department, function_output)
+    assert secrets.get_secret_value(SecretId=ours)["SecretString"] == "a department's key"
+    with pytest.raises(ClientError) as denied:
+        secrets.get_secret_value(SecretId="payroll/database")
+    assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert "secretsmanager:GetSecretValue" in denied.value.response["Error"]["Message"]

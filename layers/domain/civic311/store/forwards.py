@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from civic311 import aws
 from civic311.clock import to_storage
 from civic311.store.dynamo import from_item, to_item, to_value
 
-PAGE = 100
+# A bound on one run's reading; far above what a department leaves open at once.
+MAX_OPEN = 10_000
 
 
 @dataclass(frozen=True)
@@ -57,15 +59,22 @@ class ForwardStore:
         }
         aws.dynamodb().put_item(TableName=self.table_name, Item=to_item(item))
 
-    def open_forwards(self, department: str, limit: int = PAGE) -> list[Forward]:
-        """The department's forwards not yet closed here, oldest request id first, at most `limit`."""
-        answer = aws.dynamodb().query(
-            TableName=self.table_name,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": to_value(_pk(department))},
-            Limit=limit,
-        )
-        return [_to_forward(from_item(item)) for item in answer.get("Items", [])]
+    def open_forwards(self, department: str, limit: int = MAX_OPEN) -> list[Forward]:
+        """The department's forwards not yet closed here, every page of them up to `limit`."""
+        found: list[Forward] = []
+        start: dict[str, Any] | None = None
+        while len(found) < limit:
+            page = aws.dynamodb().query(
+                TableName=self.table_name,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": to_value(_pk(department))},
+                **({"ExclusiveStartKey": start} if start else {}),  # type: ignore[arg-type]
+            )
+            found += [_to_forward(from_item(item)) for item in page.get("Items", [])]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+        return found[:limit]
 
     def done(self, forward: Forward) -> None:
         """The request is closed here: stop asking the department about it."""

@@ -8,12 +8,14 @@ answer is skipped until the next run; the others go on.
 
 from __future__ import annotations
 
+import random
+import time
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from aws_lambda_powertools import Logger
 
-from civic311 import clock, metrics
+from civic311 import budget, clock, metrics
 from civic311.cases import staff_actions
 from civic311.catalog import load_catalog
 from civic311.catalog.departments import ExternalDepartment, load_departments
@@ -29,6 +31,8 @@ from civic311.workflow.forwarding import department_system
 logger = Logger(child=True)
 
 IDS_PER_CALL = 50
+# Time kept back from the invocation for the last call (its deadline) and the resolutions after it.
+MARGIN_SECONDS = 15.0
 NOTE_CHARACTERS = 1000
 # GeoReport v2 has two statuses; some servers (SeeClickFix among them) say more: these mean done.
 CLOSED = frozenset({"closed", "archived", "resolved"})
@@ -87,7 +91,12 @@ class DepartmentSync:
             if forward.their_id:
                 by_their_id[forward.their_id] = forward
         ids = list(by_their_id)
+        # In a random order, so that when a run's time runs out first, the next run asks about the others.
+        random.shuffle(ids)
+        stop_at = budget.deadline(min(MARGIN_SECONDS, budget.remaining_seconds() / 2))
         for start in range(0, len(ids), IDS_PER_CALL):
+            if time.monotonic() > stop_at:
+                break
             for status in system.statuses(ids[start : start + IDS_PER_CALL]):
                 known = by_their_id.get(status.service_request_id)
                 if known is None:
