@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from typing import Any
 
 import boto3
@@ -52,20 +55,52 @@ def partner_key(stack: RunningStack) -> str:
     return done.stdout.strip()
 
 
-@pytest.fixture(scope="module")
-def department(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    with launched_stack(tmp_path_factory.mktemp("department"), UNTHROTTLED, "--no-demo-requests") as stack:
-        yield stack
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
-def city(tmp_path_factory: pytest.TempPathFactory, department: RunningStack) -> Iterator[RunningStack]:
-    parameters = UNTHROTTLED | {"DepartmentEndpoints": f"dtm={department.api}/open311/v2"}
-    with launched_stack(tmp_path_factory.mktemp("city"), parameters, "--no-demo-requests") as stack:
-        stack.client("secretsmanager").create_secret(
-            Name=f"{stack.output('DepartmentKeySecretPrefix')}dtm", SecretString=partner_key(department)
+def stacks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningStack, RunningStack]]:
+    """The department's stack and ours, started side by side: ours is told the department's port up front."""
+    port = free_port()
+    starting = [
+        launched_stack(tmp_path_factory.mktemp("department"), UNTHROTTLED, "--no-demo-requests", "--port", str(port)),
+        launched_stack(
+            tmp_path_factory.mktemp("city"),
+            UNTHROTTLED | {"DepartmentEndpoints": f"dtm=http://127.0.0.1:{port}/open311/v2"},
+            "--no-demo-requests",
+        ),
+    ]
+    with ExitStack() as started, ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(stack.__enter__) for stack in starting]
+        running: list[RunningStack] = []
+        failures: list[BaseException] = []
+        for stack, future in zip(starting, futures, strict=True):
+            try:
+                running.append(future.result())
+            except BaseException as failure:
+                failures.append(failure)  # raised once the one that started is set to stop
+            else:
+                started.push(stack.__exit__)
+        if failures:
+            raise failures[0]
+        department, city = running
+        city.client("secretsmanager").create_secret(
+            Name=f"{city.output('DepartmentKeySecretPrefix')}dtm", SecretString=partner_key(department)
         )
-        yield stack
+        yield department, city
+
+
+@pytest.fixture(scope="module")
+def department(stacks: tuple[RunningStack, RunningStack]) -> RunningStack:
+    return stacks[0]
+
+
+@pytest.fixture(scope="module")
+def city(stacks: tuple[RunningStack, RunningStack]) -> RunningStack:
+    return stacks[1]
 
 
 def their_copy(department: RunningStack, description: str) -> dict[str, Any] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 
 import pytest
@@ -128,3 +129,22 @@ def test_statuses_are_asked_for_many_ids_at_once_and_read_leniently(department: 
         ("2", "open", None),
     ]
     assert department.seen[0]["query"] == {"jurisdiction_id": ["tucsonaz.gov"], "service_request_id": ["1,2"]}
+
+
+def test_an_answer_that_is_not_http_is_worth_retrying() -> None:
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen(1)
+        port = listening.getsockname()[1]
+
+        def babble() -> None:
+            connection, _ = listening.accept()
+            with connection:
+                connection.recv(65536)
+                connection.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")
+
+        thread = threading.Thread(target=babble, daemon=True)
+        thread.start()
+        with pytest.raises(DependencyUnavailable, match="did not answer"):
+            system(Department(url=f"http://127.0.0.1:{port}/open311/v2")).create(FIELDS, idempotency_key="k")
+        thread.join(timeout=5)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -100,11 +101,13 @@ def test_a_refusal_fails_the_step_and_forward_failed_leaves_staff_a_note_the_pub
     request = new_request(city)
     with pytest.raises(AssertionError, match="DepartmentRefused"):
         step(city, "forward", request)
-    failure = {"Error": "DepartmentRefused", "Cause": "department dtm refused the request (400)"}
+    cause = {"errorMessage": "department dtm refused the request (400)", "stackTrace": ["  File app.py"]}
+    failure = {"Error": "DepartmentRefused", "Cause": json.dumps(cause)}
     assert step(city, "forward_failed", request, failure=failure) == {"recorded": True}
     [note] = [u for u in request_store(city).updates_for(request.service_request_id) if u.update_id == "forward-failed"]
     assert note.public is False
-    assert "refused the request (400)" in note.description
+    assert "DepartmentRefused: department dtm refused the request (400)" in note.description
+    assert "File" not in note.description
     assert "Could not send" not in (stored(city, request).status_notes or "")
 
 

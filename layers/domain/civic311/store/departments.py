@@ -9,6 +9,7 @@ that hangs or floods costs us seconds, not the invocation.
 
 from __future__ import annotations
 
+import http.client
 import json
 import threading
 import time
@@ -123,7 +124,7 @@ class DepartmentSystem:
                 raw = _read(response, deadline)
         except urllib.error.HTTPError as error:
             raise self._answer_error(error.code, _read(error, deadline, quiet=True)) from None
-        except OSError as error:  # URLError, timeouts and refused connections alike
+        except (OSError, http.client.HTTPException) as error:  # timeouts, refusals, answers that are not HTTP
             reason = getattr(error, "reason", error)
             raise DependencyUnavailable(f"department {self.name} did not answer: {type(reason).__name__}") from None
         try:
@@ -149,7 +150,7 @@ def _read(response: Any, deadline: float, quiet: bool = False) -> bytes:
             if time.monotonic() > deadline:
                 raise DependencyUnavailable("a department's answer took longer than its deadline")
             chunks.append(chunk)
-    except (TimeoutError, OSError):
+    except (OSError, http.client.HTTPException):
         if not quiet:
             raise
     return b"".join(chunks)

@@ -22,6 +22,7 @@ from civic311.catalog.departments import ExternalDepartment, load_departments
 from civic311.errors import Civic311Error, Conflict
 from civic311.models.cases import ServiceRequest, Status, one_line
 from civic311.settings import DepartmentSyncSettings
+from civic311.store import failures
 from civic311.store.departments import DepartmentSystem, TheirStatus
 from civic311.store.forwards import Forward, ForwardStore
 from civic311.store.requests import RequestStore
@@ -118,6 +119,13 @@ class DepartmentSync:
             )
         except Conflict:
             return False  # the workflow is not waiting for a resolution yet; the next run tries again
+        except failures.AwsError as error:
+            # One request Step Functions will not resume must not hold up the others; the next run tries again.
+            logger.warning(
+                "resolution not resumed",
+                extra={"service_request_id": request.service_request_id, "error": failures.code(error)},
+            )
+            return False
         self.forwards.done(forward)
         return True
 

@@ -7,6 +7,7 @@ contact details: the department answers through us, and we tell the resident.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -99,10 +100,19 @@ class ForwardingSteps:
         staff on the request, where the console shows it; the resident's request stays open with us."""
         failure = (step.model_extra or {}).get("failure") or {}
         department = load_catalog().get(request.service_code).department
-        reason = f"{failure.get('Error') or 'error'}: {str(failure.get('Cause') or '')[:200]}"
+        reason = f"{failure.get('Error') or 'error'}: {_said(failure.get('Cause'))}"
         logger.error("forwarding failed", extra={"department": department, "error": failure.get("Error")})
         metrics.count("ForwardingFailed", department=department)
         self.ctx.update(
             request, "open", messages.forward_failed(department, reason), public=False, update_id="forward-failed"
         )
         return {"recorded": True}
+
+
+def _said(cause: object) -> str:
+    """A Lambda failure's message from Step Functions' Cause (a JSON object with errorMessage), shortened."""
+    try:
+        said = json.loads(str(cause)).get("errorMessage")
+    except (ValueError, AttributeError):
+        said = cause
+    return str(said or "")[:300]
