@@ -66,6 +66,7 @@ def test_record_hands_over_what_later_states_read(stack: InProcessStack) -> None
         "sla_seconds": 24 * 3600,
         "ack_timeout_seconds": 300,
         "review_window_seconds": 120,
+        "external": False,
     }
 
 
