@@ -109,6 +109,18 @@ class Token(BaseModel):
     token: str
 
 
+class ResidentReferral(BaseModel):
+    """Extension: a place the resident's request was referred to, and where its provider has it."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    service_request_id: str
+    organization: str = Field(description="The organization's public name, from the directory")
+    service_name: str = Field(description="The service's public name, from the directory")
+    status: Literal["referred", "accepted", "declined", "completed"]
+    updated_datetime: str
+
+
 class RequestUpdate(BaseModel):
     """A FixMyStreet-style service request update (the Open311 extension FMS and others read)."""
 
