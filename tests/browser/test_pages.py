@@ -347,3 +347,30 @@ def test_the_shelter_form_in_spanish_asks_a_young_person_alone_their_age(phone: 
     answers = {code: value["S"] for code, value in item["attributes"]["M"].items()}
     assert answers == {"adults": "0", "children": "1", "children_ages": "16", "age": "16"}
     only_own_origins(phone)
+
+
+def test_the_residents_track_page_shows_where_they_were_referred_and_what_the_provider_did(phone: Phone) -> None:
+    from tests.integration.test_referral_loop import (
+        Resident,
+        answer_referral,
+        provider_token,
+        staff_referrals,
+        wait_for,
+    )
+
+    resident = Resident(phone.stack)
+    wait_for(resident.referrals, what="the workflow to refer the request")
+    first = staff_referrals(phone.stack, resident.request_id)[0]
+    token = provider_token(phone.stack, first["organization_id"])
+    for status in ("accepted", "completed"):
+        assert answer_referral(phone.stack, token, first, {"status": status}).status_code == 200
+
+    page = phone.open(f"/#/track/{resident.request_id}/{resident.secret}")
+    referrals = page.locator("#track-referrals")
+    expect(referrals).to_contain_text(f"Referred to {first['organization_name']}: {first['service_name']} · completed")
+    audit(phone)
+    # Without the secret the page shows no referral: where someone was sent says what they needed.
+    page = phone.open(f"/#/track/{resident.request_id}")
+    expect(page.locator("#track-status")).to_be_visible()
+    expect(page.locator("#track-referrals")).to_have_count(0)
+    only_own_origins(phone)
