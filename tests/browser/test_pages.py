@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import HERE, Phone, second_factor
 from tests.integration.conftest import RunningStack
+from tests.integration.test_referral_loop import Resident, answer_referral, provider_token, staff_referrals, wait_for
 
 EMERGENCY = "A man collapsed at Speedway and Campbell and he is not breathing"
 # Text and background of every visible text element, and whether a form control has a visible label.
@@ -350,14 +351,6 @@ def test_the_shelter_form_in_spanish_asks_a_young_person_alone_their_age(phone: 
 
 
 def test_the_residents_track_page_shows_where_they_were_referred_and_what_the_provider_did(phone: Phone) -> None:
-    from tests.integration.test_referral_loop import (
-        Resident,
-        answer_referral,
-        provider_token,
-        staff_referrals,
-        wait_for,
-    )
-
     resident = Resident(phone.stack)
     wait_for(resident.referrals, what="the workflow to refer the request")
     first = staff_referrals(phone.stack, resident.request_id)[0]
