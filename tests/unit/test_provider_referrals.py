@@ -130,6 +130,16 @@ def test_a_provider_accepts_then_completes_and_the_resident_reads_it_on_their_ow
     )
     assert {r["status"] for r in seen[1:]} == {"referred"}
     assert "Picked up" not in read["body"]
+    as_xml = stack.call(
+        "Open311Function",
+        api_event(
+            "GET",
+            f"/open311/v2/requests/{request.service_request_id}/referrals.xml",
+            headers={"X-Request-Token": secret},
+        ),
+    )
+    assert as_xml["statusCode"] == 200
+    assert "<status>completed</status>" in as_xml["body"]
 
 
 def test_the_residents_referrals_need_their_own_secret(stack: InProcessStack) -> None:

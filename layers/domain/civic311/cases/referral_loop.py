@@ -36,8 +36,6 @@ ORDER = "referred → accepted or declined; accepted → completed"
 class ReferralStore(Protocol):
     """What the loop needs of the referral records (store/referral_records.py; tests/fakes/referrals.py)."""
 
-    def record(self, records: list[ReferralRecord]) -> int: ...
-
     def get(self, request_id: str, resource_id: str) -> ReferralRecord | None: ...
 
     def move(

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from civic311.models.referrals import ReferralStatus
+
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 Format = Literal["json", "xml"]
 
@@ -117,7 +119,7 @@ class ResidentReferral(BaseModel):
     service_request_id: str
     organization: str = Field(description="The organization's public name, from the directory")
     service_name: str = Field(description="The service's public name, from the directory")
-    status: Literal["referred", "accepted", "declined", "completed"]
+    status: ReferralStatus
     updated_datetime: str
 
 
