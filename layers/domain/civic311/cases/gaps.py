@@ -1,7 +1,8 @@
 """Unmet needs: a need with no workflow (`other`) or no resource to refer to, counted by area.
 
 Recording one (directory/gap_recording.py) also queues a short notice; the notifier sends supervisors one
-summary per batch of notices, and staff read the report of a period.
+summary per batch of notices, and staff read the report of a period. The report also counts the referrals
+providers declined (cases/referral_loop.py), by place and reason: a need met on paper and not in fact.
 """
 
 from __future__ import annotations
