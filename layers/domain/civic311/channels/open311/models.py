@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from civic311.models.referrals import ReferralStatus
+
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 Format = Literal["json", "xml"]
 
@@ -107,6 +109,18 @@ class Token(BaseModel):
 
     service_request_id: str
     token: str
+
+
+class ResidentReferral(BaseModel):
+    """Extension: a place the resident's request was referred to, and where its provider has it."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    service_request_id: str
+    organization: str = Field(description="The organization's public name, from the directory")
+    service_name: str = Field(description="The service's public name, from the directory")
+    status: ReferralStatus
+    updated_datetime: str
 
 
 class RequestUpdate(BaseModel):

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from civic311.channels.open311.calls import PREFIX
+from civic311.channels.open311.own_referrals import add_own_referrals_route
 from civic311.channels.open311.request_posts import add_request_post_route
 from civic311.channels.open311.request_reads import add_request_read_routes
 from civic311.channels.open311.services import add_service_routes
@@ -27,6 +28,7 @@ def build_router(context: Open311Context) -> Router:
     router = Router()  # type: ignore[no-untyped-call]
     add_service_routes(router, context)
     add_request_read_routes(router, context)
+    add_own_referrals_route(router, context)
     add_update_feed_route(router, context)
     add_request_post_route(router, context)
     add_text_routes(router, context)
