@@ -93,6 +93,38 @@ class ServiceRequest(BaseModel):
     media_url: str | None = None
 
 
+class Note(BaseModel):
+    """One step in a request's history, as Chicago's `extensions=true` lists them."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    type: Literal["opened", "activity", "closed"]
+    datetime: str
+    summary: str
+    description: str | None = None
+    media_url: str | None = None
+
+
+class ExtendedAttributes(BaseModel):
+    """Chicago's extended attributes; a private request's channel and parent are not shown."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    channel: str | None = Field(default=None, description="How the request reached 311: open311, web, phone, staff.")
+    duplicate: bool = Field(default=False, description="true when staff found it repeats an open request.")
+    parent_service_request_id: str | None = Field(default=None, description="The open request it repeats.")
+
+
+class ExtendedServiceRequest(ServiceRequest):
+    """A request with `extensions=true`: Chicago's extended attributes and notes, and a detailed status."""
+
+    detailed_status: str = Field(
+        description="The latest public step: open, in_progress, action_scheduled, referred, duplicate or closed."
+    )
+    extended_attributes: ExtendedAttributes
+    notes: list[Note] = Field(description="Oldest first; a private request's are not shown.")
+
+
 class PostedRequest(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
