@@ -9,6 +9,7 @@ import uuid
 import requests
 from playwright.sync_api import expect
 
+from tests.browser import axe
 from tests.browser.conftest import HERE, Phone, second_factor
 from tests.integration.conftest import RunningStack
 from tests.integration.test_referral_loop import Resident, answer_referral, provider_token, staff_referrals, wait_for
@@ -48,9 +49,11 @@ PAGE_AUDIT = """() => {
 
 
 def audit(phone: Phone) -> None:
-    """What every page state must pass: readable contrast, labelled fields, no sideways scrolling on a phone."""
+    """What every page state must pass: readable contrast, labelled fields, no sideways scrolling on a phone, and no
+    serious or critical WCAG 2.1 A/AA violation that axe-core finds."""
     found = phone.page.evaluate(PAGE_AUDIT)
-    assert found == {"lowContrast": [], "unlabelled": [], "tooWide": False}
+    found["axe"] = axe.blocking(axe.violations(phone.page))
+    assert found == {"lowContrast": [], "unlabelled": [], "tooWide": False, "axe": []}
 
 
 def only_own_origins(phone: Phone) -> None:

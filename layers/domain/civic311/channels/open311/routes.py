@@ -16,6 +16,7 @@ from civic311.channels.open311.request_reads import add_request_read_routes
 from civic311.channels.open311.services import add_service_routes
 from civic311.channels.open311.texts import add_text_routes
 from civic311.channels.open311.update_feed import add_update_feed_route
+from civic311.channels.open311.update_posts import add_update_post_route
 
 if TYPE_CHECKING:
     from civic311.channels.open311.context import Open311Context
@@ -31,5 +32,6 @@ def build_router(context: Open311Context) -> Router:
     add_own_referrals_route(router, context)
     add_update_feed_route(router, context)
     add_request_post_route(router, context)
+    add_update_post_route(router, context)
     add_text_routes(router, context)
     return router
