@@ -84,6 +84,14 @@ class SweeperSettings(_Settings):
     contact_key_id: str
 
 
+class OpenDataSettings(_Settings):
+    """The daily open-data export: reads requests by period, writes the public files."""
+
+    service_requests_table: str
+    open_data_bucket: str
+    open_data_prefix: str
+
+
 class PublicApiSettings(_Settings):
     """Public JSON API: referrals (reads the directory, records unmet needs)."""
 
