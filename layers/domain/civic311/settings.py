@@ -93,7 +93,7 @@ class OpenDataSettings(_Settings):
 
 
 class PublicApiSettings(_Settings):
-    """Public JSON API: referrals (reads the directory, records unmet needs)."""
+    """Public JSON API: referrals (reads the directory, records unmet needs), triage, open-data numbers."""
 
     directory_table: str
     service_requests_table: str
