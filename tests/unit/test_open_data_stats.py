@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from civic311.cases.stats import SUPPRESS_BELOW, shown, tally
+from civic311.cases.stats import SUPPRESS_BELOW, shown, tally, withheld
 from civic311.catalog import load_catalog
 from civic311.models.cases import AlertState, Channel, Place, ServiceRequest, Status
 from civic311.store.requests import RequestStore
@@ -25,6 +25,8 @@ def item(
 ) -> dict[str, Any]:
     made = START + timedelta(days=1)
     stored = {
+        "service_request_id": "5000000000",
+        "token": "digest",
         "service_code": code,
         "status": "open",
         "requested_at": made.isoformat(),
@@ -73,6 +75,43 @@ def test_a_private_code_with_few_requests_is_withheld_but_a_public_one_is_not() 
     assert numbers.requests == 2
 
 
+def test_a_lone_withheld_code_takes_the_next_smallest_with_it_so_subtraction_cannot_give_it_back() -> None:
+    items = [item("shelter")] * 2 + [item("food")] * 6 + [item("noise")] * 9
+
+    numbers = tally(CATALOG, items, 0, START, END, NOW, area)
+
+    by_code = {row.service_code: row.requests for row in numbers.by_code}
+    assert by_code == {"shelter": None, "food": None, "noise": 9}
+
+
+def test_a_city_report_made_private_by_911_is_not_counted_under_its_code() -> None:
+    escalated = item("pothole", alert={"status": "delivered", "kind": "screened"})
+    items = [item("pothole")] * 3 + [escalated]
+
+    numbers = tally(CATALOG, items, 0, START, END, NOW, area)
+
+    by_code = {row.service_code: row.requests for row in numbers.by_code}
+    # The pothole count is the export's; the private one is withheld on its own row.
+    assert by_code == {"pothole": 3, "private": None}
+    assert [(row.area, row.requests, row.private_requests) for row in numbers.by_area] == [("central", 3, None)]
+
+
+@pytest.mark.parametrize(
+    ("counts", "hidden"),
+    [
+        ({"a": 0, "b": 7}, set()),
+        ({"a": 2, "b": 3, "c": 9}, {"a", "b"}),
+        ({"a": 4, "b": 5, "c": 9}, {"a", "b"}),
+        ({"a": 1, "b": 1, "c": 6, "d": 8}, {"a", "b", "c"}),
+        ({"a": 3}, {"a"}),
+    ],
+)
+def test_withheld_cells_are_never_one_alone_nor_sum_under_the_threshold(
+    counts: dict[str, int], hidden: set[str]
+) -> None:
+    assert withheld(counts) == hidden
+
+
 def test_a_private_code_with_enough_requests_is_shown() -> None:
     numbers = tally(CATALOG, [item("shelter")] * SUPPRESS_BELOW, 0, START, END, NOW, area)
 
@@ -90,12 +129,15 @@ def test_diversions_escalations_and_gaps_are_counted_and_withheld_when_few() -> 
     assert (many.diversions, many.escalations, many.gaps) == (6, 7, 8)
 
 
-def test_an_area_with_few_requests_is_withheld_and_a_request_without_a_point_has_its_own_row() -> None:
-    items = [item()] * 6 + [item(place={"address_id": "A-1"})]
+def test_an_areas_few_private_requests_are_withheld_and_a_request_without_a_point_has_its_own_row() -> None:
+    items = [item()] * 6 + [item("shelter")] * 2 + [item(place={"address_id": "A-1"})]
 
     numbers = tally(CATALOG, items, 0, START, END, NOW, area)
 
-    assert [(row.area, row.requests) for row in numbers.by_area] == [("central", 6), ("no place given", None)]
+    assert [(row.area, row.requests, row.private_requests) for row in numbers.by_area] == [
+        ("central", 6, None),
+        ("no place given", 1, 0),
+    ]
 
 
 @pytest.mark.parametrize(("count", "published"), [(0, 0), (1, None), (4, None), (5, 5)])
@@ -145,8 +187,9 @@ def test_the_route_counts_requests_made_in_the_period_by_code_and_area(stack: In
     assert body["from"] == "2026-11-01T00:00:00-07:00"
     assert body["requests"] == 6
     assert body["closed"] == 3
+    # The shelter request had its 911 alert: it is private, and so withheld.
     assert {row["service_code"]: row["requests"] for row in body["by_code"]} == {"pothole": 5, "shelter": None}
-    assert body["by_area"] == [{"area": "City of Tucson, north-west", "requests": 6}]
+    assert body["by_area"] == [{"area": "City of Tucson, north-west", "requests": 5, "private_requests": None}]
     # Due within 2 hours: one closed after an hour; two closed late; three still open and overdue.
     assert body["closed_within_sla"] == round(1 / 6, 3)
     assert body["escalations"] is None

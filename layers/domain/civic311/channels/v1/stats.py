@@ -19,14 +19,17 @@ if TYPE_CHECKING:
 TAG = "Open data"
 DEFAULT_RANGE = timedelta(days=30)
 MAX_RANGE = timedelta(days=92)
-_WITHHELD = "None when under `suppressed_below` for a private category."
+_WITHHELD = "None when withheld: under `suppressed_below` for a private category, or to protect one that is."
 
 
 class CodeStats(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
     service_code: str
-    group: str = Field(description="The catalog group; only `city` services are public as made.")
+    group: str = Field(
+        description="The catalog group; only `city` services are public as made. The code `private` (group "
+        "`private`) counts city-service requests made private by triage or 911."
+    )
     requests: int | None = Field(description=f"Requests made. {_WITHHELD}")
     closed: int | None = Field(description=f"Of them, closed by now. {_WITHHELD}")
     median_hours_to_close: float | None = Field(description="Median hours from request to close, of those closed.")
@@ -39,7 +42,8 @@ class AreaStats(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
     area: str = Field(description="A side of the city (a ~36 km² cell's label), never a street.")
-    requests: int | None = Field(description="None when under `suppressed_below`.")
+    requests: int = Field(description="Public requests made there: the open-data export's.")
+    private_requests: int | None = Field(description="Private requests made there. None when withheld.")
 
 
 class Stats(BaseModel):
@@ -56,7 +60,10 @@ class Stats(BaseModel):
     diversions: int | None = Field(description="911 calls diverted to 311. None when under `suppressed_below`.")
     escalations: int | None = Field(description="311 requests sent on to 911. None when under `suppressed_below`.")
     gaps: int | None = Field(description="Unmet needs recorded. None when under `suppressed_below`.")
-    suppressed_below: int = Field(description="Counts from 1 to this minus one of anything private are withheld.")
+    suppressed_below: int = Field(
+        description="Counts from 1 to this minus one of anything private are withheld, and the next smallest with them "
+        "when one alone would show by subtraction."
+    )
 
 
 def build_router(context: PublicWiring) -> Router:
