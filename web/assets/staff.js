@@ -309,7 +309,7 @@ async function loadRequests(event) {
   const now = new Date();
   const overdue = found.filter((request) => isOverdue(request, now)).length;
   $("requests-status").textContent =
-    `${found.length} ${found.length === 1 ? "request" : "requests"}` + (overdue ? `, ${overdue} overdue.` : ".");
+    `${found.length} ${found.length === 1 ? "request" : "requests"}.` + (overdue ? ` ${overdue} overdue.` : "");
   $("requests-table").hidden = !found.length;
   listed = found;
   $("download-csv").disabled = !found.length;
