@@ -126,6 +126,14 @@ def test_the_template_declares_staff_routes() -> None:
     assert ("POST", "/v1/requests/{service_request_id}/referrals/{resource_id}") in STAFF_ROUTES
 
 
+def test_the_open_data_numbers_are_public_aggregates_that_need_no_token(auth_stack: RunningStack) -> None:
+    # A decision, not an oversight: GET /v1/stats publishes counts only, small private ones withheld.
+    assert ("GET", "/v1/stats") not in STAFF_ROUTES
+    answer = call(auth_stack, "GET", "/v1/stats", token=None)
+    assert answer.status_code == 200, answer.text
+    assert set(answer.json()) >= {"requests", "by_code", "by_area", "suppressed_below"}
+
+
 @pytest.mark.parametrize(("method", "path"), STAFF_ROUTES)
 def test_a_staff_route_refuses_a_caller_without_a_token(auth_stack: RunningStack, method: str, path: str) -> None:
     answer = call(auth_stack, method, path, token=None)

@@ -1,6 +1,7 @@
 // The staff console: sign in, then escalations and the review queue (live), requests, unmet needs and shelter beds.
 import { ApiError, call, open311 } from "./api.js";
 import { SignInError, answerChallenge, refresh, signIn } from "./cognito.js";
+import { csvText, isOverdue } from "./csv.js";
 
 const $ = (id) => document.getElementById(id);
 const REFRESH_MS = 10000;
@@ -10,6 +11,7 @@ const SESSION_KEY = "civic311-staff-session";
 let pending = null; // a sign-in challenge waiting for an answer
 let refresher = null;
 let detailId = null;
+let listed = []; // the requests the list shows, for its CSV download
 
 // ------------------------------------------------------------------ session
 
@@ -304,22 +306,51 @@ async function loadRequests(event) {
     return;
   }
   if (!found) return;
-  $("requests-status").textContent = `${found.length} ${found.length === 1 ? "request" : "requests"}.`;
+  const now = new Date();
+  const overdue = found.filter((request) => isOverdue(request, now)).length;
+  $("requests-status").textContent =
+    `${found.length} ${found.length === 1 ? "request" : "requests"}.` + (overdue ? ` ${overdue} overdue.` : "");
   $("requests-table").hidden = !found.length;
+  listed = found;
+  $("download-csv").disabled = !found.length;
   $("requests").replaceChildren(
     ...found.map((request) => {
       const open = element("button", { type: "button", className: "secondary", textContent: request.service_request_id });
       open.setAttribute("aria-label", `Open request ${request.service_request_id}`);
       open.addEventListener("click", () => showRequest(request.service_request_id));
-      const row = element("tr");
+      const late = isOverdue(request, now);
+      const row = element("tr", { className: late ? "overdue" : "" });
       const first = element("td");
       first.append(open);
-      row.append(first, ...[request.service_code, request.status, when(request.requested_at), place(request)].map(
+      // Said in words, not by colour alone: "open, overdue since …".
+      const status = late ? `${request.status}, overdue since ${when(request.expected_at)}` : request.status;
+      row.append(first, ...[request.service_code, status, when(request.requested_at), place(request)].map(
         (value) => element("td", { textContent: value }),
       ));
       return row;
     }),
   );
+}
+
+// The list as shown (its filters applied), as a CSV file staff can open in a spreadsheet.
+const CSV_COLUMNS = [
+  [(request) => request.service_request_id, "service_request_id"],
+  [(request) => request.service_code, "service_code"],
+  [(request) => request.status, "status"],
+  [(request) => (isOverdue(request) ? "yes" : "no"), "overdue"],
+  [(request) => request.requested_at, "requested_at"],
+  [(request) => request.expected_at, "expected_at"],
+  [(request) => request.channel, "channel"],
+  [(request) => place(request), "place"],
+];
+
+function downloadCsv() {
+  const blob = new Blob([csvText(CSV_COLUMNS, listed)], { type: "text/csv;charset=utf-8" });
+  const link = element("a", { href: URL.createObjectURL(blob), download: `requests-${new Date().toISOString().slice(0, 10)}.csv` });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  URL.revokeObjectURL(link.href);
 }
 
 async function showRequest(id) {
@@ -493,6 +524,7 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const tab of tabs()) tab.addEventListener("click", () => selectTab(tab.id));
   document.querySelector('[role="tablist"]').addEventListener("keydown", tabKeys);
   $("request-filters").addEventListener("submit", loadRequests);
+  $("download-csv").addEventListener("click", downloadCsv);
   $("gap-filters").addEventListener("submit", loadGaps);
   $("update-form").addEventListener("submit", (event) => {
     event.preventDefault();

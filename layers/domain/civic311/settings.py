@@ -98,8 +98,16 @@ class DepartmentSyncSettings(_Settings):
     department_secrets_prefix: str = ""
 
 
+class OpenDataSettings(_Settings):
+    """The daily open-data export: reads requests by period, writes the public files."""
+
+    service_requests_table: str
+    open_data_bucket: str
+    open_data_prefix: str
+
+
 class PublicApiSettings(_Settings):
-    """Public JSON API: referrals (reads the directory, records unmet needs)."""
+    """Public JSON API: referrals (reads the directory, records unmet needs), triage, open-data numbers."""
 
     directory_table: str
     service_requests_table: str

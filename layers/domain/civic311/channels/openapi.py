@@ -29,6 +29,7 @@ from civic311.channels.v1 import (
     requests,
     reviews,
     shelters,
+    stats,
     triage,
 )
 from civic311.channels.v1.public_wiring import PublicWiring
@@ -69,6 +70,7 @@ def documented_app() -> RestApi:
     app.include_router(shelters.build_router(staff))
     app.include_router(gaps.build_router(staff))
     app.include_router(triage.build_router(public))
+    app.include_router(stats.build_router(public))
     app.include_router(escalations.build_router(staff))
     app.include_router(requests.build_router(staff))
     app.include_router(reviews.build_router(staff))

@@ -13,6 +13,9 @@ from civic311.settings import PublicApiSettings
 from civic311.store.gaps import GapLog, GapStore
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from civic311.cases.stats import Numbers
     from civic311.store.directory import DirectoryStore
     from civic311.triage.model import TriageResult
 
@@ -38,3 +41,11 @@ class PublicWiring:
         from civic311.triage import triage
 
         return triage(description, language)
+
+    def numbers(self, start: datetime, end: datetime) -> Numbers:
+        """The public numbers of a period; the catalog and geography load with the first question."""
+        from civic311 import clock
+        from civic311.cases.stats import numbers_between
+        from civic311.catalog import load_catalog
+
+        return numbers_between(self.settings.service_requests_table, load_catalog(), start, end, clock.now())
