@@ -81,6 +81,8 @@ class LocalStack:
     runtime: LambdaRuntime = field(default_factory=LambdaRuntime)
     endpoint: AwsEndpoint | None = None
     gateway: Gateway | None = None
+    # The template's other REST APIs (DispatchApi), by logical id: each on its own port.
+    other_gateways: dict[str, Gateway] = field(default_factory=dict)
     provisioner: Provisioner | None = None
     scheduler: Scheduler | None = None
     stream_poller: StreamPoller | None = None
@@ -148,6 +150,26 @@ class LocalStack:
             ),
         )
         self.gateway.start()
+        # Every other REST API of the template (DispatchApi) on a port of its own, as it has a host of its own in AWS.
+        for api in self.provisioner.other_apis:
+            other = Gateway(
+                api.routes,
+                self.runtime,
+                verifier,
+                port=0,
+                stage=api.stage or self.config.stage,
+                observer=self.activity.api if self.activity is not None else None,
+                throttles=api.throttles,
+                usage_plans=UsagePlans.from_api(
+                    self.provisioner.client("apigateway"),
+                    api.api_id,
+                    api.stage or self.config.stage,
+                    api.gateway_responses,
+                ),
+                api_id=api.api_id,
+            )
+            other.start()
+            self.other_gateways[api.logical_id] = other
         self.scheduler = Scheduler(self.provisioner.schedules, self.runtime)
         self.scheduler.start()
         self.stream_poller = StreamPoller(self.provisioner.streams, self.runtime, self.provisioner.client)
@@ -155,7 +177,10 @@ class LocalStack:
         self.alarms = evaluator_for(self.provisioner, emf, self.activity.alarm if self.activity is not None else None)
         self.alarms.check()
         self.alarms.start()
-        outputs = self.provisioner.outputs(api_url=self.gateway.url)
+        outputs = self.provisioner.outputs(
+            api_url=self.gateway.url,
+            other_api_urls={name: gateway.url for name, gateway in self.other_gateways.items()},
+        )
         api_key = self._register_demo_client(outputs)
         self.info = {
             "api_url": self.gateway.url,
@@ -188,6 +213,8 @@ class LocalStack:
             self.stream_poller.stop()
         if self.gateway:
             self.gateway.stop()
+        while self.other_gateways:
+            self.other_gateways.popitem()[1].stop()
         while self._undo_on_stop:
             self._undo_on_stop.pop()()
         if self.endpoint:
