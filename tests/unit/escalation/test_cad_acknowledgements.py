@@ -127,3 +127,10 @@ def test_a_cads_free_text_is_held_to_the_consoles_limits(stack: InProcessStack) 
     assert stored is not None
     assert stored.alert is not None
     assert stored.alert.dispatch_status is None
+
+
+def test_a_key_named_for_an_answering_point_but_in_another_plan_is_refused_403(stack: InProcessStack) -> None:
+    request = new_request(stack, emergency=True)
+    # Named as a dispatch key, issued by mistake into the partners' plan: its plan, not its name, decides.
+    key_id, _ = GatewayKeys(stack.output("PartnerUsagePlanId"), prefix=KEY_NAME_PREFIX).issue("wrong-plan")
+    assert cad_call(stack, request.service_request_id, {}, key_id)["statusCode"] == 403
