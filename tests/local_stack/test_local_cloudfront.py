@@ -32,4 +32,3 @@ def test_the_hsds_api_reaches_the_api_through_cloudfront_and_its_neighbours_stay
     # The root's own pattern is exact: a page whose name starts with "hsds" is still a page.
     for path in ("/hsds.html", "/hsdsguide/", "/HSDS/services"):
         assert web.covers(path), path
-
