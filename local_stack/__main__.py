@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import os
 import signal
 import sys
@@ -16,6 +17,7 @@ from local_stack.alarms import EVERY_SECONDS
 from local_stack.custom_resources import CustomResourceFailed
 from local_stack.function_logs import FunctionOutput, clear
 from local_stack.stack import REPO_ROOT, LocalStack, StackConfig
+from local_stack.stopping import lingering_threads
 
 # Moto tokens last an hour; refresh the demo staff token well before that.
 TOKEN_REFRESH_SECONDS = 45 * 60
@@ -78,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(stack: LocalStack, outputs: Path, function_output: FunctionOutput | None) -> int:
     stop = threading.Event()
+    # `kill -USR1` prints every thread's stack into the log: how a stack that will not stop is examined.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
@@ -96,8 +100,18 @@ def run(stack: LocalStack, outputs: Path, function_output: FunctionOutput | None
             stack.info["staff_token"] = stack.staff_token()
             stack.write_outputs(outputs)
     finally:
-        stack.stop()
+        stack.stop()  # bounded: a part that overruns is reported on stderr with the threads' stacks
         print("civic311 local stack stopped.", flush=True)
+        lingering = lingering_threads()
+        if lingering:
+            # A library's non-daemon thread would hold the interpreter open after main returns; the stack is
+            # stopped, so it goes now, saying which threads it leaves behind.
+            names = ", ".join(thread.name for thread in lingering)
+            print(f"local stack: leaving threads still running: {names}", file=sys.stderr, flush=True)
+            if function_output is not None:
+                function_output.close_files()
+            sys.stdout.flush()
+            os._exit(0)
     return 0
 
 

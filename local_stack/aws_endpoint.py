@@ -15,8 +15,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import requests
+from moto import backends as moto_backends
 from moto.awslambda import models as lambda_models
 from moto.awslambda.exceptions import LambdaClientError
+from moto.moto_server import werkzeug_app
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -70,12 +72,33 @@ def install_lambda_seam(runtime: LambdaRuntime) -> Callable[[], None]:
     return replace_method(lambda_models.LambdaFunction, "invoke", SEAM_SIGNATURE, invoke)
 
 
+def list_moto_modules_once() -> None:
+    """moto's dispatcher lists moto's package folder, a stat per service, on every request to tell whether a host
+    names a service; the folder does not change while the process runs, so it is listed once (about a third of the
+    endpoint's time went there)."""
+    listing = getattr(moto_backends, "list_of_moto_modules", None)
+    if listing is None or getattr(werkzeug_app, "backends", None) is not moto_backends:
+        raise RuntimeError("moto's dispatcher no longer lists backends.list_of_moto_modules: the seam needs updating")
+    if isinstance(listing, ListedOnce):
+        return
+    moto_backends.list_of_moto_modules = ListedOnce(tuple(listing()))
+
+
+class ListedOnce:
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
+
+    def __call__(self) -> tuple[str, ...]:
+        return self.names
+
+
 class AwsEndpoint:
     """moto's server in a background thread; any AWS SDK or the AWS CLI can point at `url`."""
 
     def __init__(self, port: int = 0, middleware: Iterable[Middleware] = ()) -> None:
         # Silence per-request access logs; the local stack prints its own summary.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        list_moto_modules_once()
         app: WsgiApp = DomainDispatcherApplication(create_backend_app)
         for wrap in middleware:
             app = wrap(app)

@@ -40,6 +40,7 @@ from local_stack.provisioning.provisioner import Provisioner
 from local_stack.roles import ALLOW_EVERYTHING, FixedKey, grant_fixed_key
 from local_stack.sam_transform import local_path
 from local_stack.scheduler import Scheduler
+from local_stack.stopping import STOP_SECONDS, BoundedStop
 from local_stack.streams import StreamPoller
 from local_stack.template import REGION, Template
 from local_stack.usage_plans import UsagePlans
@@ -204,21 +205,26 @@ class LocalStack:
             post_demo_requests(self.gateway.url, api_key)
         return self.info
 
-    def stop(self) -> None:
+    def stop(self, seconds: float = STOP_SECONDS) -> list[str]:
+        """Stops every part within `seconds` all told; the names of the parts that overran (each reported)."""
+        stopping = BoundedStop(seconds)
         if self.alarms:
-            self.alarms.stop()
+            stopping.step("the alarm evaluator", self.alarms.stop)
         if self.scheduler:
-            self.scheduler.stop()
+            stopping.step("the scheduler", self.scheduler.stop)
         if self.stream_poller:
-            self.stream_poller.stop()
+            stopping.step("the stream poller", self.stream_poller.stop)
         if self.gateway:
-            self.gateway.stop()
+            stopping.step("the gateway", self.gateway.stop)
         while self.other_gateways:
-            self.other_gateways.popitem()[1].stop()
+            name, other = self.other_gateways.popitem()
+            stopping.step(f"the {name} gateway", other.stop)
         while self._undo_on_stop:
-            self._undo_on_stop.pop()()
+            undo = self._undo_on_stop.pop()
+            stopping.step(getattr(undo, "__qualname__", "an undo step"), undo)
         if self.endpoint:
-            self.endpoint.stop()
+            stopping.step("the AWS endpoint", self.endpoint.stop)
+        return stopping.overran
 
     def write_outputs(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

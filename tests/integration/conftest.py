@@ -145,8 +145,10 @@ def launched_stack(
     try:
         code = process.wait(timeout=stop_seconds)
     except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGUSR1)  # every thread's stack into the log, to show what held it
+        time.sleep(1)
         process.kill()
-        pytest.fail("local stack did not stop on SIGTERM")
+        pytest.fail(f"local stack did not stop on SIGTERM:\n{stack.log()[-8000:]}")
     assert code == 0, stack.log()[-3000:]
     assert "civic311 local stack stopped." in stack.log()
 

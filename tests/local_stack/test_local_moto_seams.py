@@ -1,4 +1,5 @@
-"""The local stack's two speed-ups inside moto: item-level DynamoDB transactions and one parse per state machine.
+"""The local stack's speed-ups inside moto: item-level DynamoDB transactions, one parse per state machine, and
+one listing of moto's services per process.
 
 If a moto upgrade moves or reshapes the methods they replace, these tests fail before anyone is surprised.
 """
@@ -178,3 +179,25 @@ def test_a_definition_with_a_parallel_state_is_parsed_per_run() -> None:
     )
     assert not stepfunctions_programs.shareable(definition)
     assert stepfunctions_programs.program_for(definition) is not stepfunctions_programs.program_for(definition)
+
+
+def test_the_dispatcher_lists_moto_s_services_once_and_still_recognises_each_host() -> None:
+    from moto import backends
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    from local_stack.aws_endpoint import ListedOnce, list_moto_modules_once
+
+    listed_each_time = (
+        tuple(backends.list_of_moto_modules())
+        if not isinstance(backends.list_of_moto_modules, ListedOnce)
+        else backends.list_of_moto_modules.names
+    )
+    list_moto_modules_once()
+    list_moto_modules_once()  # a second stack in the process keeps the one listing
+    assert isinstance(backends.list_of_moto_modules, ListedOnce)
+    assert backends.list_of_moto_modules() == listed_each_time
+    assert {"dynamodb", "sns", "stepfunctions", "cognitoidp"} <= set(listed_each_time)
+    dispatcher = DomainDispatcherApplication(create_backend_app)
+    assert dispatcher.get_backend_for_host("dynamodb") == "dynamodb"
+    assert dispatcher.get_backend_for_host("sns.us-west-2.amazonaws.com") == "sns"
+    assert dispatcher.get_backend_for_host("states.us-west-2.amazonaws.com") == "stepfunctions"

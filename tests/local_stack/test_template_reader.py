@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -260,3 +261,20 @@ def test_sam_state_machines_and_simple_tables_become_what_the_provisioner_builds
     assert local_path(tmp_path, flow["DefinitionS3Location"]) == (tmp_path / "statemachine" / "flow.asl.json").resolve()
     assert flow["DefinitionSubstitutions"] == {"TableName": {"Ref": "Table"}}
     assert resources[flow["RoleArn"]["Fn::GetAtt"][0]]["Type"] == "AWS::IAM::Role"
+
+
+def test_the_dashboard_names_the_api_as_api_gateway_s_metrics_do() -> None:
+    # API Gateway's 4XXError and 5XXError carry the API's name in ApiName, not its id: a dashboard widget keyed by
+    # the id draws nothing, with no error anywhere.
+    loaded = Template(TEMPLATE, {}, "civic311-local")
+    rest_apis = [resource for resource in loaded.resources.values() if resource["Type"] == "AWS::ApiGateway::RestApi"]
+    names = {resolve(api["Properties"]["Name"], resolver(loaded)) for api in rest_apis}
+    body = json.loads(resolve(loaded.resources["Dashboard"]["Properties"]["DashboardBody"], resolver(loaded)))
+    dimensions = [
+        metric[metric.index("ApiName") + 1]
+        for widget in body["widgets"]
+        for metric in widget.get("properties", {}).get("metrics", [])
+        if isinstance(metric, list) and metric[:1] == ["AWS/ApiGateway"]
+    ]
+    assert dimensions, "the dashboard shows no API Gateway metric"
+    assert set(dimensions) <= names, (dimensions, names)

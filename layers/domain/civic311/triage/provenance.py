@@ -33,10 +33,18 @@ TRAINING_FILES = (
     "blind_b.jsonl",
     # Written from the shapes of the misses by someone who never saw the rules.
     "train_e.jsonl",
+    "train_f.jsonl",
 )
 # Trained on but not enforced by `make eval`: the rules were never tuned to these sets, and meeting their targets
 # by tuning rules to their wording would only fit the wording.
-UNENFORCED_FILES = ("redteam_holdout.jsonl", "fresh_holdout.jsonl", "blind_a.jsonl", "blind_b.jsonl", "train_e.jsonl")
+UNENFORCED_FILES = (
+    "redteam_holdout.jsonl",
+    "fresh_holdout.jsonl",
+    "blind_a.jsonl",
+    "blind_b.jsonl",
+    "train_e.jsonl",
+    "train_f.jsonl",
+)
 # Sets written apart from the rules, never trained or tuned on: `make eval` reports each one every time. A new
 # blind set is one more name here.
 HELD_OUT_FILES = (
@@ -46,6 +54,8 @@ HELD_OUT_FILES = (
     # after the rules and the model of this release were final.
     "blind_e.jsonl",
     "blind_f.jsonl",
+    # Written by someone who never saw the rules, the model or any other set but the development examples.
+    "blind_g.jsonl",
 )
 
 
