@@ -104,7 +104,9 @@ def test_a_cads_rejection_pages_the_supervisor(local_stack: RunningStack, psap_k
 
 
 @pytest.mark.parametrize("key", ["partner", "web page", "none", "unknown"])
-def test_the_gateway_refuses_every_key_but_a_dispatch_key_403(local_stack: RunningStack, key: str) -> None:
+def test_the_gateway_refuses_every_key_but_a_dispatch_key_403(
+    local_stack: RunningStack, psap_key: str, key: str
+) -> None:
     request_id = emergency(local_stack)
     sent = {
         "partner": local_stack.api_key,
@@ -117,6 +119,9 @@ def test_the_gateway_refuses_every_key_but_a_dispatch_key_403(local_stack: Runni
     assert answer.json() == {"message": "Forbidden"}
     assert answer.headers["x-amzn-ErrorType"] == "ForbiddenException"
     assert "dispatch:" not in json.dumps(staff_history(local_stack, request_id))
+    # Nothing changed: the answering point's first status is still the first (and ends the re-alerts).
+    accepted = cad_post(local_stack, request_id, {}, psap_key)
+    assert (accepted.status_code, accepted.json()["repeat"]) == (200, False), accepted.text
 
 
 def test_a_revoked_dispatch_key_is_refused_403(local_stack: RunningStack) -> None:
@@ -171,6 +176,8 @@ def test_hostile_bodies_on_the_cad_door_get_a_clear_4xx(local_stack: RunningStac
     )
     assert answer.status_code in (400, 422), answer.text
     assert cad_post(local_stack, "0000000009", {}, psap_key).status_code == 404
+    accepted = cad_post(local_stack, request_id, {}, psap_key)
+    assert (accepted.status_code, accepted.json()["repeat"]) == (200, False), accepted.text
 
 
 def _web_page_key(stack: RunningStack) -> str:
