@@ -1,4 +1,6 @@
-"""Open311 API-key administration, run with an administrator's AWS credentials (IAM is the only admin door).
+"""API-key administration (Open311 partners, 911 answering points), with an administrator's AWS credentials.
+
+IAM is the only admin door.
 
   python -m civic311.store keys create --client-id fixmystreet --name "FixMyStreet" --table <ApiClientsTableName> \
       --usage-plan <PartnerUsagePlanId>
@@ -40,7 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m civic311.store", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     groups = parser.add_subparsers(dest="group", required=True)
-    keys = groups.add_parser("keys", help="Open311 API keys").add_subparsers(dest="command", required=True)
+    keys = groups.add_parser(
+        "keys", help="API keys: Open311 partners, or 911 answering points (--kind dispatch)"
+    ).add_subparsers(dest="command", required=True)
     for command in ("create", "rotate", "revoke", "list"):
         sub = keys.add_parser(command)
         sub.add_argument(
