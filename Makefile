@@ -68,9 +68,10 @@ template: $(TOOLS)/.installed
 build: install
 	$(TOOLS)/bin/sam build
 
-# The use cases' rules on in-memory adapters (tests/fakes/); handlers and adapters on moto's in-process mocks.
+# The use cases' rules on in-memory adapters (tests/fakes/); handlers and adapters on moto's in-process mocks. Two
+# processes (pytest-xdist), each taking whole modules, so a module's tests still share its stack; the suite is CPU-bound.
 unit: $(VENV)/.installed
-	$(PY) -m pytest tests/unit -q
+	$(PY) -m pytest tests/unit -q -n 2 --dist loadfile
 
 # The local stack's own parts (limits, seams, alarms, the Location emulator...) and the test stage runner.
 local-stack: $(VENV)/.installed

@@ -3,11 +3,11 @@
 moto checks a request's action against the signer's identity policies once IAM authorization is on, but it
 asks about the resource only for SQS, S3, IAM and STS: for every other service it asks about "*", which
 no statement scoped to a table or topic matches, so every least-privilege policy would refuse everything.
-The seam below tells moto the resource each DynamoDB, SNS, Step Functions, KMS, Lambda and API Gateway request
-acts on (API Gateway's actions are its HTTP methods), checks a DynamoDB transaction as the item actions inside
-it and a batch table by table, and answers a refusal as the service would (moto answers every one in XML, which
-an SDK reading JSON cannot parse). What moto still cannot enforce is listed in README.md ("What the local AWS
-enforces").
+The seam below tells moto the resource each DynamoDB, SNS, Step Functions, KMS, Secrets Manager, Lambda and API
+Gateway request acts on (API Gateway's actions are its HTTP methods), checks a DynamoDB transaction as the item
+actions inside it and a batch table by table, and answers a refusal as the service would (moto answers every
+one in XML, which an SDK reading JSON cannot parse). What moto still cannot enforce is listed in README.md
+("What the local AWS enforces").
 
 moto is pinned, and tests/local_stack/test_local_moto_seams.py fails if an upgrade moves the method replaced here.
 """
@@ -34,6 +34,7 @@ from moto.core.exceptions import (
 from moto.core.responses import BaseResponse
 from moto.iam.access_control import IAMPolicyStatement, IAMRequest, PermissionResult
 from moto.kms.models import kms_backends
+from moto.secretsmanager.models import secretsmanager_backends
 from moto.stepfunctions.responses import get_backend as stepfunctions_backend
 
 from local_stack.moto_seams import check_method, replace_method
@@ -264,6 +265,26 @@ def _kms(response: Any, action: str) -> list[Check] | None:
     return [(action, str(arn))]
 
 
+def _secretsmanager(response: Any, action: str) -> list[Check] | None:
+    secret_id = response._get_param("SecretId")
+    if not secret_id:
+        return None
+    try:
+        return [
+            (
+                action,
+                str(secretsmanager_backends[response.current_account][response.region].describe_secret(secret_id).arn),
+            )
+        ]
+    except Exception:  # no such secret: IAM still checks its name, then AWS answers ResourceNotFound
+        name = (
+            secret_id
+            if secret_id.startswith("arn:")
+            else f"arn:aws:secretsmanager:{response.region}:{response.current_account}:secret:{secret_id}"
+        )
+        return [(action, name)]
+
+
 _FUNCTION_IN_PATH = re.compile(r"/functions/([^/]+)/")
 
 
@@ -296,4 +317,5 @@ _RULES: dict[str, Callable[[Any, str], list[Check] | None]] = {
     "sns": _sns,
     "stepfunctions": _stepfunctions,
     "kms": _kms,
+    "secretsmanager": _secretsmanager,
 }

@@ -63,9 +63,3 @@ def thread_stacks() -> str:
         stack = "".join(traceback.format_stack(frame))
         parts.append(f"--- thread {thread.name} (daemon={thread.daemon})\n{stack}")
     return "\n".join(parts)
-
-
-def lingering_threads() -> list[threading.Thread]:
-    """Threads that would keep the interpreter from exiting (non-daemon, other than the main thread)."""
-    main = threading.main_thread()
-    return [thread for thread in threading.enumerate() if thread is not main and not thread.daemon]

@@ -38,7 +38,8 @@ class Stage:
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Write this session's counts where the stage runner asked (a stage may run pytest more than once)."""
     path = os.environ.get(COUNTS_VARIABLE)
-    if not path:
+    # A suite run on several processes (pytest-xdist): the controller counts every worker's tests, so only it writes.
+    if not path or os.environ.get("PYTEST_XDIST_WORKER"):
         return
     stats = terminalreporter.stats
     counts = {

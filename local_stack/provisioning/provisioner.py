@@ -103,6 +103,10 @@ class Provisioner:
         self._in_progress: set[str] = set()
         self._lock = threading.RLock()
         self._clients: dict[str, Any] = {}
+        # One SDK session for every client: it parses each service's model once (a new session per client read
+        # them all again, seconds of CPU at every start). Sessions are not thread-safe while building clients.
+        self._session: Any = None
+        self._clients_lock = threading.Lock()
         self.resolver = Resolver(template, physical=self.ref, attribute=self.attribute)
 
     # ------------------------------------------------------------------ public
@@ -194,10 +198,14 @@ class Provisioner:
     # ------------------------------------------------------------------ helpers
 
     def client(self, service: str) -> Any:
-        if service not in self._clients:
-            session: Any = boto3.session.Session()
-            self._clients[service] = session.client(service, region_name=REGION, endpoint_url=self.endpoint_url)
-        return self._clients[service]
+        with self._clients_lock:
+            if service not in self._clients:
+                if self._session is None:
+                    self._session = boto3.session.Session()
+                self._clients[service] = self._session.client(
+                    service, region_name=REGION, endpoint_url=self.endpoint_url
+                )
+            return self._clients[service]
 
     def resolved_properties(self, resource: dict[str, Any]) -> dict[str, Any]:
         properties: dict[str, Any] = resolve(resource.get("Properties", {}), self.resolver)

@@ -122,6 +122,8 @@ def body_for(stack: RunningStack, method: str, path: str) -> Any:
 def test_the_template_declares_staff_routes() -> None:
     assert len(STAFF_ROUTES) >= 9
     assert ("PUT", "/v1/shelters/{id}/capacity") in STAFF_ROUTES
+    assert ("GET", "/v1/referrals") in STAFF_ROUTES
+    assert ("POST", "/v1/requests/{service_request_id}/referrals/{resource_id}") in STAFF_ROUTES
 
 
 @pytest.mark.parametrize(("method", "path"), STAFF_ROUTES)

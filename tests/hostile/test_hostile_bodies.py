@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 
 from tests.hostile.conftest import API_KEY
-from tests.hostile.test_hostile_fields import DISPATCHER, MAX_ERROR_BYTES, POST_FIELDS, check, open311_post
+from tests.hostile.test_hostile_fields import (
+    DISPATCHER,
+    MAX_ERROR_BYTES,
+    POST_FIELDS,
+    PROVIDER,
+    check,
+    open311_post,
+)
 from tests.support import InProcessStack, api_event, form
 
 DEPTH = 100_000
@@ -23,6 +30,7 @@ JSON_ROUTES: list[tuple[str, str, dict[str, str] | None]] = [
     ("PublicApiFunction", "/v1/triage", None),
     ("PublicApiFunction", "/v1/referrals", None),
     ("StaffApiFunction", "/v1/diversions", DISPATCHER),
+    ("StaffApiFunction", "/v1/requests/0000000001/referrals/665636d2-c45b-5037-a2b3-d640ccc50b7d", PROVIDER),
 ]
 
 

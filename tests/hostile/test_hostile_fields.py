@@ -2,7 +2,8 @@
 what is wrong, never a 5xx, and never an echo of more than a short excerpt of what was sent.
 
 The channels: Open311 (form and JSON POST fields, query parameters), the /v1 JSON bodies (triage, referrals,
-diversions, staff updates, acknowledgements, escalations, shelter capacity) and the phone line's Connect event.
+diversions, staff updates, acknowledgements, escalations, shelter capacity, referral answers) and the phone
+line's Connect event.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from tests.support import InProcessStack, api_event, form, load_event, request_s
 
 DISPATCHER = {"sub": "dispatch-0007", "cognito:groups": "[dispatcher]"}
 STAFF = {"sub": "staff-0001", "email": "calltaker@tucson.example", "cognito:groups": "[staff]"}
+PROVIDER = {"sub": "provider-0003", "cognito:groups": "[provider, org-8c01198e-d665-5c56-9c91-3d90c409500f]"}
 # An error answer names the field and what is wrong with it; it never carries the input back.
 MAX_ERROR_BYTES = 4_096
 
@@ -213,6 +215,13 @@ V1_BODIES: list[tuple[str, str, str, dict[str, Any], dict[str, str] | None]] = [
     ("StaffApiFunction", "POST", "/v1/requests/{id}/acknowledge", {"note": "units rolling"}, DISPATCHER),
     ("StaffApiFunction", "POST", "/v1/requests/{id}/escalate", {"reason": "caller says the man has a gun"}, STAFF),
     ("StaffApiFunction", "PUT", "/v1/shelters/{shelter}/capacity", {"beds_available": 3, "beds_total": 40}, STAFF),
+    (
+        "StaffApiFunction",
+        "POST",
+        "/v1/requests/{id}/referrals/665636d2-c45b-5037-a2b3-d640ccc50b7d",
+        {"status": "declined", "reason": "no-capacity", "note": "full tonight, try after 6"},
+        PROVIDER,
+    ),
 ]
 V1_CASES = [(*case, field) for case in V1_BODIES for field in case[3]]
 

@@ -6,7 +6,7 @@ import io
 import threading
 import time
 
-from local_stack.stopping import BoundedStop, lingering_threads
+from local_stack.stopping import BoundedStop
 
 
 def test_a_step_that_hangs_is_reported_and_the_stop_keeps_its_deadline() -> None:
@@ -41,19 +41,3 @@ def test_the_steps_after_one_that_fails_or_overruns_still_run() -> None:
     assert ran == ["endpoint"]
     assert "stopping the scheduler failed: RuntimeError('socket already closed')" in report.getvalue()
     assert stopping.overran == ["the stream poller"]
-
-
-def test_a_non_daemon_thread_is_named_as_lingering_and_a_daemon_one_is_not() -> None:
-    release = threading.Event()
-    holding = threading.Thread(target=release.wait, name="library-worker", daemon=False)
-    background = threading.Thread(target=release.wait, name="background-worker", daemon=True)
-    holding.start()
-    background.start()
-    try:
-        names = {thread.name for thread in lingering_threads()}
-        assert "library-worker" in names
-        assert "background-worker" not in names
-    finally:
-        release.set()
-        holding.join()
-        background.join()

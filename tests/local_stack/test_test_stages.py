@@ -23,13 +23,16 @@ def test_four(): pass
 
 @pytest.fixture
 def make(tmp_path: Path) -> Path:
-    """A stand-in for make: `suite` runs a small pytest suite (one test failing), `lint` passes, `broken` fails."""
+    """A stand-in for make: `suite` runs a small pytest suite (one test failing), `parallel` runs it on two
+    processes (pytest-xdist, as `make unit` does), `lint` passes, `broken` fails."""
     (tmp_path / "test_small.py").write_text(SUITE)
     script = tmp_path / "make"
     script.write_text(
         "#!/bin/sh\n"
         'case "$2" in\n'
         f"  suite) exec {sys.executable} -m pytest -q -p tests.stages -p no:cacheprovider {tmp_path}/test_small.py ;;\n"
+        f"  parallel) exec {sys.executable} -m pytest -q -n 2 -p tests.stages -p no:cacheprovider"
+        f" {tmp_path}/test_small.py ;;\n"
         "  lint) echo 'All checks passed!' ;;\n"
         "  *) exit 2 ;;\n"
         "esac\n"
@@ -60,3 +63,9 @@ def test_a_run_where_every_stage_passes_exits_zero(make: Path, capfd: pytest.Cap
     closing = capfd.readouterr().out.strip().splitlines()
     assert closing[-2].startswith("total  passed")
     assert closing[-1] == "total: 0 passed, 0 failed, 0 skipped"
+
+
+def test_a_suite_run_on_two_processes_counts_each_test_once(make: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    assert stages.main(["--make", str(make), "--records", str(make.parent), "parallel"]) == 1
+    table = capfd.readouterr().out.strip().splitlines()
+    assert re.fullmatch(r"parallel +FAILED +2 +1 +1 +\d+\.\d", table[-5]), table

@@ -59,6 +59,7 @@ def list_queries(world: World) -> list[dict[str, str]]:
         {"service_code": "mental-health,shelter,suspicious-activity,noise,pothole,graffiti"},
         {"service_request_id": ",".join(world.ids)},
         {"page_size": "2"},
+        {"extensions": "true"},
         {"start_date": (now - timedelta(days=1)).isoformat(), "end_date": (now + timedelta(minutes=5)).isoformat()},
     ]
 

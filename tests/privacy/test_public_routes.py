@@ -36,6 +36,7 @@ def test_the_crawl_reads_every_public_route_of_the_template(public: dict[str, st
         "requests.xml",
         "servicerequestupdates.xml",
         "tokens/",
+        "/referrals.json",
         "/openapi.json",
         "/hsds/services/665636d2",
         "/hsds/organizations ",

@@ -37,6 +37,20 @@ def test_another_residents_secret_opens_nothing(world: World) -> None:
     assert first.words[0] not in answer.text
 
 
+def test_a_social_needs_referrals_open_with_its_residents_secret_only(world: World) -> None:
+    shelter = next(item for item in world.sensitive if "marrowfin" in item.words)
+    path = f"{world.stack.api}/open311/v2/requests/{shelter.request_id}/referrals.json"
+    own = requests.get(path, headers={"X-Request-Token": str(shelter.secret)}, timeout=30)
+    assert own.status_code == 200, own.text
+    assert own.json(), "the shelter request was referred somewhere"
+    assert {frozenset(referral) for referral in own.json()} == {
+        frozenset({"service_request_id", "organization", "service_name", "status", "updated_datetime"})
+    }
+    assert requests.get(path, timeout=30).status_code == 403
+    other = world.sensitive[0].secret
+    assert requests.get(path, headers={"X-Request-Token": str(other)}, timeout=30).status_code == 403
+
+
 def test_the_resident_page_links_to_the_track_page_with_the_secret_in_the_fragment() -> None:
     script = (REPO / "web" / "assets" / "resident.js").read_text(encoding="utf-8")
     assert "#/track/${encodeURIComponent(posted.service_request_id)}/${encodeURIComponent(posted.token)}" in script

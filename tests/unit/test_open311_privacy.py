@@ -50,6 +50,9 @@ def public_texts(stack: InProcessStack, request_id: str) -> str:
             ("/open311/v2/requests.json", {}),
             ("/open311/v2/requests.xml", {}),
             ("/open311/v2/requests.json", {"service_request_id": request_id}),
+            (f"/open311/v2/requests/{request_id}.json", {"extensions": "true"}),
+            (f"/open311/v2/requests/{request_id}.xml", {"extensions": "true"}),
+            ("/open311/v2/requests.json", {"extensions": "true"}),
             ("/open311/v2/servicerequestupdates.json", {}),
             ("/open311/v2/servicerequestupdates.xml", {}),
         ]

@@ -60,6 +60,9 @@ export const open311 = {
   /** The resident's own request's updates (needs the tracking secret). */
   ownUpdates: (id, secret) =>
     call(`/open311/v2/requests/${encodeURIComponent(id)}/updates.json`, { headers: { "X-Request-Token": secret } }),
+  /** The resident's own request's referrals and their status (needs the tracking secret). */
+  ownReferrals: (id, secret) =>
+    call(`/open311/v2/requests/${encodeURIComponent(id)}/referrals.json`, { headers: { "X-Request-Token": secret } }),
   updates: (start, end) =>
     call(
       `/open311/v2/servicerequestupdates.json?start_date=${encodeURIComponent(start)}&end_date=${encodeURIComponent(end)}`,

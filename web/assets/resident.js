@@ -483,9 +483,31 @@ async function showTracking(id, secret = null) {
   if (request.status_notes) {
     parts.push(element("h2", { textContent: text("notes") }), paragraph(request.status_notes, "notes"));
   }
+  if (secret) {
+    const referrals = await referralsList(request, secret);
+    if (referrals) parts.push(element("h2", { textContent: text("referrals") }), referrals);
+  }
   parts.push(element("h2", { textContent: text("updates") }), await updatesList(request, secret));
   body.replaceChildren(...parts);
   $("track-title").focus();
+}
+
+// Only the resident's own link reads referrals: where someone was referred says what they needed.
+async function referralsList(request, secret) {
+  let referrals = [];
+  try {
+    referrals = await open311.ownReferrals(request.service_request_id, secret);
+  } catch {
+    return paragraph(text("networkFailed"), "error");
+  }
+  if (!referrals.length) return null;
+  const list = element("ul", { className: "referrals", id: "track-referrals" });
+  for (const referral of referrals) {
+    const status = text("referralStatuses")[referral.status] ?? referral.status;
+    const words = text("referredTo", { organization: referral.organization, service: referral.service_name });
+    list.append(element("li", { textContent: `${words} · ${status}` }));
+  }
+  return list;
 }
 
 async function updatesList(request, secret) {

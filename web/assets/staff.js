@@ -412,6 +412,20 @@ async function loadGaps(event) {
       return row;
     }),
   );
+  const declined = report.declined_referrals ?? [];
+  $("declined-status").textContent = `${report.declined_total ?? 0} declined ${report.declined_total === 1 ? "referral" : "referrals"}.`;
+  $("declined-table").hidden = !declined.length;
+  $("declined").replaceChildren(
+    ...declined.map((group) => {
+      const row = element("tr");
+      const needs = Object.entries(group.needs).map(([need, count]) => `${need} (${count})`).join(", ");
+      const place = `${group.organization_name}: ${group.service_name}`;
+      row.append(...[place, group.reason, String(group.count), needs, when(group.last)].map(
+        (value) => element("td", { textContent: value }),
+      ));
+      return row;
+    }),
+  );
 }
 
 // ------------------------------------------------------------------ shelters

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
     from mypy_boto3_location import LocationServiceClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_stepfunctions import SFNClient
@@ -194,6 +195,12 @@ def cognito_idp_endpoint() -> tuple[str, str]:
     """Where the SDK sends Cognito user-pool calls, and its region: AWS's endpoint, or the local stack's."""
     client = _client("cognito-idp")
     return str(client.meta.endpoint_url), str(client.meta.region_name)
+
+
+def secretsmanager() -> SecretsManagerClient:
+    """Secrets Manager client (external departments' Open311 keys)."""
+    client: SecretsManagerClient = _client("secretsmanager")
+    return client
 
 
 def sns() -> SNSClient:

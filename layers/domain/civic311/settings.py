@@ -71,6 +71,10 @@ class WorkflowSettings(_Settings):
     # When call-takers are on duty (the template's StaffedHours, in city time); after hours an unreviewed
     # report also pages the duty supervisor.
     staffed_hours: str = "MON-FRI 07:00-19:00; SAT 08:00-17:00"
+    # Departments with their own Open311 system (catalog/departments.json): a deploy's endpoint overrides
+    # ("dtm=https://…"), and where their keys are (<stack name>/ in front of each department's secret).
+    department_endpoints: str = ""
+    department_secrets_prefix: str = ""
 
 
 class SweeperSettings(_Settings):
@@ -82,6 +86,16 @@ class SweeperSettings(_Settings):
     call_workflow_arn: str
     # The KMS key callers' contact details are sealed with (store/contacts.py).
     contact_key_id: str
+
+
+class DepartmentSyncSettings(_Settings):
+    """Scheduled status sync: brings back what departments with their own Open311 system did."""
+
+    service_requests_table: str
+    # Departments with their own Open311 system (catalog/departments.json): a deploy's endpoint overrides
+    # ("dtm=https://…"), and where their keys are (<stack name>/ in front of each department's secret).
+    department_endpoints: str = ""
+    department_secrets_prefix: str = ""
 
 
 class PublicApiSettings(_Settings):

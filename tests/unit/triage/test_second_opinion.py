@@ -26,6 +26,14 @@ def _rules_only() -> TriageEngine:
     return TriageEngine(load_rules())
 
 
+@cache
+def _training_examples() -> tuple[Any, ...]:
+    """Every training row judged by the rules (seconds of work), read once by the tests that only look at them."""
+    from civic311.triage import train
+
+    return tuple(train.load_examples())
+
+
 # ----------------------------------------------------------------- provenance of the shipped weights
 def test_weights_were_trained_on_the_training_files_as_they_are() -> None:
     training = read_weights()["training"]
@@ -71,7 +79,7 @@ def test_pure_python_scores_match_scikit_learn_predict_proba() -> None:
 
     from civic311.triage import train
 
-    examples = train.load_examples()[:400]
+    examples = _training_examples()[:400]
     d = train.design(examples)
     emergency = np.array([e.row.emergency for e in examples])
     crisis = np.array([e.row.crisis for e in examples])
@@ -294,12 +302,11 @@ def test_training_replays_the_decision_policy_exactly_as_triage_decides() -> Non
     pytest.importorskip("sklearn")
     import numpy as np
 
-    from civic311.triage import train
     from civic311.triage.decision import decide
     from civic311.triage.second_opinion import Opinion, Thresholds
     from civic311.triage.thresholds import outcomes, policy_facts
 
-    examples = train.load_examples()
+    examples = _training_examples()
     limits = Thresholds(0.85, 0.3, 0.9, 0.5, 0.9)
     p = np.random.default_rng(7).random(len(examples))
     paged, reviewed = outcomes(p, policy_facts(examples), limits.emergency, limits.emergency_review, 0.9)

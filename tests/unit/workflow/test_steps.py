@@ -13,6 +13,7 @@ from moto.sns.models import sns_backends
 
 from civic311 import clock
 from civic311.errors import InvalidInput, NotFound
+from civic311.geo.cells import cells_around
 from civic311.models.cases import Channel, Contact, Place, ServiceRequest
 from civic311.store.callers import CallerKeys
 from civic311.store.sms import SmsNumbers
@@ -66,6 +67,7 @@ def test_record_hands_over_what_later_states_read(stack: InProcessStack) -> None
         "sla_seconds": 24 * 3600,
         "ack_timeout_seconds": 300,
         "review_window_seconds": 120,
+        "external": False,
     }
 
 
@@ -222,3 +224,24 @@ def test_a_resolution_note_waits_in_the_table_and_close_records_it(stack: InProc
     closed = stored(stack, request)
     assert closed.status.value == "closed"
     assert closed.status_notes == "Bed found at the shelter on 4th."
+
+
+def test_a_second_pothole_at_the_spot_is_linked_but_a_second_family_asking_for_food_is_not(
+    stack: InProcessStack,
+) -> None:
+    spot = Place(lat=32.2301, long=-110.9401)
+    first_pothole = new_request(stack, service_code="pothole", place=spot)
+    assert step(stack, "locate", first_pothole)["parent_id"] is None
+    second_pothole = new_request(stack, service_code="pothole", place=Place(lat=32.2302, long=-110.9402))
+    assert step(stack, "locate", second_pothole)["parent_id"] == first_pothole.service_request_id
+
+    # Two households in one apartment block: each need is its own, and neither is listed as open nearby.
+    first_family = new_request(stack, service_code="food", place=spot)
+    second_family = new_request(stack, service_code="food", place=Place(lat=32.2302, long=-110.9402))
+    assert step(stack, "locate", first_family)["parent_id"] is None
+    assert step(stack, "locate", second_family)["parent_id"] is None
+    assert stored(stack, second_family).parent_id is None
+    cells = request_store(stack).open_in_cells(
+        [f"food#{cell}" for cell in cells_around(32.2301, -110.9401, 9)], requested_before=clock.now()
+    )
+    assert cells == []

@@ -1,7 +1,8 @@
 """Unmet needs: a need with no workflow (`other`) or no resource to refer to, counted by area.
 
 Recording one (directory/gap_recording.py) also queues a short notice; the notifier sends supervisors one
-summary per batch of notices, and staff read the report of a period.
+summary per batch of notices, and staff read the report of a period. The report also counts the referrals
+providers declined (cases/referral_loop.py), by place and reason: a need met on paper and not in fact.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from civic311 import clock
 from civic311.models.gaps import Area, GapNotice, GapRecord
+from civic311.models.referrals import ReferralRecord
 from civic311.models.vocabulary import GapReason as GapReason
 from civic311.store import messaging
 from civic311.store.gaps import GapLog as GapLog
@@ -46,8 +48,23 @@ class GapGroup(BaseModel):
     examples: list[str] = Field(description="Latest descriptions given with these needs, newest first (staff only)")
 
 
+class DeclinedGroup(BaseModel):
+    """Referrals one resource declined for one reason: where the hand-off to a provider failed."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    resource_id: str
+    service_name: str
+    organization_id: str
+    organization_name: str
+    reason: str
+    count: int
+    needs: dict[str, int] = Field(description="The service codes of the needs declined")
+    last: str
+
+
 class GapReport(BaseModel):
-    """Unmet needs between two moments, by need and by area, largest groups first."""
+    """Unmet needs between two moments, by need and by area, largest groups first; then declined referrals."""
 
     model_config = ConfigDict(defer_build=True)
 
@@ -56,12 +73,16 @@ class GapReport(BaseModel):
     total: int
     by_need: dict[str, int]
     groups: list[GapGroup]
+    declined_total: int = Field(description="Referrals providers declined in the period")
+    declined_referrals: list[DeclinedGroup] = Field(description="By resource and reason, largest first")
 
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
 
-def gap_report(gaps: Sequence[GapRecord], start: datetime, end: datetime) -> GapReport:
-    """Aggregate gaps by (need, area)."""
+def gap_report(
+    gaps: Sequence[GapRecord], start: datetime, end: datetime, declined: Sequence[ReferralRecord] = ()
+) -> GapReport:
+    """Aggregate gaps by (need, area), and declined referrals by (resource, reason)."""
     buckets: dict[tuple[str, str], list[GapRecord]] = {}
     for gap in gaps:
         buckets.setdefault((gap.service_code, gap.area.cell), []).append(gap)
@@ -86,7 +107,32 @@ def gap_report(gaps: Sequence[GapRecord], start: datetime, end: datetime) -> Gap
         total=len(gaps),
         by_need=dict(Counter(gap.service_code for gap in gaps).most_common()),
         groups=groups,
+        declined_total=len(declined),
+        declined_referrals=_declined_groups(declined),
     )
+
+
+def _declined_groups(declined: Sequence[ReferralRecord]) -> list[DeclinedGroup]:
+    buckets: dict[tuple[str, str], list[ReferralRecord]] = {}
+    for record in declined:
+        buckets.setdefault((record.resource_id, record.decline_reason or "other"), []).append(record)
+    groups = []
+    for (resource_id, reason), members in buckets.items():
+        latest = max(members, key=lambda record: record.updated_at)
+        groups.append(
+            DeclinedGroup(
+                resource_id=resource_id,
+                service_name=latest.service_name,
+                organization_id=latest.organization_id,
+                organization_name=latest.organization_name,
+                reason=reason,
+                count=len(members),
+                needs=dict(Counter(record.need for record in members).most_common()),
+                last=clock.to_local_iso(latest.updated_at),
+            )
+        )
+    groups.sort(key=lambda group: (-group.count, group.organization_name, group.service_name, group.reason))
+    return groups
 
 
 # ------------------------------------------------------------------ supervisors' summary

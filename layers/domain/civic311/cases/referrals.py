@@ -128,6 +128,7 @@ def _referral(scored: Scored, at: datetime, language: str | None) -> Referral:
         id=resource.id,
         name=resource.name,
         organization=resource.organization_name,
+        organization_id=resource.organization_id,
         location_name=resource.location_name,
         phone=resource.phone,
         url=resource.url,

@@ -69,6 +69,7 @@ class Referral(BaseModel):
     id: str = Field(description="Directory resource id (HSDS service_at_location id)")
     name: str
     organization: str
+    organization_id: str = Field(description="HSDS organization id: providers answer referrals as its members")
     location_name: str | None = None
     phone: str | None = None
     url: str | None = None

@@ -215,8 +215,9 @@ class RequestUpdate(BaseModel):
     status: UpdateStatus
     description: str = Field(max_length=MAX_DESCRIPTION)
     updated_at: datetime
-    author: str = Field(description="'311' for the system, or the staff member's id.")
+    author: str = Field(description="'311' for the system, the staff member's id, or an Open311 client's.")
     public: bool = True
+    media_url: str | None = Field(default=None, description="A photo an Open311 client sent with its comment.")
 
 
 class Receipt(BaseModel):

@@ -26,14 +26,15 @@ _SK = "GAP"
 _STORAGE_ONLY = ("pk", "sk", "gsi1pk", "gsi1sk")
 
 
-def _month(moment: datetime) -> str:
+def month_of(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m")
 
 
-def _months(start: datetime, end: datetime) -> list[str]:
+def months_between(start: datetime, end: datetime) -> list[str]:
+    """The UTC months (yyyy-mm) from start's to end's: the partitions a by-period read queries."""
     months = []
     year, month = start.astimezone(UTC).year, start.astimezone(UTC).month
-    last = _month(end)
+    last = month_of(end)
     while (label := f"{year:04d}-{month:02d}") <= last:
         months.append(label)
         year, month = (year, month + 1) if month < 12 else (year + 1, 1)
@@ -52,7 +53,7 @@ class GapStore:
         item = gap.model_dump(mode="json", exclude_none=True) | {
             "pk": f"GAP#{gap.id}",
             "sk": _SK,
-            "gsi1pk": f"GAP#{_month(gap.recorded_at)}",
+            "gsi1pk": f"GAP#{month_of(gap.recorded_at)}",
             "gsi1sk": f"{recorded}#{gap.id}",
             "recorded_at": recorded,
         }
@@ -70,7 +71,7 @@ class GapStore:
         """Every gap recorded in [start, end], oldest first: one Query per month (paginated)."""
         found: list[GapRecord] = []
         low, high = to_storage(start), to_storage(end) + "~"
-        for month in _months(start, end):
+        for month in months_between(start, end):
             values: dict[str, AttributeValueTypeDef] = {
                 ":pk": to_value(f"GAP#{month}"),
                 ":low": to_value(low),

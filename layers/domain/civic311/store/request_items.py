@@ -10,6 +10,8 @@ Keys (single table):
   pending_workflow = PENDING, requested_at               PendingWorkflow (sparse): no workflow yet
   pending_alert = PENDING, requested_at                  PendingAlert (sparse): a 911 alert not yet accepted by SNS
   pk = REQ#<id>, sk = UPD#<update_id>                  an update; gsi1pk = UPD#<yyyy-mm> lists updates by time
+  pk = REQ#<id>, sk = REFERRAL#<resource id>           a place the request was referred to, and its provider's
+                                                          answer (store/referral_records.py, which owns its keys)
   open_cell = <service_code>#<h3 cell>, requested_at     OpenNearby (sparse): open requests by place, for duplicates
   awaiting_ack = AWAITING, requested_at                  AwaitingAck (sparse): 911 alerts dispatch has not acknowledged
   caller_key = CALLER#<hmac of the number>, requested_at  ByCaller (sparse, on CONTACT items): a caller's requests;

@@ -27,8 +27,9 @@ class RequestProgress:
 
     table_name: str
 
-    def add_update(self, update: RequestUpdate, *, close: bool = False) -> None:
-        """Record an update; a public one becomes the request's status note, and `close` closes it."""
+    def add_update(self, update: RequestUpdate, *, close: bool = False, status_note: bool = True) -> None:
+        """Record an update; a public one becomes the request's status note (unless `status_note` is false: a
+        client's comment is not the city's word on the request), and `close` closes it."""
         at = to_storage(update.updated_at)
         item = update.model_dump(mode="json") | {
             "pk": request_pk(update.service_request_id),
@@ -42,7 +43,7 @@ class RequestProgress:
         removes: list[str] = []
         values: dict[str, AttributeValueTypeDef] = {":at": to_value(at)}
         names: dict[str, str] = {}
-        if update.public:
+        if update.public and status_note:
             sets.append("status_notes = :note")
             values[":note"] = to_value(update.description)
         if close:

@@ -187,3 +187,26 @@ def unreviewed_page(request: ServiceRequest, reason: str) -> str:
         f"311 report {request.service_request_id} ({request.service_code}) went to 911 dispatch by itself: "
         f"{reason}, outside staffed hours. Signals: {signals or 'none'}."
     )
+
+
+def forwarded(language: Language, department: str, their_id: str | None) -> str:
+    """The request is in the department's own system (its number there, when it gave one)."""
+    number_en = f" as number {their_id}" if their_id else ""
+    number_es = f" con el número {their_id}" if their_id else ""
+    return _pick(
+        language,
+        f"Sent to {department}'s own request system{number_en}; its updates will show here.",
+        f"Enviado al sistema de solicitudes de {department}{number_es}; sus novedades se verán aquí.",
+    )
+
+
+def closed_by_department(language: Language, department: str) -> str:
+    return _pick(language, f"{department} closed this request.", f"{department} cerró esta solicitud.")
+
+
+def forward_failed(department: str, reason: str) -> str:
+    """For staff only: the department's system never took the request, so someone must send it on."""
+    return (
+        f"Could not send this request to {department}'s own system after retries ({reason[:300]}). "
+        "Send it on by hand, or ask the department to check its Open311 endpoint."
+    )

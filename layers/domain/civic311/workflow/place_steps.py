@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from civic311 import metrics
+from civic311.cases.visibility import Visibility, visibility_in
+from civic311.catalog import load_catalog
 from civic311.directory.referral_notes import outside_notice
 from civic311.geo.cells import cell_of, cells_around
 from civic311.geo.distance import distance_km
@@ -16,7 +18,9 @@ from civic311.workflow import messages
 from civic311.workflow.step_context import StepContext
 from civic311.workflow.step_input import StepInput
 
-# A request within this distance of an open one with the same code is the same problem.
+# A request within this distance of an open one with the same code is the same problem, when the problem is the
+# place's (a pothole, a dark streetlight). A social need, a police matter or anything triage found urgent is a
+# person's: two families asking for food from one building are two requests, and none of them is listed nearby.
 DUPLICATE_METERS = 50.0
 # H3 resolution 9 cells are ~174 m across, so a 50 m circle lies in a cell and its ring of neighbours.
 DUPLICATE_RESOLUTION = 9
@@ -48,7 +52,7 @@ class PlaceSteps:
         jurisdiction = located.jurisdiction
         open_cell = (
             f"{request.service_code}#{cell_of(located.lat, located.long, DUPLICATE_RESOLUTION)}"
-            if jurisdiction.is_ours and request.alert is None
+            if jurisdiction.is_ours and about_the_place(request)
             else None
         )
         self.ctx.requests.set_location(request, located.lat, located.long, jurisdiction.id, open_cell)
@@ -99,3 +103,8 @@ class PlaceSteps:
         )
         metrics.count("Duplicates", service_code=request.service_code)
         return parent.service_request_id
+
+
+def about_the_place(request: ServiceRequest) -> bool:
+    """Whether the request reports a problem of the place, which another report at the same spot repeats."""
+    return request.alert is None and visibility_in(load_catalog(), request) is not Visibility.PRIVATE

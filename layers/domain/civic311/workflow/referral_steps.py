@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from civic311.cases.referral_loop import records_for
 from civic311.cases.referrals import refer
 from civic311.catalog import load_catalog
 from civic311.directory.household import from_answers
@@ -70,6 +71,8 @@ class ReferralSteps:
             self.ctx.update(request, "open", messages.referral_needs_location(request.language), update_id="referral")
             return {"gap": False, "referrals": 0}
         self.ctx.update(request, "referred", referral_note(answer, request.language), update_id="referral")
+        # One record per place, for its provider to answer and the resident to follow (cases/referral_loop.py).
+        self.ctx.referral_records.record(records_for(request, answer, self.ctx.clock_now()))
         return {"gap": answer.gap, "referrals": len(answer.referrals)}
 
     def gap(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:

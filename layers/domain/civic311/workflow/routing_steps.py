@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from civic311.catalog import load_catalog
+from civic311.catalog.departments import load_departments
 from civic311.models.cases import ServiceRequest
 from civic311.workflow.step_context import StepContext, priority
 from civic311.workflow.step_input import StepInput
@@ -20,6 +21,8 @@ class RoutingSteps:
         """Take the request off the pending-workflow list and hand the state machine what later states read."""
         self.ctx.requests.workflow_started(request.service_request_id, step.execution_arn or "")
         service = load_catalog().get(request.service_code)
+        settings = self.ctx.settings
+        external = load_departments().forwarded(request.service_code, settings.stage, settings.department_endpoints)
         return {
             "service_request_id": request.service_request_id,
             "service_code": request.service_code,
@@ -29,6 +32,8 @@ class RoutingSteps:
             "sla_seconds": service.sla_hours * 3600,
             "ack_timeout_seconds": self.ctx.settings.ack_timeout_seconds,
             "review_window_seconds": self.ctx.settings.review_window_seconds,
+            # The department runs its own Open311 system: ForwardToDepartment sends the request there.
+            "external": external is not None,
         }
 
     def triage(self, step: StepInput, request: ServiceRequest) -> dict[str, Any]:

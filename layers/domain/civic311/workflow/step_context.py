@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from civic311.cases.gaps import GapLog
     from civic311.geo.geocoder import Geocoder
     from civic311.store.directory import DirectoryStore
+    from civic311.store.referral_records import ReferralRecords
     from civic311.triage import TriageResult
 
 HIGH_PRIORITY_HOURS = 24
@@ -75,6 +76,12 @@ class StepContext:
         from civic311.store.directory import DirectoryStore
 
         return DirectoryStore(self.settings.directory_table)
+
+    @cached_property
+    def referral_records(self) -> ReferralRecords:
+        from civic311.store.referral_records import ReferralRecords
+
+        return ReferralRecords(self.settings.service_requests_table)
 
     @cached_property
     def gaps(self) -> GapLog:

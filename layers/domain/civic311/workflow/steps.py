@@ -29,6 +29,7 @@ from civic311.workflow.step_context import StepContext
 from civic311.workflow.step_input import StepInput
 
 if TYPE_CHECKING:
+    from civic311.workflow.forwarding import ForwardingSteps
     from civic311.workflow.place_steps import PlaceSteps
     from civic311.workflow.referral_steps import ReferralSteps
     from civic311.workflow.review import ReviewSteps
@@ -68,6 +69,12 @@ class WorkflowSteps(StepContext):
     @cached_property
     def closing(self) -> ClosingSteps:
         return ClosingSteps(self)
+
+    @cached_property
+    def forwarding(self) -> ForwardingSteps:
+        from civic311.workflow.forwarding import ForwardingSteps
+
+        return ForwardingSteps(self)
 
     @cached_property
     def review_steps(self) -> ReviewSteps:
@@ -117,6 +124,8 @@ STEPS: dict[str, Callable[[WorkflowSteps], Step]] = {
     "refer": lambda steps: steps.referrals.refer,
     "gap": lambda steps: steps.referrals.gap,
     "assigned": lambda steps: steps.referrals.assigned,
+    "forward": lambda steps: steps.forwarding.forward,
+    "forward_failed": lambda steps: steps.forwarding.forward_failed,
     "notify": lambda steps: steps.notifications.notify,
     "await_resolution": lambda steps: steps.closing.await_resolution,
     "sla_reminder": lambda steps: steps.closing.sla_reminder,

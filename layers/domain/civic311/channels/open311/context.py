@@ -14,6 +14,7 @@ from civic311.settings import Open311Settings
 from civic311.store.api_clients import WEB_CLIENT_ID, ApiClientStore
 from civic311.store.callers import CallerKeys
 from civic311.store.quotas import KeyQuotas
+from civic311.store.referral_records import ReferralRecords
 from civic311.store.requests import RequestStore, sealed_request_store
 from civic311.store.sms import CountryCodes, SmsNumbers
 
@@ -37,6 +38,10 @@ class Open311Context:
         return sealed_request_store(
             settings.service_requests_table, settings.contact_key_id, settings.contact_retention_days
         )
+
+    @cached_property
+    def referral_records(self) -> ReferralRecords:
+        return ReferralRecords(self.settings.service_requests_table)
 
     @cached_property
     def api_clients(self) -> ApiClientStore:

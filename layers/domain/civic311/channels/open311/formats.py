@@ -25,6 +25,7 @@ _SINGULAR = {
     "values": "value",
     "endpoints": "endpoint",
     "formats": "format",
+    "notes": "note",
 }
 
 

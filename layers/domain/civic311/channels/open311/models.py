@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from civic311.models.referrals import ReferralStatus
+
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 Format = Literal["json", "xml"]
 
@@ -93,6 +95,38 @@ class ServiceRequest(BaseModel):
     media_url: str | None = None
 
 
+class Note(BaseModel):
+    """One step in a request's history, as Chicago's `extensions=true` lists them."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    type: Literal["opened", "activity", "closed"]
+    datetime: str
+    summary: str
+    description: str | None = None
+    media_url: str | None = None
+
+
+class ExtendedAttributes(BaseModel):
+    """Chicago's extended attributes; a private request's channel and parent are not shown."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    channel: str | None = Field(default=None, description="How the request reached 311: open311, web, phone, staff.")
+    duplicate: bool = Field(default=False, description="true when staff found it repeats an open request.")
+    parent_service_request_id: str | None = Field(default=None, description="The open request it repeats.")
+
+
+class ExtendedServiceRequest(ServiceRequest):
+    """A request with `extensions=true`: Chicago's extended attributes and notes, and a detailed status."""
+
+    detailed_status: str = Field(
+        description="The latest public step: open, in_progress, action_scheduled, referred, duplicate or closed."
+    )
+    extended_attributes: ExtendedAttributes
+    notes: list[Note] = Field(description="Oldest first; a private request's are not shown.")
+
+
 class PostedRequest(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
@@ -109,6 +143,18 @@ class Token(BaseModel):
     token: str
 
 
+class ResidentReferral(BaseModel):
+    """Extension: a place the resident's request was referred to, and where its provider has it."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    service_request_id: str
+    organization: str = Field(description="The organization's public name, from the directory")
+    service_name: str = Field(description="The service's public name, from the directory")
+    status: ReferralStatus
+    updated_datetime: str
+
+
 class RequestUpdate(BaseModel):
     """A FixMyStreet-style service request update (the Open311 extension FMS and others read)."""
 
@@ -120,6 +166,46 @@ class RequestUpdate(BaseModel):
     updated_datetime: str
     description: str
     media_url: str = ""
+
+
+# FixMyStreet's update statuses, as its Open311 client sends them (upper case); any case is accepted.
+CLIENT_STATUSES = (
+    "OPEN", "CLOSED", "FIXED", "IN_PROGRESS", "ACTION_SCHEDULED", "INVESTIGATING", "PLANNED", "DUPLICATE",
+    "NOT_COUNCILS_RESPONSIBILITY", "NO_FURTHER_ACTION", "INTERNAL_REFERRAL", "REOPEN", "FOR_TRIAGE",
+)  # fmt: skip
+
+
+class UpdateForm(BaseModel):
+    """POST servicerequestupdates body (FixMyStreet's extension): a client's comment or photo on a request.
+
+    The commenter's name and email are accepted, as FixMyStreet sends them, and never stored or shown. The
+    client's `status` is its own view of the report: it is checked, and never changes the city's status.
+    """
+
+    model_config = ConfigDict(defer_build=True)
+
+    api_key: str | None = Field(default=None, description="Required at /open311/v2/, as for POST requests.")
+    jurisdiction_id: str | None = None
+    service_request_id: str = Field(min_length=1, max_length=64)
+    update_id: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+        description="The client's own id for the update: sending it again rewrites the same update.",
+    )
+    status: str | None = Field(default=None, description="One of FixMyStreet's statuses, e.g. OPEN, FIXED.")
+    updated_datetime: str | None = Field(default=None, description="When the client took the update (ISO-8601).")
+    description: str | None = Field(default=None, max_length=4000)
+    media_url: str | None = Field(default=None, pattern=r"^https?://\S+$", max_length=2000)
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    account_id: str | None = None
+
+
+class PostedUpdate(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    update_id: str = Field(description="The id the updates feed lists it under.")
 
 
 class Error(BaseModel):

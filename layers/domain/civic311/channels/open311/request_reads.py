@@ -14,6 +14,9 @@ from civic311.catalog import Catalog, Language, ServiceType
 from civic311.channels.open311 import models as wire
 from civic311.channels.open311 import pages
 from civic311.channels.open311.calls import PREFIX, TAG, Call, Jurisdiction
+from civic311.channels.open311.extensions import MAX_EXTENDED, check_size
+from civic311.channels.open311.extensions import asked as extensions_asked
+from civic311.channels.open311.extensions import extended_listing as extend_all
 from civic311.channels.open311.formats import respond
 from civic311.channels.open311.forms import TRACKING_HEADER, check_format
 from civic311.channels.open311.listings import MAX_RANGE, MAX_RESULTS, check_span, date_range, link_next
@@ -29,6 +32,15 @@ if TYPE_CHECKING:
     from civic311.channels.open311.context import Open311Context
 
 DEFAULT_PAGE_SIZE = 100
+Extensions = Annotated[
+    str | None,
+    Query(
+        description=(
+            "true adds Chicago's extended_attributes (channel, duplicate, parent_service_request_id), the notes "
+            f"history and detailed_status; at most {MAX_EXTENDED} requests per answer."
+        )
+    ),
+]
 
 
 def to_wire_request(
@@ -78,19 +90,25 @@ def add_request_read_routes(router: Router, context: Open311Context) -> None:
             }
         },
     )
-    def one_request(service_request_id: str, fmt: str, jurisdiction_id: Jurisdiction = None) -> Response[str]:
+    def one_request(
+        service_request_id: str, fmt: str, jurisdiction_id: Jurisdiction = None, extensions: Extensions = None
+    ) -> Response[str]:
         chosen = check_format(fmt)
         call.check_jurisdiction(jurisdiction_id)
+        extended = extensions_asked(extensions)
         request = context.requests.get(service_request_id)
         if request is None:
             raise NotFound(f"service_request_id '{service_request_id}' not found")
         lang = call.language()
         if call.resident_secret() is not None:
-            opened = call.own_request(request)
-            answer = to_wire_request(opened, context.catalog.find(request.service_code), lang, Visibility.PUBLIC)
-            return respond(chosen, [answer], root="service_requests", item="request")
-        public = public_request(request, context.catalog, lang)
-        return respond(chosen, [public], root="service_requests", item="request")
+            request, seen_as = call.own_request(request), Visibility.PUBLIC
+        else:
+            seen_as = visibility_in(context.catalog, request)
+        answer = to_wire_request(request, context.catalog.find(request.service_code), lang, seen_as)
+        listing = [answer]
+        if extended:
+            listing = extend_all([(answer, request, seen_as)], context.requests.updates_for, lang)
+        return respond(chosen, listing, root="service_requests", item="request")
 
     @router.get(
         f"{PREFIX}/requests/<service_request_id>/updates.<fmt>",
@@ -169,14 +187,18 @@ def add_request_read_routes(router: Router, context: Open311Context) -> None:
         page_token: Annotated[
             str | None, Query(description="Extension: the X-Next-Page-Token of the previous answer; sent alone.")
         ] = None,
+        extensions: Extensions = None,
     ) -> Response[str]:
         chosen = check_format(fmt)
         call.check_jurisdiction(jurisdiction_id)
+        extended = extensions_asked(extensions)
         lang = call.language()
         catalog = context.catalog
         next_token: pages.PageToken | None = None
         if service_request_id:
             ids = [part.strip() for part in service_request_id.split(",") if part.strip()]
+            if extended:
+                check_size(len(ids))
             found = context.requests.get_many(ids[:MAX_RESULTS])
         else:
             if page_token:
@@ -186,6 +208,8 @@ def add_request_read_routes(router: Router, context: Open311Context) -> None:
                 query, before = _token_filter(asked, catalog), asked.before
             else:
                 query, before = _request_filter(service_code, start_date, end_date, status, catalog), None
+            if extended:
+                check_size(page_size)
             offset = (page - 1) * page_size
             if offset >= MAX_RESULTS:
                 raise InvalidInput(f"page {page} is past the first {MAX_RESULTS} results; narrow the dates")
@@ -195,7 +219,18 @@ def add_request_read_routes(router: Router, context: Open311Context) -> None:
             if resume:
                 statuses = tuple(status.value for status in query.statuses)
                 next_token = pages.PageToken("requests", query.start, query.end, resume, query.service_codes, statuses)
-        listing = [public_request(request, catalog, lang) for request in found]
+        if extended:
+            faces = [(request, visibility_in(catalog, request)) for request in found]
+            listing = extend_all(
+                [
+                    (to_wire_request(request, catalog.find(request.service_code), lang, seen), request, seen)
+                    for request, seen in faces
+                ],
+                context.requests.updates_for,
+                lang,
+            )
+        else:
+            listing = [public_request(request, catalog, lang) for request in found]
         answer = respond(chosen, listing, root="service_requests", item="request")
         if next_token:
             link_next(answer, f"requests.{chosen}", next_token.encode(), page_size)

@@ -81,6 +81,7 @@ def add_update_feed_route(router: Router, context: Open311Context) -> None:
                     status=update.status,
                     updated_datetime=clock.to_local_iso(update.updated_at),
                     description=public_update_text(seen_as, update.description, request.language if request else "en"),
+                    media_url=(update.media_url or "") if seen_as != Visibility.PRIVATE else "",
                 )
             )
         answer = respond(chosen, listing, root="service_request_updates", item="request_update")

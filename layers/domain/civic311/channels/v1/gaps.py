@@ -1,4 +1,5 @@
-"""GET /v1/gaps: unmet needs between two moments, by need and area (staff and supervisors)."""
+"""GET /v1/gaps: unmet needs between two moments, by need and area, and the referrals providers declined
+(staff and supervisors)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ def build_router(context: StaffWiring) -> Router:
         caller = staff_caller(APIGatewayProxyEvent(router.current_event.raw_event))
         caller.require_any((STAFF_GROUP, SUPERVISOR_GROUP), "the unmet-needs report")
         since, until = clock.asked_period(start, end, ("'from'", "'to'"), DEFAULT_RANGE, MAX_RANGE)
-        return gap_report(context.gaps.between(since, until), since, until)
+        declined = context.referral_records.declined_between(since, until)
+        return gap_report(context.gaps.between(since, until), since, until, declined)
 
     return router

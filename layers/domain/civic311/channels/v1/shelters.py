@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from civic311 import clock
 from civic311.channels.v1.staff import (
-    ORGANIZATION_GROUP_PREFIX,
     PROVIDER_GROUP,
     STAFF_GROUP,
     SUPERVISOR_GROUP,
@@ -71,7 +70,7 @@ def build_router(context: StaffWiring) -> Router:
     router = Router()  # type: ignore[no-untyped-call]
 
     def may_update(caller: StaffCaller, organization_id: str) -> bool:
-        return caller.in_any((STAFF_GROUP,)) or f"{ORGANIZATION_GROUP_PREFIX}{organization_id}" in caller.groups
+        return caller.in_any((STAFF_GROUP,)) or organization_id in caller.organizations
 
     @router.get(
         "/v1/shelters",

@@ -12,7 +12,8 @@ from civic311.errors import Forbidden, Unauthenticated
 STAFF_GROUP = "staff"
 SUPERVISOR_GROUP = "supervisor"
 PROVIDER_GROUP = "provider"
-# A provider account belongs to org-<HSDS organization id> too; that group names the shelters it may update.
+# A provider account belongs to org-<HSDS organization id> too; that group names the shelters it may update
+# and the referrals it may answer.
 ORGANIZATION_GROUP_PREFIX = "org-"
 
 
@@ -22,6 +23,14 @@ class StaffCaller:
 
     subject: str
     groups: frozenset[str]
+
+    @property
+    def organizations(self) -> frozenset[str]:
+        """The HSDS organizations a provider account speaks for (its org-<id> groups)."""
+        prefix = ORGANIZATION_GROUP_PREFIX
+        return frozenset(
+            group.removeprefix(prefix) for group in self.groups if group.startswith(prefix) and group != prefix
+        )
 
     def in_any(self, groups: Iterable[str]) -> bool:
         return not self.groups.isdisjoint(groups)

@@ -12,19 +12,21 @@ from typing import TYPE_CHECKING
 
 from civic311.settings import StaffApiSettings
 from civic311.store.gaps import GapStore
+from civic311.store.referral_records import ReferralRecords
 from civic311.store.requests import RequestStore, sealed_request_store
 from civic311.store.reviews import ReviewStore
 
 if TYPE_CHECKING:
     from civic311.cases.dispatch_status import DispatchStatuses
     from civic311.cases.intake import Intake
+    from civic311.cases.referral_loop import ReferralLoop
     from civic311.escalation.service import Escalation
     from civic311.store.directory import DirectoryStore
     from civic311.store.dispatch_keys import DispatchKeys
 
 
 class StaffWiring:
-    """The staff API's stores and use cases (requests, reviews, escalations, diversions, shelters, gaps)."""
+    """The staff API's stores and use cases (requests, reviews, escalations, diversions, shelters, referrals, gaps)."""
 
     def __init__(self, settings: StaffApiSettings) -> None:
         self.settings = settings
@@ -43,6 +45,17 @@ class StaffWiring:
     @cached_property
     def gaps(self) -> GapStore:
         return GapStore(self.settings.service_requests_table)
+
+    @cached_property
+    def referral_records(self) -> ReferralRecords:
+        return ReferralRecords(self.settings.service_requests_table)
+
+    @cached_property
+    def referral_loop(self) -> ReferralLoop:
+        # With a provider's first answer: it reads the directory for the resource's organization.
+        from civic311.cases.referral_loop import ReferralLoop
+
+        return ReferralLoop(self.referral_records, self.directory)
 
     @cached_property
     def directory(self) -> DirectoryStore:
