@@ -126,6 +126,11 @@ def summary(info: dict[str, Any], outputs_path: Path, stack: LocalStack, logs: P
         ),
         f"  Open311        {info['api_url']}/open311/v2/services.json",
         f"  API docs       {info['api_url']}/swagger   (OpenAPI: {info['api_url']}/openapi.json)",
+        *(
+            [f"  Dispatch API   {info['outputs']['DispatchApiUrl']}   (911 CADs: an answering point's key, README)"]
+            if info.get("outputs", {}).get("DispatchApiUrl")
+            else []
+        ),
         f"  AWS endpoint   {info['aws_endpoint']}   region {info['region']}",
         f"  Outputs        {outputs_path}",
         *([f"  Function logs  {logs}/<function>.log   (LOGS=stdout make run shows them here)"] if logs else []),

@@ -26,8 +26,13 @@ class WebDistribution:
     other_paths: list[str]
     headers: list[tuple[str, str]] = field(default_factory=list)
 
+    def to_api(self, path: str) -> bool:
+        """Whether a behavior of another origin (the API) takes this path. CloudFront's patterns are
+        case-sensitive, `*` is any run of characters, `/` included, and `?` one character: fnmatchcase's."""
+        return any(fnmatch.fnmatchcase(path, pattern) for pattern in self.other_paths)
+
     def covers(self, path: str) -> bool:
-        return not any(fnmatch.fnmatchcase(path, pattern) for pattern in self.other_paths)
+        return not self.to_api(path)
 
     def key_for(self, path: str) -> str | None:
         """The bucket key for a URL path, as the template's viewer-request function maps it; None if unsafe."""

@@ -100,7 +100,9 @@ class Gateway:
         observer: RequestObserver | None = None,
         throttles: Throttles | None = None,
         usage_plans: UsagePlans | None = None,
+        api_id: str = STAGE_API_ID,
     ) -> None:
+        self.api_id = api_id
         self.pages = pages
         self.observer = observer
         self.throttles = throttles or Throttles(rows=[])
@@ -194,7 +196,7 @@ class Gateway:
         now = datetime.now(UTC)
         request_context: dict[str, Any] = {
             "accountId": ACCOUNT_ID,
-            "apiId": STAGE_API_ID,
+            "apiId": self.api_id,
             "domainName": single_headers.get("Host", f"127.0.0.1:{self.port}"),
             "domainPrefix": "127",
             "extendedRequestId": uuid.uuid4().hex[:16],

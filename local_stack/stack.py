@@ -82,6 +82,8 @@ class LocalStack:
     runtime: LambdaRuntime = field(default_factory=LambdaRuntime)
     endpoint: AwsEndpoint | None = None
     gateway: Gateway | None = None
+    # The template's other REST APIs (DispatchApi), by logical id: each on its own port.
+    other_gateways: dict[str, Gateway] = field(default_factory=dict)
     provisioner: Provisioner | None = None
     scheduler: Scheduler | None = None
     stream_poller: StreamPoller | None = None
@@ -149,6 +151,26 @@ class LocalStack:
             ),
         )
         self.gateway.start()
+        # Every other REST API of the template (DispatchApi) on a port of its own, as it has a host of its own in AWS.
+        for api in self.provisioner.other_apis:
+            other = Gateway(
+                api.routes,
+                self.runtime,
+                verifier,
+                port=0,
+                stage=api.stage or self.config.stage,
+                observer=self.activity.api if self.activity is not None else None,
+                throttles=api.throttles,
+                usage_plans=UsagePlans.from_api(
+                    self.provisioner.client("apigateway"),
+                    api.api_id,
+                    api.stage or self.config.stage,
+                    api.gateway_responses,
+                ),
+                api_id=api.api_id,
+            )
+            other.start()
+            self.other_gateways[api.logical_id] = other
         self.scheduler = Scheduler(self.provisioner.schedules, self.runtime)
         self.scheduler.start()
         self.stream_poller = StreamPoller(self.provisioner.streams, self.runtime, self.provisioner.client)
@@ -156,7 +178,10 @@ class LocalStack:
         self.alarms = evaluator_for(self.provisioner, emf, self.activity.alarm if self.activity is not None else None)
         self.alarms.check()
         self.alarms.start()
-        outputs = self.provisioner.outputs(api_url=self.gateway.url)
+        outputs = self.provisioner.outputs(
+            api_url=self.gateway.url,
+            other_api_urls={name: gateway.url for name, gateway in self.other_gateways.items()},
+        )
         api_key = self._register_demo_client(outputs)
         self.info = {
             "api_url": self.gateway.url,
@@ -191,6 +216,9 @@ class LocalStack:
             stopping.step("the stream poller", self.stream_poller.stop)
         if self.gateway:
             stopping.step("the gateway", self.gateway.stop)
+        while self.other_gateways:
+            name, other = self.other_gateways.popitem()
+            stopping.step(f"the {name} gateway", other.stop)
         while self._undo_on_stop:
             undo = self._undo_on_stop.pop()
             stopping.step(getattr(undo, "__qualname__", "an undo step"), undo)

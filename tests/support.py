@@ -37,10 +37,11 @@ TEMPLATE = REPO / "template.yaml"
 EVENTS = REPO / "events"
 
 
-def api_routes(template: Template) -> list[tuple[str, str, str | None]]:
-    """(method, path, authorizer) of every route of the template's REST API, read from the OpenAPI body the SAM
-    transform writes, as the local gateway reads it (an ANY route's method is ANY)."""
-    (api,) = template.of_type("AWS::ApiGateway::RestApi").values()
+def api_routes(template: Template, api_name: str = "Api") -> list[tuple[str, str, str | None]]:
+    """(method, path, authorizer) of every route of one of the template's REST APIs (the stack's own, Api, unless
+    named), read from the OpenAPI body the SAM transform writes, as the local gateway reads it (an ANY route's
+    method is ANY)."""
+    api = template.of_type("AWS::ApiGateway::RestApi")[api_name]
     body = api["Properties"]["Body"]
     schemes = body.get("components", {}).get("securitySchemes", {})
     routes = []

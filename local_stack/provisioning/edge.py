@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from local_stack.cloudfront import distribution, response_headers
 from local_stack.gateway import STAGE_API_ID
-from local_stack.provisioning.records import Authorizer, Created, Route
+from local_stack.provisioning.records import Authorizer, Created, RestApiRecord, Route
 from local_stack.template import ACCOUNT_ID
 from local_stack.throttles import Throttles
 
@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 
 # OpenAPI's name for the method that stands for every method of a path.
 _ANY_METHOD = "x-amazon-apigateway-any-method"
+# The template's REST API that is the stack's own: served on the gateway's port, its id is STAGE_API_ID. Any
+# other REST API (DispatchApi) is served by a gateway of its own, under its logical id in lower case.
+MAIN_API = "Api"
 
 
 def rest_api(provisioner: Provisioner, logical_id: str, resource: dict[str, Any]) -> Created:
@@ -35,11 +38,16 @@ def rest_api(provisioner: Provisioner, logical_id: str, resource: dict[str, Any]
             provisioner.authorizers[name] = Authorizer(name=name, user_pool_id=pools[0])
         elif authorizer:
             raise NotImplementedError(f"{logical_id}: locally, authorizers are Cognito user pools, not {name}")
+    api_id = STAGE_API_ID if logical_id == MAIN_API else logical_id.lower()
+    api = provisioner.apis[api_id] = RestApiRecord(
+        logical_id=logical_id,
+        api_id=api_id,
+        gateway_responses=body.get("x-amazon-apigateway-gateway-responses", {}),
+    )
     for path, methods in body.get("paths", {}).items():
         for method, operation in methods.items():
-            provisioner.routes.append(_route(logical_id, path, method, operation, schemes))
-    provisioner.gateway_responses = body.get("x-amazon-apigateway-gateway-responses", {})
-    return Created(ref=STAGE_API_ID, attributes={"RootResourceId": "root"})
+            api.routes.append(_route(logical_id, path, method, operation, schemes))
+    return Created(ref=api_id, attributes={"RootResourceId": "root"})
 
 
 def _route(logical_id: str, path: str, method: str, operation: dict[str, Any], schemes: dict[str, Any]) -> Route:
@@ -72,9 +80,11 @@ def deployment(provisioner: Provisioner, logical_id: str, resource: dict[str, An
 
 
 def stage(provisioner: Provisioner, logical_id: str, resource: dict[str, Any]) -> Created:
-    """The stage's method settings are the gateway's throttles."""
+    """The stage's method settings are its API's gateway's throttles."""
     properties = provisioner.resolved_properties(resource)
-    provisioner.throttles = Throttles.from_stage(properties, provisioner.gateway_responses)
+    api = provisioner.apis[str(properties["RestApiId"])]
+    api.throttles = Throttles.from_stage(properties, api.gateway_responses)
+    api.stage = str(properties["StageName"])
     return Created(ref=str(properties["StageName"]))
 
 

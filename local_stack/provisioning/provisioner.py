@@ -16,10 +16,11 @@ from typing import Any
 import boto3
 
 from local_stack.cloudfront import WebDistribution
+from local_stack.gateway import STAGE_API_ID
 from local_stack.lambda_runtime import LambdaRuntime
 from local_stack.location import PlaceIndexes
 from local_stack.provisioning import data_stores, edge, functions, identity, messaging, monitoring, state_machines
-from local_stack.provisioning.records import Authorizer, Created, Route, Schedule
+from local_stack.provisioning.records import Authorizer, Created, RestApiRecord, Route, Schedule
 from local_stack.streams import StreamSource
 from local_stack.template import ACCOUNT_ID, REGION, Resolver, Template, resolve
 from local_stack.throttles import Throttles
@@ -87,14 +88,12 @@ class Provisioner:
         self.place_indexes = place_indexes if place_indexes is not None else PlaceIndexes()
         self.created: dict[str, Created] = {}
         self.skipped: dict[str, str] = {}
-        self.routes: list[Route] = []
+        # Every REST API of the template by its id; the one named Api is the stack's (MAIN_API, edge.py).
+        self.apis: dict[str, RestApiRecord] = {}
         self.schedules: list[Schedule] = []
         self.streams: list[StreamSource] = []
         self.authorizers: dict[str, Authorizer] = {}
         self.default_authorizer: str | None = None
-        self.throttles = Throttles(rows=[])
-        # The REST API's gateway responses (OpenAPI form): the throttles' and usage plans' answers.
-        self.gateway_responses: dict[str, Any] = {}
         # Layers with no build method are plain files (Lambda puts them in /opt): their folders, by version ARN.
         self.content_layers: dict[str, Path] = {}
         self.header_policies: dict[str, list[tuple[str, str]]] = {}
@@ -112,14 +111,38 @@ class Provisioner:
 
     # ------------------------------------------------------------------ public
 
+    @property
+    def main_api(self) -> RestApiRecord:
+        """The stack's own REST API (the template's Api), served on the gateway's port."""
+        return self.apis.get(STAGE_API_ID) or RestApiRecord(logical_id=edge.MAIN_API, api_id=STAGE_API_ID)
+
+    @property
+    def other_apis(self) -> list[RestApiRecord]:
+        """Any other REST API of the template (DispatchApi), each served by a gateway of its own."""
+        return [api for api_id, api in self.apis.items() if api_id != STAGE_API_ID]
+
+    @property
+    def routes(self) -> list[Route]:
+        return self.main_api.routes
+
+    @property
+    def throttles(self) -> Throttles:
+        return self.main_api.throttles
+
+    @property
+    def gateway_responses(self) -> dict[str, Any]:
+        return self.main_api.gateway_responses
+
     def provision_all(self) -> None:
         for logical_id in self.template.resources:
             self.ensure(logical_id)
 
-    def outputs(self, api_url: str) -> dict[str, str]:
+    def outputs(self, api_url: str, other_api_urls: dict[str, str] | None = None) -> dict[str, str]:
         """Every template Output, resolved; outputs built on the REST API or the CloudFront distribution (the
-        gateway plays both) resolve to the local gateway."""
+        gateway plays both) resolve to the local gateway, and those built on another REST API to its own gateway
+        (other_api_urls, by the API's logical id)."""
         resolved: dict[str, str] = {}
+        others = other_api_urls or {}
         api_ids = {
             logical_id
             for kind in ("AWS::ApiGateway::RestApi", "AWS::ApiGateway::Stage", "AWS::CloudFront::Distribution")
@@ -129,7 +152,10 @@ class Provisioner:
             if "Condition" in output and not self.template.conditions[output["Condition"]]:
                 continue  # as in CloudFormation: an output whose condition is false does not exist
             value = output["Value"]
-            if _mentions(value, api_ids):
+            other = next((url for logical_id, url in others.items() if _mentions(value, {logical_id})), None)
+            if other is not None:
+                resolved[name] = other
+            elif _mentions(value, api_ids):
                 resolved[name] = api_url
             else:
                 resolved[name] = str(resolve(value, self.resolver))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
+
+from local_stack.throttles import Throttles
 
 
 @dataclass
@@ -24,6 +27,19 @@ class Route:
     authorizer: str | None
     # Auth.ApiKeyRequired: the X-API-Key header must name a key of one of the stage's usage plans.
     api_key_required: bool = False
+
+
+@dataclass
+class RestApiRecord:
+    """One REST API as a local gateway serves it: its routes, gateway responses and its stage's throttles."""
+
+    logical_id: str
+    api_id: str
+    routes: list[Route] = field(default_factory=list)
+    # OpenAPI form: the throttles' and usage plans' answers.
+    gateway_responses: dict[str, Any] = field(default_factory=dict)
+    throttles: Throttles = field(default_factory=lambda: Throttles(rows=[]))
+    stage: str | None = None
 
 
 @dataclass

@@ -112,3 +112,17 @@ def test_quota_periods_are_utc_days_iso_weeks_and_months() -> None:
     assert period_of("WEEK", DAY) == period_of("WEEK", datetime(2026, 12, 13, 23, 59, tzinfo=UTC))
     assert period_of("WEEK", DAY) != period_of("WEEK", datetime(2026, 12, 14, tzinfo=UTC))
     assert period_of("MONTH", DAY) == "2026-12"
+
+
+def test_a_key_is_admitted_only_on_the_stages_its_plans_name(stack: InProcessStack) -> None:
+    # As in API Gateway: a key is valid on every key-requiring method of its plans' stages, and on no other stage.
+    partner = GatewayKeys(stack.output("PartnerUsagePlanId")).issue("other-stage-partner")[1]
+    answering_point = GatewayKeys(stack.output("DispatchUsagePlanId"), prefix="dispatch:").issue("stage-psap")[1]
+    [dispatch_api] = stack.provisioner.other_apis
+    dispatch = UsagePlans.from_api(aws.apigateway(), dispatch_api.api_id, "local", dispatch_api.gateway_responses)
+    main = plans(stack)
+
+    assert dispatch.admit(answering_point, now=1.0, today=DAY)[1] is None
+    assert dispatch.admit(partner, now=1.0, today=DAY)[1] is dispatch.refusals["INVALID_API_KEY"]
+    assert main.admit(partner, now=1.0, today=DAY)[1] is None
+    assert main.admit(answering_point, now=1.0, today=DAY)[1] is main.refusals["INVALID_API_KEY"]

@@ -193,12 +193,12 @@ def test_every_sam_function_becomes_a_lambda_function_with_its_own_role() -> Non
 
 
 def test_every_api_event_is_a_route_of_the_rest_apis_openapi_body() -> None:
-    (api,) = STACK_TEMPLATE.of_type("AWS::ApiGateway::RestApi").values()
-    paths = api["Properties"]["Body"]["paths"]
+    apis = STACK_TEMPLATE.of_type("AWS::ApiGateway::RestApi")
     for logical_id, resource in STACK_TEMPLATE.body["Resources"].items():
         for event in resource.get("Properties", {}).get("Events", {}).values():
             if event["Type"] != "Api":
                 continue
+            paths = apis[event["Properties"]["RestApiId"]["Ref"]]["Properties"]["Body"]["paths"]
             method = event["Properties"]["Method"].lower()
             operation = paths[event["Properties"]["Path"]][
                 "x-amazon-apigateway-any-method" if method == "any" else method
@@ -208,7 +208,8 @@ def test_every_api_event_is_a_route_of_the_rest_apis_openapi_body() -> None:
 
 def test_the_stack_gets_a_stage_schedules_and_event_source_mappings_from_the_transform() -> None:
     kinds = [resource["Type"] for resource in STACK_TEMPLATE.resources.values()]
-    assert kinds.count("AWS::ApiGateway::Stage") == 1
+    # The stack's API and the dispatch API, one stage each.
+    assert kinds.count("AWS::ApiGateway::Stage") == 2
     assert "AWS::Scheduler::Schedule" in kinds
     assert kinds.count("AWS::Lambda::EventSourceMapping") >= 2
     assert not [kind for kind in kinds if kind.startswith("AWS::Serverless::")]

@@ -104,3 +104,57 @@ def test_the_key_cache_is_bounded_and_keeps_the_keys_in_use(stack: InProcessStac
         ApiClientStore(stack.output("ApiClientsTableName")).authenticate("key-in-use-0123456789abcdefghijklmnopqrst")
         is None
     )
+
+
+def test_an_answering_points_key_lives_in_the_dispatch_plan_only_and_never_in_the_clients_table(
+    stack: InProcessStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    table, plan = stack.output("ApiClientsTableName"), stack.output("DispatchUsagePlanId")
+    dispatch = ("--kind", "dispatch", "--usage-plan", plan)
+    code, key, _ = run(capsys, "keys", "create", "--client-id", "pima-911", "--name", "Pima County 911", *dispatch)
+    assert code == 0
+    gateway = aws.apigateway()
+    [issued] = [item for item in gateway.get_api_keys(includeValues=True)["items"] if item.get("value") == key]
+    assert issued["name"] == "dispatch:pima-911"
+    assert [p["id"] for p in gateway.get_usage_plans(keyId=issued["id"])["items"]] == [plan]
+    # Not an Open311 client: the form-body door does not know it.
+    assert ApiClientStore(table).authenticate(key) is None
+
+    code, _, error = run(capsys, "keys", "create", "--client-id", "pima-911", "--name", "Again", *dispatch)
+    assert (code, "use rotate" in error) == (1, True)
+    code, rotated, _ = run(capsys, "keys", "rotate", "--client-id", "pima-911", *dispatch)
+    assert code == 0
+    assert rotated != key
+    code, listing, _ = run(capsys, "keys", "list", "--kind", "dispatch")
+    assert [json.loads(line)["answering_point"] for line in listing.splitlines()] == ["pima-911"]
+    assert rotated not in listing
+    code, said, _ = run(capsys, "keys", "revoke", "--kind", "dispatch", "--client-id", "pima-911")
+    assert (code, said) == (0, "revoked 1 dispatch key(s) of pima-911")
+    assert not [item for item in gateway.get_api_keys()["items"] if item["name"].startswith("dispatch:")]
+
+
+@pytest.mark.parametrize("answering_point", ["Pima", "a", "pima 911", "pima:911", "-pima", "p" * 64])
+def test_an_answering_point_id_is_lower_case_letters_digits_and_hyphens(
+    stack: InProcessStack, capsys: pytest.CaptureFixture[str], answering_point: str
+) -> None:
+    plan = stack.output("DispatchUsagePlanId")
+    code, key, error = run(
+        capsys,
+        "keys",
+        "create",
+        "--kind",
+        "dispatch",
+        f"--client-id={answering_point}",
+        "--name",
+        "X",
+        "--usage-plan",
+        plan,
+    )
+    assert (code, key) == (1, "")
+    assert "answering point id" in error
+
+
+def test_an_open311_key_still_needs_its_table(stack: InProcessStack, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        run(capsys, "keys", "list")
+    assert "--table is required" in capsys.readouterr().err

@@ -132,6 +132,8 @@ class StaffApiSettings(_Settings):
     operations_topic_arn: str | None = None
     # The duty supervisor is paged here when 911 rejects an alert (cases/dispatch_status.py).
     supervisor_alerts_topic_arn: str | None = None
+    # The usage plan of answering points' CAD keys (DispatchUsagePlan), by name; unset, no CAD may acknowledge.
+    dispatch_usage_plan_name: str | None = None
     contact_retention_days: int = 180
     directory_cache_seconds: float = 30.0
     # The KMS key callers' contact details are sealed with (store/contacts.py).

@@ -22,6 +22,7 @@ from civic311.channels.open311.context import Open311Context
 from civic311.channels.open311.routes import PREFIX as OPEN311_PREFIX
 from civic311.channels.open311.routes import build_router as open311_router
 from civic311.channels.v1 import (
+    cad,
     escalations,
     gaps,
     provider_referrals,
@@ -58,6 +59,18 @@ KEY_SCHEME = {
     ),
 }
 
+# The CAD door's key: one per 911 answering point, in the dispatch usage plan, valid on the dispatch API only.
+DISPATCH_KEY_SCHEME = {
+    "type": "apiKey",
+    "in": "header",
+    "name": "X-API-Key",
+    "description": (
+        "An answering point's dispatch key, on the dispatch API (its own host) only: API Gateway refuses any other "
+        "key, and a missing one, with 403 Forbidden."
+    ),
+}
+CAD_PATH = cad.PATH.replace("<service_request_id>", "{service_request_id}")
+
 
 def documented_app() -> RestApi:
     """A resolver holding every route of the API, used only to describe it."""
@@ -75,6 +88,7 @@ def documented_app() -> RestApi:
     app.include_router(requests.build_router(staff))
     app.include_router(reviews.build_router(staff))
     app.include_router(provider_referrals.build_router(staff))
+    app.include_router(cad.build_router(staff))
     app.include_router(hsds.build_router(hsds.HsdsContext(_unset(HsdsApiSettings))))
     return app
 
@@ -132,6 +146,10 @@ def openapi_document(server_url: str = "/") -> dict[str, Any]:
     post = document["paths"].get(f"{OPEN311_PREFIX}/requests.{{fmt}}", {}).get("post")
     if post is not None:
         _form_body(post, components)
+    # The CAD door is on the dispatch API's own host (stack output DispatchApiUrl), with an answering point's key.
+    components["securitySchemes"]["DispatchApiKey"] = DISPATCH_KEY_SCHEME
+    for operation in document["paths"].get(CAD_PATH, {}).values():
+        operation["security"] = [{"DispatchApiKey": []}]
     diversion = document["paths"].get("/v1/diversions", {}).get("post")
     if diversion is not None:
         _idempotency_key(diversion)

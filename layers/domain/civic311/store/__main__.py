@@ -1,10 +1,19 @@
-"""Open311 API-key administration, run with an administrator's AWS credentials (IAM is the only admin door).
+"""API-key administration (Open311 partners, 911 answering points), with an administrator's AWS credentials.
+
+IAM is the only admin door.
 
   python -m civic311.store keys create --client-id fixmystreet --name "FixMyStreet" --table <ApiClientsTableName> \
       --usage-plan <PartnerUsagePlanId>
   python -m civic311.store keys rotate --client-id fixmystreet --table ... --usage-plan ...  (new key, old revoked)
   python -m civic311.store keys revoke --client-id fixmystreet --table ...
   python -m civic311.store keys list --table ...
+
+A 911 answering point's CAD key (--kind dispatch) lives in API Gateway only, in the dispatch usage plan, named
+by the answering point; it opens the dispatch API's acknowledgement route and nothing else:
+
+  python -m civic311.store keys create --kind dispatch --client-id pima-911 --name "Pima County 911" \
+      --usage-plan <DispatchUsagePlanId>
+  python -m civic311.store keys rotate|revoke|list --kind dispatch [--client-id ...] [--usage-plan ...]
 
 API Gateway generates the key and holds it in the usage plan, which meters it when it comes in the X-API-Key
 header (/open311/keyed/v2/); the table holds only its digest, which names the client and serves clients that
@@ -24,6 +33,7 @@ from botocore.exceptions import ClientError
 
 from civic311 import aws
 from civic311.store.api_clients import ApiClientStore
+from civic311.store.dispatch_keys import ANSWERING_POINT_ID, KEY_NAME_PREFIX
 from civic311.store.gateway_keys import GatewayKeys
 
 
@@ -32,10 +42,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m civic311.store", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     groups = parser.add_subparsers(dest="group", required=True)
-    keys = groups.add_parser("keys", help="Open311 API keys").add_subparsers(dest="command", required=True)
+    keys = groups.add_parser(
+        "keys", help="API keys: Open311 partners, or 911 answering points (--kind dispatch)"
+    ).add_subparsers(dest="command", required=True)
     for command in ("create", "rotate", "revoke", "list"):
         sub = keys.add_parser(command)
-        sub.add_argument("--table", required=True, help="the ApiClientsTable's name (stack output ApiClientsTableName)")
+        sub.add_argument(
+            "--kind", choices=("open311", "dispatch"), default="open311", help="a partner's key or an answering point's"
+        )
+        sub.add_argument("--table", help="the ApiClientsTable's name (stack output ApiClientsTableName); open311 only")
         sub.add_argument("--endpoint-url", help="an AWS endpoint other than the default, e.g. the local stack's")
         if command != "list":
             sub.add_argument("--client-id", required=True)
@@ -48,6 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.endpoint_url:
         os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
         aws.reset()
+    if args.kind == "dispatch":
+        return _dispatch_keys(args)
+    if not args.table:
+        parser.error("--table is required for open311 keys")
     store = ApiClientStore(args.table)
 
     if args.command == "list":
@@ -83,6 +102,45 @@ def main(argv: Sequence[str] | None = None) -> int:
         for record in active:
             store.revoke_client_key(str(record["key_digest"]))
         gateway.retire(args.client_id, keep=key_id)
+    print(api_key)
+    return 0
+
+
+def _dispatch_keys(args: argparse.Namespace) -> int:
+    """Answering points' keys: API Gateway holds them (no table), named dispatch:<answering point id>."""
+    if args.command == "list":
+        for key in GatewayKeys(prefix=KEY_NAME_PREFIX).listed():
+            print(
+                json.dumps(
+                    {
+                        "answering_point": str(key["name"]).removeprefix(KEY_NAME_PREFIX),
+                        "name": key.get("description"),
+                        "enabled": key.get("enabled"),
+                    }
+                )
+            )
+        return 0
+    if ANSWERING_POINT_ID.fullmatch(args.client_id) is None:
+        print("an answering point id is 2-63 lower-case letters, digits and hyphens", file=sys.stderr)
+        return 1
+    gateway = GatewayKeys(
+        getattr(args, "usage_plan", None),
+        prefix=KEY_NAME_PREFIX,
+        description=f"911 answering point {getattr(args, 'name', None) or args.client_id}",
+    )
+    if args.command == "revoke":
+        print(f"revoked {gateway.retire(args.client_id)} dispatch key(s) of {args.client_id}")
+        return 0
+    if args.command == "create" and gateway.keys_of(args.client_id):
+        print(f"{args.client_id} already has a dispatch key; use rotate", file=sys.stderr)
+        return 1
+    try:
+        key_id, api_key = gateway.issue(args.client_id)
+    except ClientError as error:
+        print(f"API Gateway refused the key: {error.response['Error']['Message']}", file=sys.stderr)
+        return 1
+    # A rotation's new key works before the old ones stop, so the CAD can switch without a gap.
+    gateway.retire(args.client_id, keep=key_id)
     print(api_key)
     return 0
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from civic311.cases.referral_loop import ReferralLoop
     from civic311.escalation.service import Escalation
     from civic311.store.directory import DirectoryStore
+    from civic311.store.dispatch_keys import DispatchKeys
 
 
 class StaffWiring:
@@ -78,6 +79,14 @@ class StaffWiring:
         from civic311.catalog import load_catalog
 
         return Intake(catalog=load_catalog(), store=self.requests, escalation=self.escalation)
+
+    @cached_property
+    def dispatch_keys(self) -> DispatchKeys | None:
+        # With the first acknowledgement from a CAD; None where no dispatch plan is configured (no CAD may ack).
+        from civic311.store.dispatch_keys import DispatchKeys
+
+        name = self.settings.dispatch_usage_plan_name
+        return DispatchKeys(name) if name else None
 
     @cached_property
     def dispatch_statuses(self) -> DispatchStatuses:
