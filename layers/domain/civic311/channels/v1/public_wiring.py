@@ -13,12 +13,17 @@ from civic311.settings import PublicApiSettings
 from civic311.store.gaps import GapLog, GapStore
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from civic311.catalog import Catalog
+    from civic311.models.supporters import NearbyRequest, Supported, Supporter
     from civic311.store.directory import DirectoryStore
+    from civic311.store.requests import RequestStore
     from civic311.triage.model import TriageResult
 
 
 class PublicWiring:
-    """The public API's stores (referrals, unmet needs) and the triage screen."""
+    """The public API's stores (referrals, unmet needs, nearby requests and their supporters) and the triage screen."""
 
     def __init__(self, settings: PublicApiSettings) -> None:
         self.settings = settings
@@ -30,6 +35,22 @@ class PublicWiring:
         return DirectoryStore(self.settings.directory_table, self.settings.directory_cache_seconds)
 
     @cached_property
+    def requests(self) -> RequestStore:
+        # With the first nearby or "me too": a supporter's email is sealed with the contact key.
+        from civic311.store.requests import sealed_request_store
+
+        settings = self.settings
+        return sealed_request_store(
+            settings.service_requests_table, settings.contact_key_id, settings.contact_retention_days
+        )
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        from civic311.catalog import load_catalog
+
+        return load_catalog()
+
+    @cached_property
     def gaps(self) -> GapLog:
         return GapLog(GapStore(self.settings.service_requests_table), self.settings.gaps_queue_url)
 
@@ -38,3 +59,15 @@ class PublicWiring:
         from civic311.triage import triage
 
         return triage(description, language)
+
+    def open_nearby(self, service_code: str, lat: float, long: float, now: datetime) -> list[NearbyRequest]:
+        """Open, public requests of a kind near a point; the use case (the request store, h3) loads with the first."""
+        from civic311.cases.supporters import open_nearby
+
+        return open_nearby(self.requests, self.catalog, service_code, lat, long, now)
+
+    def support(self, request_id: str, supporter: Supporter, now: datetime) -> Supported:
+        """A resident's "me too", counted once."""
+        from civic311.cases.supporters import support
+
+        return support(self.requests, self.catalog, request_id, supporter, now)

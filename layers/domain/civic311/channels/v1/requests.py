@@ -92,6 +92,7 @@ class StaffRequestView(BaseModel):
     review: ReviewState | None = Field(default=None, description="A doubtful report's call-taker review.")
     parent_id: str | None
     jurisdiction_id: str | None
+    supporters: int = Field(default=0, description='Residents who said "me too" instead of reporting it again.')
     updates: list[RequestUpdate] = Field(default_factory=list)
 
 
@@ -114,6 +115,7 @@ def _view(request: ServiceRequest, updates: list[RequestUpdate] | None = None) -
                 "review",
                 "parent_id",
                 "jurisdiction_id",
+                "supporters",
             }
         ),
         requested_at=clock.to_local_iso(request.requested_at),
