@@ -30,11 +30,13 @@ def coordinates(text: str) -> tuple[list[float], list[float]]:
 def test_the_crawl_reads_every_public_route_of_the_template(public: dict[str, str]) -> None:
     routes = public_routes()
     assert ("ANY", "/open311/v2/{proxy+}") in routes
-    # Only "Is it one of these?" is public under /v1/requests; every other route there is staff's.
+    # Only "Is it one of these?" and the resident's own answer are public under /v1/requests; the rest is staff's.
     public_requests = {path for _, path in routes if path.startswith("/v1/requests")}
-    assert public_requests == {"/v1/requests/nearby", "/v1/requests/{service_request_id}/supporters"}, (
-        "staff routes must have an authorizer"
-    )
+    assert public_requests == {
+        "/v1/requests/nearby",
+        "/v1/requests/{service_request_id}/supporters",
+        "/v1/requests/{service_request_id}/satisfaction",
+    }, "staff routes must have an authorizer"
     asked = " ".join(public)
     for expected in (
         "requests.json",

@@ -21,7 +21,17 @@ from civic311.channels.open311 import models as open311_wire
 from civic311.channels.open311.context import Open311Context
 from civic311.channels.open311.routes import PREFIX as OPEN311_PREFIX
 from civic311.channels.open311.routes import build_router as open311_router
-from civic311.channels.v1 import escalations, gaps, referrals, requests, reviews, shelters, supporters, triage
+from civic311.channels.v1 import (
+    escalations,
+    feedback,
+    gaps,
+    referrals,
+    requests,
+    reviews,
+    shelters,
+    supporters,
+    triage,
+)
 from civic311.channels.v1.public_wiring import PublicWiring
 from civic311.channels.v1.staff_wiring import StaffWiring
 from civic311.settings import HsdsApiSettings, Open311Settings, PublicApiSettings, StaffApiSettings
@@ -61,6 +71,7 @@ def documented_app() -> RestApi:
     app.include_router(gaps.build_router(staff))
     app.include_router(triage.build_router(public))
     app.include_router(supporters.build_router(public))
+    app.include_router(feedback.build_router(public))
     app.include_router(escalations.build_router(staff))
     app.include_router(requests.build_router(staff))
     app.include_router(reviews.build_router(staff))

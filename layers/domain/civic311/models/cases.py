@@ -224,6 +224,15 @@ class Receipt(BaseModel):
     decision: Decision = "routine"
 
 
+class Satisfaction(BaseModel):
+    """The resident's one answer after a resolution: were they satisfied? Staff and the metrics see it."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    satisfied: bool
+    at: datetime
+
+
 class ServiceRequest(BaseModel):
     """A stored service request."""
 
@@ -253,6 +262,7 @@ class ServiceRequest(BaseModel):
     parent_id: str | None = Field(default=None, description="The open request this one duplicates.")
     jurisdiction_id: str | None = None
     supporters: int = Field(default=0, description='Residents who said "me too" instead of reporting it again.')
+    satisfaction: Satisfaction | None = None
 
     @property
     def emergency(self) -> bool:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from civic311.catalog import Catalog
+    from civic311.models.cases import Satisfaction
     from civic311.models.supporters import NearbyRequest, Supported, Supporter
     from civic311.store.directory import DirectoryStore
     from civic311.store.requests import RequestStore
@@ -71,3 +72,9 @@ class PublicWiring:
         from civic311.cases.supporters import support
 
         return support(self.requests, self.catalog, request_id, supporter, now)
+
+    def answer_satisfaction(self, request_id: str, secret: str | None, satisfied: bool, now: datetime) -> Satisfaction:
+        """The resident's "were you satisfied?", once per resolution."""
+        from civic311.cases.feedback import answer_satisfaction
+
+        return answer_satisfaction(self.requests, request_id, secret, satisfied, now)

@@ -28,6 +28,7 @@ from civic311.models.cases import (
     Place,
     RequestUpdate,
     ReviewState,
+    Satisfaction,
     Screening,
     ServiceRequest,
     Status,
@@ -93,6 +94,7 @@ class StaffRequestView(BaseModel):
     parent_id: str | None
     jurisdiction_id: str | None
     supporters: int = Field(default=0, description='Residents who said "me too" instead of reporting it again.')
+    satisfaction: Satisfaction | None = Field(default=None, description="The resident's answer after the resolution.")
     updates: list[RequestUpdate] = Field(default_factory=list)
 
 
@@ -116,6 +118,7 @@ def _view(request: ServiceRequest, updates: list[RequestUpdate] | None = None) -
                 "parent_id",
                 "jurisdiction_id",
                 "supporters",
+                "satisfaction",
             }
         ),
         requested_at=clock.to_local_iso(request.requested_at),
