@@ -7,7 +7,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from civic311.channels.http import RestApi, install_error_handling
-from civic311.channels.v1 import referrals, stats, triage
+from civic311.channels.v1 import feedback, referrals, stats, supporters, triage
 from civic311.channels.v1.public_wiring import PublicWiring
 from civic311.logs import function_logger
 from civic311.settings import PublicApiSettings
@@ -20,6 +20,8 @@ install_error_handling(app)
 app.include_router(referrals.build_router(wiring))
 app.include_router(triage.build_router(wiring))
 app.include_router(stats.build_router(wiring))
+app.include_router(supporters.build_router(wiring))
+app.include_router(feedback.build_router(wiring))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -63,3 +63,20 @@ def test_a_triage_flood_is_throttled_on_its_own_route_and_acknowledgements_keep_
     assert all(answer.headers["Retry-After"] == "1" for answer in throttled)
     # The acknowledgement route answers on its own bucket: not 429 (409: nothing awaits acknowledgement).
     assert acknowledge(abuse_stack, "0000000000").status_code in (404, 409)
+
+
+def test_a_me_too_flood_is_throttled_on_its_own_route_and_counts_nobody_twice(abuse_stack: RunningStack) -> None:
+    # A spot of its own: the suite's other potholes are linked as duplicates of each other.
+    posted = post_request(abuse_stack, new_client(abuse_stack), lat="32.2401", long="-110.9301")
+    assert posted.status_code == 200, posted.text
+    request_id = posted.json()[0]["service_request_id"]
+    url = f"{abuse_stack.api}/v1/requests/{request_id}/supporters"
+
+    answers = [requests.post(url, json={"idempotency_key": "one-resident-flooding"}, timeout=30) for _ in range(6)]
+
+    throttled = [answer for answer in answers if answer.status_code == 429]
+    assert len(throttled) >= 3
+    assert all(answer.headers["Retry-After"] == "1" for answer in throttled)
+    counted = [answer.json()["supporters"] for answer in answers if answer.status_code == 200]
+    assert counted
+    assert set(counted) == {1}, "one resident is counted once however often they tap"

@@ -42,6 +42,24 @@ def staff_routes() -> list[tuple[str, str]]:
 
 
 STAFF_ROUTES = staff_routes()
+# Public routes on one request: anyone may say "me too"; every other one is its resident's own (X-Request-Token).
+OPEN_TO_ANYONE = {("POST", "/v1/requests/{service_request_id}/supporters")}
+
+
+def resident_routes() -> list[tuple[str, str]]:
+    """(method, path) of every public route of template.yaml on one request that only its resident may call."""
+    template = Template(TEMPLATE, {"Stage": "local"}, "auth-tests")
+    return sorted(
+        (method, path)
+        for method, path, authorizer in api_routes(template)
+        if authorizer is None
+        and method != "OPTIONS"
+        and path.startswith("/v1/requests/{service_request_id}/")
+        and (method, path) not in OPEN_TO_ANYONE
+    )
+
+
+RESIDENT_ROUTES = resident_routes()
 
 
 def concrete(path: str) -> str:
@@ -226,3 +244,29 @@ def test_open311_intake_refuses_a_revoked_api_key(auth_stack: RunningStack) -> N
     assert "not valid" in answer.json()[0]["description"]
     # The demo client's key, never revoked, is accepted: the refusal above is the revocation's.
     assert post_request(auth_stack, api_key=auth_stack.api_key).status_code == 200
+
+
+def test_the_template_declares_resident_routes() -> None:
+    assert ("POST", "/v1/requests/{service_request_id}/satisfaction") in RESIDENT_ROUTES
+
+
+@pytest.mark.parametrize(("method", "path"), RESIDENT_ROUTES)
+def test_a_residents_own_route_refuses_a_caller_without_its_secret(
+    auth_stack: RunningStack, method: str, path: str
+) -> None:
+    made = requests.post(
+        f"{auth_stack.api}/open311/v2/requests.json",
+        data={"api_key": auth_stack.api_key, "service_code": "graffiti", "lat": "32.2069", "long": "-110.9611"},
+        timeout=30,
+    )
+    assert made.status_code == 200, made.text
+    receipt = made.json()[0]
+    url = auth_stack.api + path.replace("{service_request_id}", receipt["service_request_id"])
+    body = {"satisfied": True}
+    for secret in (None, "not-" + receipt["token"]):
+        headers = {"X-Request-Token": secret} if secret else {}
+        answer = requests.request(method, url, json=body, headers=headers, timeout=30)
+        assert answer.status_code == 403, answer.text
+    # The resident's own secret opens it (the request is not resolved yet, so the answer is a 409, not a 403).
+    owned = requests.request(method, url, json=body, headers={"X-Request-Token": receipt["token"]}, timeout=30)
+    assert owned.status_code == 409, owned.text

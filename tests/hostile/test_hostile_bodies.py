@@ -29,6 +29,8 @@ JSON_ROUTES: list[tuple[str, str, dict[str, str] | None]] = [
     ("Open311Function", "/open311/v2/phone_opt_outs.json", None),
     ("PublicApiFunction", "/v1/triage", None),
     ("PublicApiFunction", "/v1/referrals", None),
+    ("PublicApiFunction", "/v1/requests/0000000001/supporters", None),
+    ("PublicApiFunction", "/v1/requests/0000000001/satisfaction", None),
     ("StaffApiFunction", "/v1/diversions", DISPATCHER),
     ("StaffApiFunction", "/v1/requests/0000000001/referrals/665636d2-c45b-5037-a2b3-d640ccc50b7d", PROVIDER),
 ]

@@ -6,6 +6,7 @@ The requests read back are made in world.py, the routes found and read in crawl.
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 import requests
@@ -29,7 +30,13 @@ def coordinates(text: str) -> tuple[list[float], list[float]]:
 def test_the_crawl_reads_every_public_route_of_the_template(public: dict[str, str]) -> None:
     routes = public_routes()
     assert ("ANY", "/open311/v2/{proxy+}") in routes
-    assert not any(path.startswith("/v1/requests") for _, path in routes), "staff routes must have an authorizer"
+    # Only "Is it one of these?" and the resident's own answer are public under /v1/requests; the rest is staff's.
+    public_requests = {path for _, path in routes if path.startswith("/v1/requests")}
+    assert public_requests == {
+        "/v1/requests/nearby",
+        "/v1/requests/{service_request_id}/supporters",
+        "/v1/requests/{service_request_id}/satisfaction",
+    }, "staff routes must have an authorizer"
     asked = " ".join(public)
     for expected in (
         "requests.json",
@@ -81,3 +88,40 @@ def test_a_pothole_report_stays_fully_public(world: World, public: dict[str, str
     assert metres(world.pothole_point, (request["lat"], request["long"])) < 1
     listed = [body for asked, body in public.items() if "GET /open311/v2/requests.json {}" in asked]
     assert any("lanternfish" in body for body in listed)
+
+
+def test_nearby_requests_never_list_a_sensitive_request_at_its_own_point(world: World) -> None:
+    """Asked at each sensitive request's exact point, under its own code and under every public one nearby."""
+    codes = ["pothole", "graffiti", "noise", "streetlight", "mental-health", "shelter", "suspicious-activity"]
+    words = [word for item in world.sensitive for word in item.words] + world.hidden_words
+    sensitive_ids = {item.request_id for item in world.sensitive}
+    for point in world.points.values():
+        for code in codes:
+            query = {"service_code": code, "lat": str(point[0]), "long": str(point[1])}
+            answer = requests.get(f"{world.stack.api}/v1/requests/nearby", params=query, timeout=30)
+            assert answer.status_code == 200, answer.text
+            assert not {item["service_request_id"] for item in answer.json()} & sensitive_ids
+            assert not [word for word in words if word.lower() in answer.text.lower()]
+            assert "@" not in answer.text
+            assert "+1520" not in answer.text
+
+
+def me_too(world: World, request_id: str) -> requests.Response:
+    """POST "me too", waiting out the route's throttle (a public write: a few a second)."""
+    for _ in range(20):
+        answer = requests.post(
+            f"{world.stack.api}/v1/requests/{request_id}/supporters",
+            json={"idempotency_key": "privacy-suite-visit"},
+            timeout=30,
+        )
+        if answer.status_code != 429:
+            return answer
+        time.sleep(int(answer.headers.get("Retry-After", "1")))
+    return answer
+
+
+def test_nobody_can_say_me_too_about_a_sensitive_request(world: World) -> None:
+    for item in world.sensitive:
+        answer = me_too(world, item.request_id)
+        assert answer.status_code == 404, answer.text
+        assert not [word for word in item.words if word.lower() in answer.text.lower()]

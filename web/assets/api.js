@@ -88,3 +88,18 @@ export function triage(description, language) {
     body: JSON.stringify({ description, language }),
   });
 }
+
+/** GET /v1/requests/nearby: open, public requests of this kind within 50 m, so a resident can say "me too". */
+export function nearby(code, point) {
+  const query = new URLSearchParams({ service_code: code, lat: String(point.lat), long: String(point.long) });
+  return call(`/v1/requests/nearby?${query}`);
+}
+
+/** POST /v1/requests/{id}/supporters: "me too", counted once per visit (or per email). */
+export function meToo(id, supporter) {
+  return call(`/v1/requests/${encodeURIComponent(id)}/supporters`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(supporter),
+  });
+}

@@ -1,6 +1,7 @@
 // The resident page: where, then what, then details, then optional contact; then the number and a track page.
 import { STRINGS, t } from "./i18n.js";
 import { ApiError, open311, triage } from "./api.js";
+import { offerNearby } from "./nearby.js";
 
 const $ = (id) => document.getElementById(id);
 const LAST_STEP = 4;
@@ -133,6 +134,9 @@ async function next() {
   clearErrors(section);
   if (state.step === 1 && checkWhere()) showStep(2);
   else if (state.step === 2 && checkWhat()) {
+    const point = typedPoint() || state.located;
+    const asked = { code: chosenService(), point, language: state.language, idempotencyKey: state.idempotencyKey };
+    if (await offerNearby(asked)) return;
     await renderAttributes();
     showStep(3);
   } else if (state.step === 3 && checkDetails()) await screen();
@@ -589,6 +593,10 @@ document.addEventListener("DOMContentLoaded", async () => {
     button.addEventListener("click", () => showStep(state.step - 1));
   }
   $("use-location").addEventListener("click", useLocation);
+  $("not-these").addEventListener("click", async () => {
+    await renderAttributes();
+    showStep(3);
+  });
   $("services").addEventListener("change", () => renderAttributes());
   $("report").addEventListener("submit", submit);
   $("confirm-phone").addEventListener("submit", confirmPhone);

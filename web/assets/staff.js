@@ -377,6 +377,13 @@ async function showRequest(id) {
     element("p", { textContent: request.description || "(no description)" }),
     element("p", { className: "meta", textContent: `${place(request)} · ${request.agency_responsible || ""}` }),
     element("p", { className: "notes", textContent: request.status_notes || "" }),
+    element("p", { className: "supporters", textContent: `"Me too" from ${request.supporters ?? 0} other resident(s)` }),
+    element("p", {
+      className: "satisfaction",
+      textContent: request.satisfaction
+        ? `Resident ${request.satisfaction.satisfied ? "was satisfied" : "was not satisfied"} (${when(request.satisfaction.at)})`
+        : "",
+    }),
     element("h4", { textContent: "Updates" }),
     request.updates.length ? updates : element("p", { textContent: "No updates yet." }),
   );

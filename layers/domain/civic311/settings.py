@@ -112,6 +112,9 @@ class PublicApiSettings(_Settings):
     directory_table: str
     service_requests_table: str
     gaps_queue_url: str
+    # Seals the email of a supporter who agreed to follow a request ("me too").
+    contact_key_id: str
+    contact_retention_days: int = 180
     # How long a function trusts its copy of the active-directory pointer; a load shows within this time.
     directory_cache_seconds: float = 30.0
 

@@ -24,6 +24,7 @@ from civic311.channels.open311.routes import build_router as open311_router
 from civic311.channels.v1 import (
     cad,
     escalations,
+    feedback,
     gaps,
     provider_referrals,
     referrals,
@@ -31,6 +32,7 @@ from civic311.channels.v1 import (
     reviews,
     shelters,
     stats,
+    supporters,
     triage,
 )
 from civic311.channels.v1.public_wiring import PublicWiring
@@ -84,6 +86,8 @@ def documented_app() -> RestApi:
     app.include_router(gaps.build_router(staff))
     app.include_router(triage.build_router(public))
     app.include_router(stats.build_router(public))
+    app.include_router(supporters.build_router(public))
+    app.include_router(feedback.build_router(public))
     app.include_router(escalations.build_router(staff))
     app.include_router(requests.build_router(staff))
     app.include_router(reviews.build_router(staff))

@@ -13,6 +13,10 @@ from functools import cache
 from civic311.geo.distance import distance_km
 from civic311.geo.jurisdiction import our_area
 
+# A request within this distance of an open one with the same code is the same problem.
+DUPLICATE_METERS = 50.0
+# Resolution 9 cells are ~174 m across, so a 50 m circle lies in a cell and its ring of neighbours.
+DUPLICATE_RESOLUTION = 9
 # Resolution 6 cells are about 36 km²: neighbourhood-sized, so an unmet-need record keeps no exact location.
 AREA_RESOLUTION = 6
 

@@ -11,10 +11,9 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from civic311.catalog import Language
-from civic311.models.limits import MAX_DESCRIPTION
+from civic311.models.limits import MAX_DESCRIPTION, Email
 
 _PHONE_DIGITS = re.compile(r"\d")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class Channel(StrEnum):
@@ -48,12 +47,6 @@ def _normalise_phone(value: str) -> str:
     return "+" + digits
 
 
-def _check_email(value: str) -> str:
-    if not _EMAIL.match(value):
-        raise ValueError("email is not an address")
-    return value.lower()
-
-
 def one_line(value: str) -> str:
     """Collapse line breaks, tabs, control, zero-width and bidi characters into single spaces, trimmed.
 
@@ -69,7 +62,6 @@ _INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Zs", "Co", "Cs", "Cn"})
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40), AfterValidator(_normalise_phone)]
-Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_check_email)]
 AttributeAnswers = dict[str, str | list[str]]
 
 
@@ -233,6 +225,15 @@ class Receipt(BaseModel):
     decision: Decision = "routine"
 
 
+class Satisfaction(BaseModel):
+    """The resident's one answer after a resolution: were they satisfied? Staff and the metrics see it."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    satisfied: bool
+    at: datetime
+
+
 class ServiceRequest(BaseModel):
     """A stored service request."""
 
@@ -261,6 +262,8 @@ class ServiceRequest(BaseModel):
     review: ReviewState | None = None
     parent_id: str | None = Field(default=None, description="The open request this one duplicates.")
     jurisdiction_id: str | None = None
+    supporters: int = Field(default=0, description='Residents who said "me too" instead of reporting it again.')
+    satisfaction: Satisfaction | None = None
 
     @property
     def emergency(self) -> bool:

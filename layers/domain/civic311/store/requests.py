@@ -6,6 +6,8 @@ RequestStore is one object for the callers; each part of what it does lives in i
   request_listings.py         reading requests by id, token and caller, and listing them by period and code
   request_progress.py         updates and status notes, closing, and the call workflow's start and waits
   request_duplicates.py       where a request is, and the open requests near it it may duplicate
+  request_supporters.py       residents who said "me too" about an open request, and its count
+  request_feedback.py         the resident's "were you satisfied?" once it is resolved
   request_alerts.py           the 911 alert: escalation, the publishing lease, delivery and poison
   request_acknowledgements.py dispatch's acknowledgement, the AwaitingAck list, and re-alerts
 Doubtful reports awaiting a call-taker are reviews.py's, on the same items.
@@ -21,12 +23,21 @@ from civic311.store.request_acknowledgements import RequestAcknowledgements
 from civic311.store.request_alerts import RequestAlerts
 from civic311.store.request_creation import RequestCreation
 from civic311.store.request_duplicates import RequestDuplicates
+from civic311.store.request_feedback import RequestFeedback
 from civic311.store.request_listings import RequestListings
 from civic311.store.request_progress import RequestProgress
+from civic311.store.request_supporters import RequestSupporters
 
 
 class RequestStore(
-    RequestCreation, RequestListings, RequestProgress, RequestDuplicates, RequestAlerts, RequestAcknowledgements
+    RequestCreation,
+    RequestListings,
+    RequestProgress,
+    RequestDuplicates,
+    RequestSupporters,
+    RequestFeedback,
+    RequestAlerts,
+    RequestAcknowledgements,
 ):
     """Reads and writes service requests."""
 

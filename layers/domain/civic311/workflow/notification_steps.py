@@ -1,4 +1,5 @@
-"""The call workflow's notify step: text or email the caller the latest note, within what they agreed to."""
+"""The call workflow's notify step: text or email the caller the latest note, within what they agreed to, and
+email it to the residents who said "me too" and asked to follow the request."""
 
 from __future__ import annotations
 
@@ -37,7 +38,30 @@ class NotificationSteps:
                 )
                 channel = "email"
             metrics.count("CallerNotifications", channel=channel)
-        return {"status": request.status.value, "sent": channel}
+        followers = self._email_followers(request) if request.status_notes else 0
+        return {"status": request.status.value, "sent": channel, "followers": followers}
+
+    def _email_followers(self, request: ServiceRequest) -> int:
+        """Email the note to each resident who said "me too" and agreed to follow the request."""
+        store = self.ctx.requests
+        if store.contacts is None:
+            return 0
+        text = messages.notification(request.language, request.service_request_id, request.status_notes or "")
+        sent = 0
+        for sealed in store.follower_contacts(request.service_request_id):
+            follower = store.contacts.open(request.service_request_id, sealed)
+            if not (follower.notify and follower.email):
+                continue
+            messaging.publish(
+                self.ctx.settings.resident_notifications_topic_arn,
+                json.dumps({"to": follower.email, "language": request.language, "text": text}),
+                subject=messages.subject(request.language, request.service_request_id),
+                attributes={"channel": "email"},
+            )
+            sent += 1
+        if sent:
+            metrics.count("FollowerNotifications", sent, channel="email")
+        return sent
 
     def _text(self, request_id: str, phone: str, text: str, language: Language) -> str:
         """Text a resident only to a confirmed, allowed, not opted-out number; else at most a daily code."""

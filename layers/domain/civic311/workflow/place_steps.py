@@ -9,7 +9,7 @@ from civic311 import metrics
 from civic311.cases.visibility import Visibility, visibility_in
 from civic311.catalog import load_catalog
 from civic311.directory.referral_notes import outside_notice
-from civic311.geo.cells import cell_of, cells_around
+from civic311.geo.cells import DUPLICATE_METERS, DUPLICATE_RESOLUTION, cell_of, cells_around
 from civic311.geo.distance import distance_km
 from civic311.geo.geocoder import Located
 from civic311.geo.jurisdiction import locate_jurisdiction
@@ -18,12 +18,9 @@ from civic311.workflow import messages
 from civic311.workflow.step_context import StepContext
 from civic311.workflow.step_input import StepInput
 
-# A request within this distance of an open one with the same code is the same problem, when the problem is the
-# place's (a pothole, a dark streetlight). A social need, a police matter or anything triage found urgent is a
-# person's: two families asking for food from one building are two requests, and none of them is listed nearby.
-DUPLICATE_METERS = 50.0
-# H3 resolution 9 cells are ~174 m across, so a 50 m circle lies in a cell and its ring of neighbours.
-DUPLICATE_RESOLUTION = 9
+# An open request with the same code within DUPLICATE_METERS is the same problem, when the problem is the place's
+# (a pothole, a dark streetlight). A social need, a police matter or anything triage found urgent is a person's:
+# two families asking for food from one building are two requests, and none of them is listed nearby.
 
 
 class PlaceSteps:

@@ -93,6 +93,8 @@ class ServiceRequest(BaseModel):
     lat: float | None = None
     long: float | None = None
     media_url: str | None = None
+    # Not in GeoReport v2: residents who said "me too" instead of reporting it again (clients ignore unknown fields).
+    supporters: int = 0
 
 
 class Note(BaseModel):

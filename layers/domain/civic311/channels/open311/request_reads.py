@@ -61,6 +61,7 @@ def to_wire_request(
         requested_datetime=clock.to_local_iso(request.requested_at),
         updated_datetime=clock.to_local_iso(request.updated_at),
         expected_datetime=clock.to_local_iso(request.expected_at) if request.expected_at else None,
+        supporters=request.supporters,
         address=place.address if place else None,
         address_id=place.address_id if place else None,
         zipcode=place.zipcode if place else None,

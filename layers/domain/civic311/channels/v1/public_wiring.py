@@ -16,12 +16,16 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from civic311.cases.stats import Numbers
+    from civic311.catalog import Catalog
+    from civic311.models.cases import Satisfaction
+    from civic311.models.supporters import NearbyRequest, Supported, Supporter
     from civic311.store.directory import DirectoryStore
+    from civic311.store.requests import RequestStore
     from civic311.triage.model import TriageResult
 
 
 class PublicWiring:
-    """The public API's stores (referrals, unmet needs) and the triage screen."""
+    """The public API's stores (referrals, unmet needs, nearby requests and their supporters) and the triage screen."""
 
     def __init__(self, settings: PublicApiSettings) -> None:
         self.settings = settings
@@ -31,6 +35,22 @@ class PublicWiring:
         from civic311.store.directory import DirectoryStore
 
         return DirectoryStore(self.settings.directory_table, self.settings.directory_cache_seconds)
+
+    @cached_property
+    def requests(self) -> RequestStore:
+        # With the first nearby or "me too": a supporter's email is sealed with the contact key.
+        from civic311.store.requests import sealed_request_store
+
+        settings = self.settings
+        return sealed_request_store(
+            settings.service_requests_table, settings.contact_key_id, settings.contact_retention_days
+        )
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        from civic311.catalog import load_catalog
+
+        return load_catalog()
 
     @cached_property
     def gaps(self) -> GapLog:
@@ -49,3 +69,21 @@ class PublicWiring:
         from civic311.catalog import load_catalog
 
         return numbers_between(self.settings.service_requests_table, load_catalog(), start, end, clock.now())
+
+    def open_nearby(self, service_code: str, lat: float, long: float, now: datetime) -> list[NearbyRequest]:
+        """Open, public requests of a kind near a point; the use case (the request store, h3) loads with the first."""
+        from civic311.cases.supporters import open_nearby
+
+        return open_nearby(self.requests, self.catalog, service_code, lat, long, now)
+
+    def support(self, request_id: str, supporter: Supporter, now: datetime) -> Supported:
+        """A resident's "me too", counted once."""
+        from civic311.cases.supporters import support
+
+        return support(self.requests, self.catalog, request_id, supporter, now)
+
+    def answer_satisfaction(self, request_id: str, secret: str | None, satisfied: bool, now: datetime) -> Satisfaction:
+        """The resident's "were you satisfied?", once per resolution."""
+        from civic311.cases.feedback import answer_satisfaction
+
+        return answer_satisfaction(self.requests, request_id, secret, satisfied, now)

@@ -28,6 +28,7 @@ from civic311.models.cases import (
     Place,
     RequestUpdate,
     ReviewState,
+    Satisfaction,
     Screening,
     ServiceRequest,
     Status,
@@ -92,6 +93,8 @@ class StaffRequestView(BaseModel):
     review: ReviewState | None = Field(default=None, description="A doubtful report's call-taker review.")
     parent_id: str | None
     jurisdiction_id: str | None
+    supporters: int = Field(default=0, description='Residents who said "me too" instead of reporting it again.')
+    satisfaction: Satisfaction | None = Field(default=None, description="The resident's answer after the resolution.")
     updates: list[RequestUpdate] = Field(default_factory=list)
 
 
@@ -114,6 +117,8 @@ def _view(request: ServiceRequest, updates: list[RequestUpdate] | None = None) -
                 "review",
                 "parent_id",
                 "jurisdiction_id",
+                "supporters",
+                "satisfaction",
             }
         ),
         requested_at=clock.to_local_iso(request.requested_at),
