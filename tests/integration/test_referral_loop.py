@@ -122,8 +122,13 @@ def test_a_provider_marks_a_referral_completed_and_the_resident_sees_it(
         assert answer.status_code == 200, answer.text
         assert answer.json()["status"] == status
 
-    seen = {(r["organization"], r["service_name"]): r["status"] for r in resident.referrals()}
-    assert seen[(first["organization_name"], first["service_name"])] == "completed"
+    # By resource: one organization may run the same service in two of the places referred to.
+    seen = {r["resource_id"]: r for r in resident.referrals()}
+    assert seen[first["resource_id"]]["status"] == "completed"
+    assert (seen[first["resource_id"]]["organization"], seen[first["resource_id"]]["service_name"]) == (
+        first["organization_name"],
+        first["service_name"],
+    )
 
 
 def test_a_provider_of_another_organization_is_refused(
@@ -160,5 +165,5 @@ def test_a_decline_shows_in_the_gaps_report(
     ]
     assert groups
     assert groups[0]["needs"]["food"] >= 1
-    seen = {(r["organization"], r["service_name"]): r["status"] for r in resident.referrals()}
-    assert seen[(target["organization_name"], target["service_name"])] == "declined"
+    seen = {r["resource_id"]: r["status"] for r in resident.referrals()}
+    assert seen[target["resource_id"]] == "declined"

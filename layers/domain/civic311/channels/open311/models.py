@@ -151,6 +151,9 @@ class ResidentReferral(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
     service_request_id: str
+    resource_id: str = Field(
+        description="The directory resource referred to: one organization may run the same service in several places"
+    )
     organization: str = Field(description="The organization's public name, from the directory")
     service_name: str = Field(description="The service's public name, from the directory")
     status: ReferralStatus

@@ -52,6 +52,7 @@ def add_own_referrals_route(router: Router, context: Open311Context) -> None:
         listing = [
             wire.ResidentReferral(
                 service_request_id=record.service_request_id,
+                resource_id=record.resource_id,
                 organization=record.organization_name,
                 service_name=record.service_name,
                 status=record.status,
