@@ -26,7 +26,12 @@ def test_sensitive_fields_are_masked_wherever_they_nest() -> None:
     assert masked["service_request_id"] == "5203318842"
 
 
-def test_a_function_logger_masks_messages_and_extras(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_function_logger_masks_messages_and_extras(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A service of its own: a logger is set up once per service, writing to the stdout of that moment, and another
+    # test module in this process may have set up the default service's already.
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "masking-messages")
     logger = function_logger()
     logger.info(
         "caller ana@example.org",
