@@ -44,7 +44,8 @@ def test_a_social_needs_referrals_open_with_its_residents_secret_only(world: Wor
     assert own.status_code == 200, own.text
     assert own.json(), "the shelter request was referred somewhere"
     assert {frozenset(referral) for referral in own.json()} == {
-        frozenset({"service_request_id", "organization", "service_name", "status", "updated_datetime"})
+        # The resource is the directory's public id; no provider's reason or note reaches the resident.
+        frozenset({"service_request_id", "resource_id", "organization", "service_name", "status", "updated_datetime"})
     }
     assert requests.get(path, timeout=30).status_code == 403
     other = world.sensitive[0].secret
