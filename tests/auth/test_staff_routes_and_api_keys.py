@@ -248,6 +248,7 @@ def test_open311_intake_refuses_a_revoked_api_key(auth_stack: RunningStack) -> N
 
 def test_the_template_declares_resident_routes() -> None:
     assert ("POST", "/v1/requests/{service_request_id}/satisfaction") in RESIDENT_ROUTES
+    assert ("POST", "/v1/requests/{service_request_id}/reopen") in RESIDENT_ROUTES
 
 
 @pytest.mark.parametrize(("method", "path"), RESIDENT_ROUTES)
@@ -262,7 +263,8 @@ def test_a_residents_own_route_refuses_a_caller_without_its_secret(
     assert made.status_code == 200, made.text
     receipt = made.json()[0]
     url = auth_stack.api + path.replace("{service_request_id}", receipt["service_request_id"])
-    body = {"satisfied": True}
+    # A valid body for each, so only the secret decides (a body refused first would be a 400).
+    body: dict[str, Any] = {"reason": "Not fixed."} if path.endswith("/reopen") else {"satisfied": True}
     for secret in (None, "not-" + receipt["token"]):
         headers = {"X-Request-Token": secret} if secret else {}
         answer = requests.request(method, url, json=body, headers=headers, timeout=30)

@@ -1,4 +1,4 @@
-"""The staff console marks a request past its expected time and downloads the list it shows as CSV."""
+"""The staff console marks a request overdue or reopened by its resident, and downloads the list it shows as CSV."""
 
 from __future__ import annotations
 
@@ -60,3 +60,51 @@ def test_staff_see_an_overdue_request_and_download_the_list(phone: Phone) -> Non
     assert rows[request_id]["service_code"] == "pothole"
     assert download.value.suggested_filename.startswith("requests-")
     only_own_origins(phone)
+
+
+def reopened_pothole(stack: RunningStack) -> str:
+    """A pothole staff resolved and its resident reopened, through the API as they would."""
+    answer = requests.post(
+        f"{stack.api}/open311/v2/requests.json",
+        data={"api_key": stack.api_key, "service_code": "pothole", "lat": "32.2401", "long": "-110.9302"},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    request_id, secret = str(answer.json()[0]["service_request_id"]), str(answer.json()[0]["token"])
+    staff = {"Authorization": f"Bearer {stack.info['staff_token']}"}
+    deadline = time.monotonic() + 30
+    while True:
+        resolved = requests.post(
+            f"{stack.api}/v1/requests/{request_id}/updates",
+            json={"note": "Patched.", "resolve": True},
+            headers=staff,
+            timeout=30,
+        )
+        if resolved.status_code == 202:
+            break
+        assert time.monotonic() < deadline, resolved.text
+        time.sleep(0.3)
+    while True:
+        reopened = requests.post(
+            f"{stack.api}/v1/requests/{request_id}/reopen",
+            json={"reason": "The hole is back."},
+            headers={"X-Request-Token": secret},
+            timeout=30,
+        )
+        if reopened.status_code == 200:
+            return request_id
+        assert time.monotonic() < deadline + 30, reopened.text
+        time.sleep(0.3)
+
+
+def test_staff_see_that_a_resident_reopened_a_request(phone: Phone) -> None:
+    stack = phone.stack
+    request_id = reopened_pothole(stack)
+    page = phone.open("/staff")
+    page.get_by_label("Email", exact=True).fill(stack.info["staff_username"])
+    page.get_by_label("Password", exact=True).fill(stack.info["staff_password"])
+    page.get_by_role("button", name="Sign in").click()
+    second_factor(page, stack.info["staff_totp_secret"])
+    page.get_by_role("tab", name="Requests").click()
+
+    expect(page.locator("#requests tr", has_text=request_id)).to_contain_text("open, reopened by the resident")

@@ -31,6 +31,7 @@ JSON_ROUTES: list[tuple[str, str, dict[str, str] | None]] = [
     ("PublicApiFunction", "/v1/referrals", None),
     ("PublicApiFunction", "/v1/requests/0000000001/supporters", None),
     ("PublicApiFunction", "/v1/requests/0000000001/satisfaction", None),
+    ("PublicApiFunction", "/v1/requests/0000000001/reopen", None),
     ("StaffApiFunction", "/v1/diversions", DISPATCHER),
     ("StaffApiFunction", "/v1/requests/0000000001/referrals/665636d2-c45b-5037-a2b3-d640ccc50b7d", PROVIDER),
 ]

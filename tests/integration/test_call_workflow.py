@@ -131,7 +131,7 @@ def test_streetlight_is_located_assigned_waits_and_a_staff_update_closes_it(
         service_code="streetlight", address_string="Fort Lowell and Campbell", **{"attribute[light_issue]": "out"}
     )
     wait_for(lambda: calls.waiting(request_id), what="the workflow to wait for a resolution")
-    assert calls.entered(request_id)[:4] == ["Record", "Locate", "Triage", "Route"]
+    assert calls.entered(request_id)[:5] == ["Record", "Resumed", "Locate", "Triage", "Route"]
     assert "AssignDepartment" in calls.entered(request_id)
     located = calls.public(request_id)
     assert located["lat"] == pytest.approx(32.2648, abs=0.003)

@@ -130,6 +130,36 @@ def phone_call(outputs: Path, script: Path, attempts: int = 3) -> subprocess.Com
     return call
 
 
+def reopened_with_a_reason(stack: RunningStack, made: World) -> None:
+    """A public request resolved by staff, then reopened by its resident with a reason only staff may read."""
+    made_public = open311_post(
+        stack, service_code="graffiti", description="tag on the underpass wall", lat="32.2301", long="-110.9501"
+    )
+    request_id = made_public["service_request_id"]
+    wait_for_workflows(stack, [request_id])
+    resolved = requests.post(
+        f"{stack.api}/v1/requests/{request_id}/updates",
+        json={"note": "Painted over.", "resolve": True},
+        headers=staff(stack),
+        timeout=30,
+    )
+    assert resolved.status_code == 202, resolved.text
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        [request] = requests.get(f"{stack.api}/open311/v2/requests/{request_id}.json", timeout=30).json()
+        if request["status"] == "closed":
+            break
+        time.sleep(0.3)
+    reopened = requests.post(
+        f"{stack.api}/v1/requests/{request_id}/reopen",
+        json={"reason": "the tag is back, my neighbour fernwhistle did it again"},
+        headers={"X-Request-Token": made_public["token"]},
+        timeout=30,
+    )
+    assert reopened.status_code == 200, reopened.text
+    made.hidden_words.append("fernwhistle")
+
+
 def make_world(stack: RunningStack, scratch: Path) -> World:
     """Every request the suite reads back, made and settled: workflows waiting, staff notes added."""
     made = World(stack)
@@ -221,6 +251,7 @@ def make_world(stack: RunningStack, scratch: Path) -> World:
         )
         assert noted.status_code == 201, noted.text
     made.hidden_words += ["kestrelmoth", "larkspurhaven"]
+    reopened_with_a_reason(stack, made)
     made.points = stored_points(stack, [item.request_id for item in made.sensitive])
     assert len(made.points) == len(made.sensitive), "every sensitive request should have its point by now"
     return made

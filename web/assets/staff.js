@@ -323,7 +323,8 @@ async function loadRequests(event) {
       const first = element("td");
       first.append(open);
       // Said in words, not by colour alone: "open, overdue since …".
-      const status = late ? `${request.status}, overdue since ${when(request.expected_at)}` : request.status;
+      const status = (late ? `${request.status}, overdue since ${when(request.expected_at)}` : request.status)
+        + (request.reopens ? `, reopened by the resident${request.reopens > 1 ? ` ${request.reopens} times` : ""}` : "");
       row.append(first, ...[request.service_code, status, when(request.requested_at), place(request)].map(
         (value) => element("td", { textContent: value }),
       ));

@@ -117,6 +117,8 @@ class PublicApiSettings(_Settings):
     contact_retention_days: int = 180
     # How long a function trusts its copy of the active-directory pointer; a load shows within this time.
     directory_cache_seconds: float = 30.0
+    # A resident's reopening resumes the request's workflow under a new execution.
+    call_workflow_arn: str
 
 
 class HsdsApiSettings(_Settings):

@@ -264,6 +264,8 @@ class ServiceRequest(BaseModel):
     jurisdiction_id: str | None = None
     supporters: int = Field(default=0, description='Residents who said "me too" instead of reporting it again.')
     satisfaction: Satisfaction | None = None
+    closed_at: datetime | None = Field(default=None, description="When it was last closed.")
+    reopens: int = Field(default=0, description="Times the resident reopened it after a resolution.")
 
     @property
     def emergency(self) -> bool:

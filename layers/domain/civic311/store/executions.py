@@ -35,6 +35,20 @@ def start(state_machine_arn: str, service_request_id: str) -> None:
             raise
 
 
+def start_reopened(state_machine_arn: str, service_request_id: str, reopens: int) -> None:
+    """Resume a reopened request's workflow: a new execution (a name is never reused) that goes straight to
+    waiting for staff; one already started under that name is success."""
+    try:
+        aws.stepfunctions().start_execution(
+            stateMachineArn=state_machine_arn,
+            name=f"{service_request_id}-reopen-{reopens}",
+            input=json.dumps({"service_request_id": service_request_id, "reopened": reopens}),
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ExecutionAlreadyExists":
+            raise
+
+
 def send(task_token: str, output: dict[str, Any]) -> None:
     """Resume the wait with this output; Step Functions' refusal is raised, a wait that has ended included."""
     aws.stepfunctions().send_task_success(taskToken=task_token, output=json.dumps(output))

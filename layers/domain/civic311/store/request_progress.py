@@ -47,7 +47,8 @@ class RequestProgress:
             sets.append("status_notes = :note")
             values[":note"] = to_value(update.description)
         if close:
-            sets.append("#status = :closed")
+            # The resident may reopen within a window counted from here (a later staff note moves updated_at).
+            sets += ["#status = :closed", "closed_at = :at"]
             values[":closed"] = to_value(Status.CLOSED.value)
             names["#status"] = "status"
             removes += ["task_token", "ack_token", "awaiting_ack", "open_cell"]

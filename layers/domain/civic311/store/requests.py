@@ -8,6 +8,7 @@ RequestStore is one object for the callers; each part of what it does lives in i
   request_duplicates.py       where a request is, and the open requests near it it may duplicate
   request_supporters.py       residents who said "me too" about an open request, and its count
   request_feedback.py         the resident's "were you satisfied?" once it is resolved
+  request_reopening.py        the resident reopening it within the window after a resolution
   request_alerts.py           the 911 alert: escalation, the publishing lease, delivery and poison
   request_acknowledgements.py dispatch's acknowledgement, the AwaitingAck list, and re-alerts
 Doubtful reports awaiting a call-taker are reviews.py's, on the same items.
@@ -26,6 +27,7 @@ from civic311.store.request_duplicates import RequestDuplicates
 from civic311.store.request_feedback import RequestFeedback
 from civic311.store.request_listings import RequestListings
 from civic311.store.request_progress import RequestProgress
+from civic311.store.request_reopening import RequestReopening
 from civic311.store.request_supporters import RequestSupporters
 
 
@@ -36,6 +38,7 @@ class RequestStore(
     RequestDuplicates,
     RequestSupporters,
     RequestFeedback,
+    RequestReopening,
     RequestAlerts,
     RequestAcknowledgements,
 ):

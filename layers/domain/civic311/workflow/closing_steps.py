@@ -58,7 +58,8 @@ class ClosingSteps:
                 note,
                 close=True,
                 author=str(held_by or resolution.get("resolved_by", "311")),
-                update_id="closed",
+                # A reopened request closes again under an id of its own, not over its first resolution.
+                update_id=f"closed-{request.reopens}" if request.reopens else "closed",
             )
         for child_id in self.ctx.requests.children(request.service_request_id):
             self._resolve_duplicate(child_id, request.service_request_id, note)

@@ -87,3 +87,19 @@ class PublicWiring:
         from civic311.cases.feedback import answer_satisfaction
 
         return answer_satisfaction(self.requests, request_id, secret, satisfied, now)
+
+    def reopen(self, request_id: str, secret: str | None, reason: str, now: datetime) -> int:
+        """The resident reopens a resolved request; its workflow resumes under a new execution, waiting for staff."""
+        from civic311.cases.feedback import reopen
+        from civic311.errors import DependencyUnavailable
+        from civic311.store import executions, failures
+
+        reopened = reopen(self.requests, request_id, secret, reason, now)
+        try:
+            # Asked again, the same name starts nothing: a resident's retry also repairs a start that failed.
+            executions.start_reopened(self.settings.call_workflow_arn, request_id, reopened)
+        except failures.AwsError as error:
+            raise DependencyUnavailable(
+                "the request is reopened but not yet back with staff; please try again"
+            ) from error
+        return reopened

@@ -95,6 +95,9 @@ class StaffRequestView(BaseModel):
     jurisdiction_id: str | None
     supporters: int = Field(default=0, description='Residents who said "me too" instead of reporting it again.')
     satisfaction: Satisfaction | None = Field(default=None, description="The resident's answer after the resolution.")
+    reopens: int = Field(
+        default=0, description="Times the resident reopened it after a resolution (reason in updates)."
+    )
     updates: list[RequestUpdate] = Field(default_factory=list)
 
 
@@ -119,6 +122,7 @@ def _view(request: ServiceRequest, updates: list[RequestUpdate] | None = None) -
                 "jurisdiction_id",
                 "supporters",
                 "satisfaction",
+                "reopens",
             }
         ),
         requested_at=clock.to_local_iso(request.requested_at),
