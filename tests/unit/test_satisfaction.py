@@ -2,63 +2,24 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from civic311 import clock
-from civic311.models import tracking
-from civic311.models.cases import Channel, Place, RequestUpdate, ServiceRequest
-from tests.support import InProcessStack, api_event, load_event, request_store
-
-_counter = iter(range(1_000_000))
+from civic311.models.cases import ServiceRequest
+from tests.support import InProcessStack, api_event, request_store
+from tests.unit.resident_link import post_from_own_link, resident_request
 
 
 def made(stack: InProcessStack, resolved: bool = True) -> tuple[ServiceRequest, str]:
     """A request and the resident's tracking secret; resolved by staff unless told otherwise."""
-    secret = tracking.new_secret()
-    now = clock.now() - timedelta(hours=1)
-    request = ServiceRequest(
-        service_request_id=f"66{next(_counter):08d}",
-        token=tracking.digest(secret),
-        service_code="pothole",
-        place=Place(lat=32.2216, long=-110.9262),
-        channel=Channel.OPEN311,
-        requested_at=now,
-        updated_at=now,
-    )
-    store = request_store(stack)
-    store.create(request)
-    if resolved:
-        update = RequestUpdate(
-            update_id="resolved",
-            service_request_id=request.service_request_id,
-            status="closed",
-            description="Filled on Tuesday.",
-            updated_at=clock.now(),
-            author="staff-2",
-        )
-        store.add_update(update, close=True)
-    return request, secret
+    return resident_request(stack, closed_ago=timedelta(0) if resolved else None, made_ago=timedelta(hours=1))
 
 
 def answer(stack: InProcessStack, request_id: str, payload: Any, secret: str | None) -> dict[str, Any]:
-    event = copy.deepcopy(load_event("public_api/post_referrals"))
-    event.update(
-        {
-            "path": f"/v1/requests/{request_id}/satisfaction",
-            "resource": "/v1/requests/{service_request_id}/satisfaction",
-            "pathParameters": {"service_request_id": request_id},
-            "body": payload if isinstance(payload, str) else json.dumps(payload),
-        }
-    )
-    if secret is not None:
-        event["headers"]["X-Request-Token"] = secret
-        event["multiValueHeaders"]["X-Request-Token"] = [secret]
-    return stack.call("PublicApiFunction", event)
+    return post_from_own_link(stack, request_id, "satisfaction", payload, secret)
 
 
 def test_the_resident_answers_once_and_staff_and_the_metrics_see_it(
