@@ -6,11 +6,12 @@ reason ("not eligible", "no capacity") can say more about the resident's situati
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from civic311.models.limits import printable_for_staff
 
 ReferralStatus = Literal["referred", "accepted", "declined", "completed"]
 # What a provider may set; "referred" is where every referral starts.
@@ -21,15 +22,10 @@ FINAL: frozenset[ReferralStatus] = frozenset({"declined", "completed"})
 MAX_NOTE = 500
 
 
-def _printable(value: str) -> str:
-    # A provider's note reaches staff screens: no control, format (bidi, zero-width) or line-separator characters.
-    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn") for c in value):
-        raise ValueError("must not contain control or invisible formatting characters")
-    return value
-
-
 Note = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NOTE), AfterValidator(_printable)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NOTE),
+    AfterValidator(printable_for_staff),
 ]
 
 

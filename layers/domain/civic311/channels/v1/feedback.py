@@ -3,7 +3,6 @@ once per resolution) and POST /v1/requests/{id}/reopen (within 14 days, with a r
 
 from __future__ import annotations
 
-import unicodedata
 from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -12,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from civic311 import clock
 from civic311.channels.v1.supporters import REQUEST_ID
+from civic311.models.limits import printable_for_staff
 
 if TYPE_CHECKING:
     from civic311.channels.v1.public_wiring import PublicWiring
@@ -32,20 +32,13 @@ class SatisfactionReceipt(BaseModel):
     satisfied: bool
 
 
-def _printable(value: str) -> str:
-    # The reason reaches staff screens: no control, format (bidi, zero-width) or line-separator characters.
-    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn") for c in value):
-        raise ValueError("must not contain control or invisible formatting characters")
-    return value
-
-
 class ReopenAsk(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
     reason: Annotated[
         str,
         StringConstraints(strip_whitespace=True, min_length=1, max_length=1000),
-        AfterValidator(_printable),
+        AfterValidator(printable_for_staff),
     ] = Field(description="Why it is not fixed (1-1000 characters). Only staff read it; it is never public.")
 
 
